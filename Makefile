@@ -1,0 +1,41 @@
+# The two commands a newcomer needs are `make run` and `make test`; both set themselves up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MOTCUA_PORT ?= 8000
+
+.PHONY: help run test check lint typecheck imports clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP) ## migrate var/motcua.db, deploy bpmn/, create demo accounts, serve API + scheduler on 127.0.0.1:$(MOTCUA_PORT)
+	$(BIN)/motcua migrate
+	$(BIN)/motcua deploy bpmn
+	$(BIN)/motcua demo
+	$(BIN)/motcua serve --host 127.0.0.1 --port $(MOTCUA_PORT) --with-scheduler
+
+test: $(STAMP) ## run the whole test suite (PostgreSQL tests run when MOTCUA_TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest
+
+check: lint typecheck imports ## ruff, mypy and the import-linter contracts
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) var

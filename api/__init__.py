@@ -1,0 +1,79 @@
+"""The HTTP API: a thin Flask layer (flask-smorest + marshmallow) over `engine`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, redirect
+
+from api import dossiers, errors, procedures, tasks, tokens
+from api.base import Api
+from engine.context import EngineContext, build
+from engine.services.accounts import demo_accounts_present
+from engine.settings import Settings, SettingsError
+
+API_PREFIX = "/api/v1"
+MAX_REQUEST_BYTES = 1 * 1024 * 1024
+RESOURCES = (tokens, procedures, dossiers, tasks)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def create_app(settings: Settings | None = None, *, context: EngineContext | None = None) -> Flask:
+    """Build the app; tests pass their own `context` (database, frozen clock)."""
+    if context is None:
+        context = build(settings or Settings.from_env())
+    if context.settings.is_production and demo_accounts_present(context):
+        raise SettingsError(
+            "demo accounts exist: deactivate them before running with MOTCUA_ENV=production "
+            "(`motcua user deactivate NAME`)"
+        )
+    app = Flask("motcua")
+    app.config.update(
+        API_TITLE="motcua — BHXH one-stop dossier API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["motcua"] = context
+    api = Api(app, spec_kwargs={"info": {"description": _DESCRIPTION}})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for module in RESOURCES:
+        api.register_blueprint(module.blp)
+    api.register_blueprint(dossiers.public_blp)
+    errors.register(app)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not response.headers.get("Content-Type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", API_CSP)
+        return response
+
+    @app.get("/")
+    def _index() -> Any:
+        return redirect(f"{API_PREFIX}/docs")
+
+    return app
+
+
+_DESCRIPTION = """\
+Dossiers of the BHXH Public Service Portal and One-Stop Electronic Information System.
+Citizens submit dossiers and follow them by code; officers claim and complete the user tasks of
+each procedure's BPMN diagram. Errors are `application/problem+json` (RFC 9457).
+Log in with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`."""

@@ -1,0 +1,222 @@
+"""The `motcua` command: migrate, deploy, manage units and users, serve."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from api import create_app
+from api.server import serve_forever
+from engine.authz import Actor
+from engine.context import EngineContext, build
+from engine.errors import DuplicateError, EngineError, InvalidDefinitionError, ValidationFailedError
+from engine.services import accounts, definitions
+from engine.services.accounts import NewUser, roles_from_text
+from engine.settings import Settings, SettingsError
+from storage.migrate import upgrade
+
+DEMO_UNITS = (
+    ("000.00.07.H29", "BHXH quận Ba Đình (demo)"),
+    ("000.00.08.H29", "BHXH quận Hoàn Kiếm (demo)"),
+)
+DEMO_USERS = (
+    # username, password, full name, roles, unit
+    ("citizen", "citizen-demo-2026", "Nguyễn Văn An", "citizen", None),
+    ("citizen2", "citizen2-demo-2026", "Trần Thị Bình", "citizen", None),
+    ("reception", "reception-demo-2026", "Lê Thị Cúc (một cửa)", "reception", "000.00.07.H29"),
+    (
+        "specialist",
+        "specialist-demo-2026",
+        "Phạm Văn Dũng (chuyên viên)",
+        "specialist",
+        "000.00.07.H29",
+    ),
+    ("leader", "leader-demo-2026", "Hoàng Văn Em (lãnh đạo)", "leader", "000.00.07.H29"),
+    (
+        "reception.hk",
+        "reception-hk-demo-2026",
+        "Vũ Thị Giang (một cửa HK)",
+        "reception",
+        "000.00.08.H29",
+    ),
+    ("auditor", "auditor-demo-2026", "Đỗ Thị Hoa (kiểm tra)", "auditor", None),
+    ("analyst", "analyst-demo-2026", "Bùi Văn Khánh (phân tích)", "analyst", None),
+    ("admin", "admin-demo-2026", "Quản trị hệ thống", "admin", None),
+)
+
+
+def _context() -> EngineContext:
+    try:
+        return build(Settings.from_env())
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _cli_actor() -> Actor:
+    return Actor(
+        user_id=None,
+        username=f"cli:{getpass.getuser()}",
+        roles=frozenset({"admin"}),
+        unit_code=None,
+    )
+
+
+def _fail(exc: EngineError) -> click.ClickException:
+    lines = [exc.detail]
+    if isinstance(exc, InvalidDefinitionError):
+        lines += [
+            f"{p.file or '-'}:{p.line or 0}: {p.element_id or '-'}: {p.message}"
+            for p in exc.problems
+        ]
+    if isinstance(exc, ValidationFailedError):
+        lines += [f"{e.field}: {e.message}" for e in exc.errors]
+    return click.ClickException("\n".join(lines))
+
+
+@click.group()
+def main() -> None:
+    """motcua: BPMN-driven one-stop dossier system (BHXH)."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (MOTCUA_DATABASE_URL; default var/motcua.db)."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    click.echo(f"database up to date: {_safe_url(settings.database_url)}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Deploy diagrams: each PATH is a .bpmn file or a folder of them (default: bpmn/).
+
+    Forms are read from forms/<procedure_key>/*.json (MOTCUA_FORMS_DIR).
+    """
+    ctx = _context()
+    targets = list(paths) or [ctx.settings.bpmn_dir]
+    failed = False
+    for target in targets:
+        diagrams = sorted(target.glob("*.bpmn")) if target.is_dir() else [target]
+        for diagram in diagrams:
+            try:
+                result = definitions.deploy(
+                    ctx,
+                    _cli_actor(),
+                    definitions.bundle_from_directory(diagram, ctx.settings.forms_dir),
+                )
+            except EngineError as exc:
+                failed = True
+                click.echo(f"{diagram}: not deployed\n{_fail(exc).message}", err=True)
+                continue
+            verb = "deployed as new version" if result.created else "unchanged, version"
+            click.echo(f"{result.key}: {verb} {result.version} ({result.hash[:12]})")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+def demo() -> None:
+    """Create the demo units and accounts (idempotent) and print their credentials."""
+    ctx = _context()
+    if ctx.settings.is_production:
+        raise click.ClickException("demo accounts are refused with MOTCUA_ENV=production")
+    for code, name in DEMO_UNITS:
+        with contextlib.suppress(DuplicateError):
+            accounts.create_unit(ctx, _cli_actor(), code, name)
+    click.echo("Demo accounts (development only; refused when MOTCUA_ENV=production):")
+    click.echo(f"  {'username':<14} {'password':<24} {'roles':<11} unit")
+    for username, password, full_name, roles, unit in DEMO_USERS:
+        with contextlib.suppress(DuplicateError):
+            accounts.create_user(
+                ctx,
+                _cli_actor(),
+                NewUser(username, password, full_name, roles_from_text(roles), unit, is_demo=True),
+            )
+        click.echo(f"  {username:<14} {password:<24} {roles:<11} {unit or '-'}")
+
+
+@main.group()
+def unit() -> None:
+    """Manage units (BHXH offices)."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.argument("name")
+def unit_add(code: str, name: str) -> None:
+    """Add a unit, e.g. `motcua unit add 000.00.07.H29 "BHXH quận Ba Đình"`."""
+    try:
+        created = accounts.create_unit(_context(), _cli_actor(), code, name)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"unit {created.code} added")
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    help="comma-separated: citizen, reception, specialist, leader, auditor, analyst, admin",
+)
+@click.option("--unit", "unit_code", default=None, help="unit code (required for officers)")
+@click.option("--full-name", default=None)
+def user_add(
+    username: str, password: str, roles: str, unit_code: str | None, full_name: str | None
+) -> None:
+    """Add a user account."""
+    try:
+        created = accounts.create_user(
+            _context(),
+            _cli_actor(),
+            NewUser(username, password, full_name or username, roles_from_text(roles), unit_code),
+        )
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {created.username} added with roles {', '.join(created.roles)}")
+
+
+@user.command("deactivate")
+@click.argument("username")
+def user_deactivate(username: str) -> None:
+    """Deactivate a user: their tokens stop working at once; their history stays."""
+    try:
+        accounts.deactivate_user(_context(), _cli_actor(), username)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {username} deactivated")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="default: $MOTCUA_PORT or 8000")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+def serve(host: str, port: int | None, workers: int) -> None:
+    """Serve the HTTP API with gunicorn."""
+    port = port or int(os.environ.get("MOTCUA_PORT", "8000"))
+    try:
+        create_app().extensions["motcua"].close()  # fail fast on configuration before forking
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"serving http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
+    serve_forever(host=host, port=port, workers=workers)
+
+
+def _safe_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return f"{scheme}{sep}{rest}"

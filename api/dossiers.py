@@ -1,0 +1,171 @@
+"""Dossiers: submit (citizens, reception at the counter), read, supplement; public lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
+from api.context import BEARER_SECURITY, actor, engine
+from api.schemas import DossierSchema, PageQuery, StatusSchema
+from engine import queries
+from engine.results import DossierDetail, PublicDossierView
+from engine.services import dossiers
+from engine.services.dossiers import Applicant, SubmitDossier
+
+blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers (hồ sơ)")
+public_blp = Blueprint(
+    "public",
+    __name__,
+    url_prefix="/api/v1/public",
+    description="Public status lookup by dossier code (no login)",
+)
+
+CHANNELS = ("online", "direct", "postal")
+
+
+class ApplicantSchema(Schema):
+    full_name = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100))
+    id_number = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=8, max=12),
+        metadata={"description": "CCCD / passport number"},
+    )
+    phone = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=15)
+    )
+    email = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=254)
+    )
+    address = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=300)
+    )
+
+
+class SubmitDossierBody(Schema):
+    procedure = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    unit = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    applicant = ma.fields.Nested(ApplicantSchema, required=True)
+    data = ma.fields.Dict(
+        keys=ma.fields.String(),
+        load_default=dict,
+        metadata={"description": "the submission form's data (see GET /procedures/{key})"},
+    )
+    channel = ma.fields.String(load_default="online", validate=ma.validate.OneOf(CHANNELS))
+    return_channel = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.OneOf(CHANNELS)
+    )
+
+
+class SupplementBody(Schema):
+    data = ma.fields.Dict(
+        keys=ma.fields.String(),
+        required=True,
+        metadata={"description": "fields to add or correct in the submission"},
+    )
+
+
+class DossierSummarySchema(Schema):
+    code = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    unit_code = ma.fields.String(required=True)
+    status = ma.fields.Nested(StatusSchema, required=True)
+    applicant_name = ma.fields.String(required=True, metadata={"description": "masked"})
+    submitted_at = LocalDateTime(required=True)
+    due_at = LocalDateTime(allow_none=True)
+
+
+class DossierListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(DossierSummarySchema), required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+
+
+class PublicQuery(Schema):
+    id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+
+
+class PublicDossierSchema(Schema):
+    code = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    procedure_name = ma.fields.String(required=True)
+    unit_code = ma.fields.String(required=True)
+    unit_name = ma.fields.String(required=True)
+    status = ma.fields.Nested(StatusSchema, required=True)
+    applicant_name = ma.fields.String(required=True, metadata={"description": "masked"})
+    submitted_at = LocalDateTime(required=True)
+    received_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime(allow_none=True)
+
+
+@blp.route("")
+class Dossiers(MethodView):
+    @blp.arguments(SubmitDossierBody)
+    @blp.response(201, DossierSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="May not submit for this unit")
+    @blp.alt_response(422, schema=ProblemSchema, description="Per-field errors")
+    @blp.doc(security=BEARER_SECURITY)
+    def post(self, body: dict[str, Any]) -> DossierDetail:
+        """Submit a dossier (citizens online; reception for counter and postal dossiers)"""
+        command = SubmitDossier(
+            procedure=body["procedure"],
+            unit=body["unit"],
+            applicant=Applicant(**body["applicant"]),
+            data=body["data"],
+            channel=body["channel"],
+            return_channel=body["return_channel"],
+        )
+        return dossiers.submit_dossier(engine(), actor(), command)
+
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, DossierListSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.doc(security=BEARER_SECURITY)
+    def get(self, query: dict[str, int]) -> Any:
+        """My dossiers (citizen) or my unit's dossiers (officer)"""
+        return queries.list_dossiers(engine(), actor(), query["page"], query["page_size"])
+
+
+@blp.route("/<string:code>")
+class Dossier(MethodView):
+    @blp.response(200, DossierSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="Not yours / not your unit")
+    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
+    @blp.doc(security=BEARER_SECURITY)
+    def get(self, code: str) -> DossierDetail:
+        """A dossier: status, unit, received and appointment times, current steps"""
+        return queries.get_dossier(engine(), actor(), code)
+
+
+@blp.route("/<string:code>/supplements")
+class Supplements(MethodView):
+    @blp.arguments(SupplementBody)
+    @blp.response(200, DossierSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="Not the applicant")
+    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
+    @blp.alt_response(
+        409, schema=ProblemSchema, description="Not waiting for a supplement (status 5)"
+    )
+    @blp.alt_response(422, schema=ProblemSchema, description="The completed dossier fails the form")
+    @blp.doc(security=BEARER_SECURITY)
+    def post(self, body: dict[str, Any], code: str) -> DossierDetail:
+        """Send the documents reception asked for (only while status is 5)"""
+        return dossiers.submit_supplement(engine(), actor(), code, body["data"])
+
+
+@public_blp.route("/dossiers/<string:code>")
+class PublicDossier(MethodView):
+    @public_blp.arguments(PublicQuery, location="query")
+    @public_blp.response(200, PublicDossierSchema)
+    @public_blp.alt_response(
+        404, schema=ProblemSchema, description="Code and ID number do not match"
+    )
+    def get(self, query: dict[str, str], code: str) -> PublicDossierView:
+        """Look up a dossier's status by its code and the applicant's ID number"""
+        return queries.public_lookup(engine(), code, query["id_number"])

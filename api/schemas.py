@@ -1,0 +1,69 @@
+"""Marshmallow schemas shared by several resources."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.base import LocalDateTime, Schema
+
+
+class StatusSchema(Schema):
+    code = ma.fields.Integer(required=True, metadata={"description": "DVCQG status code 1-10"})
+    label = ma.fields.String(required=True, metadata={"description": "Vietnamese label"})
+    label_en = ma.fields.String(required=True)
+
+
+class SlaSchema(Schema):
+    amount = ma.fields.Integer(required=True)
+    unit = ma.fields.String(required=True)
+    text = ma.fields.String(required=True, metadata={"example": "7 working_days"})
+
+
+class PageQuery(Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    page_size = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class CurrentStepSchema(Schema):
+    task_id = ma.fields.String(required=True)
+    bpmn_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    role = ma.fields.String(required=True)
+    claimed_by = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime(required=True)
+    due_at = LocalDateTime(allow_none=True)
+
+
+class DossierSchema(Schema):
+    code = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    procedure_name = ma.fields.String(required=True)
+    definition_version = ma.fields.Integer(required=True)
+    unit_code = ma.fields.String(required=True)
+    unit_name = ma.fields.String(required=True)
+    status = ma.fields.Nested(StatusSchema, required=True)
+    channel = ma.fields.String(required=True)
+    return_channel = ma.fields.String(required=True)
+    applicant = ma.fields.Dict(required=True)
+    submission = ma.fields.Dict(required=True)
+    submitted_at = LocalDateTime(required=True)
+    status_changed_at = LocalDateTime(required=True)
+    received_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime(allow_none=True, metadata={"description": "appointment (ngày hẹn trả)"})
+    resolved_at = LocalDateTime(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+    current_steps = ma.fields.List(ma.fields.Nested(CurrentStepSchema), required=True)
+    version = ma.fields.Integer(required=True)
+
+
+class TaskSchema(Schema):
+    id = ma.fields.String(required=True)
+    dossier_code = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    bpmn_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    role = ma.fields.String(required=True)
+    claimed_by = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime(required=True)
+    due_at = LocalDateTime(allow_none=True)
+    status = ma.fields.String(required=True)

@@ -1,0 +1,135 @@
+"""Officers' task inbox and the claim / release / complete actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.base import Blueprint, ProblemSchema, Schema
+from api.context import BEARER_SECURITY, actor, engine
+from api.schemas import CurrentStepSchema, DossierSchema, PageQuery, StatusSchema, TaskSchema
+from engine import queries
+from engine.results import CompletionResult, TaskDetail, TaskSummary
+from engine.services import tasks
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Officers' user tasks")
+
+
+class InboxQuery(PageQuery):
+    assignee = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["me", "none"]))
+    procedure = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
+    dossier = ma.fields.String(load_default=None, validate=ma.validate.Length(max=60))
+
+
+class TaskListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(TaskSchema), required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    form_key = ma.fields.String(allow_none=True)
+    form_schema = ma.fields.Dict(allow_none=True, metadata={"description": "JSON Schema of `data`"})
+    dossier = ma.fields.Nested(DossierSchema, required=True)
+    data = ma.fields.Dict(
+        required=True, metadata={"description": "the dossier data this step sees"}
+    )
+
+
+class CompleteBody(Schema):
+    data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
+
+
+class CompletionSchema(Schema):
+    task_id = ma.fields.String(required=True)
+    dossier_code = ma.fields.String(required=True)
+    status = ma.fields.Nested(StatusSchema, required=True)
+    current_steps = ma.fields.List(ma.fields.Nested(CurrentStepSchema), required=True)
+
+
+_AUTH_ERRORS = (
+    (401, "No valid token"),
+    (403, "Not your role or unit"),
+)
+
+
+def _documented(*extra: tuple[int, str]) -> Any:
+    def decorate(func: Any) -> Any:
+        for status, text in (*_AUTH_ERRORS, *extra):
+            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
+        return blp.doc(security=BEARER_SECURITY)(func)
+
+    return decorate
+
+
+@blp.route("")
+class Inbox(MethodView):
+    @blp.arguments(InboxQuery, location="query")
+    @blp.response(200, TaskListSchema)
+    @_documented()
+    def get(self, query: dict[str, Any]) -> Any:
+        """Open tasks of my roles in my unit, oldest first"""
+        return queries.inbox(
+            engine(),
+            actor(),
+            assignee=query["assignee"],
+            procedure=query["procedure"],
+            dossier=query["dossier"],
+            page=query["page"],
+            page_size=query["page_size"],
+        )
+
+
+@blp.route("/<string:task_id>")
+class Task(MethodView):
+    @blp.response(200, TaskDetailSchema)
+    @_documented((404, "No such task"))
+    def get(self, task_id: str) -> dict[str, Any]:
+        """A task with its form's JSON Schema and the dossier data it needs"""
+        detail: TaskDetail = queries.get_task(engine(), actor(), task_id)
+        return {
+            **_as_dict(detail.task),
+            "form_key": detail.form_key,
+            "form_schema": detail.form_schema,
+            "dossier": detail.dossier,
+            "data": detail.data,
+        }
+
+
+@blp.route("/<string:task_id>/claim")
+class Claim(MethodView):
+    @blp.response(200, TaskSchema)
+    @_documented((404, "No such task"), (409, "Claimed by someone else, or no longer open"))
+    def post(self, task_id: str) -> TaskSummary:
+        """Claim a task (claiming your own claimed task again is fine)"""
+        return tasks.claim_task(engine(), actor(), task_id)
+
+
+@blp.route("/<string:task_id>/release")
+class Release(MethodView):
+    @blp.response(200, TaskSchema)
+    @_documented((404, "No such task"), (409, "You do not hold the claim"))
+    def post(self, task_id: str) -> TaskSummary:
+        """Give a claimed task back to the unit"""
+        return tasks.release_task(engine(), actor(), task_id)
+
+
+@blp.route("/<string:task_id>/complete")
+class Complete(MethodView):
+    @blp.arguments(CompleteBody)
+    @blp.response(200, CompletionSchema)
+    @_documented(
+        (404, "No such task"),
+        (409, "Not claimed by you, or no longer READY"),
+        (422, "Form data rejected, per field"),
+    )
+    def post(self, body: dict[str, Any], task_id: str) -> CompletionResult:
+        """Complete a claimed task with its form data"""
+        return tasks.complete_task(engine(), actor(), task_id, body["data"])
+
+
+def _as_dict(summary: TaskSummary) -> dict[str, Any]:
+    return {field: getattr(summary, field) for field in summary.__slots__}

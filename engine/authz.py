@@ -1,0 +1,132 @@
+"""Who may do what, in one place (ARCHITECTURE.md section 7, DOMAIN.md SEC-4).
+
+Every use case and query calls one of the `ensure_*` functions before touching data. They are pure:
+the caller passes the facts (the actor, the dossier's unit and owner, the task's role and unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.errors import PermissionDeniedError
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    RECEPTION = "reception"
+    SPECIALIST = "specialist"
+    LEADER = "leader"
+    AUDITOR = "auditor"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+OFFICER_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.LEADER})
+ALL_ROLES = frozenset(Role)
+#: Roles that act on behalf of a unit and therefore must belong to one.
+UNIT_ROLES = OFFICER_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated caller, or the system itself (scheduler, replay)."""
+
+    user_id: int | None
+    username: str
+    roles: frozenset[str]
+    unit_code: str | None
+
+    def has(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def is_officer(self) -> bool:
+        return bool(self.roles & OFFICER_ROLES)
+
+    @property
+    def primary_role(self) -> str:
+        """The role recorded on events when the action does not name one."""
+        for role in (
+            Role.ADMIN,
+            Role.LEADER,
+            Role.SPECIALIST,
+            Role.RECEPTION,
+            Role.AUDITOR,
+            Role.ANALYST,
+            Role.CITIZEN,
+        ):
+            if role in self.roles:
+                return str(role)
+        return next(iter(sorted(self.roles)), "system")
+
+
+SYSTEM_ACTOR = Actor(user_id=None, username="system", roles=frozenset({"system"}), unit_code=None)
+
+
+def ensure_can_submit(actor: Actor, unit_code: str) -> None:
+    """Citizens submit online anywhere; reception registers counter/postal dossiers of its unit."""
+    if actor.has(Role.CITIZEN):
+        return
+    if actor.has(Role.RECEPTION) and actor.unit_code == unit_code:
+        return
+    raise PermissionDeniedError(
+        "only citizens, or reception officers of the unit, may submit dossiers"
+    )
+
+
+def ensure_can_read_dossier(actor: Actor, unit_code: str, owner_user_id: int | None) -> None:
+    if actor.has(Role.ADMIN, Role.AUDITOR):
+        return
+    if actor.is_officer and actor.unit_code == unit_code:
+        return
+    if actor.has(Role.CITIZEN) and owner_user_id is not None and owner_user_id == actor.user_id:
+        return
+    raise PermissionDeniedError("you may not see this dossier")
+
+
+def ensure_owner(actor: Actor, owner_user_id: int | None) -> None:
+    if not (
+        actor.has(Role.CITIZEN) and owner_user_id is not None and owner_user_id == actor.user_id
+    ):
+        raise PermissionDeniedError("only the applicant who submitted this dossier may do this")
+
+
+def ensure_officer(actor: Actor) -> None:
+    if not actor.is_officer or actor.unit_code is None:
+        raise PermissionDeniedError(
+            "only reception, specialist and leader officers of a unit have tasks"
+        )
+
+
+def ensure_can_act_on_task(actor: Actor, task_role: str, task_unit: str) -> None:
+    """Officers act only on tasks of their own role, in their own unit."""
+    ensure_officer(actor)
+    if actor.unit_code != task_unit:
+        raise PermissionDeniedError("this task belongs to another unit")
+    if task_role not in actor.roles:
+        raise PermissionDeniedError(f"this task needs the role '{task_role}'")
+
+
+def ensure_can_read_task(actor: Actor, task_role: str, task_unit: str) -> None:
+    """Officers read tasks of their role in their unit; leaders read every task of their unit."""
+    ensure_officer(actor)
+    if actor.unit_code != task_unit:
+        raise PermissionDeniedError("this task belongs to another unit")
+    if task_role not in actor.roles and not actor.has(Role.LEADER):
+        raise PermissionDeniedError(f"this task needs the role '{task_role}'")
+
+
+def ensure_can_deploy(actor: Actor) -> None:
+    if not actor.has(Role.ANALYST, Role.ADMIN):
+        raise PermissionDeniedError("only process analysts and administrators deploy diagrams")
+
+
+def ensure_admin(actor: Actor) -> None:
+    if not actor.has(Role.ADMIN):
+        raise PermissionDeniedError("only administrators may do this")
+
+
+def ensure_auditor(actor: Actor) -> None:
+    if not actor.has(Role.AUDITOR, Role.ADMIN):
+        raise PermissionDeniedError("only auditors and administrators may do this")

@@ -1,0 +1,47 @@
+"""Wiring: build every long-lived object once (`build`), hand the context to each use case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from engine.clock import Clock, SystemClock
+from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
+from engine.definitions import DefinitionCache
+from engine.security import Passwords, Tokens
+from engine.settings import Settings
+from storage.db import make_engine
+from storage.uow import Database, UnitOfWork
+
+
+@dataclass
+class EngineContext:
+    settings: Settings
+    db: Database
+    clock: Clock
+    definitions: DefinitionCache
+    passwords: Passwords
+    tokens: Tokens
+    codes: DossierCodeGenerator
+    tz: ZoneInfo
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return self.db.uow(write=write)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
+    return EngineContext(
+        settings=settings,
+        db=Database(make_engine(settings.database_url)),
+        clock=clock or SystemClock(),
+        definitions=DefinitionCache(),
+        passwords=Passwords(
+            time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+        ),
+        tokens=Tokens(settings.secret_key, settings.token_ttl_seconds),
+        codes=Circular01CodeGenerator(),
+        tz=ZoneInfo(settings.timezone),
+    )

@@ -1,0 +1,102 @@
+"""Engine errors carry a stable `code` slug and data; the HTTP layer maps them to statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one input field; `field` is a dotted path such as `data.full_name`."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionProblem:
+    """One problem found in a deployed or validated diagram bundle."""
+
+    severity: str  # "error" | "warning"
+    message: str
+    file: str | None = None
+    line: int | None = None
+    element_id: str | None = None
+
+
+class EngineError(Exception):
+    code = "engine-error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class AuthenticationError(EngineError):
+    code = "authentication-required"
+
+
+class PermissionDeniedError(EngineError):
+    code = "permission-denied"
+
+
+class NotFoundError(EngineError):
+    code = "not-found"
+
+
+class ConflictError(EngineError):
+    code = "conflict"
+
+
+class TaskAlreadyClaimedError(ConflictError):
+    code = "task-already-claimed"
+
+
+class TaskNotClaimedError(ConflictError):
+    code = "task-not-claimed"
+
+
+class TaskNotReadyError(ConflictError):
+    code = "task-not-ready"
+
+
+class ConcurrentModificationError(ConflictError):
+    code = "concurrent-modification"
+
+
+class InvalidStateError(ConflictError):
+    """The action is not possible in the dossier's current status."""
+
+    code = "invalid-state"
+
+
+class DuplicateError(ConflictError):
+    code = "duplicate"
+
+
+class ValidationFailedError(EngineError):
+    code = "validation-failed"
+
+    def __init__(self, detail: str, errors: list[FieldError]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+
+class InvalidDefinitionError(EngineError):
+    code = "invalid-definition"
+
+    def __init__(self, detail: str, problems: list[DefinitionProblem]) -> None:
+        super().__init__(detail)
+        self.problems = problems
+
+
+class CodeSequenceExhaustedError(EngineError):
+    """The unit has used all 9,999 dossier codes of the day (Circular 01/2018 art. 19)."""
+
+    code = "dossier-code-exhausted"
+
+
+class ProcessError(EngineError):
+    """The diagram could not continue (e.g. no gateway condition matched); nothing was saved."""
+
+    code = "process-error"

@@ -1,0 +1,216 @@
+"""Units, users, logins and token checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine import events
+from engine.authz import ALL_ROLES, UNIT_ROLES, Actor, Role, ensure_admin
+from engine.context import EngineContext
+from engine.errors import (
+    AuthenticationError,
+    DuplicateError,
+    FieldError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from engine.results import TokenResult, UnitView, UserView
+from engine.transactions import conflicts_as_errors
+from storage.errors import DuplicateRecordError
+from storage.models import Unit, User
+
+USERNAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.@-]{3,80}$")
+UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z.]{1,40}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    username: str
+    password: str
+    full_name: str
+    roles: tuple[str, ...]
+    unit_code: str | None
+    is_demo: bool = False
+
+
+def create_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitView:
+    ensure_admin(actor)
+    errors = []
+    if not UNIT_CODE_PATTERN.match(code):
+        errors.append(
+            FieldError("code", "unit codes are letters, digits and dots, e.g. 000.00.07.H29")
+        )
+    if not name.strip():
+        errors.append(FieldError("name", "a unit needs a name"))
+    if errors:
+        raise ValidationFailedError("the unit is not valid", errors)
+    now = ctx.clock.now()
+    try:
+        with conflicts_as_errors(), ctx.uow() as uow:
+            if uow.units.get(code) is not None:
+                raise DuplicateError(f"unit {code} already exists")
+            uow.units.add(Unit(code=code, name=name.strip(), active=True, created_at=now))
+            events.record(
+                uow,
+                chain=events.SYSTEM_CHAIN,
+                type="unit_created",
+                actor=actor,
+                now=now,
+                payload={"code": code, "name": name.strip()},
+            )
+            uow.commit()
+    except DuplicateRecordError as exc:
+        raise DuplicateError(f"unit {code} already exists") from exc
+    return UnitView(code=code, name=name.strip())
+
+
+def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
+    ensure_admin(actor)
+    errors = _user_errors(new)
+    if errors:
+        raise ValidationFailedError("the user is not valid", errors)
+    password_hash = ctx.passwords.hash(new.password)
+    now = ctx.clock.now()
+    try:
+        with conflicts_as_errors(), ctx.uow() as uow:
+            if new.unit_code is not None and uow.units.get(new.unit_code) is None:
+                raise ValidationFailedError(
+                    "unknown unit", [FieldError("unit", f"no unit {new.unit_code}")]
+                )
+            if uow.users.by_username(new.username) is not None:
+                raise DuplicateError(f"user {new.username} already exists")
+            user = User(
+                username=new.username,
+                password_hash=password_hash,
+                full_name=new.full_name,
+                roles=sorted(set(new.roles)),
+                unit_code=new.unit_code,
+                active=True,
+                is_demo=new.is_demo,
+                created_at=now,
+            )
+            uow.users.add(user)
+            events.record(
+                uow,
+                chain=events.SYSTEM_CHAIN,
+                type="user_created",
+                actor=actor,
+                now=now,
+                payload={
+                    "username": user.username,
+                    "roles": user.roles,
+                    "unit": user.unit_code,
+                    "demo": user.is_demo,
+                },
+            )
+            uow.commit()
+            return _user_view(user)
+    except DuplicateRecordError as exc:
+        raise DuplicateError(f"user {new.username} already exists") from exc
+
+
+def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView:
+    """Users are never deleted (events name them); a deactivated user's tokens stop working."""
+    ensure_admin(actor)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise NotFoundError(f"no user {username}")
+        user.active = False
+        user.deleted_at = now
+        events.record(
+            uow,
+            chain=events.SYSTEM_CHAIN,
+            type="user_deactivated",
+            actor=actor,
+            now=now,
+            payload={"username": username},
+        )
+        uow.commit()
+        return _user_view(user)
+
+
+def login(ctx: EngineContext, username: str, password: str) -> TokenResult:
+    with ctx.uow(write=False) as uow:
+        user = uow.users.by_username(username)
+        stored_hash = user.password_hash if user is not None and user.active else None
+        if not ctx.passwords.verify(stored_hash, password) or user is None:
+            raise AuthenticationError("wrong username or password")
+        if ctx.settings.is_production and user.is_demo:
+            raise AuthenticationError("demo accounts cannot be used in production")
+        token = ctx.tokens.issue(
+            user.id, user.username, list(user.roles), user.unit_code, ctx.clock.now()
+        )
+    return TokenResult(access_token=token, expires_in=ctx.tokens.ttl_seconds)
+
+
+def authenticate(ctx: EngineContext, token: str) -> Actor:
+    """The actor behind a bearer token; roles and unit come from the database, not the token."""
+    claims = ctx.tokens.verify(token, ctx.clock.now())
+    with ctx.uow(write=False) as uow:
+        user = uow.users.get(claims.user_id)
+        if user is None or not user.active or user.deleted_at is not None:
+            raise AuthenticationError("the account behind this token no longer exists")
+        if ctx.settings.is_production and user.is_demo:
+            raise AuthenticationError("demo accounts cannot be used in production")
+        return Actor(
+            user_id=user.id,
+            username=user.username,
+            roles=frozenset(user.roles),
+            unit_code=user.unit_code,
+        )
+
+
+def list_units(ctx: EngineContext) -> list[UnitView]:
+    with ctx.uow(write=False) as uow:
+        return [UnitView(code=u.code, name=u.name) for u in uow.units.all()]
+
+
+def demo_accounts_present(ctx: EngineContext) -> bool:
+    with ctx.uow(write=False) as uow:
+        return uow.users.any_active_demo()
+
+
+def _user_errors(new: NewUser) -> list[FieldError]:
+    errors = []
+    if not USERNAME_PATTERN.match(new.username):
+        errors.append(FieldError("username", "3-80 letters, digits or . _ @ -"))
+    if len(new.password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"at least {MIN_PASSWORD_LENGTH} characters"))
+    unknown = sorted(set(new.roles) - set(ALL_ROLES))
+    if not new.roles or unknown:
+        errors.append(
+            FieldError(
+                "roles",
+                f"unknown roles {unknown}; known: {sorted(ALL_ROLES)}"
+                if unknown
+                else "at least one role",
+            )
+        )
+    if set(new.roles) & UNIT_ROLES and not new.unit_code:
+        errors.append(
+            FieldError("unit", "reception, specialist and leader officers belong to a unit")
+        )
+    if Role.CITIZEN in new.roles and len(new.roles) > 1:
+        errors.append(FieldError("roles", "a citizen account has no other role"))
+    if not new.full_name.strip():
+        errors.append(FieldError("full_name", "required"))
+    return errors
+
+
+def _user_view(user: User) -> UserView:
+    return UserView(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        roles=list(user.roles),
+        unit_code=user.unit_code,
+        active=user.active,
+    )
+
+
+def roles_from_text(text: str) -> tuple[str, ...]:
+    return tuple(role.strip() for role in text.split(",") if role.strip())

@@ -1,0 +1,234 @@
+"""Submit a dossier and supplement it: the applicant's side of the procedure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import forms
+from engine import events
+from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
+from engine.context import EngineContext
+from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
+from engine.progress import apply_step
+from engine.results import DossierDetail
+from engine.spiff import runtime
+from engine.statuses import DossierStatus
+from engine.transactions import conflicts_as_errors
+from engine.views import CHANNEL_CODES, dossier_detail, model_of
+from storage.models import Dossier
+
+SUPPLEMENT_MESSAGE = "supplement_submitted"
+ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
+PHONE_PATTERN = re.compile(r"^(\+84|0)[0-9]{9,10}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    full_name: str
+    id_number: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name,
+            "id_number": self.id_number,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitDossier:
+    procedure: str
+    unit: str
+    applicant: Applicant
+    data: Mapping[str, Any] = field(default_factory=dict)
+    channel: str = "online"
+    return_channel: str | None = None
+
+
+def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> DossierDetail:
+    """Register a dossier, give it its code and start its procedure (status 1).
+
+    Raises:
+        ValidationFailedError: unknown procedure or unit, bad applicant, data failing the form.
+        PermissionDeniedError: the actor may not submit for this unit.
+    """
+    errors = _applicant_errors(command.applicant) + _channel_errors(actor, command)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        definition = uow.definitions.latest(command.procedure)
+        if definition is None:
+            errors.append(FieldError("procedure", f"no procedure '{command.procedure}'"))
+        if uow.units.get(command.unit) is None:
+            errors.append(FieldError("unit", f"no unit '{command.unit}'"))
+        if errors:
+            raise ValidationFailedError("the dossier cannot be submitted", errors)
+        assert definition is not None
+        ensure_can_submit(actor, command.unit)
+        model = model_of(definition)
+        form = definition.forms.get(model.submission_form or "", {})
+        _raise_for_form(form, command.data, "the submitted data does not match the form")
+
+        code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
+        parsed = ctx.definitions.get(definition)
+        applicant = command.applicant.as_dict()
+        channel = CHANNEL_CODES[command.channel]
+        workflow, outcome = runtime.start(
+            parsed,
+            {
+                "dossier_code": code,
+                "procedure": definition.key,
+                "unit": command.unit,
+                "channel": command.channel,
+                "applicant": applicant,
+                "submission": dict(command.data),
+            },
+        )
+        dossier = Dossier(
+            code=code,
+            procedure_key=definition.key,
+            definition_id=definition.id,
+            unit_code=command.unit,
+            owner_user_id=actor.user_id if actor.has(Role.CITIZEN) else None,
+            applicant=applicant,
+            channel=channel,
+            return_channel=CHANNEL_CODES[command.return_channel or command.channel],
+            submission=dict(command.data),
+            data={},
+            status=int(DossierStatus.SUBMITTED),
+            status_changed_at=now,
+            submitted_at=now,
+            state="",
+            updated_at=now,
+        )
+        uow.dossiers.add(dossier)
+        events.record(
+            uow,
+            chain=events.dossier_chain(code),
+            type="dossier_submitted",
+            actor=actor,
+            now=now,
+            dossier_id=dossier.id,
+            payload={
+                "procedure": definition.key,
+                "definition_version": definition.version,
+                "definition_hash": definition.content_hash,
+                "unit": command.unit,
+                "applicant": applicant,
+                "data": dict(command.data),
+                "channel": command.channel,
+                "return_channel": command.return_channel or command.channel,
+                "owner_user_id": dossier.owner_user_id,
+            },
+        )
+        apply_step(
+            uow,
+            dossier=dossier,
+            model=model,
+            workflow=workflow,
+            outcome=outcome,
+            actor=actor,
+            now=now,
+        )
+        uow.flush()
+        detail = dossier_detail(uow, dossier)
+        uow.commit()
+    return detail
+
+
+def submit_supplement(
+    ctx: EngineContext, actor: Actor, code: str, data: Mapping[str, Any]
+) -> DossierDetail:
+    """The applicant sends what reception asked for (Mẫu 02); only while status is 5.
+
+    Raises:
+        InvalidStateError: the dossier is not waiting for a supplement.
+        ValidationFailedError: the completed dossier still fails the submission form.
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        dossier = uow.dossiers.by_code(code, for_update=True)
+        if dossier is None:
+            raise NotFoundError(f"no dossier {code}")
+        ensure_owner(actor, dossier.owner_user_id)
+        if dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
+            raise InvalidStateError(
+                f"dossier {code} is '{DossierStatus(dossier.status).label}', "
+                "not waiting for a supplement"
+            )
+        definition = uow.definitions.get(dossier.definition_id)
+        assert definition is not None
+        model = model_of(definition)
+        merged = {**dossier.submission, **dict(data)}
+        _raise_for_form(
+            definition.forms.get(model.submission_form or "", {}),
+            merged,
+            "the supplemented dossier does not match the form",
+        )
+        workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
+        outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
+        events.record(
+            uow,
+            chain=events.dossier_chain(code),
+            type="supplement_submitted",
+            actor=actor,
+            now=now,
+            dossier_id=dossier.id,
+            payload={"data": dict(data)},
+        )
+        dossier.submission = merged
+        apply_step(
+            uow,
+            dossier=dossier,
+            model=model,
+            workflow=workflow,
+            outcome=outcome,
+            actor=actor,
+            now=now,
+        )
+        uow.flush()
+        detail = dossier_detail(uow, dossier)
+        uow.commit()
+    return detail
+
+
+def _raise_for_form(schema: Mapping[str, Any], data: Mapping[str, Any], detail: str) -> None:
+    problems = forms.validate(schema, dict(data), prefix="data") if schema else []
+    if problems:
+        raise ValidationFailedError(detail, [FieldError(p.field, p.message) for p in problems])
+
+
+def _applicant_errors(applicant: Applicant) -> list[FieldError]:
+    errors = []
+    if len(applicant.full_name.strip()) < 2:
+        errors.append(FieldError("applicant.full_name", "the applicant's full name is required"))
+    if not ID_NUMBER_PATTERN.match(applicant.id_number):
+        errors.append(
+            FieldError("applicant.id_number", "8-12 digits or capital letters (CCCD, passport)")
+        )
+    if applicant.phone is not None and not PHONE_PATTERN.match(applicant.phone):
+        errors.append(FieldError("applicant.phone", "a Vietnamese phone number, e.g. 0912345678"))
+    if applicant.email is not None and not EMAIL_PATTERN.match(applicant.email):
+        errors.append(FieldError("applicant.email", "not an e-mail address"))
+    return errors
+
+
+def _channel_errors(actor: Actor, command: SubmitDossier) -> list[FieldError]:
+    errors = []
+    if command.channel not in CHANNEL_CODES:
+        errors.append(FieldError("channel", f"one of {sorted(CHANNEL_CODES)}"))
+    elif actor.has(Role.CITIZEN) and command.channel != "online":
+        errors.append(
+            FieldError("channel", "a dossier submitted through the portal is an online dossier")
+        )
+    if command.return_channel is not None and command.return_channel not in CHANNEL_CODES:
+        errors.append(FieldError("return_channel", f"one of {sorted(CHANNEL_CODES)}"))
+    return errors

@@ -1,0 +1,166 @@
+"""Officers' side: claim, release and complete user tasks (ARCHITECTURE.md section 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import forms
+from engine import events
+from engine.authz import Actor, ensure_can_act_on_task
+from engine.context import EngineContext
+from engine.errors import (
+    FieldError,
+    NotFoundError,
+    TaskAlreadyClaimedError,
+    TaskNotClaimedError,
+    TaskNotReadyError,
+    ValidationFailedError,
+)
+from engine.progress import Completion, apply_step
+from engine.results import CompletionResult, StatusView, TaskSummary
+from engine.spiff import runtime
+from engine.transactions import conflicts_as_errors
+from engine.views import current_step, model_of, task_summary
+from storage.models import Dossier, WorkItem
+from storage.uow import UnitOfWork
+
+
+def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
+    """Take a task for oneself; claiming one's own task again is a no-op success.
+
+    Raises:
+        TaskAlreadyClaimedError: someone else holds it.
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        item, dossier = _open_item(uow, actor, task_id)
+        if item.claimed_by_id == actor.user_id:
+            return task_summary(item, dossier.code)
+        assert actor.user_id is not None
+        if not uow.work_items.try_claim(item.id, actor.user_id, actor.username, now):
+            uow.session.refresh(item)
+            if item.status != "open":
+                raise TaskNotReadyError("the task is no longer open")
+            raise TaskAlreadyClaimedError(f"the task is claimed by {item.claimed_by_username}")
+        events.record(
+            uow,
+            chain=events.dossier_chain(dossier.code),
+            type="task_claimed",
+            actor=actor,
+            now=now,
+            bpmn_id=item.bpmn_id,
+            dossier_id=dossier.id,
+            role=item.role,
+            payload={"task_id": item.id},
+        )
+        uow.commit()
+        uow.session.refresh(item)
+        return task_summary(item, dossier.code)
+
+
+def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
+    """Give a claimed task back to the unit's pool; only its claimant may.
+
+    Raises:
+        TaskNotClaimedError: the caller does not hold the claim.
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        item, dossier = _open_item(uow, actor, task_id)
+        assert actor.user_id is not None
+        if not uow.work_items.try_release(item.id, actor.user_id):
+            raise TaskNotClaimedError("only the officer who claimed the task may release it")
+        events.record(
+            uow,
+            chain=events.dossier_chain(dossier.code),
+            type="task_released",
+            actor=actor,
+            now=now,
+            bpmn_id=item.bpmn_id,
+            dossier_id=dossier.id,
+            role=item.role,
+            payload={"task_id": item.id},
+        )
+        uow.commit()
+        uow.session.refresh(item)
+        return task_summary(item, dossier.code)
+
+
+def complete_task(
+    ctx: EngineContext, actor: Actor, task_id: str, data: Mapping[str, Any]
+) -> CompletionResult:
+    """Submit the task's form and move the dossier on, in one transaction.
+
+    Raises:
+        TaskNotClaimedError: the caller does not hold the claim.
+        TaskNotReadyError: the task is no longer READY.
+        ValidationFailedError: the data fails the task's form; nothing is changed.
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        item, dossier = _open_item(uow, actor, task_id, lock_dossier=True)
+        if item.claimed_by_id != actor.user_id:
+            raise TaskNotClaimedError("claim the task before completing it")
+        definition = uow.definitions.get(dossier.definition_id)
+        assert definition is not None
+        schema = definition.forms.get(item.form_key or "", {})
+        problems = forms.validate(schema, dict(data), prefix="data") if schema else []
+        if problems:
+            raise ValidationFailedError(
+                "the form data is not valid", [FieldError(p.field, p.message) for p in problems]
+            )
+        workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
+        outcome = workflow.complete_user_task(item.id, data)
+        events.record(
+            uow,
+            chain=events.dossier_chain(dossier.code),
+            type="task_completed",
+            actor=actor,
+            now=now,
+            bpmn_id=item.bpmn_id,
+            dossier_id=dossier.id,
+            role=item.role,
+            payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
+        )
+        decision = data.get("decision")
+        apply_step(
+            uow,
+            dossier=dossier,
+            model=model_of(definition),
+            workflow=workflow,
+            outcome=outcome,
+            actor=actor,
+            now=now,
+            completion=Completion(
+                item.id, actor.username, decision if isinstance(decision, str) else None
+            ),
+        )
+        uow.flush()
+        steps = [current_step(i) for i in uow.work_items.open_for_dossier(dossier.id)]
+        result = CompletionResult(
+            task_id=item.id,
+            dossier_code=dossier.code,
+            status=StatusView.of(dossier.status),
+            current_steps=steps,
+        )
+        uow.commit()
+    return result
+
+
+def _open_item(
+    uow: UnitOfWork, actor: Actor, task_id: str, *, lock_dossier: bool = False
+) -> tuple[WorkItem, Dossier]:
+    item = uow.work_items.get(task_id)
+    if item is None:
+        raise NotFoundError(f"no task {task_id}")
+    ensure_can_act_on_task(actor, item.role, item.unit_code)
+    dossier = uow.dossiers.get(item.dossier_id, for_update=lock_dossier)
+    assert dossier is not None
+    if lock_dossier:
+        uow.session.refresh(
+            item
+        )  # re-read after the lock: a concurrent completion may have closed it
+    if item.status != "open":
+        raise TaskNotReadyError("the task has already been completed or cancelled")
+    return item, dossier

@@ -1,0 +1,94 @@
+"""Settings from the environment (prefix MOTCUA_), read once at start-up; fail fast when wrong."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PRODUCTION = "production"
+#: Secrets that must never protect a production deployment.
+KNOWN_WEAK_SECRETS = frozenset({"", "secret", "changeme", "dev", "development", "motcua"})
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """The configuration cannot run (e.g. production without a real secret)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str
+    database_url: str
+    var_dir: Path
+    bpmn_dir: Path
+    forms_dir: Path
+    secret_key: str
+    secret_from_environment: bool
+    token_ttl_seconds: int
+    timezone: str
+    password_time_cost: int
+    password_memory_kib: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == PRODUCTION
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env_vars = os.environ if environ is None else environ
+        env = env_vars.get("MOTCUA_ENV", "development").strip().lower()
+        var_dir = Path(env_vars.get("MOTCUA_VAR_DIR", "var"))
+        database_url = env_vars.get("MOTCUA_DATABASE_URL") or f"sqlite:///{var_dir / 'motcua.db'}"
+        secret = env_vars.get("MOTCUA_SECRET_KEY", "")
+        from_env = bool(secret)
+        if env == PRODUCTION:
+            if secret.strip().lower() in KNOWN_WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    f"MOTCUA_ENV=production needs MOTCUA_SECRET_KEY: a random secret of at least "
+                    f"{MIN_SECRET_LENGTH} characters (e.g. `python -c 'import secrets; "
+                    f"print(secrets.token_urlsafe(48))'`)"
+                )
+        elif not secret:
+            secret = _local_secret(var_dir)
+        return cls(
+            env=env,
+            database_url=database_url,
+            var_dir=var_dir,
+            bpmn_dir=Path(env_vars.get("MOTCUA_BPMN_DIR", "bpmn")),
+            forms_dir=Path(env_vars.get("MOTCUA_FORMS_DIR", "forms")),
+            secret_key=secret,
+            secret_from_environment=from_env,
+            token_ttl_seconds=_int(env_vars, "MOTCUA_TOKEN_TTL_SECONDS", 1800, minimum=30),
+            timezone=env_vars.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"),
+            password_time_cost=_int(env_vars, "MOTCUA_PASSWORD_TIME_COST", 3, minimum=1),
+            password_memory_kib=_int(env_vars, "MOTCUA_PASSWORD_MEMORY_KIB", 65536, minimum=8),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, not {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _local_secret(var_dir: Path) -> str:
+    """Outside production: a random secret kept in var/ (mode 0600) so tokens survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,1 @@
+"""The only package that speaks SpiffWorkflow and lxml. Nothing from them leaves it."""

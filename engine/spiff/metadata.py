@@ -1,0 +1,234 @@
+"""Read what the one-stop office needs from a diagram's XML, whichever modeler wrote it.
+
+Camunda Modeler writes `camunda:formKey`, `camunda:candidateGroups` and `camunda:properties`;
+SpiffArena writes `spiffworkflow:properties` (with `formJsonSchemaFilename`); plain bpmn.io
+diagrams only have lanes. All three end up in the same `ProcedureModel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from engine.authz import OFFICER_ROLES
+from engine.errors import DefinitionProblem
+from engine.procedures import USER_TASK_KINDS, NodeModel, ProcedureModel, Sla, role_for_lane
+from engine.spiff.xml import BPMN_NS, CAMUNDA_NS, SPIFF_NS, local_name
+
+FLOW_NODE_KINDS = frozenset(
+    {
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "adHocSubProcess",
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+        "complexGateway",
+    }
+)
+_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
+_FORM_SUFFIXES = (".schema.json", ".json", ".form")
+
+
+def executable_process_ids(root: Any) -> list[str]:
+    return [
+        str(p.get("id"))
+        for p in root.iterfind("bpmn:process", _NS)
+        if p.get("isExecutable", "true").lower() != "false" and p.get("id")
+    ]
+
+
+def called_process_ids(root: Any) -> set[str]:
+    return {
+        str(c.get("calledElement"))
+        for c in root.iter(f"{{{BPMN_NS}}}callActivity")
+        if c.get("calledElement")
+    }
+
+
+def extract_model(
+    root: Any, filename: str, process_id: str
+) -> tuple[ProcedureModel, list[DefinitionProblem]]:
+    """Build the procedure model of `process_id`; problems found are returned, not raised."""
+    problems: list[DefinitionProblem] = []
+    process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
+    if process is None:
+        problems.append(DefinitionProblem("error", f"no process with id '{process_id}'", filename))
+        empty = ProcedureModel(process_id, process_id, None, None, None, "", {}, {})
+        return empty, problems
+
+    props = element_properties(process)
+    lanes = _lane_of_each_node(process)
+    nodes: dict[str, NodeModel] = {}
+    submission_form = props.get("submission_form")
+    for element in _flow_nodes(process):
+        node = _node_model(element, lanes, filename, problems)
+        nodes[node.bpmn_id] = node
+        if node.kind == "startEvent" and node.form_key and submission_form is None:
+            submission_form = node.form_key
+
+    sla: Sla | None = None
+    if "sla" in props:
+        try:
+            sla = Sla.parse(props["sla"])
+        except ValueError as exc:
+            problems.append(
+                DefinitionProblem(
+                    "error",
+                    f"process property sla: {exc}",
+                    filename,
+                    process.sourceline,
+                    process_id,
+                )
+            )
+    model = ProcedureModel(
+        key=process_id,
+        name=(process.get("name") or process_id).strip(),
+        code=props.get("procedure_code") or props.get("code"),
+        sla=sla,
+        submission_form=_normalize_form_key(submission_form) if submission_form else None,
+        documentation=_documentation(process),
+        properties=props,
+        nodes=nodes,
+    )
+    return model, problems
+
+
+def element_properties(element: Any) -> dict[str, str]:
+    """Extension properties of an element, from either dialect (camunda wins on a clash)."""
+    found: dict[str, str] = {}
+    ext = element.find("bpmn:extensionElements", _NS)
+    if ext is None:
+        return found
+    for prefix in ("spiffworkflow", "camunda"):
+        for prop in ext.iterfind(f"{prefix}:properties/{prefix}:property", _NS):
+            name = prop.get("name")
+            if name:
+                found[name.strip()] = (prop.get("value") or prop.text or "").strip()
+    return found
+
+
+def _flow_nodes(container: Any) -> Iterator[Any]:
+    for child in container:
+        kind = local_name(child)
+        if kind in FLOW_NODE_KINDS and child.get("id"):
+            yield child
+            if kind in {"subProcess", "transaction", "adHocSubProcess"}:
+                yield from _flow_nodes(child)
+
+
+def _lane_of_each_node(process: Any) -> dict[str, str]:
+    """Map node id -> name of the innermost lane that lists it."""
+    lanes: dict[str, str] = {}
+
+    def walk(lane_set: Any) -> None:
+        for lane in lane_set.iterfind("bpmn:lane", _NS):
+            name = (lane.get("name") or lane.get("id") or "").strip()
+            for ref in lane.iterfind("bpmn:flowNodeRef", _NS):
+                if ref.text:
+                    lanes[ref.text.strip()] = name
+            child = lane.find("bpmn:childLaneSet", _NS)
+            if child is not None:
+                walk(child)
+
+    for lane_set in process.iter(f"{{{BPMN_NS}}}laneSet"):
+        walk(lane_set)
+    return lanes
+
+
+def _node_model(
+    element: Any, lanes: dict[str, str], filename: str, problems: list[DefinitionProblem]
+) -> NodeModel:
+    bpmn_id = str(element.get("id"))
+    kind = local_name(element)
+    props = element_properties(element)
+    line = element.sourceline
+
+    def problem(message: str) -> None:
+        problems.append(DefinitionProblem("error", message, filename, line, bpmn_id))
+
+    form_key = (
+        element.get(f"{{{CAMUNDA_NS}}}formKey")
+        or props.get("formJsonSchemaFilename")
+        or props.get("form_key")
+        or props.get("formKey")
+    )
+    status: int | None = None
+    if "status" in props:
+        try:
+            status = int(props["status"])
+        except ValueError:
+            status = None
+        if status is None or not 1 <= status <= 10:
+            problem(f"property status='{props['status']}' is not a DVCQG status code 1-10")
+            status = None
+    sla: Sla | None = None
+    if "sla" in props:
+        try:
+            sla = Sla.parse(props["sla"])
+        except ValueError as exc:
+            problem(f"property sla: {exc}")
+
+    lane = lanes.get(bpmn_id)
+    role: str | None = None
+    if kind in USER_TASK_KINDS:
+        groups = element.get(f"{{{CAMUNDA_NS}}}candidateGroups") or props.get("role") or ""
+        candidates = [g.strip() for g in groups.split(",") if g.strip()]
+        if candidates:
+            role = (
+                next((c for c in candidates if c in OFFICER_ROLES), None)
+                or role_for_lane(candidates[0])
+                or candidates[0]
+            )
+        else:
+            role = role_for_lane(lane)
+        if role is None:
+            problem(
+                "user task has no role: put it in a lane named after a role (reception/Bộ phận "
+                "Một cửa, specialist/Chuyên viên, leader/Lãnh đạo) or set camunda:candidateGroups"
+            )
+        elif role not in OFFICER_ROLES:
+            problem(
+                f"unknown role '{role}'; known officer roles: {', '.join(sorted(OFFICER_ROLES))}"
+            )
+    return NodeModel(
+        bpmn_id=bpmn_id,
+        name=(element.get("name") or bpmn_id).strip(),
+        kind=kind,
+        lane=lane,
+        role=role,
+        form_key=_normalize_form_key(form_key) if form_key else None,
+        status=status,
+        sla=sla,
+        line=line,
+        properties=props,
+    )
+
+
+def _normalize_form_key(raw: str) -> str:
+    """`camunda-forms:deployment:x.form`, `forms/x.json` and `x` all name the form `x`."""
+    key = raw.strip().rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    for suffix in _FORM_SUFFIXES:
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def _documentation(element: Any) -> str:
+    doc = element.find("bpmn:documentation", _NS)
+    return (doc.text or "").strip() if doc is not None else ""

@@ -1,0 +1,78 @@
+"""Build result objects from rows (shared by use cases and queries)."""
+
+from __future__ import annotations
+
+from engine.procedures import ProcedureModel, Sla
+from engine.results import CurrentStep, DossierDetail, SlaView, StatusView, TaskSummary
+from storage.models import Definition, Dossier, WorkItem
+from storage.uow import UnitOfWork
+
+CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
+CHANNEL_CODES = {name: code for code, name in CHANNEL_NAMES.items()}
+
+
+def sla_view(sla: Sla | None) -> SlaView | None:
+    return SlaView(amount=sla.amount, unit=sla.unit, text=sla.text) if sla else None
+
+
+def model_of(definition: Definition) -> ProcedureModel:
+    return ProcedureModel.from_dict(definition.model)
+
+
+def current_step(item: WorkItem) -> CurrentStep:
+    return CurrentStep(
+        task_id=item.id,
+        bpmn_id=item.bpmn_id,
+        name=item.name,
+        role=item.role,
+        claimed_by=item.claimed_by_username,
+        created_at=item.created_at,
+        due_at=item.due_at,
+    )
+
+
+def task_summary(item: WorkItem, dossier_code: str) -> TaskSummary:
+    return TaskSummary(
+        id=item.id,
+        dossier_code=dossier_code,
+        procedure=item.procedure_key,
+        bpmn_id=item.bpmn_id,
+        name=item.name,
+        role=item.role,
+        claimed_by=item.claimed_by_username,
+        created_at=item.created_at,
+        due_at=item.due_at,
+        status=item.status,
+    )
+
+
+def dossier_detail(uow: UnitOfWork, dossier: Dossier) -> DossierDetail:
+    definition = uow.definitions.get(dossier.definition_id)
+    unit = uow.units.get(dossier.unit_code)
+    assert definition is not None and unit is not None  # foreign keys guarantee both
+    return DossierDetail(
+        code=dossier.code,
+        procedure=dossier.procedure_key,
+        procedure_name=definition.name,
+        definition_version=definition.version,
+        unit_code=unit.code,
+        unit_name=unit.name,
+        status=StatusView.of(dossier.status),
+        channel=CHANNEL_NAMES[dossier.channel],
+        return_channel=CHANNEL_NAMES[dossier.return_channel],
+        applicant=dict(dossier.applicant),
+        submission=dict(dossier.submission),
+        submitted_at=dossier.submitted_at,
+        status_changed_at=dossier.status_changed_at,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        resolved_at=dossier.resolved_at,
+        finished_at=dossier.finished_at,
+        current_steps=[current_step(item) for item in uow.work_items.open_for_dossier(dossier.id)],
+        version=dossier.version,
+    )
+
+
+def mask_name(full_name: str) -> str:
+    """`Nguyễn Văn An` -> `N***** V** A*`: enough for the applicant to recognise, nothing more."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split() if word)

@@ -1,0 +1,19 @@
+"""Storage errors; the engine translates them into its own."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    pass
+
+
+class StaleRecordError(StorageError):
+    """Someone else changed the row since it was read (optimistic version check failed)."""
+
+
+class DuplicateRecordError(StorageError):
+    """A unique constraint refused the write."""
+
+
+class DatabaseBusyError(StorageError):
+    """The database stayed locked longer than the busy timeout."""

@@ -1,0 +1,185 @@
+"""The tables (ARCHITECTURE.md section 2). Column meaning lives here; behaviour lives in engine/."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import BigIntPK, JSONType, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Definition(Base):
+    """One immutable deployed version of a procedure's diagram bundle."""
+
+    __tablename__ = "definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        UniqueConstraint("key", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[dict[str, str]] = mapped_column(JSONType)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    model: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str] = mapped_column(String(80))
+
+
+class Unit(Base):
+    """A BHXH office; `code` is its identifier code (Circular 10/2016), e.g. 000.00.07.H29."""
+
+    __tablename__ = "unit"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSONType)
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("unit.code"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Dossier(Base):
+    """A dossier (hồ sơ): its pinned definition, status, dates and workflow state."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (Index("ix_dossier_unit_status", "unit_code", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    procedure_key: Mapped[str] = mapped_column(String(100), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definition.id"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), nullable=True, index=True
+    )
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    channel: Mapped[int] = mapped_column(SmallInteger)
+    return_channel: Mapped[int] = mapped_column(SmallInteger)
+    submission: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CodeSequence(Base):
+    """Last dossier number issued by a unit on a local day (YYMMDD)."""
+
+    __tablename__ = "code_sequence"
+
+    unit_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class WorkItem(Base):
+    """One READY user task of a dossier (its id is the task's id in the workflow)."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (
+        Index("ix_work_item_inbox", "unit_code", "status", "role", "created_at"),
+        Index("ix_work_item_dossier", "dossier_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    procedure_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(40))
+    form_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    claimed_by_username: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_by_username: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class Chain(Base):
+    """Head of one hash chain of events: a dossier's (`dossier:<code>`) or the `system` chain."""
+
+    __tablename__ = "chain"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    head_seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Event(Base):
+    """An append-only audit event, hash-chained per chain (ARCHITECTURE.md section 5)."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(Integer)
+    dossier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier.id"), nullable=True, index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    type: Mapped[str] = mapped_column(String(60))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_username: Mapped[str] = mapped_column(String(80))
+    actor_role: Mapped[str] = mapped_column(String(40))
+    actor_unit: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    bpmn_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,294 @@
+"""Collection-like access to the tables. Repositories never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Chain,
+    CodeSequence,
+    Definition,
+    Dossier,
+    Event,
+    Unit,
+    User,
+    WorkItem,
+)
+
+GENESIS_HASH = "0" * 64
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+class Definitions:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, definition: Definition) -> None:
+        self.session.add(definition)
+        self.session.flush()
+
+    def get(self, definition_id: int) -> Definition | None:
+        return self.session.get(Definition, definition_id)
+
+    def latest(self, key: str) -> Definition | None:
+        stmt = (
+            select(Definition)
+            .where(Definition.key == key)
+            .order_by(Definition.version.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
+
+    def by_hash(self, key: str, content_hash: str) -> Definition | None:
+        stmt = select(Definition).where(
+            Definition.key == key, Definition.content_hash == content_hash
+        )
+        return self.session.scalars(stmt).first()
+
+    def version(self, key: str, version: int) -> Definition | None:
+        stmt = select(Definition).where(Definition.key == key, Definition.version == version)
+        return self.session.scalars(stmt).first()
+
+    def versions(self, key: str) -> Sequence[Definition]:
+        stmt = select(Definition).where(Definition.key == key).order_by(Definition.version)
+        return self.session.scalars(stmt).all()
+
+    def all_latest(self) -> Sequence[Definition]:
+        newest = (
+            select(Definition.key, func.max(Definition.version).label("version"))
+            .group_by(Definition.key)
+            .subquery()
+        )
+        stmt = (
+            select(Definition)
+            .join(
+                newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version)
+            )
+            .order_by(Definition.key)
+        )
+        return self.session.scalars(stmt).all()
+
+
+class Units:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, code: str) -> Unit | None:
+        return self.session.get(Unit, code)
+
+    def add(self, unit: Unit) -> None:
+        self.session.add(unit)
+        self.session.flush()
+
+    def all(self) -> Sequence[Unit]:
+        return self.session.scalars(select(Unit).order_by(Unit.code)).all()
+
+
+class Users:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalars(select(User).where(User.username == username)).first()
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+        self.session.flush()
+
+    def all(self) -> Sequence[User]:
+        return self.session.scalars(select(User).order_by(User.username)).all()
+
+    def any_active_demo(self) -> bool:
+        stmt = select(User.id).where(User.is_demo.is_(True), User.active.is_(True)).limit(1)
+        return self.session.scalars(stmt).first() is not None
+
+
+class Dossiers:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, dossier: Dossier) -> None:
+        self.session.add(dossier)
+        self.session.flush()
+
+    def by_code(self, code: str, *, for_update: bool = False) -> Dossier | None:
+        stmt = select(Dossier).where(Dossier.code == code)
+        if for_update:
+            stmt = (
+                stmt.with_for_update()
+            )  # a real lock on PostgreSQL; SQLite drops it (IMMEDIATE covers)
+        return self.session.scalars(stmt).first()
+
+    def get(self, dossier_id: int, *, for_update: bool = False) -> Dossier | None:
+        stmt = select(Dossier).where(Dossier.id == dossier_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def page(self, stmt: Select[Dossier], offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        total = (
+            self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+            or 0
+        )
+        return self.session.scalars(stmt.offset(offset).limit(limit)).all(), total
+
+    def for_owner(self, user_id: int, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        stmt = select(Dossier).where(Dossier.owner_user_id == user_id).order_by(Dossier.id.desc())
+        return self.page(stmt, offset, limit)
+
+    def for_unit(self, unit_code: str, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        stmt = select(Dossier).where(Dossier.unit_code == unit_code).order_by(Dossier.id.desc())
+        return self.page(stmt, offset, limit)
+
+
+class CodeSequences:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_value(self, unit_code: str, day: str) -> int:
+        """Atomically take the unit's next number of the day (an upsert; safe under concurrency)."""
+        stmt = _insert(self.session, CodeSequence).values(
+            unit_code=unit_code, day=day, last_value=1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[CodeSequence.unit_code, CodeSequence.day],
+            set_={"last_value": CodeSequence.last_value + 1},
+        ).returning(CodeSequence.last_value)
+        return int(self.session.execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    unit_code: str
+    roles: frozenset[str]
+    user_id: int
+    assignee: str | None = None  # "me" | "none" | None
+    procedure_key: str | None = None
+    dossier_code: str | None = None
+
+
+class WorkItems:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, item_id: str) -> WorkItem | None:
+        return self.session.get(WorkItem, item_id)
+
+    def add(self, item: WorkItem) -> None:
+        self.session.add(item)
+
+    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
+        stmt = (
+            select(WorkItem)
+            .where(WorkItem.dossier_id == dossier_id, WorkItem.status == "open")
+            .order_by(WorkItem.created_at, WorkItem.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def history_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
+        stmt = (
+            select(WorkItem)
+            .where(WorkItem.dossier_id == dossier_id)
+            .order_by(WorkItem.created_at, WorkItem.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def try_claim(self, item_id: str, user_id: int, username: str, now: datetime) -> bool:
+        """One conditional UPDATE: exactly one of many concurrent claimers gets True."""
+        stmt = (
+            update(WorkItem)
+            .where(
+                WorkItem.id == item_id, WorkItem.status == "open", WorkItem.claimed_by_id.is_(None)
+            )
+            .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
+            .returning(WorkItem.id)
+        )
+        return self.session.execute(stmt).first() is not None
+
+    def try_release(self, item_id: str, user_id: int) -> bool:
+        stmt = (
+            update(WorkItem)
+            .where(
+                WorkItem.id == item_id, WorkItem.status == "open", WorkItem.claimed_by_id == user_id
+            )
+            .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
+            .returning(WorkItem.id)
+        )
+        return self.session.execute(stmt).first() is not None
+
+    def inbox(
+        self, flt: InboxFilter, offset: int, limit: int
+    ) -> tuple[Sequence[tuple[WorkItem, str]], int]:
+        """Open items of the caller's roles in the caller's unit, oldest first, with codes."""
+        stmt = (
+            select(WorkItem, Dossier.code)
+            .join(Dossier, Dossier.id == WorkItem.dossier_id)
+            .where(
+                WorkItem.unit_code == flt.unit_code,
+                WorkItem.status == "open",
+                WorkItem.role.in_(sorted(flt.roles)),
+            )
+        )
+        if flt.assignee == "me":
+            stmt = stmt.where(WorkItem.claimed_by_id == flt.user_id)
+        elif flt.assignee == "none":
+            stmt = stmt.where(WorkItem.claimed_by_id.is_(None))
+        if flt.procedure_key:
+            stmt = stmt.where(WorkItem.procedure_key == flt.procedure_key)
+        if flt.dossier_code:
+            stmt = stmt.where(Dossier.code == flt.dossier_code)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.execute(
+            stmt.order_by(WorkItem.created_at, WorkItem.dossier_id, WorkItem.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [(item, str(code)) for item, code in rows], total
+
+
+class Events:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def advance_chain(self, name: str) -> tuple[int, str]:
+        """Reserve the next sequence number of a chain; returns (seq, prev_hash).
+
+        The upsert locks the chain row until commit, so appends to one chain are serialized.
+        """
+        stmt = _insert(self.session, Chain).values(name=name, head_seq=1, head_hash=GENESIS_HASH)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Chain.name],
+            set_={"head_seq": Chain.head_seq + 1},
+        ).returning(Chain.head_seq, Chain.head_hash)
+        seq, prev_hash = self.session.execute(stmt).one()
+        return int(seq), str(prev_hash)
+
+    def append(self, event: Event) -> None:
+        self.session.add(event)
+        self.session.execute(
+            update(Chain).where(Chain.name == event.chain).values(head_hash=event.hash)
+        )
+
+    def for_chain(self, name: str, offset: int = 0, limit: int | None = None) -> Sequence[Event]:
+        stmt = select(Event).where(Event.chain == name).order_by(Event.seq).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return self.session.scalars(stmt).all()
+
+    def count_for_chain(self, name: str) -> int:
+        return self.session.scalar(select(func.count()).where(Event.chain == name)) or 0

@@ -1,0 +1,117 @@
+"""The unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
+from storage.errors import DatabaseBusyError, DuplicateRecordError, StaleRecordError
+from storage.repositories import (
+    CodeSequences,
+    Definitions,
+    Dossiers,
+    Events,
+    Units,
+    Users,
+    WorkItems,
+)
+
+
+class UnitOfWork:
+    """`with uow: ...; uow.commit()` — anything not committed is rolled back on exit."""
+
+    session: Session
+    definitions: Definitions
+    units: Units
+    users: Users
+    dossiers: Dossiers
+    codes: CodeSequences
+    work_items: WorkItems
+    events: Events
+
+    def __init__(self, factory: sessionmaker[Session], *, write: bool, sqlite: bool) -> None:
+        self._factory = factory
+        self._write = write
+        self._sqlite = sqlite
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        if self._write and self._sqlite:
+            self.session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self.definitions = Definitions(self.session)
+        self.units = Units(self.session)
+        self.users = Users(self.session)
+        self.dossiers = Dossiers(self.session)
+        self.codes = CodeSequences(self.session)
+        self.work_items = WorkItems(self.session)
+        self.events = Events(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if exc is not None:
+            _raise_translated(exc)
+
+    def flush(self) -> None:
+        with translate_errors():
+            self.session.flush()
+
+    def commit(self) -> None:
+        with translate_errors():
+            self.session.commit()
+
+
+class translate_errors:  # noqa: N801 - used as a context manager, reads like a statement
+    """Turn SQLAlchemy's errors into storage errors the engine understands."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            _raise_translated(exc)
+
+
+def _raise_translated(exc: BaseException) -> None:
+    if isinstance(exc, StaleDataError):
+        raise StaleRecordError(str(exc)) from exc
+    if isinstance(exc, IntegrityError):
+        raise DuplicateRecordError(str(exc.orig)) from exc
+    if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
+        raise DatabaseBusyError(str(exc.orig)) from exc
+    if isinstance(exc, OperationalError) and "could not serialize" in str(exc.orig).lower():
+        raise StaleRecordError(str(exc.orig)) from exc
+
+
+class Database:
+    """The process-wide engine and session factory, made once at start-up."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.factory = make_session_factory(engine)
+        self.sqlite = is_sqlite(engine)
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.factory, write=write, sqlite=self.sqlite)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

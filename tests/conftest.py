@@ -1,0 +1,122 @@
+"""Shared fixtures: a migrated database per test, a frozen clock, the deployed procedures,
+demo units and accounts, the Flask app and an HTTP helper that logs in as anyone."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask, Response
+from flask.testing import FlaskClient
+
+from api import create_app
+from engine.authz import Actor
+from engine.clock import FrozenClock
+from engine.context import EngineContext, build
+from engine.services import accounts, definitions
+from engine.services.accounts import NewUser
+from engine.settings import Settings
+from storage.migrate import upgrade
+from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, USERS, HttpApi
+
+REPO = Path(__file__).resolve().parent.parent
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+#: Tuesday 10 March 2026, 09:00 in Hanoi: an ordinary working morning.
+START = datetime(2026, 3, 10, 9, 0, tzinfo=VN)
+ADMIN = Actor(user_id=None, username="test-admin", roles=frozenset({"admin"}), unit_code=None)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def make_settings(var_dir: Path, database_url: str) -> Settings:
+    return Settings.from_env(
+        {
+            "MOTCUA_ENV": "test",
+            "MOTCUA_VAR_DIR": str(var_dir),
+            "MOTCUA_DATABASE_URL": database_url,
+            "MOTCUA_SECRET_KEY": "test-secret-" + "x" * 40,
+            "MOTCUA_BPMN_DIR": str(REPO / "bpmn"),
+            "MOTCUA_FORMS_DIR": str(REPO / "forms"),
+            "MOTCUA_PASSWORD_TIME_COST": "1",
+            "MOTCUA_PASSWORD_MEMORY_KIB": "64",
+        }
+    )
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "motcua.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path / "var", database_url)
+
+
+@pytest.fixture
+def bare_ctx(settings: Settings, clock: FrozenClock) -> Iterator[EngineContext]:
+    """A context on an empty, migrated database."""
+    context = build(settings, clock=clock)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def ctx(bare_ctx: EngineContext) -> EngineContext:
+    """A context with bpmn/ deployed and the test units and accounts created."""
+    seed(bare_ctx)
+    return bare_ctx
+
+
+def seed(context: EngineContext) -> None:
+    definitions.deploy_directory(context, ADMIN, REPO / "bpmn", REPO / "forms")
+    for code, name in ((UNIT, "BHXH quận Ba Đình"), (OTHER_UNIT, "BHXH quận Hoàn Kiếm")):
+        accounts.create_unit(context, ADMIN, code, name)
+    for username, (roles, unit) in USERS.items():
+        accounts.create_user(
+            context,
+            ADMIN,
+            NewUser(username, DEMO_PASSWORD, username.title(), tuple(roles.split(",")), unit),
+        )
+
+
+@pytest.fixture
+def app(ctx: EngineContext) -> Iterator[Flask]:
+    application = create_app(context=ctx)
+    application.config["TESTING"] = True
+    server_errors: list[str] = []
+
+    @application.after_request
+    def _record_5xx(response: Response) -> Response:
+        if response.status_code >= 500:
+            server_errors.append(f"{response.status_code} {response.get_data(as_text=True)[:300]}")
+        return response
+
+    yield application
+    assert not server_errors, f"requests answered with 5xx: {server_errors}"
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def http(client: FlaskClient) -> HttpApi:
+    return HttpApi(client)
