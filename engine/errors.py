@@ -74,6 +74,12 @@ class DuplicateError(ConflictError):
     code = "duplicate"
 
 
+class ReappointmentLimitError(ConflictError):
+    """A dossier may get a new appointment (Mẫu 04) only once (R-2.5)."""
+
+    code = "reappointment-limit"
+
+
 class ValidationFailedError(EngineError):
     code = "validation-failed"
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import events
-from engine.authz import Actor
+from engine import deadlines, events
+from engine.authz import SYSTEM_ACTOR, Actor
+from engine.calendar import WorkingCalendar
 from engine.procedures import ProcedureModel
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
+from engine.timers import sync_timers
 from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork
 
@@ -36,18 +38,62 @@ def apply_step(
     outcome: StepOutcome,
     actor: Actor,
     now: datetime,
+    calendar: WorkingCalendar,
     completion: Completion | None = None,
 ) -> None:
     for bpmn_id in outcome.entered:
         node = model.node(bpmn_id)
-        if node is not None and node.status is not None and node.status != dossier.status:
+        if node is None:
+            continue
+        if node.status is not None and node.status != dossier.status:
+            old = dossier.status
             change_status(
                 uow, dossier, DossierStatus(node.status), actor=actor, now=now, bpmn_id=bpmn_id
             )
-    _sync_work_items(uow, dossier, model, outcome, now, completion)
+            deadlines.on_status_change(
+                uow,
+                dossier,
+                model,
+                calendar,
+                old=old,
+                data=outcome.data,
+                actor=actor,
+                now=now,
+                bpmn_id=bpmn_id,
+            )
+        deadlines.on_node_entered(uow, dossier, node, actor, now)
+    _sync_work_items(uow, dossier, model, outcome, now, completion, calendar)
+    sync_timers(uow, dossier, outcome, actor, now)
     dossier.state = workflow.dumps()
     dossier.data = outcome.data
     dossier.updated_at = now
+
+
+def fire_due_timers(
+    uow: UnitOfWork,
+    *,
+    dossier: Dossier,
+    model: ProcedureModel,
+    workflow: Workflow,
+    calendar: WorkingCalendar,
+    now: datetime,
+) -> StepOutcome:
+    """Fire the dossier's timers due by `now` before anything else happens to it (P3/P4): a
+    completion that comes after an interrupting timer's due time finds its task gone (409)."""
+    outcome = workflow.fire_due_timers()
+    if outcome.fired_timers:
+        apply_step(
+            uow,
+            dossier=dossier,
+            model=model,
+            workflow=workflow,
+            outcome=outcome,
+            actor=SYSTEM_ACTOR,
+            now=now,
+            calendar=calendar,
+        )
+        uow.flush()  # the next step of this transaction must see these rows
+    return outcome
 
 
 def change_status(
@@ -87,6 +133,7 @@ def _sync_work_items(
     outcome: StepOutcome,
     now: datetime,
     completion: Completion | None,
+    calendar: WorkingCalendar,
 ) -> None:
     open_items = {item.id: item for item in uow.work_items.open_for_dossier(dossier.id)}
     ready_ids = {task.task_id for task in outcome.ready}
@@ -98,6 +145,7 @@ def _sync_work_items(
             item.status = "completed"
             item.completed_by_username = completion.username
             item.outcome = completion.outcome
+            item.timeliness = deadlines.step_timeliness(calendar, item, now)
         else:
             item.status = "cancelled"
     for task in outcome.ready:
@@ -118,5 +166,6 @@ def _sync_work_items(
                 form_key=node.form_key,
                 status="open",
                 created_at=now,
+                due_at=deadlines.step_due(calendar, node, now),
             )
         )

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.calendar import OfficeHours
+
 PRODUCTION = "production"
 #: Secrets that must never protect a production deployment.
 KNOWN_WEAK_SECRETS = frozenset({"", "secret", "changeme", "dev", "development", "motcua"})
@@ -31,6 +33,9 @@ class Settings:
     timezone: str
     password_time_cost: int
     password_memory_kib: int
+    office_hours: OfficeHours
+    scheduler_poll_seconds: int
+    scheduler_lookahead_seconds: int
 
     @property
     def is_production(self) -> bool:
@@ -65,6 +70,11 @@ class Settings:
             timezone=env_vars.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"),
             password_time_cost=_int(env_vars, "MOTCUA_PASSWORD_TIME_COST", 3, minimum=1),
             password_memory_kib=_int(env_vars, "MOTCUA_PASSWORD_MEMORY_KIB", 65536, minimum=8),
+            office_hours=_office_hours(env_vars.get("MOTCUA_OFFICE_HOURS")),
+            scheduler_poll_seconds=_int(env_vars, "MOTCUA_SCHEDULER_POLL_SECONDS", 2, minimum=1),
+            scheduler_lookahead_seconds=_int(
+                env_vars, "MOTCUA_SCHEDULER_LOOKAHEAD_SECONDS", 300, minimum=10
+            ),
         )
 
 
@@ -79,6 +89,15 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}")
     return value
+
+
+def _office_hours(raw: str | None) -> OfficeHours:
+    if not raw:
+        return OfficeHours()
+    try:
+        return OfficeHours.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"MOTCUA_OFFICE_HOURS: {exc} (e.g. 07:30-12:00,13:00-16:30)") from exc
 
 
 def _local_secret(var_dir: Path) -> str:

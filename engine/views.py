@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from engine.procedures import ProcedureModel, Sla
-from engine.results import CurrentStep, DossierDetail, SlaView, StatusView, TaskSummary
+from engine.results import (
+    CurrentStep,
+    DossierDetail,
+    ReappointmentView,
+    SlaView,
+    StatusView,
+    TaskSummary,
+)
 from storage.models import Definition, Dossier, WorkItem
 from storage.uow import UnitOfWork
 
@@ -31,10 +40,10 @@ def current_step(item: WorkItem) -> CurrentStep:
     )
 
 
-def task_summary(item: WorkItem, dossier_code: str) -> TaskSummary:
+def task_summary(item: WorkItem, dossier: Dossier) -> TaskSummary:
     return TaskSummary(
         id=item.id,
-        dossier_code=dossier_code,
+        dossier_code=dossier.code,
         procedure=item.procedure_key,
         bpmn_id=item.bpmn_id,
         name=item.name,
@@ -43,6 +52,10 @@ def task_summary(item: WorkItem, dossier_code: str) -> TaskSummary:
         created_at=item.created_at,
         due_at=item.due_at,
         status=item.status,
+        completed_at=item.completed_at,
+        timeliness=item.timeliness,
+        dossier_due_at=dossier.due_at,
+        dossier_overdue_warned_at=dossier.overdue_warned_at,
     )
 
 
@@ -70,6 +83,26 @@ def dossier_detail(uow: UnitOfWork, dossier: Dossier) -> DossierDetail:
         finished_at=dossier.finished_at,
         current_steps=[current_step(item) for item in uow.work_items.open_for_dossier(dossier.id)],
         version=dossier.version,
+        sla=dossier.sla,
+        original_due_at=dossier.original_due_at,
+        clock_paused_at=dossier.clock_paused_at,
+        timeliness=dossier.timeliness,
+        overdue_warned_at=dossier.overdue_warned_at,
+        reappointment=reappointment_view(dossier),
+    )
+
+
+def reappointment_view(dossier: Dossier) -> ReappointmentView | None:
+    found = dossier.reappointment
+    if found is None:
+        return None
+    return ReappointmentView(
+        at=datetime.fromisoformat(found["at"]),
+        by=found["by"],
+        reason=found["reason"],
+        apology=found.get("apology"),
+        previous_due_at=datetime.fromisoformat(found["previous_due_at"]),
+        new_due_at=datetime.fromisoformat(found["new_due_at"]),
     )
 
 

@@ -13,10 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import DatabaseBusyError, DuplicateRecordError, StaleRecordError
 from storage.repositories import (
+    CalendarOverrides,
     CodeSequences,
     Definitions,
     Dossiers,
     Events,
+    Timers,
     Units,
     Users,
     WorkItems,
@@ -34,6 +36,8 @@ class UnitOfWork:
     codes: CodeSequences
     work_items: WorkItems
     events: Events
+    timers: Timers
+    calendar: CalendarOverrides
 
     def __init__(self, factory: sessionmaker[Session], *, write: bool, sqlite: bool) -> None:
         self._factory = factory
@@ -51,6 +55,8 @@ class UnitOfWork:
         self.codes = CodeSequences(self.session)
         self.work_items = WorkItems(self.session)
         self.events = Events(self.session)
+        self.timers = Timers(self.session)
+        self.calendar = CalendarOverrides(self.session)
         return self
 
     def __exit__(

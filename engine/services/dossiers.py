@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import forms
-from engine import events
+from engine import deadlines, events
 from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
-from engine.progress import apply_step
+from engine.progress import apply_step, fire_due_timers
 from engine.results import DossierDetail
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
@@ -81,6 +81,7 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
         parsed = ctx.definitions.get(definition)
         applicant = command.applicant.as_dict()
         channel = CHANNEL_CODES[command.channel]
+        env = deadlines.step_environment(ctx, uow, model, None, now)
         workflow, outcome = runtime.start(
             parsed,
             {
@@ -91,6 +92,8 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
                 "applicant": applicant,
                 "submission": dict(command.data),
             },
+            env.functions,
+            now=now,
         )
         dossier = Dossier(
             code=code,
@@ -137,6 +140,7 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
             outcome=outcome,
             actor=actor,
             now=now,
+            calendar=env.calendar,
         )
         uow.flush()
         detail = dossier_detail(uow, dossier)
@@ -173,7 +177,13 @@ def submit_supplement(
             merged,
             "the supplemented dossier does not match the form",
         )
-        workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow = runtime.load(
+            ctx.definitions.get(definition), dossier.state, env.functions, now=now
+        )
+        fire_due_timers(
+            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
+        )
         outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
         events.record(
             uow,
@@ -193,6 +203,7 @@ def submit_supplement(
             outcome=outcome,
             actor=actor,
             now=now,
+            calendar=env.calendar,
         )
         uow.flush()
         detail = dossier_detail(uow, dossier)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import forms
-from engine import events
+from engine import deadlines, events
 from engine.authz import Actor, ensure_can_act_on_task
 from engine.context import EngineContext
 from engine.errors import (
@@ -17,7 +17,7 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
-from engine.progress import Completion, apply_step
+from engine.progress import Completion, apply_step, fire_due_timers
 from engine.results import CompletionResult, StatusView, TaskSummary
 from engine.spiff import runtime
 from engine.transactions import conflicts_as_errors
@@ -36,7 +36,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     with conflicts_as_errors(), ctx.uow() as uow:
         item, dossier = _open_item(uow, actor, task_id)
         if item.claimed_by_id == actor.user_id:
-            return task_summary(item, dossier.code)
+            return task_summary(item, dossier)
         assert actor.user_id is not None
         if not uow.work_items.try_claim(item.id, actor.user_id, actor.username, now):
             uow.session.refresh(item)
@@ -56,7 +56,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         )
         uow.commit()
         uow.session.refresh(item)
-        return task_summary(item, dossier.code)
+        return task_summary(item, dossier)
 
 
 def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
@@ -84,7 +84,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         )
         uow.commit()
         uow.session.refresh(item)
-        return task_summary(item, dossier.code)
+        return task_summary(item, dossier)
 
 
 def complete_task(
@@ -110,7 +110,17 @@ def complete_task(
             raise ValidationFailedError(
                 "the form data is not valid", [FieldError(p.field, p.message) for p in problems]
             )
-        workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
+        model = model_of(definition)
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow = runtime.load(
+            ctx.definitions.get(definition), dossier.state, env.functions, now=now
+        )
+        fire_due_timers(
+            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
+        )
+        deadlines.apply_reappointment(
+            uow, dossier, model.node(item.bpmn_id), data, env.calendar, actor, now
+        )
         outcome = workflow.complete_user_task(item.id, data)
         events.record(
             uow,
@@ -127,11 +137,12 @@ def complete_task(
         apply_step(
             uow,
             dossier=dossier,
-            model=model_of(definition),
+            model=model,
             workflow=workflow,
             outcome=outcome,
             actor=actor,
             now=now,
+            calendar=env.calendar,
             completion=Completion(
                 item.id, actor.username, decision if isinstance(decision, str) else None
             ),

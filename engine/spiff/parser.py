@@ -6,6 +6,7 @@ line and element id; callers never see a traceback (issue: authoring).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -19,6 +20,7 @@ from engine.errors import DefinitionProblem, InvalidDefinitionError
 from engine.procedures import ProcedureModel
 from engine.spiff.metadata import called_process_ids, executable_process_ids, extract_model
 from engine.spiff.scripting import UnsafeScriptError, check_source
+from engine.spiff.timing import validate_timer_value
 from engine.spiff.xml import BPMN_NS, XmlRejectedError, local_name, namespace, parse_document
 
 
@@ -148,24 +150,40 @@ def _main_process(
     return candidates[0]
 
 
+_TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
+_WHAT = {"conditionExpression": "condition", "script": "script"}
+
+
 def _expression_problems(
     root: Any, filename: str, functions: frozenset[str]
 ) -> list[DefinitionProblem]:
-    """Conditions and scripts must be in the restricted language, checked before anything runs."""
+    """Conditions, scripts and timer expressions must be in the restricted language, checked
+    before anything runs; a timer given as a literal must also be valid ISO 8601 with an offset."""
     found: list[DefinitionProblem] = []
-    for element in root.iter(f"{{{BPMN_NS}}}conditionExpression", f"{{{BPMN_NS}}}script"):
+    tags = ("conditionExpression", "script", *_TIMER_TAGS)
+    for element in root.iter(*(f"{{{BPMN_NS}}}{tag}" for tag in tags)):
         source = (element.text or "").strip()
         if not source:
             continue
-        mode = "eval" if local_name(element) == "conditionExpression" else "exec"
+        tag = local_name(element)
+        mode = "exec" if tag == "script" else "eval"
+        what = _WHAT.get(tag, f"timer {tag}")
         owner = element.getparent()
+        if tag in _TIMER_TAGS:  # the timer definition sits in its event
+            owner = owner.getparent() if owner is not None else None
+        message = None
         try:
-            check_source(source, mode, functions)
+            tree = check_source(source, mode, functions)
         except UnsafeScriptError as exc:
+            message = str(exc)
+        else:
+            if tag in _TIMER_TAGS and isinstance(getattr(tree, "body", None), ast.Constant):
+                message = validate_timer_value(tree.body.value, tag)  # type: ignore[attr-defined]
+        if message is not None:
             found.append(
                 DefinitionProblem(
                     "error",
-                    f"{'condition' if mode == 'eval' else 'script'}: {exc}",
+                    f"{what}: {message}",
                     filename,
                     element.sourceline,
                     owner.get("id") if owner is not None else None,

@@ -1,0 +1,186 @@
+"""The timer scheduler: wakes at each timer's due time and fires it (ARCHITECTURE.md section 4).
+
+Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
+lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is
+standing by and retries the lock every poll interval, so it takes over when the active one stops.
+
+The active scheduler sweeps every poll interval: it fires every pending timer already due (a
+restart, a timer armed in the past), and gives APScheduler a one-off job at the due time of each
+timer due within the look-ahead window. Each firing is its own idempotent transaction
+(`engine.services.timers.fire_timer`), so a sweep and a wake-up racing for a timer fire it once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from engine.context import EngineContext
+from engine.errors import ConcurrentModificationError, ProcessError
+from engine.services import timers
+from storage.locks import SingletonLock, singleton_lock
+
+log = logging.getLogger("motcua.scheduler")
+LOCK_NAME = "motcua-scheduler"
+SWEEP_BATCH = 500
+FIRE_ATTEMPTS = 3
+
+
+class TimerScheduler:
+    """Start with `start()`, stop with `stop()`; `run_once()` fires what is due and returns."""
+
+    def __init__(
+        self,
+        ctx: EngineContext,
+        *,
+        poll_seconds: float | None = None,
+        lookahead_seconds: float | None = None,
+        workers: int = 2,
+        lock: SingletonLock | None = None,
+        on_fired: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.poll_seconds = poll_seconds or ctx.settings.scheduler_poll_seconds
+        self.lookahead = timedelta(
+            seconds=lookahead_seconds or ctx.settings.scheduler_lookahead_seconds
+        )
+        self.lock = lock or singleton_lock(ctx.db.engine, LOCK_NAME)
+        self.on_fired = on_fired
+        self.active = False
+        self._scheduled: dict[str, datetime] = {}
+        self._guard = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=workers)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+
+    # -- life cycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start; become the active scheduler now (first sweep at once, in the background) or
+        stand by. Returns at once either way."""
+        self._scheduler.start()
+        if not self._try_to_lead():
+            log.info("another scheduler holds the %s; standing by", self.lock.description)
+            self._scheduler.add_job(
+                self._stand_by, "interval", seconds=self.poll_seconds, id="standby"
+            )
+
+    def stop(self) -> None:
+        """Stop waking up, wait for firings in progress, and let another scheduler take over."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        if self.active:
+            self.active = False
+            self.lock.release()
+            log.info("timer scheduler stopped; %s released", self.lock.description)
+
+    def run_once(self) -> int | None:
+        """Fire every timer due now and return how many fired; None if another scheduler is
+        active (it does the work)."""
+        if not self.lock.try_acquire():
+            return None
+        try:
+            return self._fire_overdue()
+        finally:
+            self.lock.release()
+
+    # -- work -----------------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Fire every timer already due, schedule those due soon; returns how many fired."""
+        fired = self._fire_overdue()
+        now = self.ctx.clock.now()
+        upcoming = timers.due_timers(self.ctx, now + self.lookahead, limit=100_000)
+        with self._guard:
+            for timer_id, due in upcoming:
+                if due > now and self._scheduled.get(timer_id) != due:
+                    self._scheduled[timer_id] = due
+                    self._scheduler.add_job(
+                        self._wake,
+                        "date",
+                        run_date=due,
+                        args=[timer_id],
+                        id=f"timer:{timer_id}",
+                        replace_existing=True,
+                    )
+            gone = set(self._scheduled) - {timer_id for timer_id, _ in upcoming}
+            for timer_id in gone:  # fired, cancelled or moved beyond the window
+                del self._scheduled[timer_id]
+                with contextlib.suppress(JobLookupError):
+                    self._scheduler.remove_job(f"timer:{timer_id}")
+        return fired
+
+    def _fire_overdue(self) -> int:
+        fired, tried = 0, set[str]()
+        while True:
+            batch = [
+                timer_id
+                for timer_id, _ in timers.due_timers(self.ctx, self.ctx.clock.now(), SWEEP_BATCH)
+                if timer_id not in tried
+            ]
+            if not batch:
+                return fired
+            for timer_id in batch:
+                tried.add(timer_id)
+                fired += self.fire(timer_id)
+
+    def fire(self, timer_id: str) -> bool:
+        """Fire one timer, retrying a concurrent change; never raises (the scheduler goes on)."""
+        for _attempt in range(FIRE_ATTEMPTS):
+            try:
+                fired = timers.fire_timer(self.ctx, timer_id)
+            except ConcurrentModificationError:
+                continue
+            except ProcessError as exc:
+                log.error("timer %s failed and is parked: %s", timer_id, exc.detail)
+                timers.fail_timer(self.ctx, timer_id, exc.detail)
+                return False
+            except Exception:  # the database may be down: log it, the next sweep retries
+                log.exception("timer %s could not be fired", timer_id)
+                return False
+            if fired:
+                log.info("timer %s fired", timer_id)
+                if self.on_fired is not None:
+                    self.on_fired(timer_id)
+            return fired
+        log.warning(
+            "timer %s kept conflicting with other changes; the next sweep retries", timer_id
+        )
+        return False
+
+    def _wake(self, timer_id: str) -> None:
+        with self._guard:
+            self._scheduled.pop(timer_id, None)
+        self.fire(timer_id)
+
+    def _try_to_lead(self) -> bool:
+        if not self.lock.try_acquire():
+            return False
+        self.active = True
+        log.info("timer scheduler active (%s)", self.lock.description)
+        self._scheduler.add_job(
+            self._sweep_job,
+            "interval",
+            seconds=self.poll_seconds,
+            id="sweep",
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),  # the first sweep catches up with missed timers
+        )
+        return True
+
+    def _stand_by(self) -> None:
+        if self._try_to_lead():
+            self._scheduler.remove_job("standby")
+
+    def _sweep_job(self) -> None:
+        try:
+            self.sweep()
+        except Exception:  # e.g. the database is unreachable for a moment
+            log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)

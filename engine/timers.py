@@ -1,0 +1,100 @@
+"""The `timer` projection: one row per BPMN timer of a dossier, rewritten at every save.
+
+Rows are pending while their timer waits in the workflow; they become fired when it fires and
+cancelled when the workflow stops waiting for it (its activity completed first). The scheduler
+reads only these rows. Arming and firing are events on the dossier's chain with what replay
+needs: the timer's id, BPMN id, due time and the time it fired.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import events
+from engine.authz import Actor
+from engine.spiff.runtime import StepOutcome
+from storage.models import Dossier, Timer
+from storage.uow import UnitOfWork
+
+
+def sync_timers(
+    uow: UnitOfWork, dossier: Dossier, outcome: StepOutcome, actor: Actor, now: datetime
+) -> None:
+    """Bring the dossier's timer rows in line with what the step fired and left waiting."""
+    pending = {row.id: row for row in uow.timers.pending_for_dossier(dossier.id)}
+    waiting = {timer.task_id: timer for timer in outcome.timers}
+    for fired in outcome.fired_timers:
+        row = pending.get(fired.task_id) or uow.timers.get(fired.task_id)
+        if row is None:  # armed and already due within the same step
+            row = _new_row(dossier, fired.task_id, fired.bpmn_id, fired.due_at, now)
+            uow.timers.add(row)
+        if fired.task_id not in waiting:  # a cycle keeps waiting for its next time
+            row.status, row.closed_at = "fired", now
+            pending.pop(fired.task_id, None)
+        _record(
+            uow,
+            dossier,
+            "timer_fired",
+            actor,
+            now,
+            fired.bpmn_id,
+            {"timer_id": fired.task_id, "due_at": _iso(fired.due_at), "fired_at": _iso(now)},
+        )
+    for timer_id, row in pending.items():
+        if timer_id not in waiting:
+            row.status, row.closed_at = "cancelled", now
+    for timer in outcome.timers:
+        row = pending.get(timer.task_id)
+        if row is None:
+            uow.timers.add(_new_row(dossier, timer.task_id, timer.bpmn_id, timer.due_at, now))
+        elif row.due_at == timer.due_at:
+            continue
+        else:
+            row.due_at = timer.due_at
+        _record(
+            uow,
+            dossier,
+            "timer_armed",
+            actor,
+            now,
+            timer.bpmn_id,
+            {"timer_id": timer.task_id, "due_at": _iso(timer.due_at)},
+        )
+
+
+def _new_row(
+    dossier: Dossier, task_id: str, bpmn_id: str, due_at: datetime, now: datetime
+) -> Timer:
+    return Timer(
+        id=task_id,
+        dossier_id=dossier.id,
+        bpmn_id=bpmn_id,
+        due_at=due_at,
+        status="pending",
+        created_at=now,
+    )
+
+
+def _record(
+    uow: UnitOfWork,
+    dossier: Dossier,
+    type: str,
+    actor: Actor,
+    now: datetime,
+    bpmn_id: str,
+    payload: dict[str, str | None],
+) -> None:
+    events.record(
+        uow,
+        chain=events.dossier_chain(dossier.code),
+        type=type,
+        actor=actor,
+        now=now,
+        bpmn_id=bpmn_id,
+        dossier_id=dossier.id,
+        payload=payload,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return events.format_time(moment)
