@@ -70,7 +70,7 @@ class TimerScheduler:
         if not self._try_to_lead():
             log.info("another scheduler holds the %s; standing by", self.lock.description)
             self._scheduler.add_job(
-                self._stand_by, "interval", seconds=self.poll_seconds, id="standby"
+                self.try_take_over, "interval", seconds=self.poll_seconds, id="standby"
             )
 
     def stop(self) -> None:
@@ -175,9 +175,15 @@ class TimerScheduler:
         )
         return True
 
-    def _stand_by(self) -> None:
-        if self._try_to_lead():
+    def try_take_over(self) -> bool:
+        """What a standing-by scheduler does every poll interval: lead if the lock is free."""
+        if self.active:
+            return True
+        if not self._try_to_lead():
+            return False
+        with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job("standby")
+        return True
 
     def _sweep_job(self) -> None:
         try:

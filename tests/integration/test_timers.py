@@ -6,79 +6,30 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import EngineContext, build
-from engine.errors import ConcurrentModificationError, InvalidDefinitionError, TaskNotReadyError
-from engine.events import dossier_chain
+from engine.errors import (
+    ConcurrentModificationError,
+    InvalidDefinitionError,
+    ProcessError,
+    TaskNotReadyError,
+)
 from engine.scheduler import TimerScheduler
-from engine.services import definitions, dossiers, tasks, timers
-from engine.services.dossiers import Applicant, SubmitDossier
+from engine.services import tasks, timers
 from engine.settings import Settings
-from tests.conftest import ADMIN, START, VN
-from tests.support import UNIT
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def deploy_probe(ctx: EngineContext, timer_expression: str | None = None) -> None:
-    files = definitions.bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
-    if timer_expression is not None:
-        text = files["timer_probe.bpmn"].decode()
-        files["timer_probe.bpmn"] = text.replace('submission["fire_at"]', timer_expression).encode()
-    definitions.deploy(ctx, ADMIN, files)
-
-
-def actor(ctx: EngineContext, username: str) -> Actor:
-    with ctx.uow(write=False) as uow:
-        user = uow.users.by_username(username)
-        assert user is not None
-        return Actor(user.id, user.username, frozenset(user.roles), user.unit_code)
-
-
-def submit_probe(ctx: EngineContext, fire_at: datetime) -> str:
-    detail = dossiers.submit_dossier(
-        ctx,
-        actor(ctx, "citizen"),
-        SubmitDossier(
-            procedure="timer_probe",
-            unit=UNIT,
-            applicant=Applicant(full_name="Nguyễn Văn An", id_number="001090012345"),
-            data={"fire_at": fire_at.isoformat()},
-        ),
-    )
-    return detail.code
-
-
-def timer_rows(ctx: EngineContext, code: str) -> list[Any]:
-    with ctx.uow(write=False) as uow:
-        dossier = uow.dossiers.by_code(code)
-        assert dossier is not None
-        return [
-            (row.id, row.bpmn_id, row.due_at, row.status, row.closed_at)
-            for row in uow.timers.for_dossier(dossier.id)
-        ]
-
-
-def events_of(ctx: EngineContext, code: str, type: str) -> list[dict[str, Any]]:
-    with ctx.uow(write=False) as uow:
-        return [
-            {**e.payload, "bpmn_id": e.bpmn_id}
-            for e in uow.events.for_chain(dossier_chain(code))
-            if e.type == type
-        ]
-
-
-def open_steps(ctx: EngineContext, code: str) -> list[str]:
-    with ctx.uow(write=False) as uow:
-        dossier = uow.dossiers.by_code(code)
-        assert dossier is not None
-        return [item.bpmn_id for item in uow.work_items.open_for_dossier(dossier.id)]
+from tests.conftest import START, VN
+from tests.probe import (
+    actor,
+    deploy_probe,
+    events_of,
+    open_items,
+    open_steps,
+    submit_probe,
+    timer_rows,
+)
 
 
 @pytest.fixture
@@ -167,7 +118,7 @@ def test_a_completion_after_an_interrupting_timer_is_due_is_refused(
 ) -> None:
     code = submit_probe(probe, START - timedelta(minutes=1))
     reception = actor(probe, "reception")
-    [(work_id, due_at)] = _open_items(probe, code)
+    [(work_id, due_at)] = open_items(probe, code)
     assert due_at is None  # no step sla on `work`: the boundary timer is its deadline
     tasks.claim_task(probe, reception, work_id)
     clock.set(datetime(2026, 3, 11, 16, 31, tzinfo=VN))  # one working day later, and a minute
@@ -184,19 +135,12 @@ def test_a_completion_after_an_interrupting_timer_is_due_is_refused(
 def test_completing_in_time_cancels_the_boundary_timer(probe: EngineContext) -> None:
     code = submit_probe(probe, START - timedelta(minutes=1))
     reception = actor(probe, "reception")
-    [(work_id, _)] = _open_items(probe, code)
+    [(work_id, _)] = open_items(probe, code)
     tasks.claim_task(probe, reception, work_id)
     tasks.complete_task(probe, reception, work_id, {"note": "done"})
     statuses = {bpmn_id: status for _, bpmn_id, _, status, _ in timer_rows(probe, code)}
     assert statuses == {"wait_until": "fired", "deadline": "cancelled"}
     assert TimerScheduler(probe).run_once() == 0
-
-
-def _open_items(ctx: EngineContext, code: str) -> list[tuple[str, datetime | None]]:
-    with ctx.uow(write=False) as uow:
-        dossier = uow.dossiers.by_code(code)
-        assert dossier is not None
-        return [(i.id, i.due_at) for i in uow.work_items.open_for_dossier(dossier.id)]
 
 
 @pytest.mark.parametrize(
@@ -225,23 +169,8 @@ def test_valid_timer_literals_deploy(ctx: EngineContext) -> None:
 def test_a_timer_expression_giving_nonsense_at_run_time_is_a_process_error(
     ctx: EngineContext,
 ) -> None:
-    from engine.errors import ProcessError
-
     deploy_probe(ctx)
     with pytest.raises(ProcessError):
-        submit_probe_raw(ctx, "not a date")
+        submit_probe(ctx, "not a date")
     with ctx.uow(write=False) as uow:
         assert uow.dossiers.for_owner(actor(ctx, "citizen").user_id or 0, 0, 10)[1] == 0
-
-
-def submit_probe_raw(ctx: EngineContext, fire_at: str) -> None:
-    dossiers.submit_dossier(
-        ctx,
-        actor(ctx, "citizen"),
-        SubmitDossier(
-            procedure="timer_probe",
-            unit=UNIT,
-            applicant=Applicant(full_name="Nguyễn Văn An", id_number="001090012345"),
-            data={"fire_at": fire_at},
-        ),
-    )
