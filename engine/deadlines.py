@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 SUPPLEMENT_POLICIES = ("restart", "pause")
 TRUE_VALUES = frozenset({"true", "yes", "1"})
+#: A bound on the day counts diagram functions accept (about four years of working days).
+MAX_DIAGRAM_DAYS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +70,12 @@ def step_environment(
 
     def working_days(count: int) -> str:
         """End of office hours on the `count`-th working day from now (receipt rules apply)."""
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise ValueError("working_days() needs a whole number of days, 0 or more")
+        _check_days("working_days", count)
         return calendar.due(Sla(count, "working_days"), now).isoformat()
 
     def before_appointment(count: int = 1) -> str:
         """Opening time on the `count`-th working day before the dossier's appointment."""
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise ValueError("before_appointment() needs a whole number of days, 0 or more")
+        _check_days("before_appointment", count)
         appointment = projected_appointment(dossier, model, calendar, now)
         day = calendar.subtract_working_days(calendar.local(appointment).date(), count)
         return calendar.opening(day).isoformat()
@@ -154,7 +154,8 @@ def on_node_entered(
 
 
 def step_due(calendar: WorkingCalendar, node: NodeModel, now: datetime) -> datetime | None:
-    """A work item's own due time, from its node's `sla` property."""
+    """A work item's own due time, from its node's `sla` property (None: the step has no limit
+    of its own and is due by the dossier's appointment, if it has one)."""
     return calendar.due(node.sla, now) if node.sla is not None else None
 
 
@@ -330,6 +331,11 @@ def _record(
         dossier_id=dossier.id,
         payload=payload,
     )
+
+
+def _check_days(function: str, count: Any) -> None:
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_DIAGRAM_DAYS:
+        raise ValueError(f"{function}() needs a whole number of days from 0 to {MAX_DIAGRAM_DAYS}")
 
 
 def _date(value: Any) -> date | None:

@@ -166,6 +166,6 @@ def _sync_work_items(
                 form_key=node.form_key,
                 status="open",
                 created_at=now,
-                due_at=deadlines.step_due(calendar, node, now),
+                due_at=deadlines.step_due(calendar, node, now) or dossier.due_at,
             )
         )

@@ -165,14 +165,7 @@ class TimerScheduler:
             return False
         self.active = True
         log.info("timer scheduler active (%s)", self.lock.description)
-        self._scheduler.add_job(
-            self._sweep_job,
-            "interval",
-            seconds=self.poll_seconds,
-            id="sweep",
-            replace_existing=True,
-            next_run_time=datetime.now(UTC),  # the first sweep catches up with missed timers
-        )
+        self._schedule_sweep(datetime.now(UTC))  # the first sweep catches up with missed timers
         return True
 
     def try_take_over(self) -> bool:
@@ -185,8 +178,16 @@ class TimerScheduler:
             self._scheduler.remove_job("standby")
         return True
 
+    def _schedule_sweep(self, when: datetime) -> None:
+        self._scheduler.add_job(
+            self._sweep_job, "date", run_date=when, id="sweep", replace_existing=True
+        )
+
     def _sweep_job(self) -> None:
+        # Each sweep books the next one when it ends: a long catch-up never overlaps itself.
         try:
             self.sweep()
         except Exception:  # e.g. the database is unreachable for a moment
             log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)
+        if self.active and self._scheduler.running:
+            self._schedule_sweep(datetime.now(UTC) + timedelta(seconds=self.poll_seconds))

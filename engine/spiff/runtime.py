@@ -278,5 +278,13 @@ def _frontier_data(wf: Any) -> dict[str, Any]:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = _first_line(exc)
+    # SpiffWorkflow wraps what went wrong in a diagram expression; say what it was.
+    inner = exc.__cause__ or exc.__context__
+    if isinstance(exc, SpiffWorkflowException) and inner is not None:
+        text = f"{text.rstrip('.')}: {_first_line(inner)}"
     return text[:300]
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

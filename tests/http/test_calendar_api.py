@@ -116,3 +116,14 @@ def test_a_calendar_change_moves_new_appointments_but_never_accepted_ones(
     # Saturday 14 March now counts: one day earlier for the dossier accepted after the change.
     assert http.dossier(after)["due_at"] == "2026-03-23T16:30:00+07:00"
     assert http.dossier(before)["due_at"] == "2026-03-24T16:30:00+07:00"
+
+
+def test_the_openapi_document_lists_the_calendar_and_the_receipt(http: HttpApi) -> None:
+    paths = http.call("GET", "/api/v1/openapi.json", None)["paths"]
+    for path in (
+        "/api/v1/calendar",
+        "/api/v1/calendar/overrides",
+        "/api/v1/calendar/overrides/{day}",
+        "/api/v1/dossiers/{code}/receipt",
+    ):
+        assert path in paths, path

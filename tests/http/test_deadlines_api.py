@@ -10,6 +10,7 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.context import EngineContext
+from engine.events import dossier_chain
 from engine.scheduler import TimerScheduler
 from engine.services import definitions
 from tests.conftest import ADMIN, REPO, VN
@@ -98,7 +99,9 @@ def test_a_dossier_submitted_at_22h_counts_from_the_next_working_day(
     assert receipt["appointment_at"] == local(2026, 3, 20)
 
 
-def test_a_supplement_during_processing_restarts_the_clock(http: HttpApi, travel: Travel) -> None:
+def test_a_supplement_during_processing_restarts_the_clock(
+    http: HttpApi, travel: Travel, ctx: EngineContext
+) -> None:
     code = accepted(http, travel, at(2026, 3, 10))
     assert http.dossier(code)["due_at"] == local(2026, 3, 19)
     travel.set(at(2026, 3, 12, 10, 0))
@@ -115,6 +118,39 @@ def test_a_supplement_during_processing_restarts_the_clock(http: HttpApi, travel
     # Restarted from Monday 16 March: the whole 7 working days again, to Wednesday 25 March.
     assert back["due_at"] == back["original_due_at"] == local(2026, 3, 25)
     assert back["clock_paused_at"] is None
+    # What replay needs is on the dossier's chain.
+    with ctx.uow(write=False) as uow:
+        clock_events = [
+            (e.type, e.payload)
+            for e in uow.events.for_chain(dossier_chain(code))
+            if e.type in {"deadline_set", "clock_paused", "deadline_recomputed"}
+        ]
+    assert clock_events == [
+        (
+            "deadline_set",
+            {
+                "sla": "7 working_days",
+                "supplement_clock": "restart",
+                "received_at": "2026-03-10T02:00:00.000000+00:00",
+                "counted_from": "2026-03-10T02:00:00.000000+00:00",
+                "due_at": "2026-03-19T09:30:00.000000+00:00",
+            },
+        ),
+        ("clock_paused", {"paused_at": "2026-03-12T03:00:00.000000+00:00"}),
+        (
+            "deadline_recomputed",
+            {
+                "supplement_clock": "restart",
+                "paused_at": "2026-03-12T03:00:00.000000+00:00",
+                "resumed_at": "2026-03-16T03:00:00.000000+00:00",
+                "counted_from": "2026-03-16T03:00:00.000000+00:00",
+                "budget": 7,
+                "previous_due_at": "2026-03-19T09:30:00.000000+00:00",
+                "due_at": "2026-03-25T09:30:00.000000+00:00",
+                "original_due_at": "2026-03-25T09:30:00.000000+00:00",
+            },
+        ),
+    ]
 
 
 def test_a_procedure_may_pause_the_clock_instead(
@@ -185,6 +221,8 @@ def test_each_step_is_classified_against_its_own_due_date(http: HttpApi, travel:
     assert done["appraise"]["completed_at"] == local(2026, 3, 16, 11, 0)
     assert done["approve_result"]["timeliness"] == "late"
     assert http.dossier(code)["timeliness"] == "early"  # the dossier is still within 19 March
+    # A step without a limit of its own is due by the appointment.
+    assert http.task_for(code, "reception")["due_at"] == local(2026, 3, 19)
 
 
 def test_the_overdue_warning_and_a_new_appointment(

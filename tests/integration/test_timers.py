@@ -174,3 +174,12 @@ def test_a_timer_expression_giving_nonsense_at_run_time_is_a_process_error(
         submit_probe(ctx, "not a date")
     with ctx.uow(write=False) as uow:
         assert uow.dossiers.for_owner(actor(ctx, "citizen").user_id or 0, 0, 10)[1] == 0
+
+
+@pytest.mark.parametrize(
+    "expression", ["working_days(-1)", "working_days(5000)", "working_days('2')"]
+)
+def test_diagram_functions_refuse_bad_day_counts(ctx: EngineContext, expression: str) -> None:
+    deploy_probe(ctx, expression)
+    with pytest.raises(ProcessError, match="whole number of days"):
+        submit_probe(ctx, "unused")
