@@ -14,6 +14,8 @@ from flask import current_app, request
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from api.payloads import StrictParser
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("motcua.api")
 
@@ -105,7 +107,7 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    pass
+    ARGUMENTS_PARSER = StrictParser()
 
 
 class Schema(ma.Schema):
