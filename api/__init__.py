@@ -9,6 +9,7 @@ from flask import Flask, Response, redirect
 from api import admin, dossiers, errors, files, procedures, tasks, tokens
 from api.base import Api
 from api.logs import install_log_masking
+from api.payloads import refuse_unstorable_url
 from api.ratelimit import init_rate_limits
 from engine.context import EngineContext, build
 from engine.services.accounts import demo_accounts_present
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     api.register_blueprint(dossiers.public_blp)
     api.register_blueprint(files.rules_blp)
     errors.register(app)
+    app.before_request(refuse_unstorable_url)
     init_rate_limits(app, context.settings)
     production = context.settings.is_production
 

@@ -15,7 +15,7 @@ from api.server import serve_forever
 from engine.authz import Actor
 from engine.context import EngineContext, build
 from engine.errors import DuplicateError, EngineError, InvalidDefinitionError, ValidationFailedError
-from engine.services import accounts, definitions
+from engine.services import accounts, admin, definitions
 from engine.services.accounts import NewUser, roles_from_text
 from engine.settings import Settings, SettingsError
 from storage.migrate import upgrade
@@ -158,6 +158,20 @@ def unit_add(code: str, name: str) -> None:
     click.echo(f"unit {created.code} added")
 
 
+@unit.command("list")
+def unit_list() -> None:
+    """List the units."""
+    ctx = _context()
+    page = 1
+    while True:
+        found = admin.list_units(ctx, _cli_actor(), page, 100)
+        for item in found.items:
+            click.echo(f"{item.code:<16} {item.name}")
+        if page * found.page_size >= found.total:
+            break
+        page += 1
+
+
 @main.group()
 def user() -> None:
     """Manage user accounts."""
@@ -198,6 +212,53 @@ def user_deactivate(username: str) -> None:
     except EngineError as exc:
         raise _fail(exc) from exc
     click.echo(f"user {username} deactivated")
+
+
+@user.command("list")
+@click.option("--unit", "unit_code", default=None, help="only this unit's accounts")
+@click.option("--role", default=None, help="only accounts with this role")
+def user_list(unit_code: str | None, role: str | None) -> None:
+    """List user accounts (citizens' names masked)."""
+    ctx = _context()
+    page = 1
+    while True:
+        found = admin.list_users(
+            ctx, _cli_actor(), unit_code=unit_code, role=role, page=page, page_size=100
+        )
+        for item in found.items:
+            state = "active" if item.active else "inactive"
+            if item.locked_until is not None:
+                state += f", locked until {item.locked_until.astimezone(ctx.tz):%Y-%m-%d %H:%M}"
+            roles = ",".join(item.roles)
+            click.echo(
+                f"{item.username:<20} {roles:<20} {item.unit_code or '-':<16} {state:<10} "
+                f"{item.full_name}"
+            )
+        if page * found.page_size >= found.total:
+            break
+        page += 1
+
+
+@user.command("activate")
+@click.argument("username")
+def user_activate(username: str) -> None:
+    """Let a deactivated user log in again."""
+    try:
+        admin.activate_user(_context(), _cli_actor(), username)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {username} activated")
+
+
+@user.command("unlock")
+@click.argument("username")
+def user_unlock(username: str) -> None:
+    """Lift a login lock after repeated failed logins."""
+    try:
+        admin.unlock_user(_context(), _cli_actor(), username)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {username} unlocked")
 
 
 @main.command()
