@@ -33,7 +33,12 @@ class StrictParser(FlaskParser):
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):
             return core.missing
-        return load_json(req.get_data(cache=True))
+        raw = req.get_data(cache=True)
+        limit = req.max_content_length
+        if req.content_length is None and limit is not None and len(raw) >= limit:
+            # A streamed (chunked) body is cut at the limit without an error: refuse it whole.
+            abort(413, description=f"a request body may have at most {limit - 1} bytes")
+        return load_json(raw)
 
 
 def load_json(raw: bytes) -> Any:
