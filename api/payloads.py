@@ -52,8 +52,12 @@ def load_json(raw: bytes) -> Any:
         value = json.loads(
             raw.decode("utf-8"), parse_float=_finite_float, parse_constant=_no_constant
         )
-    except ValueError as exc:  # also bad UTF-8, and integers of more than 4,300 digits
-        raise ma.ValidationError({"(body)": [f"not valid JSON: {exc}"]}) from exc
+    except UnicodeDecodeError as exc:
+        raise ma.ValidationError({"(body)": ["not UTF-8 text"]}) from exc
+    except json.JSONDecodeError as exc:
+        raise ma.ValidationError({"(body)": [f"not valid JSON: {exc.msg} at {exc.pos}"]}) from exc
+    except ValueError as exc:  # infinities, NaN, integers of more than 4,300 digits
+        raise ma.ValidationError({"(body)": ["a number is out of range"]}) from exc
     except RecursionError as exc:
         raise ma.ValidationError(
             {"(body)": [f"JSON nested deeper than {MAX_JSON_DEPTH} levels"]}
