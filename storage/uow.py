@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import DatabaseBusyError, DuplicateRecordError, StaleRecordError
+from storage.files import DossierFiles
 from storage.repositories import (
     CodeSequences,
     Definitions,
@@ -21,6 +22,7 @@ from storage.repositories import (
     Users,
     WorkItems,
 )
+from storage.throttles import LoginThrottles
 
 
 class UnitOfWork:
@@ -34,6 +36,8 @@ class UnitOfWork:
     codes: CodeSequences
     work_items: WorkItems
     events: Events
+    logins: LoginThrottles
+    files: DossierFiles
 
     def __init__(self, factory: sessionmaker[Session], *, write: bool, sqlite: bool) -> None:
         self._factory = factory
@@ -51,6 +55,8 @@ class UnitOfWork:
         self.codes = CodeSequences(self.session)
         self.work_items = WorkItems(self.session)
         self.events = Events(self.session)
+        self.logins = LoginThrottles(self.session)
+        self.files = DossierFiles(self.session)
         return self
 
     def __exit__(
