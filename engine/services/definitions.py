@@ -110,7 +110,11 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                 existing = uow.definitions.by_hash(model.key, bundle.content_hash)
                 if existing is not None:
                     return DeployResult(
-                        model.key, existing.version, existing.content_hash, created=False
+                        model.key,
+                        existing.version,
+                        existing.content_hash,
+                        created=False,
+                        warnings=bundle.warnings,
                     )
                 latest = uow.definitions.latest(model.key)
                 definition = Definition(
@@ -140,7 +144,11 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                 )
                 uow.commit()
                 return DeployResult(
-                    model.key, definition.version, bundle.content_hash, created=True
+                    model.key,
+                    definition.version,
+                    bundle.content_hash,
+                    created=True,
+                    warnings=bundle.warnings,
                 )
         except DuplicateRecordError:
             continue  # someone deployed the same key at the same moment; look again

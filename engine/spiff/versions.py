@@ -65,8 +65,10 @@ def spec_changes(old: ParsedProcedure, new: ParsedProcedure) -> SpecChanges:
         diff = SpecDiff(serializer.REGISTRY, before, after)
         added += [_change(spec) for spec in diff.added if spec.bpmn_id]
         removed += [_change(spec) for spec in diff.removed if spec.bpmn_id]
-        changed += [
-            _change(spec, attributes) for spec, attributes in diff.changed.items() if spec.bpmn_id
+        changed += [  # named as in the new version
+            _change(diff.alignment[spec], attributes)
+            for spec, attributes in diff.changed.items()
+            if spec.bpmn_id
         ]
     for name, spec in new.subprocess_specs.items():
         if name not in old.subprocess_specs:
