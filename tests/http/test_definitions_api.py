@@ -76,7 +76,8 @@ def test_a_changed_diagram_is_deployed_as_version_2_with_its_location(http: Http
     assert [v["version"] for v in versions["items"]] == [1, 2]
     assert versions["items"][1]["deployed_by"] == "analyst"
     listed = http.call("GET", "/api/v1/definitions", "admin")["items"]
-    assert [(d["key"], d["latest_version"]) for d in listed] == [(KEY, 2)]
+    assert [d["latest_version"] for d in listed if d["key"] == KEY] == [2]
+    assert {d["key"] for d in listed} >= {"bhxh_mot_lan", "bhxh_mot_lan_spiff"}
 
     diff = http.call(
         "GET", f"/api/v1/definitions/{KEY}/diff", "analyst", query={"from": 1, "to": 2}
