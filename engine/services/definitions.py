@@ -84,7 +84,11 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     inspection = inspect_bundle(diagrams, forms=form_schemas, script_functions=SCRIPT_FUNCTIONS)
     problems.extend(inspection.structure)
     if inspection.model is not None and inspection.main_file is not None:
-        problems.extend(_one_stop_problems(inspection.model, inspection.main_file, form_schemas))
+        problems.extend(
+            _one_stop_problems(
+                inspection.model, inspection.main_file, inspection.process_line, form_schemas
+            )
+        )
     problems.extend(inspection.rules)
     parsed = inspection.parsed
     if parsed is None or any(p.severity == "error" for p in problems):
@@ -178,11 +182,15 @@ def deploy_directory(
 
 
 def _one_stop_problems(
-    model: ProcedureModel, main_file: str, form_schemas: Mapping[str, Any]
+    model: ProcedureModel,
+    main_file: str,
+    process_line: int | None,
+    form_schemas: Mapping[str, Any],
 ) -> list[DefinitionProblem]:
     problems: list[DefinitionProblem] = []
 
     def error(message: str, element_id: str | None = None, line: int | None = None) -> None:
+        line = line if line is not None else process_line
         problems.append(DefinitionProblem("error", message, main_file, line, element_id))
 
     if not KEY_PATTERN.match(model.key):
@@ -194,7 +202,7 @@ def _one_stop_problems(
         error(
             "the process has no name: set the procedure's Vietnamese name on the process", model.key
         )
-    if model.sla is None:
+    if model.sla is None and "sla" not in model.properties:
         error("the process declares no 'sla' property (e.g. '7 working_days')", model.key)
     if not model.code:
         error(

@@ -7,7 +7,7 @@ line and element id; callers never see a traceback (issue: authoring).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -48,9 +48,10 @@ class BundleInspection:
     parsed: ParsedProcedure | None
     structure: list[DefinitionProblem] = field(default_factory=list)
     rules: list[DefinitionProblem] = field(default_factory=list)
-    #: The procedure model and its file, once the main process is known (even if invalid).
+    #: The procedure model, its file and the process's line, once the main process is known.
     model: ProcedureModel | None = None
     main_file: str | None = None
+    process_line: int | None = None
 
     @property
     def problems(self) -> list[DefinitionProblem]:
@@ -93,6 +94,8 @@ def inspect_bundle(
         structure.extend(reference_problems(root, filename))
     call_errors, calls = call_problems(bpmn_roots)
     structure.extend(call_errors)
+    # A process that calls itself would make SpiffWorkflow recurse for ever: stop here.
+    structure.extend(recursion_problems(calls))
     if _has_error(structure):
         return BundleInspection(None, structure)
 
@@ -101,23 +104,26 @@ def inspect_bundle(
         return BundleInspection(None, structure)
     for filename, root in bpmn_roots.items():
         structure.extend(adapt(root, filename))
-    spec, subprocess_specs = _spiff_parse(bpmn_roots, dmn_roots, key, main_file, structure)
+    spiff_problems: list[DefinitionProblem] = []
+    spec, subprocess_specs = _spiff_parse(bpmn_roots, dmn_roots, key, main_file, spiff_problems)
+    structure.extend(_with_lines(spiff_problems, bpmn_roots))
 
     model, rules = extract_model(bpmn_roots[main_file], main_file, key)
+    process = bpmn_roots[main_file].find(f"{{{BPMN_NS}}}process[@id='{key}']")
+    located = (model, main_file, process.sourceline if process is not None else None)
     for filename, root in bpmn_roots.items():
         if forms is not None:
             rules.extend(gateway_problems(root, filename, forms))
         rules.extend(timer_problems(root, filename, script_functions))
-    rules.extend(recursion_problems(calls))
     for filename, root in bpmn_roots.items():
         rules.extend(expression_problems(root, filename, script_functions))
         rules.extend(layout_problems(root, filename))
     if _has_error(structure) or _has_error(rules):
-        return BundleInspection(None, structure, rules, model, main_file)
+        return BundleInspection(None, structure, rules, *located)
     parsed = ParsedProcedure(
         key=key, main_file=main_file, model=model, spec=spec, subprocess_specs=subprocess_specs
     )
-    return BundleInspection(parsed, structure, rules, model, main_file)
+    return BundleInspection(parsed, structure, rules, *located)
 
 
 def _read(
@@ -187,6 +193,24 @@ def _spiff_parse(
     return None, {}
 
 
+def _with_lines(
+    problems: list[DefinitionProblem], roots: Mapping[str, Any]
+) -> list[DefinitionProblem]:
+    """SpiffWorkflow often names the element but not its line: look the line up."""
+    lines = {
+        (filename, element.get("id")): element.sourceline
+        for filename, root in roots.items()
+        for element in root.iter()
+        if isinstance(element.tag, str) and element.get("id")
+    }
+    return [
+        replace(p, line=lines.get((p.file, p.element_id)))
+        if p.line is None and p.element_id and p.file
+        else p
+        for p in problems
+    ]
+
+
 def _has_error(problems: list[DefinitionProblem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
@@ -212,6 +236,22 @@ def _main_process(
     if len(candidates) > 1:
         stems = [c for c in candidates if PurePath(c[1]).stem == c[0]]
         candidates = stems or candidates
+    if not executable:
+        for filename, root in roots.items():
+            for process in root.iterfind(f"{{{BPMN_NS}}}process"):
+                problems.append(
+                    DefinitionProblem(
+                        "error",
+                        'the process is not executable: set isExecutable="true" on the '
+                        "procedure's process",
+                        filename,
+                        process.sourceline,
+                        process.get("id"),
+                    )
+                )
+        if not problems:
+            problems.append(DefinitionProblem("error", "the bundle has no process"))
+        return "", ""
     if len(candidates) != 1:
         found = ", ".join(pid for pid, _ in candidates) or "none"
         problems.append(
@@ -227,7 +267,7 @@ def _main_process(
 
 
 def _from_validation(exc: ValidationException) -> DefinitionProblem:
-    line = exc.line_number if isinstance(exc.line_number, int) else None
+    line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number > 0 else None
     return DefinitionProblem(
         "error",
         str(exc.args[0]) if exc.args else str(exc),

@@ -15,7 +15,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.errors import DefinitionProblem
 from engine.procedures import USER_TASK_KINDS
-from engine.spiff.dialects import TIMER_KINDS
+from engine.spiff.dialects import PYTHON_SCRIPT_FORMATS, TIMER_KINDS
+from engine.spiff.juel import is_juel
 from engine.spiff.metadata import FLOW_NODE_KINDS, element_form_key
 from engine.spiff.scripting import SandboxedEnvironment, UnsafeScriptError, check_source
 from engine.spiff.xml import BPMN_NS, SPIFF_NS, local_name
@@ -41,13 +42,20 @@ def expression_problems(
     for tag, mode, what in _SCRIPT_TAGS:
         for element in root.iter(tag):
             source = (element.text or "").strip()
-            if not source:
-                continue
+            if not source or is_juel(source) or _foreign_script(element):
+                continue  # empty, or already refused by `dialects.adapt`
             try:
                 check_source(source, mode, functions)
             except UnsafeScriptError as exc:
                 found.append(_problem(filename, element, f"{what}: {exc}"))
     return found
+
+
+def _foreign_script(element: Any) -> bool:
+    """A script task in another language (refused by `dialects.adapt`) is not Python to check."""
+    owner = element.getparent()
+    script_format = (owner.get("scriptFormat") or "") if owner is not None else ""
+    return script_format.strip().lower() not in PYTHON_SCRIPT_FORMATS
 
 
 def timer_problems(root: Any, filename: str, functions: frozenset[str]) -> list[DefinitionProblem]:
@@ -70,7 +78,10 @@ def timer_problems(root: Any, filename: str, functions: frozenset[str]) -> list[
                 )
             )
             continue
-        message = _timer_message(local_name(times[0]), times[0].text.strip(), functions)
+        text = times[0].text.strip()
+        if is_juel(text):
+            continue  # `dialects.adapt` already said why it cannot run
+        message = _timer_message(local_name(times[0]), text, functions)
         if message is not None:
             found.append(_problem(filename, times[0], message))
     return found
@@ -110,7 +121,7 @@ def gateway_problems(
                         )
                     )
                 conditions.append(text)
-            if default or not all(conditions):
+            if default or not all(conditions) or any(is_juel(text) for text in conditions):
                 continue
             sources = [
                 nodes.get(f.get("sourceRef")) for f in flows if f.get("targetRef") == gateway_id

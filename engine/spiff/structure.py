@@ -60,7 +60,9 @@ def schema_problems(root: Any, filename: str) -> list[DefinitionProblem]:
     tree = root.getroottree()
     problems = []
     for line, path, message in entries[:MAX_SCHEMA_ERRORS]:
-        element = _element_at(tree, path)
+        element = _element_at(tree, path) if path else None
+        if element is None and line:
+            element = next((e for e in root.iter() if e.sourceline == line), None)
         problems.append(
             DefinitionProblem(
                 "error",
@@ -253,9 +255,7 @@ def _strip_prefix(value: str | None) -> str:
     return (value or "").strip().rsplit(":", 1)[-1]
 
 
-def _element_at(tree: Any, path: str | None) -> Any:
-    if not path:
-        return None
+def _element_at(tree: Any, path: str) -> Any:
     try:
         found = tree.xpath(path)
     except Exception:  # libxml2's paths are best-effort hints, never fatal
