@@ -84,7 +84,7 @@ def to_python(text: str) -> str:
         if kind == "name":
             if value in _REFUSED_WORDS:
                 raise JuelError(f"{_REFUSED_WORDS[value]} is not supported in ${{...}} expressions")
-            if _next_symbol(body, position) == "(":
+            if value not in _WORD_OPERATORS and _next_symbol(body, position) == "(":
                 raise JuelError(
                     f"method and function calls ('{value}(...)') are not supported in "
                     "${...} expressions; only simple comparisons are"
