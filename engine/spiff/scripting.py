@@ -191,6 +191,13 @@ def check_source(source: str, mode: str, extra_functions: frozenset[str] = froze
                 )
         if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
             raise UnsafeScriptError("bytes and complex literals are not allowed", line)
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.JoinedStr | ast.Constant)
+            and not isinstance(getattr(node.left, "value", ""), int | float)
+        ):
+            raise UnsafeScriptError("'%' formatting of text is not allowed; use an f-string", line)
         if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
             _check_format_spec(node.format_spec, line)
     return tree

@@ -25,7 +25,7 @@ TOO_BIG = [
     ("eval", "'1'.zfill(1000000000)", "zfill()"),
     ("eval", "','.join(['abc'] * 50000)", "join()"),
     ("exec", "n = 3\nfor i in range(40):\n    n = n * n", "number larger"),
-    ("eval", "'%s and %s' % (1, 2)", "'%' formatting"),
+    ("exec", "template = 'a%sb'\nresult = template % 1", "'%' formatting"),
 ]
 
 
@@ -59,7 +59,10 @@ def test_huge_format_widths_and_computed_specs_are_refused_before_running() -> N
         check_source("f'{amount:>1000000000}'", "eval")
     with pytest.raises(UnsafeScriptError, match="written out"):
         check_source("f'{amount:{width}}'", "eval")
+    with pytest.raises(UnsafeScriptError, match="'%' formatting"):
+        check_source("'%s and %s' % (1, 2)", "eval")
     assert SandboxedEnvironment().evaluate("f'{amount:>8,}'", {"amount": 1500000}) == "1,500,000"
+    assert SandboxedEnvironment().evaluate("17 % 5", {}) == 2
 
 
 def test_bounded_scripts_still_do_ordinary_work() -> None:
