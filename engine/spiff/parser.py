@@ -19,7 +19,12 @@ from engine.errors import DefinitionProblem, InvalidDefinitionError
 from engine.procedures import ProcedureModel
 from engine.spiff.dialects import adapt
 from engine.spiff.metadata import executable_process_ids, extract_model
-from engine.spiff.rules import expression_problems, gateway_problems, timer_problems
+from engine.spiff.rules import (
+    decision_table_problems,
+    expression_problems,
+    gateway_problems,
+    timer_problems,
+)
 from engine.spiff.structure import (
     call_problems,
     layout_problems,
@@ -118,6 +123,8 @@ def inspect_bundle(
     for filename, root in bpmn_roots.items():
         rules.extend(expression_problems(root, filename, script_functions))
         rules.extend(layout_problems(root, filename))
+    for filename, root in dmn_roots.items():
+        rules.extend(decision_table_problems(root, filename, script_functions))
     if _has_error(structure) or _has_error(rules):
         return BundleInspection(None, structure, rules, *located)
     parsed = ParsedProcedure(

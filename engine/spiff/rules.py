@@ -51,6 +51,30 @@ def expression_problems(
     return found
 
 
+def decision_table_problems(
+    root: Any, filename: str, functions: frozenset[str]
+) -> list[DefinitionProblem]:
+    """DMN input expressions and rule entries are conditions too (Python, `?` for the input)."""
+    found: list[DefinitionProblem] = []
+    for element in root.iter():
+        kind = local_name(element)
+        if kind not in {"inputExpression", "inputEntry", "outputEntry"}:
+            continue
+        text_element = next((c for c in element if local_name(c) == "text"), None)
+        source = (text_element.text or "").strip() if text_element is not None else ""
+        if source in {"", "-"}:
+            continue
+        source = source.replace("?", "dmn_input")
+        try:
+            check_source(source, "eval", functions)
+        except UnsafeScriptError as exc:
+            try:  # an entry such as `> 5` or `!= "lost"` is completed with the input on its left
+                check_source(f"dmn_input {source}", "eval", functions)
+            except UnsafeScriptError:
+                found.append(_problem(filename, element, f"decision table entry: {exc}"))
+    return found
+
+
 def _foreign_script(element: Any) -> bool:
     """A script task in another language (refused by `dialects.adapt`) is not Python to check."""
     owner = element.getparent()
