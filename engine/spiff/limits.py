@@ -23,6 +23,7 @@ MAX_SECONDS = 2.0
 MAX_ITEMS = 100_000
 MAX_INT_BITS = 4_096
 _CHECK_CLOCK_EVERY = 1_000
+DIAGRAM_FILENAME = "<diagram>"
 BINOP_HELPER = "__motcua_binop"
 METHOD_HELPER = "__motcua_method"
 _GUARDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Mod: "%"}
@@ -72,7 +73,8 @@ class Budget:
             raise ScriptLimitError(f"the script ran more than {self.max_steps} steps")
         if self.steps % _CHECK_CLOCK_EVERY == 0 and time.perf_counter() > self._deadline:
             raise ScriptLimitError(f"the script ran longer than {self.max_seconds} seconds")
-        return self._trace
+        # Lines of the diagram's own code are steps; a guard or builtin called from it is one.
+        return self._trace if frame.f_code.co_filename == DIAGRAM_FILENAME else None
 
 
 def guard(tree: ast.AST) -> ast.AST:

@@ -120,7 +120,6 @@ def inspect_bundle(
         if forms is not None:
             rules.extend(gateway_problems(root, filename, forms))
         rules.extend(timer_problems(root, filename, script_functions))
-    for filename, root in bpmn_roots.items():
         rules.extend(expression_problems(root, filename, script_functions))
         rules.extend(layout_problems(root, filename))
     for filename, root in dmn_roots.items():

@@ -217,7 +217,7 @@ def _check_format_spec(spec: ast.expr, line: int | None) -> None:
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: str, extra_functions: frozenset[str]) -> CodeType:
     tree = limits.guard(check_source(source, mode, extra_functions))
-    code: CodeType = compile(tree, "<diagram>", mode)  # type: ignore[call-overload]
+    code: CodeType = compile(tree, limits.DIAGRAM_FILENAME, mode)  # type: ignore[call-overload]
     return code
 
 
