@@ -121,11 +121,15 @@ def gateway_problems(
     """
     found: list[DefinitionProblem] = []
     for process in root.iterfind(f"{{{BPMN_NS}}}process"):
-        flows = list(process.iter(f"{{{BPMN_NS}}}sequenceFlow"))
+        leaving: dict[str, list[Any]] = {}
+        entering: dict[str, list[Any]] = {}
+        for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+            leaving.setdefault(flow.get("sourceRef"), []).append(flow)
+            entering.setdefault(flow.get("targetRef"), []).append(flow)
         nodes = {e.get("id"): e for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
         for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway"):
             gateway_id = gateway.get("id")
-            outgoing = [f for f in flows if f.get("sourceRef") == gateway_id]
+            outgoing = leaving.get(gateway_id, [])
             if len(outgoing) < 2:
                 continue
             default = gateway.get("default")
@@ -147,9 +151,7 @@ def gateway_problems(
                 conditions.append(text)
             if default or not all(conditions) or any(is_juel(text) for text in conditions):
                 continue
-            sources = [
-                nodes.get(f.get("sourceRef")) for f in flows if f.get("targetRef") == gateway_id
-            ]
+            sources = [nodes.get(f.get("sourceRef")) for f in entering.get(gateway_id, [])]
             message = _coverage_message(conditions, sources, forms)
             if message is not None:
                 found.append(_problem(filename, gateway, message))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask.testing import FlaskClient
 
-from tests.bundles import KEY, with_archive_step
+from tests.bundles import KEY, multipart, upload, with_archive_step
 from tests.bundles import procedure_bundle as bundle
 from tests.support import HttpApi
 
@@ -15,46 +13,6 @@ def renamed(files: dict[str, bytes], old: str, new: str) -> dict[str, bytes]:
     changed = dict(files)
     changed[f"{KEY}.bpmn"] = files[f"{KEY}.bpmn"].replace(old.encode(), new.encode())
     return changed
-
-
-def multipart(files: dict[str, bytes], field: str = "file") -> tuple[bytes, str]:
-    """A multipart/form-data body with one part per file, and its content type.
-
-    Built by hand: werkzeug's test client spools large bodies to temporary files it never
-    closes, which the strict warning filter turns into errors.
-    """
-    boundary = "motcua-test-boundary"
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-        f"Content-Type: application/octet-stream\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-        for name, content in files.items()
-    ]
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
-def upload(
-    http: HttpApi,
-    files: dict[str, bytes],
-    as_user: str = "analyst",
-    *,
-    path: str = "/api/v1/definitions",
-    expect: int = 201,
-) -> Any:
-    """POST the files as multipart/form-data, one `file` part each."""
-    body, content_type = multipart(files)
-    response = http.client.post(
-        path,
-        data=body,
-        headers={"Authorization": f"Bearer {http.token(as_user)}"},
-        content_type=content_type,
-    )
-    assert response.status_code == expect, response.get_data(as_text=True)[:1500]
-    if expect >= 400:
-        assert response.content_type == "application/problem+json"
-    return response
 
 
 def test_deploying_identical_content_answers_200_with_the_existing_version(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.http.test_definitions_api import multipart
+from tests.bundles import multipart
 from tests.support import HttpApi
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "bpmn"

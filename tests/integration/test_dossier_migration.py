@@ -10,7 +10,7 @@ import pytest
 from engine.context import EngineContext
 from engine.services import definitions
 from engine.spiff import runtime, versions
-from tests.bundles import procedure_bundle, replaced, with_archive_step
+from tests.bundles import procedure_bundle, replaced, upload, with_archive_step
 from tests.conftest import ADMIN, VN
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi
 
@@ -35,7 +35,7 @@ def test_a_dossier_on_version_1_finishes_on_version_1_after_version_2_is_deploye
 ) -> None:
     code = http.submit()["code"]
     http.act(code, "reception", ACCEPT)
-    assert definitions.deploy(ctx, ADMIN, with_archive_step(procedure_bundle())).version == 2
+    assert upload(http, with_archive_step(procedure_bundle())).get_json()["version"] == 2
 
     http.act(code, "specialist", APPRAISE)
     http.act(code, "leader", LEADER_APPROVE)
