@@ -110,10 +110,8 @@ def render_svg(source: str, title: str, states: Mapping[str, str] | None = None)
             canvas.shape(element, bounds, _bounds(label))
     for edge in edges:
         element = elements.get(edge.get("bpmnElement"))
-        points = [
-            (float(p.get("x", 0)), float(p.get("y", 0)))
-            for p in edge.iterfind(f"{{{DI_NS}}}waypoint")
-        ]
+        waypoints = [_bounds(p) for p in edge.iterfind(f"{{{DI_NS}}}waypoint")]
+        points = [(p.x, p.y) for p in waypoints if p is not None]
         if element is not None and len(points) >= 2:
             label = edge.find(f"{{{BPMNDI_NS}}}BPMNLabel/{{{DC_NS}}}Bounds")
             canvas.edge(element, points, _bounds(label), elements)
