@@ -6,7 +6,17 @@ from typing import Any
 
 from flask import Flask, Response, redirect
 
-from api import admin, dossiers, errors, files, procedures, tasks, tokens
+from api import (
+    admin,
+    definitions,
+    dossier_versions,
+    dossiers,
+    errors,
+    files,
+    procedures,
+    tasks,
+    tokens,
+)
 from api.base import Api
 from api.logs import install_log_masking
 from api.payloads import refuse_unstorable_url
@@ -17,7 +27,7 @@ from engine.settings import Settings, SettingsError
 
 API_PREFIX = "/api/v1"
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
-RESOURCES = (tokens, procedures, dossiers, tasks, files, admin)
+RESOURCES = (tokens, procedures, dossiers, tasks, files, admin, definitions, dossier_versions)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -13,6 +13,7 @@ from typing import TypeVar
 import click
 
 from api import create_app
+from api.cli_authoring import validate
 from api.server import serve_forever
 from engine.authz import Actor
 from engine.context import EngineContext, build
@@ -122,6 +123,9 @@ def deploy(paths: tuple[Path, ...]) -> None:
             click.echo(f"{result.key}: {verb} {result.version} ({result.hash[:12]})")
     if failed:
         sys.exit(1)
+
+
+main.add_command(validate)
 
 
 @main.command()

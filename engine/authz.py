@@ -157,3 +157,18 @@ def ensure_admin(actor: Actor) -> None:
 def ensure_auditor(actor: Actor) -> None:
     if not actor.has(Role.AUDITOR, Role.ADMIN):
         raise PermissionDeniedError("only auditors and administrators may do this")
+
+
+def ensure_can_read_definitions(actor: Actor) -> None:
+    """Diagram sources and versions: the analysts who write them, admins and auditors."""
+    if not actor.has(Role.ANALYST, Role.ADMIN, Role.AUDITOR):
+        raise PermissionDeniedError("only analysts, administrators and auditors read definitions")
+
+
+def ensure_can_view_progress(actor: Actor, unit_code: str) -> None:
+    """A dossier's place in its diagram: officers of its unit, auditors and administrators."""
+    if actor.has(Role.ADMIN, Role.AUDITOR):
+        return
+    if actor.is_officer and actor.unit_code == unit_code:
+        return
+    raise PermissionDeniedError("only officers of the dossier's unit and auditors see its diagram")

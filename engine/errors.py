@@ -74,6 +74,12 @@ class DuplicateError(ConflictError):
     code = "duplicate"
 
 
+class MigrationRefusedError(ConflictError):
+    """Moving a dossier to another definition version is not safe; `detail` says why."""
+
+    code = "migration-refused"
+
+
 class ValidationFailedError(EngineError):
     code = "validation-failed"
 

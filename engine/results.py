@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from engine.errors import DefinitionProblem
 from engine.statuses import DossierStatus
 
 T = TypeVar("T")
@@ -166,7 +167,7 @@ class DeployResult:
     version: int
     hash: str
     created: bool
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[DefinitionProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,8 +48,17 @@ class Workflow:
         self.parsed = parsed
         self._wf = workflow
 
+    @property
+    def instance(self) -> Any:
+        """The SpiffWorkflow object, for the other modules of `engine.spiff` only."""
+        return self._wf
+
     def dumps(self) -> str:
         return serializer.dumps(self._wf)
+
+    def run_engine(self) -> StepOutcome:
+        """Run what needs no person (e.g. after a migration) and report the step."""
+        return _step(self._wf, lambda: None)
 
     def outcome(self) -> StepOutcome:
         return _outcome(self._wf, ())

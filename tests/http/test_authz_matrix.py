@@ -18,6 +18,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from engine.context import EngineContext
+from engine.services.definitions import bundle_from_directory
+from tests.conftest import REPO
 from tests.support import (
     ACCEPT,
     DEMO_PASSWORD,
@@ -51,6 +53,9 @@ def statuses(default: int, **overrides: int) -> dict[str, int]:
 
 
 EVERYONE_200 = dict.fromkeys(ACTORS, 200)
+#: Diagram sources and versions: the analysts who write them, administrators, auditors.
+DEFINITION_READERS = statuses(403, analyst=200, admin=200, auditor=200)
+_BUNDLE = bundle_from_directory(REPO / "bpmn" / f"{PROCEDURE}.bpmn", REPO / "forms")
 ADMIN_ONLY = statuses(403, admin=200)
 #: Who may read unit A's dossier (and its files): the applicant, unit A's officers, auditors.
 DOSSIER_READERS = statuses(403, citizen=200, reception=200, specialist=200, leader=200, auditor=200)
@@ -92,6 +97,7 @@ class Op:
     body: Callable[[str], Any] | None = None  # JSON body for a caller
     upload: bool = False
     query: dict[str, str] = field(default_factory=dict)
+    bundle: bool = False  # multipart `file` parts: the deployed cap_lai_the_bhyt bundle
 
     @property
     def key(self) -> str:
@@ -239,6 +245,44 @@ OPERATIONS = (
         body=lambda actor: {"code": "000.00.09.H29", "name": "BHXH quận Tây Hồ"},
     ),
     Op("GET", "/api/v1/admin/units/{code}", ADMIN_ONLY, params=lambda w: {"code": UNIT}),
+    # Identical content: deploying again answers 200 with the existing version.
+    Op("POST", "/api/v1/definitions", statuses(403, analyst=200, admin=200), bundle=True),
+    Op("POST", "/api/v1/definitions/validate", statuses(403, analyst=200, admin=200), bundle=True),
+    Op("GET", "/api/v1/definitions", DEFINITION_READERS),
+    Op(
+        "GET",
+        "/api/v1/definitions/{key}/versions",
+        DEFINITION_READERS,
+        params=lambda w: {"key": PROCEDURE},
+    ),
+    Op(
+        "GET",
+        "/api/v1/definitions/{key}/versions/{version}",
+        DEFINITION_READERS,
+        params=lambda w: {"key": PROCEDURE, "version": "1"},
+    ),
+    Op(
+        "GET",
+        "/api/v1/definitions/{key}/versions/{version}/diagram.svg",
+        DEFINITION_READERS,
+        params=lambda w: {"key": PROCEDURE, "version": "1"},
+    ),
+    Op(
+        "GET",
+        "/api/v1/definitions/{key}/diff",
+        DEFINITION_READERS,
+        params=lambda w: {"key": PROCEDURE},
+        query={"from": "1", "to": "1"},
+    ),
+    # The diagram shows where the dossier is, no personal data: admins may look too.
+    Op(
+        "GET",
+        "/api/v1/dossiers/{code}/diagram.svg",
+        statuses(403, reception=200, specialist=200, leader=200, auditor=200, admin=200),
+        params=_dossier,
+    ),
+    # Already on the latest version: the administrator is told so (409), everyone else is refused.
+    Op("POST", "/api/v1/dossiers/{code}/migrate", statuses(403, admin=409), params=_dossier),
     Op(
         "PATCH",
         "/api/v1/admin/units/{code}",
@@ -268,6 +312,8 @@ def _request(client: FlaskClient, world: World, op: Op, actor: str, token: str |
     if op.upload:
         content = PNG + actor.encode()  # each caller its own content: new files, not repeats
         kwargs["data"] = {"file": (io.BytesIO(content), f"{actor}.png")}
+    if op.bundle:
+        kwargs["data"] = {"file": [(io.BytesIO(c), name) for name, c in _BUNDLE.items()]}
     return client.open(path, method=op.method, **kwargs)
 
 
