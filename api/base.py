@@ -134,19 +134,27 @@ class LocalDateTime(ma.fields.DateTime):
         return str(super()._serialize(value.astimezone(tz), attr, obj, **kwargs))
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Flatten webargs/marshmallow messages (nested by location and field) to (field, message)."""
+_LOCATIONS = frozenset({"json", "query", "form", "files", "headers", "view_args", "path"})
+
+
+def flatten_messages(messages: Any) -> Iterator[tuple[str, str]]:
+    """Flatten webargs messages (keyed by location, then nested by field) to (field, message)."""
+    if isinstance(messages, Mapping) and set(map(str, messages)) <= _LOCATIONS:
+        for value in messages.values():
+            yield from _flatten_fields(value, "")
+    else:
+        yield from _flatten_fields(messages, "")
+
+
+def _flatten_fields(messages: Any, prefix: str) -> Iterator[tuple[str, str]]:
     if isinstance(messages, Mapping):
         for key, value in messages.items():
             key = str(key)
-            if not prefix and key in {"json", "query", "form", "files", "headers", "view_args"}:
-                yield from flatten_messages(value, "")
-                continue
             name = key if key != "_schema" else ""
-            yield from flatten_messages(value, f"{prefix}.{name}".strip(".") if name else prefix)
+            yield from _flatten_fields(value, f"{prefix}.{name}".strip(".") if name else prefix)
     elif isinstance(messages, list | tuple):
         for item in messages:
-            yield from flatten_messages(item, prefix)
+            yield from _flatten_fields(item, prefix)
     else:
         yield (prefix or "(body)", str(messages))
 
