@@ -14,6 +14,8 @@ from flask import current_app, request
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from api.payloads import StrictParser
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("motcua.api")
 
@@ -105,7 +107,14 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    pass
+    ARGUMENTS_PARSER = StrictParser()
+
+    def alt_response(self, status_code: Any, *args: Any, **kwargs: Any) -> Any:
+        """Error responses are documented as problem+json, the media type they are sent as."""
+        is_error = str(status_code).isdigit() and int(status_code) >= 400
+        if is_error and kwargs.get("schema") is not None and kwargs.get("content_type") is None:
+            kwargs["content_type"] = PROBLEM_CONTENT_TYPE
+        return super().alt_response(status_code, *args, **kwargs)
 
 
 class Schema(ma.Schema):
@@ -125,19 +134,27 @@ class LocalDateTime(ma.fields.DateTime):
         return str(super()._serialize(value.astimezone(tz), attr, obj, **kwargs))
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Flatten webargs/marshmallow messages (nested by location and field) to (field, message)."""
+_LOCATIONS = frozenset({"json", "query", "form", "files", "headers", "view_args", "path"})
+
+
+def flatten_messages(messages: Any) -> Iterator[tuple[str, str]]:
+    """Flatten webargs messages (keyed by location, then nested by field) to (field, message)."""
+    if isinstance(messages, Mapping) and set(map(str, messages)) <= _LOCATIONS:
+        for value in messages.values():
+            yield from _flatten_fields(value, "")
+    else:
+        yield from _flatten_fields(messages, "")
+
+
+def _flatten_fields(messages: Any, prefix: str) -> Iterator[tuple[str, str]]:
     if isinstance(messages, Mapping):
         for key, value in messages.items():
             key = str(key)
-            if not prefix and key in {"json", "query", "form", "files", "headers", "view_args"}:
-                yield from flatten_messages(value, "")
-                continue
             name = key if key != "_schema" else ""
-            yield from flatten_messages(value, f"{prefix}.{name}".strip(".") if name else prefix)
+            yield from _flatten_fields(value, f"{prefix}.{name}".strip(".") if name else prefix)
     elif isinstance(messages, list | tuple):
         for item in messages:
-            yield from flatten_messages(item, prefix)
+            yield from _flatten_fields(item, prefix)
     else:
         yield (prefix or "(body)", str(messages))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from engine.errors import DefinitionProblem
 from engine.statuses import DossierStatus
 
 T = TypeVar("T")
@@ -209,7 +210,7 @@ class DeployResult:
     version: int
     hash: str
     created: bool
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[DefinitionProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,48 @@ class UserView:
 class UnitView:
     code: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserDetail:
+    """An account as administrators see it, with its login lock."""
+
+    id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    unit_code: str | None
+    active: bool
+    is_demo: bool
+    created_at: datetime
+    deactivated_at: datetime | None
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDetail:
+    code: str
+    name: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FileView:
+    """A file uploaded to a dossier; `sha256` names its content, which never changes."""
+
+    sha256: str
+    name: str
+    size: int
+    content_type: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    file: FileView
+    content: bytes
 
 
 @dataclass(frozen=True, slots=True)

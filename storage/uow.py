@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import DatabaseBusyError, DuplicateRecordError, StaleRecordError
+from storage.files import DossierFiles
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -23,6 +24,7 @@ from storage.repositories import (
     Users,
     WorkItems,
 )
+from storage.throttles import LoginThrottles
 
 
 class UnitOfWork:
@@ -38,6 +40,8 @@ class UnitOfWork:
     events: Events
     timers: Timers
     calendar: CalendarOverrides
+    logins: LoginThrottles
+    files: DossierFiles
 
     def __init__(self, factory: sessionmaker[Session], *, write: bool, sqlite: bool) -> None:
         self._factory = factory
@@ -57,6 +61,8 @@ class UnitOfWork:
         self.events = Events(self.session)
         self.timers = Timers(self.session)
         self.calendar = CalendarOverrides(self.session)
+        self.logins = LoginThrottles(self.session)
+        self.files = DossierFiles(self.session)
         return self
 
     def __exit__(

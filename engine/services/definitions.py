@@ -15,8 +15,9 @@ from engine.authz import Actor, ensure_can_deploy
 from engine.context import EngineContext
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
+from engine.procedures import ProcedureModel
 from engine.results import DeployResult
-from engine.spiff.parser import ParsedProcedure, parse_bundle
+from engine.spiff.parser import ParsedProcedure, inspect_bundle
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
 from storage.models import Definition
@@ -32,6 +33,7 @@ class ValidatedBundle:
     sources: dict[str, str]
     forms: dict[str, dict[str, Any]]
     content_hash: str
+    warnings: list[DefinitionProblem]
 
 
 def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
@@ -79,17 +81,24 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
                 )
             )
 
-    parsed: ParsedProcedure | None = None
-    try:
-        parsed = parse_bundle(diagrams, script_functions=SCRIPT_FUNCTIONS)
-    except InvalidDefinitionError as exc:
-        problems.extend(exc.problems)
-    if parsed is not None:
-        problems.extend(_one_stop_problems(parsed, form_schemas))
+    inspection = inspect_bundle(diagrams, forms=form_schemas, script_functions=SCRIPT_FUNCTIONS)
+    problems.extend(inspection.structure)
+    if inspection.model is not None and inspection.main_file is not None:
+        problems.extend(
+            _one_stop_problems(
+                inspection.model, inspection.main_file, inspection.process_line, form_schemas
+            )
+        )
+    problems.extend(inspection.rules)
+    parsed = inspection.parsed
     if parsed is None or any(p.severity == "error" for p in problems):
         raise InvalidDefinitionError("the procedure cannot be deployed", problems)
     return ValidatedBundle(
-        parsed=parsed, sources=sources, forms=form_schemas, content_hash=_content_hash(files)
+        parsed=parsed,
+        sources=sources,
+        forms=form_schemas,
+        content_hash=_content_hash(files),
+        warnings=[p for p in problems if p.severity != "error"],
     )
 
 
@@ -105,7 +114,11 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                 existing = uow.definitions.by_hash(model.key, bundle.content_hash)
                 if existing is not None:
                     return DeployResult(
-                        model.key, existing.version, existing.content_hash, created=False
+                        model.key,
+                        existing.version,
+                        existing.content_hash,
+                        created=False,
+                        warnings=bundle.warnings,
                     )
                 latest = uow.definitions.latest(model.key)
                 definition = Definition(
@@ -135,7 +148,11 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                 )
                 uow.commit()
                 return DeployResult(
-                    model.key, definition.version, bundle.content_hash, created=True
+                    model.key,
+                    definition.version,
+                    bundle.content_hash,
+                    created=True,
+                    warnings=bundle.warnings,
                 )
         except DuplicateRecordError:
             continue  # someone deployed the same key at the same moment; look again
@@ -165,13 +182,15 @@ def deploy_directory(
 
 
 def _one_stop_problems(
-    parsed: ParsedProcedure, form_schemas: Mapping[str, Any]
+    model: ProcedureModel,
+    main_file: str,
+    process_line: int | None,
+    form_schemas: Mapping[str, Any],
 ) -> list[DefinitionProblem]:
-    model = parsed.model
-    main_file = parsed.main_file
     problems: list[DefinitionProblem] = []
 
     def error(message: str, element_id: str | None = None, line: int | None = None) -> None:
+        line = line if line is not None else process_line
         problems.append(DefinitionProblem("error", message, main_file, line, element_id))
 
     if not KEY_PATTERN.match(model.key):
@@ -183,7 +202,7 @@ def _one_stop_problems(
         error(
             "the process has no name: set the procedure's Vietnamese name on the process", model.key
         )
-    if model.sla is None:
+    if model.sla is None and "sla" not in model.properties:
         error("the process declares no 'sla' property (e.g. '7 working_days')", model.key)
     if not model.code:
         error(

@@ -2,11 +2,14 @@
 
 Camunda Modeler writes `camunda:formKey`, `camunda:candidateGroups` and `camunda:properties`;
 SpiffArena writes `spiffworkflow:properties` (with `formJsonSchemaFilename`); plain bpmn.io
-diagrams only have lanes. All three end up in the same `ProcedureModel`.
+diagrams have lanes and documentation only, so there an element's properties are `name: value`
+lines of its documentation (`sla: 5 working_days`, `status: 4`, `form: appraisal`). All three
+end up in the same `ProcedureModel`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +46,21 @@ FLOW_NODE_KINDS = frozenset(
 )
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
 _FORM_SUFFIXES = (".schema.json", ".json", ".form")
+#: Properties a plain bpmn.io diagram may write as `name: value` lines of its documentation.
+DOCUMENTATION_PROPERTIES = frozenset(
+    {
+        "procedure_code",
+        "sla",
+        "supplement_clock",
+        "legal_basis",
+        "result",
+        "status",
+        "form",
+        "role",
+        "submission_form",
+    }
+)
+_DOC_PROPERTY = re.compile(r"^\s*([a-z_]+)\s*[:=]\s*(.+?)\s*$")
 
 
 def executable_process_ids(root: Any) -> list[str]:
@@ -51,14 +69,6 @@ def executable_process_ids(root: Any) -> list[str]:
         for p in root.iterfind("bpmn:process", _NS)
         if p.get("isExecutable", "true").lower() != "false" and p.get("id")
     ]
-
-
-def called_process_ids(root: Any) -> set[str]:
-    return {
-        str(c.get("calledElement"))
-        for c in root.iter(f"{{{BPMN_NS}}}callActivity")
-        if c.get("calledElement")
-    }
 
 
 def extract_model(
@@ -110,8 +120,9 @@ def extract_model(
 
 
 def element_properties(element: Any) -> dict[str, str]:
-    """Extension properties of an element, from either dialect (camunda wins on a clash)."""
-    found: dict[str, str] = {}
+    """Properties of an element: documentation lines, then spiffworkflow, then camunda ones
+    (a later source wins on a clash)."""
+    found = _documentation_properties(element)
     ext = element.find("bpmn:extensionElements", _NS)
     if ext is None:
         return found
@@ -120,6 +131,29 @@ def element_properties(element: Any) -> dict[str, str]:
             name = prop.get("name")
             if name:
                 found[name.strip()] = (prop.get("value") or prop.text or "").strip()
+    return found
+
+
+def element_form_key(element: Any, props: dict[str, str] | None = None) -> str | None:
+    """The form an element names, in any dialect, normalised to the form file's stem."""
+    props = element_properties(element) if props is None else props
+    raw = (
+        element.get(f"{{{CAMUNDA_NS}}}formKey")
+        or props.get("formJsonSchemaFilename")
+        or props.get("form_key")
+        or props.get("formKey")
+        or props.get("form")
+    )
+    return _normalize_form_key(raw) if raw else None
+
+
+def _documentation_properties(element: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for doc in element.iterfind("bpmn:documentation", _NS):
+        for line in (doc.text or "").splitlines():
+            match = _DOC_PROPERTY.match(line)
+            if match and match[1] in DOCUMENTATION_PROPERTIES:
+                found[match[1]] = match[2]
     return found
 
 
@@ -162,12 +196,7 @@ def _node_model(
     def problem(message: str) -> None:
         problems.append(DefinitionProblem("error", message, filename, line, bpmn_id))
 
-    form_key = (
-        element.get(f"{{{CAMUNDA_NS}}}formKey")
-        or props.get("formJsonSchemaFilename")
-        or props.get("form_key")
-        or props.get("formKey")
-    )
+    form_key = element_form_key(element, props)
     status: int | None = None
     if "status" in props:
         try:
@@ -212,7 +241,7 @@ def _node_model(
         kind=kind,
         lane=lane,
         role=role,
-        form_key=_normalize_form_key(form_key) if form_key else None,
+        form_key=form_key,
         status=status,
         sla=sla,
         line=line,
@@ -230,5 +259,12 @@ def _normalize_form_key(raw: str) -> str:
 
 
 def _documentation(element: Any) -> str:
+    """The documentation text an applicant reads, without `name: value` property lines."""
     doc = element.find("bpmn:documentation", _NS)
-    return (doc.text or "").strip() if doc is not None else ""
+    lines = (doc.text or "").splitlines() if doc is not None else []
+    kept = [
+        line
+        for line in lines
+        if not ((m := _DOC_PROPERTY.match(line)) and m[1] in DOCUMENTATION_PROPERTIES)
+    ]
+    return "\n".join(kept).strip()

@@ -70,8 +70,17 @@ class Workflow:
         self._wf = workflow
         self.now = now
 
+    @property
+    def instance(self) -> Any:
+        """The SpiffWorkflow object, for the other modules of `engine.spiff` only."""
+        return self._wf
+
     def dumps(self) -> str:
         return serializer.dumps(self._wf)
+
+    def run_engine(self) -> StepOutcome:
+        """Run what needs no person (e.g. after a migration) and report the step."""
+        return _step(self._wf, lambda: None, self.now)
 
     def outcome(self) -> StepOutcome:
         return _outcome(self._wf, (), ())

@@ -3,13 +3,15 @@
 SpiffWorkflow would `eval`/`exec` diagram text as plain Python (reference notes P12). We parse it
 first and accept only an allow-list of syntax: no imports, no function or class definitions, no
 `while`, no names or attributes starting with `_`, calls only to a fixed set of pure functions and
-methods. It then runs with a builtins table holding only those functions. The same check runs at
-deploy time (`check_source`) and again before every evaluation.
+methods. It then runs with a builtins table holding only those functions, within the step, time
+and size bounds of `limits`. The same check runs at deploy time (`check_source`) and again before
+every evaluation.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import CodeType
@@ -18,16 +20,15 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.spiff import limits
+from engine.spiff.limits import ScriptLimitError, UnsafeScriptError
+
+__all__ = ["ScriptLimitError", "UnsafeScriptError", "check_source", "make_script_engine"]
+
 MAX_RANGE = 10_000
 MAX_SOURCE_CHARS = 10_000
-
-
-class UnsafeScriptError(ValueError):
-    """The diagram text uses something outside the restricted language."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message if line is None else f"line {line}: {message}")
-        self.line = line
+MAX_FORMAT_WIDTH = 1_000
+_DIGITS = re.compile(r"\d+")
 
 
 def _capped_range(*args: int) -> range:
@@ -190,13 +191,33 @@ def check_source(source: str, mode: str, extra_functions: frozenset[str] = froze
                 )
         if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
             raise UnsafeScriptError("bytes and complex literals are not allowed", line)
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.JoinedStr | ast.Constant)
+            and not isinstance(getattr(node.left, "value", ""), int | float)
+        ):
+            raise UnsafeScriptError("'%' formatting of text is not allowed; use an f-string", line)
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            _check_format_spec(node.format_spec, line)
     return tree
+
+
+def _check_format_spec(spec: ast.expr, line: int | None) -> None:
+    """`f"{x:>999999999}"` would allocate gigabytes in one call: specs are fixed and small."""
+    parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+    for part in parts:
+        if not isinstance(part, ast.Constant):
+            raise UnsafeScriptError("format specifications must be written out, not computed", line)
+        widths = [int(d) for d in _DIGITS.findall(str(part.value))]
+        if any(width > MAX_FORMAT_WIDTH for width in widths):
+            raise UnsafeScriptError(f"format widths above {MAX_FORMAT_WIDTH} are not allowed", line)
 
 
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: str, extra_functions: frozenset[str]) -> CodeType:
-    tree = check_source(source, mode, extra_functions)
-    code: CodeType = compile(tree, "<diagram>", mode)  # type: ignore[call-overload]
+    tree = limits.guard(check_source(source, mode, extra_functions))
+    code: CodeType = compile(tree, limits.DIAGRAM_FILENAME, mode)  # type: ignore[call-overload]
     return code
 
 
@@ -210,7 +231,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[m
     def _namespace(
         self, context: Mapping[str, Any], external: Mapping[str, Any] | None
     ) -> dict[str, Any]:
-        namespace: dict[str, Any] = {"__builtins__": dict(SAFE_FUNCTIONS)}
+        namespace: dict[str, Any] = {"__builtins__": dict(SAFE_FUNCTIONS), **limits.helpers()}
         namespace.update(self.globals)
         namespace.update(external or {})
         namespace.update(context)
@@ -223,7 +244,9 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[m
         external_context: Mapping[str, Any] | None = None,
     ) -> Any:
         code = _compiled(expression.strip(), "eval", self._function_names)
-        return eval(code, self._namespace(context, external_context))  # noqa: S307 - checked above
+        namespace = self._namespace(context, external_context)
+        with limits.Budget():
+            return eval(code, namespace)  # noqa: S307 - checked above
 
     def execute(
         self,
@@ -234,8 +257,14 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[m
         code = _compiled(script, "exec", self._function_names)
         namespace = self._namespace(context, external_context)
         before = set(namespace)
-        exec(code, namespace)  # noqa: S102 - checked above
-        hidden = {"__builtins__"} | self._function_names | set(external_context or {})
+        with limits.Budget():
+            exec(code, namespace)  # noqa: S102 - checked above
+        hidden = (
+            {"__builtins__"}
+            | set(limits.helpers())
+            | self._function_names
+            | set(external_context or {})
+        )
         for key, value in namespace.items():
             if key not in hidden and not callable(value) and (key in context or key not in before):
                 context[key] = value

@@ -51,6 +51,8 @@ def _build_serializer() -> Any:
 
 
 _SERIALIZER = _build_serializer()
+#: The converter registry SpiffWorkflow's spec diff compares task specs with.
+REGISTRY = _SERIALIZER.registry
 
 
 @contextmanager

@@ -92,38 +92,3 @@ def cycle_marker(task: Any) -> Any:
     """What changes when a cycle timer fires while staying WAITING (its next due time)."""
     value = task._get_internal_data("event_value")
     return value.get("next") if isinstance(value, dict) else None
-
-
-def validate_timer_value(value: Any, kind: str) -> str | None:
-    """A message if `value` is not what a timer of `kind` (timeDate, timeDuration, timeCycle)
-    needs: an ISO 8601 date with its UTC offset, a duration, or a repeating interval."""
-    if not isinstance(value, str):
-        return f"a timer expression must give an ISO 8601 text, not {type(value).__name__}"
-    text = value.strip()
-    try:
-        if kind == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(text)
-            return None
-        if kind == "timeDuration":
-            if not text.upper().startswith("P"):
-                raise ValueError("a duration starts with P, e.g. P5D or PT4H")
-            TimerEventDefinition.parse_iso_duration(text)
-            return None
-        parsed = TimerEventDefinition.parse_time_or_duration(text)
-    except Exception as exc:  # SpiffWorkflow raises a bare Exception for bad durations
-        return f"'{text}' is not an ISO 8601 {_KINDS.get(kind, 'timer')} ({exc})"
-    if not isinstance(parsed, datetime):
-        return f"'{text}' is not an ISO 8601 date; a timeDate needs a date and time"
-    if "W" not in text.upper() and _naive(text):
-        return f"'{text}' has no UTC offset; write it like 2026-03-10T09:00:00+07:00"
-    return None
-
-
-_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "repeating interval"}
-
-
-def _naive(text: str) -> bool:
-    try:
-        return datetime.fromisoformat(text).tzinfo is None
-    except ValueError:
-        return False

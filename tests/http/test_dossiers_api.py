@@ -58,9 +58,9 @@ def test_a_citizen_sees_only_their_own_dossiers(http: HttpApi) -> None:
 
 def test_officers_read_dossiers_of_their_unit_only(http: HttpApi) -> None:
     code = http.submit()["code"]
-    for user in ("reception", "specialist", "leader", "auditor", "admin"):
+    for user in ("reception", "specialist", "leader", "auditor"):
         assert http.dossier(code, user)["code"] == code
-    for user in ("reception_other", "leader_other", "analyst"):
+    for user in ("reception_other", "leader_other", "analyst", "admin"):
         http.dossier(code, user, expect=403)
     listed = http.call("GET", "/api/v1/dossiers", "leader")
     assert [d["code"] for d in listed["items"]] == [code]
@@ -113,9 +113,9 @@ def test_public_lookup_needs_the_code_and_id_number_and_masks_the_name(http: Htt
 
 def test_procedures_are_listed_publicly_with_their_form(http: HttpApi) -> None:
     listed = http.call("GET", "/api/v1/procedures", None)
-    assert listed["total"] == 1
-    item = listed["items"][0]
-    assert item["key"] == "cap_lai_the_bhyt" and item["version"] == 1
+    assert listed["total"] == len(listed["items"]) >= 1
+    [item] = [i for i in listed["items"] if i["key"] == "cap_lai_the_bhyt"]
+    assert item["version"] == 1
     assert item["sla"] == {"amount": 7, "unit": "working_days", "text": "7 working_days"}
     detail = http.call("GET", "/api/v1/procedures/cap_lai_the_bhyt", None)
     assert "social_insurance_code" in detail["submission_form"]["required"]

@@ -30,6 +30,19 @@ from tests.probe import (
     submit_probe,
     timer_rows,
 )
+from tests.support import ACCEPT, HttpApi
+
+BHXH_MOT_LAN_REQUEST = {
+    "full_name": "Lê Văn Cường",
+    "date_of_birth": "1966-01-01",
+    "gender": "nam",
+    "id_number": "001066001122",
+    "social_insurance_code": "0102030405",
+    "address": "3 Hàng Bài, Hà Nội",
+    "reason": "emigration",
+    "contribution_years": 8,
+    "payment_method": "post_office",
+}
 
 
 @pytest.fixture
@@ -183,3 +196,17 @@ def test_diagram_functions_refuse_bad_day_counts(ctx: EngineContext, expression:
     deploy_probe(ctx, expression)
     with pytest.raises(ProcessError, match="whole number of days"):
         submit_probe(ctx, "unused")
+
+
+def test_a_non_interrupting_reminder_fires_once_and_leaves_the_task_open(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    code = http.submit(procedure="bhxh_mot_lan", data=BHXH_MOT_LAN_REQUEST)["code"]
+    http.act(code, "reception", ACCEPT)  # appraise opens with its P5D reminder
+    [(_, bpmn_id, due_at, status, _)] = timer_rows(ctx, code)
+    assert (bpmn_id, status, due_at) == ("remind_appraisal", "pending", START + timedelta(days=5))
+    clock.set(START + timedelta(days=5, minutes=1))
+    assert TimerScheduler(ctx).run_once() == 1
+    assert TimerScheduler(ctx).run_once() == 0
+    assert open_steps(ctx, code) == ["appraise"]
+    assert [r[3] for r in timer_rows(ctx, code)] == ["fired"]

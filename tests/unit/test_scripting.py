@@ -70,3 +70,14 @@ def test_ordinary_conditions_and_scripts_work_on_task_data() -> None:
 def test_huge_ranges_are_refused() -> None:
     with pytest.raises(UnsafeScriptError, match="range"):
         SandboxedEnvironment().evaluate("sum(range(1000000000))", {})
+
+
+@pytest.mark.parametrize("source", ESCAPES)
+def test_every_known_escape_is_refused_at_run_time_as_expression_and_as_script(
+    source: str,
+) -> None:
+    env = SandboxedEnvironment()
+    with pytest.raises(UnsafeScriptError):
+        env.evaluate(source, {"decision": "accept"})
+    with pytest.raises(UnsafeScriptError):
+        env.execute(f"leak = {source}", {"decision": "accept"})

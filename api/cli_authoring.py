@@ -1,0 +1,67 @@
+"""`motcua validate`: the deploy checks as a linter, for analysts and CI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.errors import DefinitionProblem, InvalidDefinitionError
+from engine.services.definitions import bundle_from_directory, validate_bundle
+from engine.settings import Settings
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--forms",
+    "forms_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="where forms/<procedure_key>/ live (default: $MOTCUA_FORMS_DIR or forms/)",
+)
+def validate(paths: tuple[Path, ...], forms_root: Path | None) -> None:
+    """Check diagrams without deploying them; print `file:line: element_id: message`.
+
+    Each PATH is a .bpmn file or a folder of them; each diagram is checked with its forms
+    from forms/<procedure_key>/. Extra .dmn and form .json files given as PATHs join every
+    diagram's bundle. Exits with status 1 when any diagram has an error.
+    """
+    forms_root = forms_root or Settings.from_env().forms_dir
+    diagrams: list[Path] = []
+    extras: dict[str, Path] = {}
+    for path in paths:
+        if path.is_dir():
+            diagrams += sorted(path.glob("*.bpmn"))
+        elif path.suffix.lower() == ".bpmn":
+            diagrams.append(path)
+        else:
+            extras[path.name] = path
+    errors = warnings = 0
+    for diagram in diagrams:
+        files = bundle_from_directory(diagram, forms_root)
+        where = {diagram.name: diagram}
+        where |= {name: forms_root / diagram.stem / name for name in files if name != diagram.name}
+        for name, path in extras.items():
+            files[name] = path.read_bytes()
+            where[name] = path
+        try:
+            problems = validate_bundle(files).warnings
+        except InvalidDefinitionError as exc:
+            problems = exc.problems
+        for problem in problems:
+            click.echo(_line(problem, where, diagram))
+        errors += sum(p.severity == "error" for p in problems)
+        warnings += sum(p.severity != "error" for p in problems)
+    click.echo(
+        f"{len(diagrams)} diagram(s) checked: {errors} error(s), {warnings} warning(s)", err=True
+    )
+    if errors or not diagrams:
+        sys.exit(1)
+
+
+def _line(problem: DefinitionProblem, where: dict[str, Path], diagram: Path) -> str:
+    path = where.get(problem.file or "", diagram)
+    kind = "" if problem.severity == "error" else f"{problem.severity}: "
+    return f"{path}:{problem.line or 0}: {problem.element_id or '-'}: {kind}{problem.message}"
