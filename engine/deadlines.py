@@ -48,7 +48,6 @@ class StepEnvironment:
     """What a workflow step of a dossier needs besides the workflow: calendar and functions."""
 
     calendar: WorkingCalendar
-    now: datetime
     functions: Mapping[str, Callable[..., Any]]
 
 
@@ -82,7 +81,7 @@ def step_environment(
 
     functions = {"working_days": working_days, "before_appointment": before_appointment}
     assert frozenset(functions) == SCRIPT_FUNCTIONS  # the names deploy-time checks allow
-    return StepEnvironment(calendar=calendar, now=now, functions=functions)
+    return StepEnvironment(calendar=calendar, functions=functions)
 
 
 @dataclass(frozen=True, slots=True)

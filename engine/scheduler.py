@@ -156,9 +156,11 @@ class TimerScheduler:
         return False
 
     def _wake(self, timer_id: str) -> None:
-        with self._guard:
-            self._scheduled.pop(timer_id, None)
-        self.fire(timer_id)
+        try:
+            self.fire(timer_id)
+        finally:  # only now: a sweep meanwhile must not book this timer's wake-up again
+            with self._guard:
+                self._scheduled.pop(timer_id, None)
 
     def _try_to_lead(self) -> bool:
         if not self.lock.try_acquire():
