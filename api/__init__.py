@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, redirect
 
-from api import dossiers, errors, procedures, tasks, tokens
+from api import audit, dossiers, errors, procedures, tasks, tokens
 from api.base import Api
 from engine.context import EngineContext, build
 from engine.services.accounts import demo_accounts_present
@@ -14,7 +14,7 @@ from engine.settings import Settings, SettingsError
 
 API_PREFIX = "/api/v1"
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
-RESOURCES = (tokens, procedures, dossiers, tasks)
+RESOURCES = (tokens, procedures, dossiers, tasks, audit)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

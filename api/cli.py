@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from api import create_app
+from api.audit_cli import audit
 from api.server import serve_forever
 from engine.authz import Actor
 from engine.context import EngineContext, build
@@ -213,6 +214,9 @@ def serve(host: str, port: int | None, workers: int) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"serving http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
     serve_forever(host=host, port=port, workers=workers)
+
+
+main.add_command(audit)
 
 
 def _safe_url(url: str) -> str:

@@ -1,0 +1,93 @@
+"""How replay redoes each event type of the foundation (see `engine.audit.registry`).
+
+Each handler mirrors its use case in `engine/services/`: the same runtime call on the workflow,
+the logged event appended, then the same `apply_step`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.audit.registry import consequences, replays
+from engine.events import dossier_code_of
+from engine.progress import Completion
+from engine.services.dossiers import (
+    SUPPLEMENT_MESSAGE,
+    new_dossier,
+    process_input,
+    supplemented,
+)
+from engine.spiff import runtime
+from storage.audit import EventRow
+
+if TYPE_CHECKING:
+    from engine.audit.replay import Replay
+
+consequences("status_changed", "task_opened", "task_cancelled")
+
+
+@replays("dossier_submitted")
+def _submitted(replay: Replay, event: EventRow) -> None:
+    payload = event.payload
+    definition = replay.pinned_definition(
+        payload["procedure"], payload["definition_version"], payload["definition_hash"]
+    )
+    dossier = new_dossier(
+        code=dossier_code_of(event.chain) or "",
+        definition=definition,
+        unit=payload["unit"],
+        owner_user_id=payload["owner_user_id"],
+        applicant=payload["applicant"],
+        submission=payload["data"],
+        channel=payload["channel"],
+        return_channel=payload["return_channel"],
+        now=event.occurred_at,
+    )
+    dossier.id = event.dossier_id or 0
+    dossier.version = 0
+    replay.begin(dossier, definition)
+    workflow, outcome = runtime.start(replay.parsed, process_input(dossier))
+    replay.start_workflow(workflow)
+    replay.take(event)
+    replay.step(event, outcome)
+
+
+@replays("task_claimed")
+def _claimed(replay: Replay, event: EventRow) -> None:
+    item = replay.open_item(event)
+    item.claimed_by_id = event.actor_user_id
+    item.claimed_by_username = event.actor_username
+    item.claimed_at = event.occurred_at
+    replay.take(event)
+
+
+@replays("task_released")
+def _released(replay: Replay, event: EventRow) -> None:
+    item = replay.open_item(event)
+    item.claimed_by_id = None
+    item.claimed_by_username = None
+    item.claimed_at = None
+    replay.take(event)
+
+
+@replays("task_completed")
+def _completed(replay: Replay, event: EventRow) -> None:
+    item = replay.open_item(event)
+    data = event.payload["data"]
+    outcome = replay.workflow.complete_user_task(replay.workflow_task_id(item.id), data)
+    replay.take(event)
+    replay.step(event, outcome, completion=Completion.of_form(item.id, event.actor_username, data))
+
+
+@replays("supplement_submitted")
+def _supplemented(replay: Replay, event: EventRow) -> None:
+    merged = supplemented(replay.dossier, event.payload["data"])
+    outcome = replay.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
+    replay.take(event)
+    replay.dossier.submission = merged
+    replay.step(event, outcome)
+
+
+@replays("dossier_read")
+def _read(replay: Replay, event: EventRow) -> None:
+    replay.take(event)  # reading changes nothing
