@@ -180,7 +180,7 @@ def _documented(*extra: tuple[int, str]) -> Any:
 class Verify(MethodView):
     @blp.arguments(VerifyBody)
     @blp.response(200, VerifyReportSchema)
-    @_documented((422, "Bad public key or body"))
+    @_documented((404, "No such dossier"), (422, "Bad public key or body"))
     def post(self, body: dict[str, Any]) -> VerifyReport:
         """Verify every chain and checkpoint (or one dossier's); `ok` tells the result"""
         keys = []

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Chain, Checkpoint, CheckpointHead, Dossier, Event
@@ -81,9 +81,25 @@ class AuditLog:
         stmt = select(*EVENT_COLUMNS).order_by(Event.chain, Event.seq)
         if chain is not None:
             stmt = stmt.where(Event.chain == chain)
-        result = self.session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
-        for row in result:
-            yield EventRow(*row)
+        yield from self._stream(stmt)
+
+    def _stream(self, stmt: Select[Any]) -> Iterator[EventRow]:
+        # Core rows through the session's connection: no ORM bookkeeping per row.
+        result = self.session.connection().execute(
+            stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)
+        )
+        make = EventRow._make
+        for batch in result.partitions():
+            yield from map(make, batch)
+
+    def events_after(self, chain: str, seq: int) -> Iterator[EventRow]:
+        """One chain's events after number `seq`, in order."""
+        stmt = (
+            select(*EVENT_COLUMNS)
+            .where(Event.chain == chain, Event.seq > seq)
+            .order_by(Event.chain, Event.seq)
+        )
+        yield from self._stream(stmt)
 
     def chain_page(self, chain: str, offset: int, limit: int) -> list[EventRow]:
         stmt = (
@@ -115,6 +131,9 @@ class AuditLog:
             select(Chain.head_seq, Chain.head_hash).where(Chain.name == chain)
         ).first()
         return ChainHead(*row) if row is not None else None
+
+    def dossier_id(self, code: str) -> int | None:
+        return self.session.scalar(select(Dossier.id).where(Dossier.code == code))
 
     def dossier_ids(self) -> dict[str, int]:
         """Dossier code -> id, for every dossier."""
@@ -155,9 +174,7 @@ class AuditLog:
             .where(or_(CheckpointHead.chain.is_(None), Event.seq > CheckpointHead.seq))
             .order_by(Event.chain, Event.seq)
         )
-        result = self.session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
-        for row in result:
-            yield EventRow(*row)
+        yield from self._stream(stmt)
 
 
 class Checkpoints:

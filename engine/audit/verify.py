@@ -62,8 +62,10 @@ def checkpoint_summary(checkpoint: StoredCheckpoint) -> CheckpointSummary:
     )
 
 
-def load_ledger(uow: UnitOfWork, keys: Sequence[VerifyingKey]) -> CheckpointLedger:
-    return CheckpointLedger.empty(keys).add_all(
+def load_ledger(
+    uow: UnitOfWork, keys: Sequence[VerifyingKey], chain: str | None = None
+) -> CheckpointLedger:
+    return CheckpointLedger.empty(keys, chain).add_all(
         stored_checkpoint(row) for row in uow.checkpoints.all()
     )
 
@@ -79,13 +81,16 @@ def verify_log(
 
     Run it inside one snapshot transaction so that concurrent appends cannot look like damage.
     """
-    ledger = load_ledger(uow, keys)
     only = dossier_chain(dossier) if dossier is not None else None
-    heads = uow.audit.chain_heads()
-    dossier_ids = uow.audit.dossier_ids()
-    if only is not None:
-        heads = {name: head for name, head in heads.items() if name == only}
-        dossier_ids = {code: id_ for code, id_ in dossier_ids.items() if code == dossier}
+    ledger = load_ledger(uow, keys, only)
+    if dossier is not None and only is not None:
+        head = uow.audit.chain_head(only)
+        dossier_id = uow.audit.dossier_id(dossier)
+        heads = {only: head} if head is not None else {}
+        dossier_ids = {dossier: dossier_id} if dossier_id is not None else {}
+    else:
+        heads = uow.audit.chain_heads()
+        dossier_ids = uow.audit.dossier_ids()
     cutoff = ledger.latest.created_at - FORGERY_GRACE if ledger.latest else None
     total = uow.audit.count_events(only) if progress is not None else 0
     problems: list[IntegrityProblem] = []

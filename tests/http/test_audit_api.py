@@ -84,6 +84,7 @@ def test_verify_takes_the_key_the_auditor_trusts(http: HttpApi, ctx: EngineConte
         "POST", "/api/v1/audit/verify", "auditor", json={"public_key": "not a key"}, expect=422
     )
     assert [e["field"] for e in problem["errors"]] == ["public_key"]
+    http.call("POST", "/api/v1/audit/verify", "auditor", json={"dossier": "nope"}, expect=404)
 
 
 def test_checkpoints_are_signed_on_demand_and_listed(http: HttpApi, code: str) -> None:

@@ -13,11 +13,11 @@ from engine.audit.replay import Replay
 from engine.context import EngineContext
 from engine.errors import NotFoundError, ValidationFailedError
 from engine.events import dossier_chain, event_body, event_hash
-from engine.services import audit
+from engine.services import audit, definitions
 from engine.services.audit_dossiers import replay_dossier
 from storage.audit import EventRow
 from storage.models import Chain, Dossier, Event, WorkItem
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, REPO
 from tests.integration.test_tamper import stored, tampering
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, HttpApi
 
@@ -188,3 +188,40 @@ def test_a_new_event_type_plugs_in_with_one_handler(accepted: str, ctx: EngineCo
     with ctx.uow(write=False) as uow:
         notes = uow.session.scalars(select(Event.type).where(Event.type == "note_added")).all()
     assert notes == ["note_added"]
+
+
+def test_a_task_cancelled_by_a_message_is_recorded_and_replayed(
+    http: HttpApi, ctx: EngineContext
+) -> None:
+    forms = REPO / "forms" / "cap_lai_the_bhyt"
+    deployed = definitions.deploy(
+        ctx,
+        ADMIN,
+        {
+            "audit_withdrawable.bpmn": (
+                REPO / "tests/fixtures/bpmn/audit_withdrawable.bpmn"
+            ).read_bytes(),
+            "submission.json": (forms / "submission.json").read_bytes(),
+            "reception_check.json": (forms / "reception_check.json").read_bytes(),
+        },
+    )
+    code = http.submit(procedure=deployed.key)["code"]
+    check = http.task_for(code, "reception")
+    http.claim(check["id"], "reception")
+    http.call("POST", f"/api/v1/dossiers/{code}/supplements", "citizen", json={"data": {}})
+    [recheck] = http.dossier(code)["current_steps"]
+    assert recheck["bpmn_id"] == "recheck"
+    with ctx.uow(write=False) as uow:
+        log = list(uow.audit.stream_events(dossier_chain(code)))
+    assert [e.type for e in log[4:]] == [
+        "supplement_submitted",
+        "status_changed",
+        "task_cancelled",
+        "task_opened",
+        "dossier_read",
+    ]
+    assert log[6].payload == {"task_id": check["id"]}
+    result = replay_dossier(ctx, ADMIN, code)
+    assert result.matches_stored is True, result.mismatches + result.problems  # type: ignore[operator]
+    assert result.dossier is not None
+    assert [s.task_id for s in result.dossier.current_steps] == [recheck["task_id"]]
