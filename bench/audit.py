@@ -38,7 +38,7 @@ from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
 from engine.services import accounts, audit, audit_dossiers, definitions, dossiers, tasks  # noqa: E402
 from engine.services.accounts import NewUser  # noqa: E402
 from engine.settings import Settings  # noqa: E402
-from storage.audit import EVENT_COLUMNS, EventRow  # noqa: E402
+from storage.audit import EVENT_COLUMNS, EventRow, event_row  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Chain, Dossier, Event  # noqa: E402
@@ -269,7 +269,7 @@ def rehash_all(ctx: EngineContext) -> None:
     stmt = select(*EVENT_COLUMNS).order_by(Event.chain, Event.seq)
     with ctx.uow(write=False) as uow:
         for row in uow.session.execute(stmt.execution_options(yield_per=5000)):
-            event = EventRow(*row)
+            event = event_row(row)
             event_hash(event.prev_hash, event_body(event))
 
 

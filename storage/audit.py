@@ -3,11 +3,12 @@ signed checkpoints. Like the other repositories these never commit."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage.models import Chain, Checkpoint, CheckpointHead, Dossier, Event
@@ -48,22 +49,50 @@ class ChangedHead(NamedTuple):
     certified: ChainHead | None
 
 
+#: The time and payload are read raw and decoded here, so that a row someone wrote outside the
+#: application (a time that is not a time, a payload that is not JSON) still reads, and fails
+#: its hash check, instead of stopping the whole verification.
 EVENT_COLUMNS = (
     Event.id,
     Event.chain,
     Event.seq,
     Event.dossier_id,
-    Event.occurred_at,
+    type_coerce(Event.occurred_at, String).label("occurred_at"),
     Event.type,
     Event.actor_user_id,
     Event.actor_username,
     Event.actor_role,
     Event.actor_unit,
     Event.bpmn_id,
-    Event.payload,
+    type_coerce(Event.payload, Text).label("payload"),
     Event.prev_hash,
     Event.hash,
 )
+UNREADABLE_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+def event_row(values: Sequence[Any]) -> EventRow:
+    row = EventRow._make(values)
+    return row._replace(occurred_at=_moment(row.occurred_at), payload=_document(row.payload))
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, datetime):  # PostgreSQL hands back aware datetimes
+        return value.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return UNREADABLE_TIME
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _document(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):  # SQLite keeps JSON as text; psycopg decodes JSONB itself
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {"unreadable": value}
+    return value if isinstance(value, dict) else {"unreadable": value}
 
 
 class AuditLog:
@@ -83,14 +112,13 @@ class AuditLog:
             stmt = stmt.where(Event.chain == chain)
         yield from self._stream(stmt)
 
-    def _stream(self, stmt: Select[Any]) -> Iterator[EventRow]:
+    def _stream(self, stmt: Select[*tuple[Any, ...]]) -> Iterator[EventRow]:
         # Core rows through the session's connection: no ORM bookkeeping per row.
         result = self.session.connection().execute(
             stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)
         )
-        make = EventRow._make
         for batch in result.partitions():
-            yield from map(make, batch)
+            yield from map(event_row, batch)
 
     def events_after(self, chain: str, seq: int) -> Iterator[EventRow]:
         """One chain's events after number `seq`, in order."""
@@ -109,7 +137,7 @@ class AuditLog:
             .offset(offset)
             .limit(limit)
         )
-        return [EventRow(*row) for row in self.session.execute(stmt)]
+        return [event_row(row) for row in self.session.execute(stmt)]
 
     def event_before(self, chain: str, seq: int) -> EventRow | None:
         """The stored event just before `seq` in a chain (to check the first link of a page)."""
@@ -120,7 +148,7 @@ class AuditLog:
             .limit(1)
         )
         row = self.session.execute(stmt).first()
-        return EventRow(*row) if row is not None else None
+        return event_row(row) if row is not None else None
 
     def chain_heads(self) -> dict[str, ChainHead]:
         rows = self.session.execute(select(Chain.name, Chain.head_seq, Chain.head_hash))

@@ -198,7 +198,7 @@ class Checkpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(80))
     prev_digest: Mapped[str] = mapped_column(String(64))
-    entries: Mapped[list[Any]] = mapped_column(JSONType)
+    entries: Mapped[list[Any]] = mapped_column(JSONType, deferred=True)  # may be large
     entry_count: Mapped[int] = mapped_column(Integer)
     root: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(64))

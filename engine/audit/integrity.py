@@ -93,8 +93,7 @@ class ChainChecker:
         self.count += 1
         if self.first_time is None or event.occurred_at < self.first_time:
             self.first_time = event.occurred_at
-        body = event_body(event)
-        intact = event_hash(event.prev_hash, body) == event.hash
+        intact = _hash_of(event) == event.hash
         true_seq = event.seq if intact else self._true_seq(event)
         flagged = not intact
         gap = event.seq > self._expected
@@ -175,8 +174,11 @@ class ChainChecker:
             if candidate == event.seq:
                 continue
             body["seq"] = candidate
-            if event_hash(event.prev_hash, body) == event.hash:
-                return candidate
+            try:
+                if event_hash(event.prev_hash, body) == event.hash:
+                    return candidate
+            except (TypeError, ValueError):
+                return None
         return None
 
     def _classify_renumbering(self) -> None:
@@ -217,6 +219,15 @@ class ChainChecker:
 
     def _problem(self, kind: str, seq: int | None, detail: str) -> None:
         self._problems.append(IntegrityProblem(kind, self.chain, seq, detail))
+
+
+def _hash_of(event: StoredEvent) -> str | None:
+    """The event's hash recomputed; None when its content cannot even be hashed (a value
+    written outside the application, such as NaN)."""
+    try:
+        return event_hash(event.prev_hash, event_body(event))
+    except (TypeError, ValueError):
+        return None
 
 
 def _truncation(last_seq: int, recorded: int, by: str) -> str:

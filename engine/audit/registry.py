@@ -8,9 +8,13 @@ declared. An event type another feature adds plugs in with one small handler:
 
     @replays("timer_fired")
     def _timer_fired(replay: Replay, event: EventRow) -> None:
-        outcome = replay.live_workflow().fire_timer(...)
-        replay.take(event)
-        replay.step(event, outcome)
+        outcome = replay.workflow.fire_timers(...)  # the runtime call the live use case made
+        replay.take(event)                          # the logged event itself
+        replay.step(event, outcome)                 # the same apply_step, on the scratch copy
+
+`replay.clock` is frozen at the event's time while its handler runs; `replay.dossier`,
+`replay.use_definition(...)` and `replay.use_workflow(...)` let a handler (e.g. a migration to a
+new definition version) change what the dossier runs on.
 """
 
 from __future__ import annotations

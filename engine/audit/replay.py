@@ -129,7 +129,7 @@ class Replay:
         self._model = model_of(definition)
         self._parsed = self._definitions.get(definition)
 
-    def start_workflow(self, workflow: Workflow) -> None:
+    def use_workflow(self, workflow: Workflow) -> None:
         self._workflow = workflow
 
     def open_item(self, event: EventRow) -> WorkItem:
@@ -201,6 +201,8 @@ class Replay:
             return self._problem(exc.seq if exc.seq is not None else event.seq, exc.message)
         except EngineError as exc:
             return self._problem(event.seq, f"redoing '{event.type}' failed: {exc.detail}")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return self._problem(event.seq, f"the event's payload cannot be redone ({exc!r})")
         return None
 
     def _problem(self, seq: int, detail: str) -> IntegrityProblem:
@@ -212,10 +214,14 @@ class Replay:
         problems: list[IntegrityProblem],
         stored: tuple[Dossier, Sequence[WorkItem]] | None,
     ) -> ReplayResult:
-        complete = self.store.chain.applied == len(self.log) and not problems
+        complete = self.store.chain.applied == len(self.log)  # replay stops at its first problem
         mismatches: list[Mismatch] = []
-        if complete and stored is not None and self._dossier is not None:
-            mismatches = compare(self._dossier, self.store.items.all(), *stored)
+        if complete and stored is not None:
+            mismatches = (
+                compare(self._dossier, self.store.items.all(), *stored)
+                if self._dossier is not None
+                else [Mismatch("dossier", None, stored[0].code)]  # stored, but no events
+            )
         return ReplayResult(
             code=self.code,
             until=until,

@@ -47,7 +47,7 @@ def _submitted(replay: Replay, event: EventRow) -> None:
     dossier.version = 0
     replay.begin(dossier, definition)
     workflow, outcome = runtime.start(replay.parsed, process_input(dossier))
-    replay.start_workflow(workflow)
+    replay.use_workflow(workflow)
     replay.take(event)
     replay.step(event, outcome)
 

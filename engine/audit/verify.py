@@ -51,12 +51,14 @@ def stored_checkpoint(row: Checkpoint) -> StoredCheckpoint:
     )
 
 
-def checkpoint_summary(checkpoint: StoredCheckpoint) -> CheckpointSummary:
+def checkpoint_summary(checkpoint: StoredCheckpoint | Checkpoint) -> CheckpointSummary:
     return CheckpointSummary(
         seq=checkpoint.seq,
         created_at=checkpoint.created_at,
         created_by=checkpoint.created_by,
-        chains=len(checkpoint.entries),
+        chains=checkpoint.count
+        if isinstance(checkpoint, StoredCheckpoint)
+        else checkpoint.entry_count,
         root=checkpoint.root,
         key_id=checkpoint.key_id,
     )
@@ -96,24 +98,36 @@ def verify_log(
     problems: list[IntegrityProblem] = []
     seen: set[str] = set()
     events = 0
-    for chain, rows in itertools.groupby(uow.audit.stream_events(only), key=lambda r: r.chain):
-        seen.add(chain)
-        code = dossier_code_of(chain)
-        checker = ChainChecker(
-            chain,
-            dossier_id=dossier_ids.get(code) if code is not None else None,
-            check_dossier_id=code is None or code in dossier_ids,
-            anchor=ledger.anchors.get(chain),
+    chain = only or "event table"
+    try:
+        grouped = itertools.groupby(uow.audit.stream_events(only), key=lambda r: r.chain)
+        for chain, rows in grouped:
+            seen.add(chain)
+            code = dossier_code_of(chain)
+            checker = ChainChecker(
+                chain,
+                dossier_id=dossier_ids.get(code) if code is not None else None,
+                check_dossier_id=code is None or code in dossier_ids,
+                anchor=ledger.anchors.get(chain),
+            )
+            for row in _counted(rows, events, total, progress):
+                checker.feed(row)
+            events += checker.count
+            head = heads.get(chain)
+            problems += checker.finish(head)
+            if head is None:
+                problems.append(
+                    IntegrityProblem(MODIFIED, chain, None, "the chain has no head record")
+                )
+            problems += _origin_problems(chain, code, checker, dossier_ids, ledger, cutoff)
+    except (TypeError, ValueError) as exc:  # a row the application could not have written
+        problems.append(
+            IntegrityProblem(
+                MODIFIED, chain, None, f"a row cannot be read ({exc}); verification stopped here"
+            )
         )
-        for row in _counted(rows, events, total, progress):
-            checker.feed(row)
-        events += checker.count
-        head = heads.get(chain)
-        problems += checker.finish(head)
-        if head is None:
-            problems.append(IntegrityProblem(MODIFIED, chain, None, "the chain has no head record"))
-        problems += _origin_problems(chain, code, checker, dossier_ids, ledger, cutoff)
-    problems += _vanished(seen, heads, dossier_ids, ledger, only)
+    else:
+        problems += _vanished(seen, heads, dossier_ids, ledger, only)
     if progress is not None:
         progress(events, total)
     problems = ledger.problems + problems

@@ -22,7 +22,7 @@ from engine.audit.integrity import (
 from engine.audit.replay import replay_log
 from engine.audit.results import CheckpointSummary, PublicKeyView, VerifyReport
 from engine.audit.signing import ALGORITHM, VerifyingKey
-from engine.audit.verify import Progress, checkpoint_summary, stored_checkpoint, verify_log
+from engine.audit.verify import Progress, checkpoint_summary, verify_log
 from engine.authz import Actor, ensure_auditor
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, NotFoundError
@@ -60,18 +60,19 @@ def create_checkpoint(ctx: EngineContext, actor: Actor) -> CheckpointResult:
     for _attempt in range(MAX_ATTEMPTS):
         now = ctx.clock.now()
         with ctx.uow(write=False, snapshot=True) as uow:
-            row = uow.checkpoints.latest()
-            latest = stored_checkpoint(row) if row is not None else None
+            latest = uow.checkpoints.latest()  # its entries stay unloaded
+            summary = checkpoint_summary(latest) if latest else None
+            seq, prev_digest = (
+                (latest.seq + 1, latest.digest) if latest else (1, events.GENESIS_HASH)
+            )
             certified, refused = _verified_heads(uow)
         if not certified:
-            summary = checkpoint_summary(latest) if latest else None
             return CheckpointResult(created=False, checkpoint=summary, refused=refused)
-        seq = latest.seq + 1 if latest else 1
         body = checkpoint_body(
             seq=seq,
             created_at=now,
             created_by=actor.username,
-            prev_digest=latest.digest if latest else events.GENESIS_HASH,
+            prev_digest=prev_digest,
             root=merkle_root(certified),
             count=len(certified),
             key_id=ctx.audit_key.key_id,
@@ -95,7 +96,7 @@ def create_checkpoint(ctx: EngineContext, actor: Actor) -> CheckpointResult:
                     continue  # another checkpoint was signed meanwhile: start again from it
                 uow.checkpoints.add(signed)
                 uow.checkpoints.certify(certified, seq)
-                summary = checkpoint_summary(stored_checkpoint(signed))
+                summary = checkpoint_summary(signed)
                 uow.commit()
         except DuplicateRecordError:
             continue
@@ -239,5 +240,5 @@ def list_checkpoints(
     with ctx.uow(write=False) as uow:
         total = uow.checkpoints.count()
         rows = uow.checkpoints.page((page - 1) * page_size, page_size)
-        items = [checkpoint_summary(stored_checkpoint(row)) for row in rows]
+        items = [checkpoint_summary(row) for row in rows]
     return Page(items=items, total=total, page=page, page_size=page_size)

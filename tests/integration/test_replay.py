@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from engine import events
 from engine.audit.registry import HANDLERS, replays
@@ -225,3 +225,33 @@ def test_a_task_cancelled_by_a_message_is_recorded_and_replayed(
     assert result.matches_stored is True, result.mismatches + result.problems  # type: ignore[operator]
     assert result.dossier is not None
     assert [s.task_id for s in result.dossier.current_steps] == [recheck["task_id"]]
+
+
+def test_a_forged_payload_replay_cannot_redo_is_a_problem_not_a_crash(
+    accepted: str, ctx: EngineContext
+) -> None:
+    with tampering(ctx) as conn:
+        conn.execute(
+            update(Event)
+            .where(Event.chain == dossier_chain(accepted), Event.seq == 4)
+            .values(payload={"task_id": "nothing"})
+        )
+    result = replay_dossier(ctx, ADMIN, accepted)
+    assert [(p.kind, p.seq) for p in result.problems] == [
+        ("modified", 4),
+        ("replay_mismatch", 4),
+    ]
+    assert result.matches_stored is None and result.at_seq == 3
+
+
+def test_a_dossier_whose_events_are_all_gone_does_not_match(
+    accepted: str, ctx: EngineContext
+) -> None:
+    with tampering(ctx) as conn:
+        conn.execute(delete(Event).where(Event.chain == dossier_chain(accepted)))
+    result = replay_dossier(ctx, ADMIN, accepted)
+    assert result.events == 0 and result.dossier is None
+    assert result.matches_stored is False
+    assert [(m.field, m.replayed, m.stored) for m in result.mismatches] == [
+        ("dossier", None, accepted)
+    ]

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from engine.context import EngineContext
 from engine.events import dossier_chain, event_body, event_hash
 from engine.services import audit
-from storage.audit import EVENT_COLUMNS, EventRow
+from storage.audit import EVENT_COLUMNS, EventRow, event_row
 from storage.models import Chain, Dossier, Event, WorkItem
 from tests.conftest import ADMIN
 from tests.support import ACCEPT, APPRAISE, HttpApi
@@ -41,7 +41,7 @@ def stored(conn: Connection, code: str, seq: int) -> EventRow:
     row = conn.execute(
         select(*EVENT_COLUMNS).where(Event.chain == dossier_chain(code), Event.seq == seq)
     ).one()
-    return EventRow(*row)
+    return event_row(row)
 
 
 def forge(template: EventRow, **changes: object) -> dict[str, object]:
@@ -221,3 +221,34 @@ def test_a_new_checkpoint_refuses_to_sign_a_damaged_chain(
     assert result.created and result.checkpoint is not None
     assert [(p.kind, p.dossier, p.seq) for p in result.refused] == [("modified", codes[0], 3)]
     assert result.checkpoint.chains == 2  # the second dossier and the system chain
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("payload", "not json at all"),
+        ("payload", '{"x": NaN}'),
+        ("payload", "[1, 2]"),
+        ("occurred_at", "yesterday"),
+    ],
+)
+def test_values_the_application_cannot_write_are_modified_not_a_crash(
+    column: str, value: str, codes: tuple[str, str], ctx: EngineContext
+) -> None:
+    with tampering(ctx) as conn:
+        conn.exec_driver_sql(
+            f"UPDATE event SET {column} = ? WHERE chain = ? AND seq = 2",  # noqa: S608 - fixed names
+            (value, dossier_chain(codes[0])),
+        )
+    assert found(ctx) == [("modified", codes[0], 2)]
+
+
+def test_a_row_that_cannot_be_read_stops_verification_with_a_problem(
+    codes: tuple[str, str], ctx: EngineContext
+) -> None:
+    with tampering(ctx) as conn:
+        conn.exec_driver_sql(
+            "UPDATE event SET seq = 'two' WHERE chain = ? AND seq = 2", (dossier_chain(codes[0]),)
+        )
+    [(kind, dossier, seq)] = found(ctx)
+    assert (kind, seq) == ("modified", None) and dossier == codes[0]
