@@ -6,23 +6,35 @@ from typing import Any
 
 from flask import Flask, Response, redirect
 
-from api import audit, dossiers, errors, procedures, tasks, tokens
+from api import admin, audit, dossiers, errors, files, procedures, tasks, tokens
 from api.base import Api
+from api.logs import install_log_masking
+from api.payloads import refuse_unstorable_url
+from api.ratelimit import init_rate_limits
 from engine.context import EngineContext, build
 from engine.services.accounts import demo_accounts_present
 from engine.settings import Settings, SettingsError
 
 API_PREFIX = "/api/v1"
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
-RESOURCES = (tokens, procedures, dossiers, tasks, audit)
+RESOURCES = (tokens, procedures, dossiers, tasks, files, admin, audit)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: The interactive docs page loads Swagger UI from its CDN and starts it with an inline script.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://cdn.jsdelivr.net; connect-src 'self'; frame-ancestors 'none'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(settings: Settings | None = None, *, context: EngineContext | None = None) -> Flask:
@@ -34,6 +46,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
             "demo accounts exist: deactivate them before running with MOTCUA_ENV=production "
             "(`motcua user deactivate NAME`)"
         )
+    install_log_masking()
     app = Flask("motcua")
     app.config.update(
         API_TITLE="motcua — BHXH one-stop dossier API",
@@ -55,14 +68,20 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     for module in RESOURCES:
         api.register_blueprint(module.blp)
     api.register_blueprint(dossiers.public_blp)
+    api.register_blueprint(files.rules_blp)
     errors.register(app)
+    app.before_request(refuse_unstorable_url)
+    init_rate_limits(app, context.settings)
+    production = context.settings.is_production
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if not response.headers.get("Content-Type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", API_CSP)
+        html = response.headers.get("Content-Type", "").startswith("text/html")
+        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if html else API_CSP)
+        if production:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.get("/")

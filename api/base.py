@@ -14,6 +14,8 @@ from flask import current_app, request
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from api.payloads import StrictParser
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("motcua.api")
 
@@ -105,7 +107,14 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    pass
+    ARGUMENTS_PARSER = StrictParser()
+
+    def alt_response(self, status_code: Any, *args: Any, **kwargs: Any) -> Any:
+        """Error responses are documented as problem+json, the media type they are sent as."""
+        is_error = str(status_code).isdigit() and int(status_code) >= 400
+        if is_error and kwargs.get("schema") is not None and kwargs.get("content_type") is None:
+            kwargs["content_type"] = PROBLEM_CONTENT_TYPE
+        return super().alt_response(status_code, *args, **kwargs)
 
 
 class Schema(ma.Schema):

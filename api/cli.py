@@ -6,7 +6,9 @@ import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -16,11 +18,13 @@ from api.server import serve_forever
 from engine.authz import Actor
 from engine.context import EngineContext, build
 from engine.errors import DuplicateError, EngineError, InvalidDefinitionError, ValidationFailedError
-from engine.services import accounts, definitions
+from engine.results import Page
+from engine.services import accounts, admin, definitions
 from engine.services.accounts import NewUser, roles_from_text
 from engine.settings import Settings, SettingsError
 from storage.migrate import upgrade
 
+T = TypeVar("T")
 DEMO_UNITS = (
     ("000.00.07.H29", "BHXH quận Ba Đình (demo)"),
     ("000.00.08.H29", "BHXH quận Hoàn Kiếm (demo)"),
@@ -159,6 +163,14 @@ def unit_add(code: str, name: str) -> None:
     click.echo(f"unit {created.code} added")
 
 
+@unit.command("list")
+def unit_list() -> None:
+    """List the units."""
+    ctx = _context()
+    for item in _every_page(lambda page: admin.list_units(ctx, _cli_actor(), page, 100)):
+        click.echo(f"{item.code:<16} {item.name}")
+
+
 @main.group()
 def user() -> None:
     """Manage user accounts."""
@@ -201,6 +213,50 @@ def user_deactivate(username: str) -> None:
     click.echo(f"user {username} deactivated")
 
 
+@user.command("list")
+@click.option("--unit", "unit_code", default=None, help="only this unit's accounts")
+@click.option("--role", default=None, help="only accounts with this role")
+def user_list(unit_code: str | None, role: str | None) -> None:
+    """List user accounts (citizens' names masked)."""
+    ctx = _context()
+    pages = _every_page(
+        lambda page: admin.list_users(
+            ctx, _cli_actor(), unit_code=unit_code, role=role, page=page, page_size=100
+        )
+    )
+    for item in pages:
+        state = "active" if item.active else "inactive"
+        if item.locked_until is not None:
+            state += f", locked until {item.locked_until.astimezone(ctx.tz):%Y-%m-%d %H:%M}"
+        roles = ",".join(item.roles)
+        click.echo(
+            f"{item.username:<20} {roles:<20} {item.unit_code or '-':<16} {state:<10} "
+            f"{item.full_name}"
+        )
+
+
+@user.command("activate")
+@click.argument("username")
+def user_activate(username: str) -> None:
+    """Let a deactivated user log in again."""
+    try:
+        admin.activate_user(_context(), _cli_actor(), username)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {username} activated")
+
+
+@user.command("unlock")
+@click.argument("username")
+def user_unlock(username: str) -> None:
+    """Lift a login lock after repeated failed logins."""
+    try:
+        admin.unlock_user(_context(), _cli_actor(), username)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {username} unlocked")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="default: $MOTCUA_PORT or 8000")
@@ -217,6 +273,16 @@ def serve(host: str, port: int | None, workers: int) -> None:
 
 
 main.add_command(audit)
+
+
+def _every_page(fetch: Callable[[int], Page[T]]) -> Iterator[T]:
+    page = 1
+    while True:
+        found = fetch(page)
+        yield from found.items
+        if page * found.page_size >= found.total:
+            return
+        page += 1
 
 
 def _safe_url(url: str) -> str:

@@ -166,6 +166,12 @@ class PublicDossier(MethodView):
     @public_blp.alt_response(
         404, schema=ProblemSchema, description="Code and ID number do not match"
     )
+    @public_blp.alt_response(
+        429,
+        schema=ProblemSchema,
+        description="Too many lookups from this address: wait `Retry-After` seconds",
+        headers={"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    )
     def get(self, query: dict[str, str], code: str) -> PublicDossierView:
         """Look up a dossier's status by its code and the applicant's ID number"""
         return queries.public_lookup(engine(), code, query["id_number"])

@@ -15,8 +15,11 @@ from engine.errors import (
     EngineError,
     InvalidDefinitionError,
     NotFoundError,
+    PayloadTooLargeError,
     PermissionDeniedError,
     ProcessError,
+    TooManyAttemptsError,
+    UnsupportedMediaTypeError,
     ValidationFailedError,
 )
 from engine.settings import SettingsError
@@ -30,6 +33,9 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     CodeSequenceExhaustedError: 409,
+    PayloadTooLargeError: 413,
+    UnsupportedMediaTypeError: 415,
+    TooManyAttemptsError: 429,
     ValidationFailedError: 422,
     InvalidDefinitionError: 422,
     ProcessError: 422,
@@ -65,6 +71,8 @@ def engine_error_response(error: EngineError) -> Response:
     response.content_type = PROBLEM_CONTENT_TYPE
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    if isinstance(error, TooManyAttemptsError):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

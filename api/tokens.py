@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 
 from api.base import Blueprint, ProblemSchema, Schema
 from api.context import engine
 from engine.results import TokenResult
-from engine.services import accounts
+from engine.services import logins
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
 
@@ -31,6 +32,15 @@ class Token(MethodView):
     @blp.arguments(TokenRequest)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="Wrong username or password")
+    @blp.alt_response(
+        429,
+        schema=ProblemSchema,
+        description="Too many failed logins for the account, or too many logins from this "
+        "address: wait `Retry-After` seconds",
+        headers={"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    )
     def post(self, body: dict[str, str]) -> TokenResult:
         """Log in and get a bearer token"""
-        return accounts.login(engine(), body["username"], body["password"])
+        return logins.login(
+            engine(), body["username"], body["password"], client=request.remote_addr
+        )

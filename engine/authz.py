@@ -62,6 +62,10 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(user_id=None, username="system", roles=frozenset({"system"}), unit_code=None)
+#: Who an event names when nobody is logged in (e.g. a failed login).
+ANONYMOUS = Actor(
+    user_id=None, username="anonymous", roles=frozenset({"anonymous"}), unit_code=None
+)
 
 
 def ensure_can_submit(actor: Actor, unit_code: str) -> None:
@@ -76,13 +80,33 @@ def ensure_can_submit(actor: Actor, unit_code: str) -> None:
 
 
 def ensure_can_read_dossier(actor: Actor, unit_code: str, owner_user_id: int | None) -> None:
-    if actor.has(Role.ADMIN, Role.AUDITOR):
+    """Auditors read every dossier, officers those of their unit, citizens their own.
+
+    Administrators manage accounts, not cases: they do not read applicants' personal data.
+    """
+    if actor.has(Role.AUDITOR):
         return
     if actor.is_officer and actor.unit_code == unit_code:
         return
     if actor.has(Role.CITIZEN) and owner_user_id is not None and owner_user_id == actor.user_id:
         return
     raise PermissionDeniedError("you may not see this dossier")
+
+
+def ensure_can_list_dossiers(actor: Actor) -> None:
+    if not (actor.has(Role.CITIZEN, Role.AUDITOR) or (actor.is_officer and actor.unit_code)):
+        raise PermissionDeniedError("only applicants, officers and auditors list dossiers")
+
+
+def ensure_can_upload(actor: Actor, unit_code: str, owner_user_id: int | None) -> None:
+    """The applicant, or reception of the dossier's unit (documents handed in at the counter)."""
+    if actor.has(Role.CITIZEN) and owner_user_id is not None and owner_user_id == actor.user_id:
+        return
+    if actor.has(Role.RECEPTION) and actor.unit_code == unit_code:
+        return
+    raise PermissionDeniedError(
+        "only the applicant, or reception of the dossier's unit, may add files to it"
+    )
 
 
 def ensure_owner(actor: Actor, owner_user_id: int | None) -> None:
@@ -109,7 +133,10 @@ def ensure_can_act_on_task(actor: Actor, task_role: str, task_unit: str) -> None
 
 
 def ensure_can_read_task(actor: Actor, task_role: str, task_unit: str) -> None:
-    """Officers read tasks of their role in their unit; leaders read every task of their unit."""
+    """Officers read tasks of their role in their unit; leaders read every task of their unit;
+    auditors read every task."""
+    if actor.has(Role.AUDITOR):
+        return
     ensure_officer(actor)
     if actor.unit_code != task_unit:
         raise PermissionDeniedError("this task belongs to another unit")

@@ -100,3 +100,23 @@ class ProcessError(EngineError):
     """The diagram could not continue (e.g. no gateway condition matched); nothing was saved."""
 
     code = "process-error"
+
+
+class TooManyAttemptsError(EngineError):
+    """Too many failed logins for this account: try again after `retry_after` seconds."""
+
+    code = "too-many-attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PayloadTooLargeError(EngineError):
+    code = "too-large"
+
+
+class UnsupportedMediaTypeError(EngineError):
+    """An upload whose content is not one of the allowed file types."""
+
+    code = "unsupported-media-type"

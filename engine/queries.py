@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import hmac
 
-from engine.authz import Actor, Role, ensure_can_read_dossier, ensure_can_read_task, ensure_officer
+from engine.authz import (
+    Actor,
+    Role,
+    ensure_can_list_dossiers,
+    ensure_can_read_dossier,
+    ensure_can_read_task,
+    ensure_officer,
+)
 from engine.context import EngineContext
 from engine.errors import NotFoundError
 from engine.results import (
@@ -82,7 +89,9 @@ def get_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:
 def list_dossiers(
     ctx: EngineContext, actor: Actor, page: int, page_size: int
 ) -> Page[DossierSummary]:
-    """Citizens see their own dossiers; officers those of their unit."""
+    """Citizens see their own dossiers, officers those of their unit, auditors all of them;
+    applicants' names are masked (SEC-5)."""
+    ensure_can_list_dossiers(actor)
     page, page_size = _bounded(page, page_size)
     offset = (page - 1) * page_size
     with ctx.uow(write=False) as uow:
@@ -91,7 +100,7 @@ def list_dossiers(
         elif actor.has(Role.CITIZEN) and actor.user_id is not None:
             rows, total = uow.dossiers.for_owner(actor.user_id, offset, page_size)
         else:
-            rows, total = [], 0
+            rows, total = uow.dossiers.every(offset, page_size)
         items = [
             DossierSummary(
                 code=d.code,

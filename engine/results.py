@@ -190,3 +190,45 @@ class UserView:
 class UnitView:
     code: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserDetail:
+    """An account as administrators see it, with its login lock."""
+
+    id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    unit_code: str | None
+    active: bool
+    is_demo: bool
+    created_at: datetime
+    deactivated_at: datetime | None
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDetail:
+    code: str
+    name: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FileView:
+    """A file uploaded to a dossier; `sha256` names its content, which never changes."""
+
+    sha256: str
+    name: str
+    size: int
+    content_type: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    file: FileView
+    content: bytes

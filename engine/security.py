@@ -75,12 +75,14 @@ class Tokens:
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError("invalid token") from exc
-        # Expiry against our clock (not the wall clock) so frozen-time tests mean something.
-        if int(claims["exp"]) <= int(now.timestamp()):
-            raise AuthenticationError("token expired")
         try:
-            return TokenClaims(
+            expires = int(claims["exp"])
+            found = TokenClaims(
                 int(claims["sub"]), str(claims.get("username", "")), str(claims.get("jti", ""))
             )
         except (TypeError, ValueError) as exc:
             raise AuthenticationError("invalid token") from exc
+        # Expiry against our clock (not the wall clock) so frozen-time tests mean something.
+        if expires <= int(now.timestamp()):
+            raise AuthenticationError("token expired")
+        return found

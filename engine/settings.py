@@ -31,10 +31,24 @@ class Settings:
     timezone: str
     password_time_cost: int
     password_memory_kib: int
+    #: flask-limiter storage: `memory://` (one process) or e.g. `redis://host:6379` (shared).
+    ratelimit_storage_url: str
+    ratelimit_login: str
+    ratelimit_public: str
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
+    proxy_count: int
+    login_max_failures: int
+    login_lockout_seconds: int
+    upload_max_bytes: int
 
     @property
     def is_production(self) -> bool:
         return self.env == PRODUCTION
+
+    @property
+    def files_dir(self) -> Path:
+        """Uploaded files, content-addressed by SHA-256."""
+        return self.var_dir / "files"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +79,15 @@ class Settings:
             timezone=env_vars.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"),
             password_time_cost=_int(env_vars, "MOTCUA_PASSWORD_TIME_COST", 3, minimum=1),
             password_memory_kib=_int(env_vars, "MOTCUA_PASSWORD_MEMORY_KIB", 65536, minimum=8),
+            ratelimit_storage_url=env_vars.get("MOTCUA_RATELIMIT_STORAGE_URL") or "memory://",
+            ratelimit_login=env_vars.get("MOTCUA_RATELIMIT_LOGIN") or "60/minute;1000/hour",
+            ratelimit_public=env_vars.get("MOTCUA_RATELIMIT_PUBLIC") or "30/minute;300/hour",
+            proxy_count=_int(env_vars, "MOTCUA_PROXY_COUNT", 0, minimum=0),
+            login_max_failures=_int(env_vars, "MOTCUA_LOGIN_MAX_FAILURES", 5, minimum=1),
+            login_lockout_seconds=_int(env_vars, "MOTCUA_LOGIN_LOCKOUT_SECONDS", 60, minimum=1),
+            upload_max_bytes=_int(
+                env_vars, "MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+            ),
         )
 
 

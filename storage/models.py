@@ -215,3 +215,35 @@ class CheckpointHead(Base):
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
     checkpoint_seq: Mapped[int] = mapped_column(Integer)
+
+
+class LoginThrottle(Base):
+    """Failed-login bookkeeping per username (known or not), shared by every worker.
+
+    `attempts` counts password checks reserved since the last lock; `lock_level` how many locks
+    in a row (each doubles the next); `locked_until` refuses every attempt before it.
+    """
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    lock_level: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DossierFile(Base):
+    """An uploaded file of a dossier; the content lives in the file store under its SHA-256."""
+
+    __tablename__ = "dossier_file"
+    __table_args__ = (UniqueConstraint("dossier_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(80))

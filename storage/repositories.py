@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, String, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -95,6 +95,19 @@ class Units:
     def all(self) -> Sequence[Unit]:
         return self.session.scalars(select(Unit).order_by(Unit.code)).all()
 
+    def page(self, offset: int, limit: int) -> tuple[Sequence[Unit], int]:
+        total = self.session.scalar(select(func.count()).select_from(Unit)) or 0
+        stmt = select(Unit).order_by(Unit.code).offset(offset).limit(limit)
+        return self.session.scalars(stmt).all(), total
+
+
+@dataclass(frozen=True, slots=True)
+class UserFilter:
+    unit_code: str | None = None
+    role: str | None = None
+    active: bool | None = None
+    username_prefix: str | None = None
+
 
 class Users:
     def __init__(self, session: Session) -> None:
@@ -112,6 +125,21 @@ class Users:
 
     def all(self) -> Sequence[User]:
         return self.session.scalars(select(User).order_by(User.username)).all()
+
+    def search(self, flt: UserFilter, offset: int, limit: int) -> tuple[Sequence[User], int]:
+        stmt = select(User)
+        if flt.unit_code is not None:
+            stmt = stmt.where(User.unit_code == flt.unit_code)
+        if flt.active is not None:
+            stmt = stmt.where(User.active.is_(flt.active))
+        if flt.username_prefix:
+            stmt = stmt.where(User.username.startswith(flt.username_prefix, autoescape=True))
+        if flt.role is not None:
+            # `roles` is a JSON list of plain words; its text form reads the same on both databases.
+            stmt = stmt.where(cast(User.roles, String).like(f'%"{flt.role}"%'))
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.scalars(stmt.order_by(User.username).offset(offset).limit(limit))
+        return rows.all(), total
 
     def any_active_demo(self) -> bool:
         stmt = select(User.id).where(User.is_demo.is_(True), User.active.is_(True)).limit(1)
@@ -150,6 +178,9 @@ class Dossiers:
     def for_owner(self, user_id: int, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         stmt = select(Dossier).where(Dossier.owner_user_id == user_id).order_by(Dossier.id.desc())
         return self.page(stmt, offset, limit)
+
+    def every(self, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        return self.page(select(Dossier).order_by(Dossier.id.desc()), offset, limit)
 
     def for_unit(self, unit_code: str, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         stmt = select(Dossier).where(Dossier.unit_code == unit_code).order_by(Dossier.id.desc())

@@ -18,6 +18,7 @@ from storage.errors import (
     DuplicateRecordError,
     StaleRecordError,
 )
+from storage.files import DossierFiles
 from storage.repositories import (
     CodeSequences,
     Definitions,
@@ -27,6 +28,7 @@ from storage.repositories import (
     Users,
     WorkItems,
 )
+from storage.throttles import LoginThrottles
 
 
 class UnitOfWork:
@@ -42,6 +44,8 @@ class UnitOfWork:
     events: Events
     audit: AuditLog
     checkpoints: Checkpoints
+    logins: LoginThrottles
+    files: DossierFiles
 
     def __init__(
         self, factory: sessionmaker[Session], *, write: bool, sqlite: bool, snapshot: bool = False
@@ -67,6 +71,8 @@ class UnitOfWork:
         self.events = Events(self.session)
         self.audit = AuditLog(self.session)
         self.checkpoints = Checkpoints(self.session)
+        self.logins = LoginThrottles(self.session)
+        self.files = DossierFiles(self.session)
         return self
 
     def __exit__(

@@ -10,7 +10,8 @@ ones. Replayed to the end, the scratch dossier must equal the stored dossier.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.views import dossier_detail, model_of
 from storage.audit import EventRow
-from storage.models import Definition, Dossier, WorkItem
+from storage.models import Definition, Dossier, DossierFile, WorkItem
 from storage.uow import UnitOfWork
 
 #: Compared between the replayed and the stored dossier, and for every work item.
@@ -69,6 +70,16 @@ WORK_ITEM_FIELDS = (
     "completed_by_username",
     "outcome",
 )
+FILE_FIELDS = ("name", "size", "content_type", "uploaded_at", "uploaded_by")
+
+
+@dataclass(frozen=True, slots=True)
+class DossierRecords:
+    """A dossier's rows as stored, or as a replay rebuilt them."""
+
+    dossier: Dossier
+    tasks: Sequence[WorkItem]
+    files: Sequence[DossierFile]
 
 
 class Replay:
@@ -88,6 +99,8 @@ class Replay:
         self._workflow: Workflow | None = None
         self._model: ProcedureModel | None = None
         self._parsed: ParsedProcedure | None = None
+        #: Files the events say were uploaded (`file_uploaded`), in order.
+        self.files: list[DossierFile] = []
 
     # -- for handlers --------------------------------------------------------------------
     @property
@@ -209,18 +222,15 @@ class Replay:
         return IntegrityProblem(REPLAY_MISMATCH, self.store.chain.chain, seq, detail)
 
     def result(
-        self,
-        until: int | None,
-        problems: list[IntegrityProblem],
-        stored: tuple[Dossier, Sequence[WorkItem]] | None,
+        self, until: int | None, problems: list[IntegrityProblem], stored: DossierRecords | None
     ) -> ReplayResult:
         complete = self.store.chain.applied == len(self.log)  # replay stops at its first problem
         mismatches: list[Mismatch] = []
         if complete and stored is not None:
             mismatches = (
-                compare(self._dossier, self.store.items.all(), *stored)
+                compare(DossierRecords(self._dossier, self.store.items.all(), self.files), stored)
                 if self._dossier is not None
-                else [Mismatch("dossier", None, stored[0].code)]  # stored, but no events
+                else [Mismatch("dossier", None, stored.dossier.code)]  # stored, but no events
             )
         return ReplayResult(
             code=self.code,
@@ -250,41 +260,54 @@ def replay_log(
         checker.feed(event)
     replay = Replay(code, log, uow, definitions)
     problems = checker.finish() + replay.run(until)
-    stored_row = uow.dossiers.by_code(code)
+    row = uow.dossiers.by_code(code)
     stored = (
-        (stored_row, uow.work_items.history_for_dossier(stored_row.id))
-        if stored_row is not None
+        DossierRecords(
+            row, uow.work_items.history_for_dossier(row.id), uow.files.for_dossier(row.id)
+        )
+        if row is not None
         else None
     )
     return replay.result(until, problems, stored)
 
 
-def compare(
-    replayed: Dossier,
-    replayed_items: Iterable[WorkItem],
-    stored: Dossier,
-    stored_items: Iterable[WorkItem],
-) -> list[Mismatch]:
-    found = [
-        Mismatch(f"dossier.{name}", _plain(getattr(replayed, name)), _plain(getattr(stored, name)))
-        for name in DOSSIER_FIELDS
-        if _plain(getattr(replayed, name)) != _plain(getattr(stored, name))
-    ]
-    mine = {item.id: item for item in replayed_items}
-    theirs = {item.id: item for item in stored_items}
-    for task_id in sorted(mine.keys() | theirs.keys()):
-        if task_id not in theirs:
-            found.append(Mismatch(f"tasks[{task_id}]", mine[task_id].bpmn_id, None))
-        elif task_id not in mine:
-            found.append(Mismatch(f"tasks[{task_id}]", None, theirs[task_id].bpmn_id))
-        else:
-            found += [
-                Mismatch(f"tasks[{task_id}].{name}", a, b)
-                for name in WORK_ITEM_FIELDS
-                if (a := _plain(getattr(mine[task_id], name)))
-                != (b := _plain(getattr(theirs[task_id], name)))
-            ]
+def compare(replayed: DossierRecords, stored: DossierRecords) -> list[Mismatch]:
+    found = _differences("dossier", replayed.dossier, stored.dossier, DOSSIER_FIELDS)
+    found += _collection(
+        "tasks",
+        {t.id: t for t in replayed.tasks},
+        {t.id: t for t in stored.tasks},
+        WORK_ITEM_FIELDS,
+    )
+    found += _collection(
+        "files",
+        {f.sha256: f for f in replayed.files},
+        {f.sha256: f for f in stored.files},
+        FILE_FIELDS,
+    )
     return found
+
+
+def _collection(
+    label: str, mine: dict[str, Any], theirs: dict[str, Any], fields: Sequence[str]
+) -> list[Mismatch]:
+    found: list[Mismatch] = []
+    for key in sorted(mine.keys() | theirs.keys()):
+        if key not in theirs:
+            found.append(Mismatch(f"{label}[{key}]", "recorded", None))
+        elif key not in mine:
+            found.append(Mismatch(f"{label}[{key}]", None, "stored"))
+        else:
+            found += _differences(f"{label}[{key}]", mine[key], theirs[key], fields)
+    return found
+
+
+def _differences(label: str, mine: Any, theirs: Any, fields: Sequence[str]) -> list[Mismatch]:
+    return [
+        Mismatch(f"{label}.{name}", a, b)
+        for name in fields
+        if (a := _plain(getattr(mine, name))) != (b := _plain(getattr(theirs, name)))
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -19,6 +19,7 @@ from engine.services.dossiers import (
 )
 from engine.spiff import runtime
 from storage.audit import EventRow
+from storage.models import DossierFile
 
 if TYPE_CHECKING:
     from engine.audit.replay import Replay
@@ -86,6 +87,23 @@ def _supplemented(replay: Replay, event: EventRow) -> None:
     replay.take(event)
     replay.dossier.submission = merged
     replay.step(event, outcome)
+
+
+@replays("file_uploaded")
+def _file_uploaded(replay: Replay, event: EventRow) -> None:
+    payload = event.payload
+    replay.files.append(
+        DossierFile(
+            dossier_id=replay.dossier.id,
+            sha256=payload["sha256"],
+            name=payload["name"],
+            size=payload["size"],
+            content_type=payload["content_type"],
+            uploaded_at=event.occurred_at,
+            uploaded_by=event.actor_username,
+        )
+    )
+    replay.take(event)
 
 
 @replays("dossier_read")

@@ -39,6 +39,8 @@ READ_TARGETS = {
     "timeline": ("nhật ký hồ sơ", "dossier timeline"),
     "replay": ("bản dựng lại hồ sơ", "dossier replay"),
     "export": ("gói xuất kiểm tra", "audit export"),
+    "files": ("danh sách tệp của hồ sơ", "dossier's file list"),
+    "file": ("tệp của hồ sơ", "dossier's file"),
 }
 #: Payload fields that hold data a person submitted.
 DATA_FIELDS = ("data", "applicant")
@@ -174,6 +176,12 @@ def _label(code: Any, *, en: bool) -> str:
 @describes("supplement_submitted")
 def _supplement(event: EventRow, step: str) -> tuple[str, str]:
     return "Người nộp bổ sung hồ sơ", "The applicant submitted a supplement"
+
+
+@describes("file_uploaded")
+def _file(event: EventRow, step: str) -> tuple[str, str]:
+    name = event.payload.get("name")
+    return f"Nộp tệp «{name}»", f"Uploaded file '{name}'"
 
 
 @describes("dossier_read")

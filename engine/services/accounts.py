@@ -12,10 +12,11 @@ from engine.errors import (
     AuthenticationError,
     DuplicateError,
     FieldError,
+    InvalidStateError,
     NotFoundError,
     ValidationFailedError,
 )
-from engine.results import TokenResult, UnitView, UserView
+from engine.results import UnitView, UserView
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
 from storage.models import Unit, User
@@ -23,6 +24,7 @@ from storage.models import Unit, User
 USERNAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.@-]{3,80}$")
 UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z.]{1,40}$")
 MIN_PASSWORD_LENGTH = 10
+MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +44,8 @@ def create_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitV
         errors.append(
             FieldError("code", "unit codes are letters, digits and dots, e.g. 000.00.07.H29")
         )
-    if not name.strip():
-        errors.append(FieldError("name", "a unit needs a name"))
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        errors.append(FieldError("name", f"a unit needs a name of at most {MAX_NAME_LENGTH}"))
     if errors:
         raise ValidationFailedError("the unit is not valid", errors)
     now = ctx.clock.now()
@@ -119,6 +121,8 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView
         user = uow.users.by_username(username)
         if user is None:
             raise NotFoundError(f"no user {username}")
+        if user.id == actor.user_id:
+            raise InvalidStateError("administrators cannot deactivate their own account")
         user.active = False
         user.deleted_at = now
         events.record(
@@ -131,20 +135,6 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView
         )
         uow.commit()
         return _user_view(user)
-
-
-def login(ctx: EngineContext, username: str, password: str) -> TokenResult:
-    with ctx.uow(write=False) as uow:
-        user = uow.users.by_username(username)
-        stored_hash = user.password_hash if user is not None and user.active else None
-        if not ctx.passwords.verify(stored_hash, password) or user is None:
-            raise AuthenticationError("wrong username or password")
-        if ctx.settings.is_production and user.is_demo:
-            raise AuthenticationError("demo accounts cannot be used in production")
-        token = ctx.tokens.issue(
-            user.id, user.username, list(user.roles), user.unit_code, ctx.clock.now()
-        )
-    return TokenResult(access_token=token, expires_in=ctx.tokens.ttl_seconds)
 
 
 def authenticate(ctx: EngineContext, token: str) -> Actor:
@@ -180,8 +170,17 @@ def _user_errors(new: NewUser) -> list[FieldError]:
         errors.append(FieldError("username", "3-80 letters, digits or . _ @ -"))
     if len(new.password) < MIN_PASSWORD_LENGTH:
         errors.append(FieldError("password", f"at least {MIN_PASSWORD_LENGTH} characters"))
-    unknown = sorted(set(new.roles) - set(ALL_ROLES))
-    if not new.roles or unknown:
+    errors += role_errors(new.roles, new.unit_code)
+    if not new.full_name.strip() or len(new.full_name) > MAX_NAME_LENGTH:
+        errors.append(FieldError("full_name", f"required, at most {MAX_NAME_LENGTH} characters"))
+    return errors
+
+
+def role_errors(roles: tuple[str, ...], unit_code: str | None) -> list[FieldError]:
+    """Known roles; officers belong to a unit (they act only within it); citizens are only that."""
+    errors = []
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if not roles or unknown:
         errors.append(
             FieldError(
                 "roles",
@@ -190,14 +189,12 @@ def _user_errors(new: NewUser) -> list[FieldError]:
                 else "at least one role",
             )
         )
-    if set(new.roles) & UNIT_ROLES and not new.unit_code:
+    if set(roles) & UNIT_ROLES and not unit_code:
         errors.append(
             FieldError("unit", "reception, specialist and leader officers belong to a unit")
         )
-    if Role.CITIZEN in new.roles and len(new.roles) > 1:
+    if Role.CITIZEN in roles and len(roles) > 1:
         errors.append(FieldError("roles", "a citizen account has no other role"))
-    if not new.full_name.strip():
-        errors.append(FieldError("full_name", "required"))
     return errors
 
 

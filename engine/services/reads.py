@@ -37,7 +37,7 @@ def read_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
 def log_read(ctx: EngineContext, actor: Actor, code: str, what: str, **details: Any) -> None:
     """Record that `actor` read `what` of dossier `code` (after checking they may).
 
-    `what` is one of dossier, task, receipt, timeline, replay, export.
+    `what` is one of dossier, task, files, file, receipt, timeline, replay, export.
     """
     if actor.has(Role.CITIZEN):
         return  # applicants only ever see their own dossier

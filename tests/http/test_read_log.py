@@ -3,6 +3,7 @@ on the dossier's chain saying who read what (SEC-1); the applicant's own reads a
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from engine.context import EngineContext
@@ -65,4 +66,25 @@ def test_auditors_timeline_replay_and_export_are_logged(http: HttpApi, ctx: Engi
         "Xem nhật ký hồ sơ",
         "Xem bản dựng lại hồ sơ",
         "Xem gói xuất kiểm tra",
+    ]
+
+
+def test_reading_a_dossiers_files_is_logged(http: HttpApi, ctx: EngineContext) -> None:
+    code = http.submit()["code"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    sha256 = http.client.post(
+        f"/api/v1/dossiers/{code}/files",
+        data={"file": (io.BytesIO(png), "cccd.png")},
+        headers={"Authorization": f"Bearer {http.token('citizen')}"},
+    ).get_json()["sha256"]
+    http.call("GET", f"/api/v1/dossiers/{code}/files", "citizen")
+    http.call("GET", f"/api/v1/dossiers/{code}/files", "specialist")
+    response = http.client.get(
+        f"/api/v1/dossiers/{code}/files/{sha256}",
+        headers={"Authorization": f"Bearer {http.token('auditor')}"},
+    )
+    assert response.status_code == 200
+    assert [(user, payload) for user, _, _, payload in reads(ctx, code)] == [
+        ("specialist", {"what": "files"}),
+        ("auditor", {"what": "file", "sha256": sha256}),
     ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from engine import events
 from engine.audit.registry import HANDLERS, replays
@@ -16,7 +17,7 @@ from engine.events import dossier_chain, event_body, event_hash
 from engine.services import audit, definitions
 from engine.services.audit_dossiers import replay_dossier
 from storage.audit import EventRow
-from storage.models import Chain, Dossier, Event, WorkItem
+from storage.models import Chain, Dossier, DossierFile, Event, WorkItem
 from tests.conftest import ADMIN, REPO
 from tests.integration.test_tamper import stored, tampering
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, HttpApi
@@ -254,4 +255,35 @@ def test_a_dossier_whose_events_are_all_gone_does_not_match(
     assert result.matches_stored is False
     assert [(m.field, m.replayed, m.stored) for m in result.mismatches] == [
         ("dossier", None, accepted)
+    ]
+
+
+def test_uploaded_files_are_replayed_and_a_file_without_its_event_is_a_mismatch(
+    http: HttpApi, ctx: EngineContext
+) -> None:
+    code = http.submit()["code"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    uploaded = http.client.post(
+        f"/api/v1/dossiers/{code}/files",
+        data={"file": (io.BytesIO(png), "cccd.png")},
+        headers={"Authorization": f"Bearer {http.token('citizen')}"},
+    )
+    assert uploaded.status_code == 201
+    assert replay_dossier(ctx, ADMIN, code).matches_stored is True
+    with ctx.db.engine.begin() as conn:
+        dossier_id = conn.execute(select(Dossier.id).where(Dossier.code == code)).scalar_one()
+        conn.execute(
+            insert(DossierFile).values(
+                dossier_id=dossier_id,
+                sha256="ab" * 32,
+                name="smuggled.pdf",
+                size=10,
+                content_type="application/pdf",
+                uploaded_at=ctx.clock.now(),
+                uploaded_by="nobody",
+            )
+        )
+    result = replay_dossier(ctx, ADMIN, code)
+    assert [(m.field, m.replayed, m.stored) for m in result.mismatches] == [
+        (f"files[{'ab' * 32}]", None, "stored")
     ]

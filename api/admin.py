@@ -1,0 +1,233 @@
+"""Administrators manage user accounts and units (`/api/v1/admin/...`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
+from api.context import BEARER_SECURITY, actor, engine
+from api.schemas import PageQuery
+from engine.authz import ALL_ROLES
+from engine.results import Page, UnitDetail, UserDetail
+from engine.services import accounts, admin
+from engine.services.accounts import NewUser
+from engine.services.admin import UserChanges
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Administration of user accounts and units (admin role)",
+)
+
+ROLE_FIELD = ma.fields.String(validate=ma.validate.OneOf(sorted(ALL_ROLES)))
+
+
+class UserQuery(PageQuery):
+    unit = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=40))
+    role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(sorted(ALL_ROLES)))
+    active = ma.fields.Boolean(load_default=None)
+    username = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=80),
+        metadata={"description": "usernames starting with this"},
+    )
+
+
+class UserSchema(Schema):
+    id = ma.fields.Integer(required=True)
+    username = ma.fields.String(required=True)
+    full_name = ma.fields.String(required=True, metadata={"description": "masked for citizens"})
+    roles = ma.fields.List(ma.fields.String(), required=True)
+    unit_code = ma.fields.String(allow_none=True)
+    active = ma.fields.Boolean(required=True)
+    is_demo = ma.fields.Boolean(required=True)
+    created_at = LocalDateTime(required=True)
+    deactivated_at = LocalDateTime(allow_none=True)
+    locked_until = LocalDateTime(
+        allow_none=True, metadata={"description": "login refused until then"}
+    )
+
+
+class UserListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(UserSchema), required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+
+
+class NewUserBody(Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=80))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=10, max=200)
+    )
+    full_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    roles = ma.fields.List(ROLE_FIELD, required=True, validate=ma.validate.Length(min=1, max=7))
+    unit_code = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=40)
+    )
+
+
+class UserPatchBody(Schema):
+    full_name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    roles = ma.fields.List(ROLE_FIELD, validate=ma.validate.Length(min=1, max=7))
+    unit_code = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=40))
+    password = ma.fields.String(load_only=True, validate=ma.validate.Length(min=10, max=200))
+
+
+class UnitSchema(Schema):
+    code = ma.fields.String(required=True, metadata={"example": "000.00.07.H29"})
+    name = ma.fields.String(required=True)
+    active = ma.fields.Boolean(required=True)
+    created_at = LocalDateTime(required=True)
+
+
+class UnitListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(UnitSchema), required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+
+
+class NewUnitBody(Schema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class UnitPatchBody(Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+def _documented(*extra: tuple[int, str]) -> Any:
+    def decorate(func: Any) -> Any:
+        for status, text in ((401, "No valid token"), (403, "Not an administrator"), *extra):
+            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
+        return blp.doc(security=BEARER_SECURITY)(func)
+
+    return decorate
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(UserQuery, location="query")
+    @blp.response(200, UserListSchema)
+    @_documented()
+    def get(self, query: dict[str, Any]) -> Page[UserDetail]:
+        """User accounts, by username (filter by unit, role, active, username prefix)"""
+        return admin.list_users(
+            engine(),
+            actor(),
+            unit_code=query["unit"],
+            role=query["role"],
+            active=query["active"],
+            username_prefix=query["username"],
+            page=query["page"],
+            page_size=query["page_size"],
+        )
+
+    @blp.arguments(NewUserBody)
+    @blp.response(201, UserSchema)
+    @_documented((409, "The username is taken"), (422, "Per-field errors"))
+    def post(self, body: dict[str, Any]) -> UserDetail:
+        """Create a user account; officers (reception, specialist, leader) need a unit"""
+        new = NewUser(
+            username=body["username"],
+            password=body["password"],
+            full_name=body["full_name"],
+            roles=tuple(body["roles"]),
+            unit_code=body["unit_code"],
+        )
+        created = accounts.create_user(engine(), actor(), new)
+        return admin.get_user(engine(), actor(), created.username)
+
+
+@blp.route("/users/<string:username>")
+class UserAccount(MethodView):
+    @blp.response(200, UserSchema)
+    @_documented((404, "No such user"))
+    def get(self, username: str) -> UserDetail:
+        """One account, with its login lock"""
+        return admin.get_user(engine(), actor(), username)
+
+    @blp.arguments(UserPatchBody)
+    @blp.response(200, UserSchema)
+    @_documented(
+        (404, "No such user"),
+        (409, "Removing your own admin role"),
+        (422, "Per-field errors"),
+    )
+    def patch(self, body: dict[str, Any], username: str) -> UserDetail:
+        """Change name, roles, unit or password (takes effect at the user's next request)"""
+        changes = UserChanges(
+            full_name=body.get("full_name"),
+            roles=tuple(body["roles"]) if "roles" in body else None,
+            unit_code=body.get("unit_code"),
+            set_unit="unit_code" in body,
+            password=body.get("password"),
+        )
+        return admin.update_user(engine(), actor(), username, changes)
+
+
+@blp.route("/users/<string:username>/deactivate")
+class DeactivateUser(MethodView):
+    @blp.response(200, UserSchema)
+    @_documented((404, "No such user"), (409, "Deactivating your own account"))
+    def post(self, username: str) -> UserDetail:
+        """Deactivate an account: its tokens stop working at once; its history stays"""
+        accounts.deactivate_user(engine(), actor(), username)
+        return admin.get_user(engine(), actor(), username)
+
+
+@blp.route("/users/<string:username>/activate")
+class ActivateUser(MethodView):
+    @blp.response(200, UserSchema)
+    @_documented((404, "No such user"), (409, "A demo account in production"))
+    def post(self, username: str) -> UserDetail:
+        """Let a deactivated account log in again"""
+        return admin.activate_user(engine(), actor(), username)
+
+
+@blp.route("/users/<string:username>/unlock")
+class UnlockUser(MethodView):
+    @blp.response(200, UserSchema)
+    @_documented((404, "No such user"))
+    def post(self, username: str) -> UserDetail:
+        """Lift a login lock and forget the account's failed logins"""
+        return admin.unlock_user(engine(), actor(), username)
+
+
+@blp.route("/units")
+class Units(MethodView):
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, UnitListSchema)
+    @_documented()
+    def get(self, query: dict[str, int]) -> Page[UnitDetail]:
+        """Units (BHXH offices), by code"""
+        return admin.list_units(engine(), actor(), query["page"], query["page_size"])
+
+    @blp.arguments(NewUnitBody)
+    @blp.response(201, UnitSchema)
+    @_documented((409, "The unit exists"), (422, "Per-field errors"))
+    def post(self, body: dict[str, str]) -> UnitDetail:
+        """Add a unit with its identifier code (e.g. 000.00.07.H29)"""
+        created = accounts.create_unit(engine(), actor(), body["code"], body["name"])
+        return admin.get_unit(engine(), actor(), created.code)
+
+
+@blp.route("/units/<string:code>")
+class UnitResource(MethodView):
+    @blp.response(200, UnitSchema)
+    @_documented((404, "No such unit"))
+    def get(self, code: str) -> UnitDetail:
+        """One unit"""
+        return admin.get_unit(engine(), actor(), code)
+
+    @blp.arguments(UnitPatchBody)
+    @blp.response(200, UnitSchema)
+    @_documented((404, "No such unit"), (422, "Per-field errors"))
+    def patch(self, body: dict[str, str], code: str) -> UnitDetail:
+        """Rename a unit (its code never changes: it is part of every dossier code)"""
+        return admin.rename_unit(engine(), actor(), code, body["name"])

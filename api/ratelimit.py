@@ -1,0 +1,62 @@
+"""Rate limits per client address (flask-limiter): logins and the public lookup.
+
+Counters live in `MOTCUA_RATELIMIT_STORAGE_URL`: `memory://` by default (one process, nothing to
+run), a shared store such as `redis://127.0.0.1:6379` when several workers serve the API. If the
+store fails, limits fall back to per-process memory rather than refusing service (SEC-8).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, jsonify
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import dossiers, tokens
+from api.base import PROBLEM_CONTENT_TYPE, problem
+from engine.settings import Settings, SettingsError
+
+
+def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
+    """Limit logins and public lookups per client address; 429 problem+json with Retry-After."""
+    for name, value in (
+        ("MOTCUA_RATELIMIT_LOGIN", settings.ratelimit_login),
+        ("MOTCUA_RATELIMIT_PUBLIC", settings.ratelimit_public),
+    ):
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise SettingsError(f"{name}: not a rate limit such as '20/minute': {value!r}") from exc
+    if settings.proxy_count:
+        # Only then is X-Forwarded-For the client's address rather than anyone's claim.
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=settings.ratelimit_storage_url,
+        strategy="moving-window",
+        key_prefix="motcua",
+        headers_enabled=False,
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+    )
+    limiter.limit(settings.ratelimit_login)(tokens.blp)
+    limiter.limit(settings.ratelimit_public)(dossiers.public_blp)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error: RateLimitExceeded) -> Response:
+        current = limiter.current_limit
+        retry_after = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        body = problem(429, "too-many-requests", f"rate limit of {error.description} exceeded")
+        response = jsonify(body)
+        response.status_code = 429
+        response.content_type = PROBLEM_CONTENT_TYPE
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    return limiter

@@ -1,0 +1,139 @@
+"""Logging in, with a lockout that holds across workers because it lives in the database.
+
+Policy: `login_max_failures` password checks per account name; the failure that uses them up
+locks the name for `login_lockout_seconds`, and every further failure after a lock doubles it
+(at most `MAX_LOCK_SECONDS`). A good password clears everything; a name left alone for a day
+starts over. Attempts are reserved *before* the password is checked, with one conditional UPDATE,
+so many concurrent guesses never get more checks than the policy allows. Names that do not exist
+are throttled the same way, so a lock tells nothing about which accounts exist. Every failure,
+refusal and lock is an event on the system chain.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from engine import events
+from engine.authz import ANONYMOUS
+from engine.context import EngineContext
+from engine.errors import AuthenticationError, TooManyAttemptsError
+from engine.results import TokenResult
+from engine.transactions import conflicts_as_errors
+from storage.uow import UnitOfWork
+
+MAX_LOCK_SECONDS = 3600
+FORGET_AFTER = timedelta(days=1)
+WRONG_CREDENTIALS = "wrong username or password"
+
+
+def login(
+    ctx: EngineContext, username: str, password: str, *, client: str | None = None
+) -> TokenResult:
+    """A bearer token for a good username and password.
+
+    Raises:
+        AuthenticationError: wrong username or password, or a demo account in production.
+        TooManyAttemptsError: the name is locked after repeated failures (retry later).
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        allowed = uow.logins.reserve_attempt(
+            username,
+            now,
+            first_budget=ctx.settings.login_max_failures,
+            forget_before=now - FORGET_AFTER,
+        )
+        retry_after = 0
+        if not allowed:
+            retry_after = _seconds_until(uow, username, now)
+            _failed(uow, username, "locked", client, now)
+        uow.commit()
+    if not allowed:
+        raise TooManyAttemptsError(_locked_message(retry_after), retry_after)
+
+    # The slow password check runs outside any transaction so it holds no database lock.
+    with ctx.uow(write=False) as uow:
+        user = uow.users.by_username(username)
+        stored_hash = user.password_hash if user is not None and user.active else None
+        user_id, roles, unit = (
+            (user.id, list(user.roles), user.unit_code) if user else (0, [], None)
+        )
+        is_demo = user is not None and user.is_demo
+    good = ctx.passwords.verify(stored_hash, password) and stored_hash is not None
+    refusal = None if good else "bad_credentials"
+    if good and ctx.settings.is_production and is_demo:
+        refusal = "demo_account_in_production"
+
+    with conflicts_as_errors(), ctx.uow() as uow:
+        if refusal is None:
+            uow.logins.clear(username)
+            uow.commit()
+            token = ctx.tokens.issue(user_id, username, roles, unit, now)
+            return TokenResult(access_token=token, expires_in=ctx.tokens.ttl_seconds)
+        _failed(uow, username, refusal, client, now)
+        lock_seconds = _lock_if_spent(ctx, uow, username, client, now)
+        uow.commit()
+    if lock_seconds:
+        raise TooManyAttemptsError(_locked_message(lock_seconds), lock_seconds)
+    if refusal == "demo_account_in_production":
+        raise AuthenticationError("demo accounts cannot be used in production")
+    raise AuthenticationError(WRONG_CREDENTIALS)
+
+
+def lock_seconds_for(level: int, base_seconds: int) -> int:
+    """How long the `level`-th lock in a row lasts (0 = first): doubling, capped."""
+    return int(min(base_seconds * 2 ** min(level, 32), MAX_LOCK_SECONDS))
+
+
+def _lock_if_spent(
+    ctx: EngineContext, uow: UnitOfWork, username: str, client: str | None, now: datetime
+) -> int:
+    """Lock the name when this failure used up its attempts; returns the lock's length or 0."""
+    row = uow.logins.get(username, for_update=True)
+    if row is None:  # cleared by a concurrent good login
+        return 0
+    budget = ctx.settings.login_max_failures if row.lock_level == 0 else 1
+    if row.attempts < budget:
+        return 0
+    seconds = lock_seconds_for(row.lock_level, ctx.settings.login_lockout_seconds)
+    row.locked_until = now + timedelta(seconds=seconds)
+    row.lock_level += 1
+    row.attempts = 0
+    events.record(
+        uow,
+        chain=events.SYSTEM_CHAIN,
+        type="login_locked",
+        actor=ANONYMOUS,
+        now=now,
+        payload={
+            "username": username,
+            "locked_until": events.format_time(row.locked_until),
+            "lock_seconds": seconds,
+            "lock_level": row.lock_level,
+            "client": client,
+        },
+    )
+    return seconds
+
+
+def _failed(uow: UnitOfWork, username: str, reason: str, client: str | None, now: datetime) -> None:
+    events.record(
+        uow,
+        chain=events.SYSTEM_CHAIN,
+        type="login_failed",
+        actor=ANONYMOUS,
+        now=now,
+        payload={"username": username, "reason": reason, "client": client},
+    )
+
+
+def _seconds_until(uow: UnitOfWork, username: str, now: datetime) -> int:
+    row = uow.logins.get(username)
+    if row is None or row.locked_until is None or row.locked_until <= now:
+        return 1  # out of attempts while concurrent checks finish: retry shortly
+    return max(1, math.ceil((row.locked_until - now).total_seconds()))
+
+
+def _locked_message(seconds: int) -> str:
+    return f"too many failed logins for this account; try again in {seconds} seconds"

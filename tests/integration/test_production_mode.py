@@ -1,0 +1,80 @@
+"""MOTCUA_ENV=production: no default or weak secret, no demo accounts, HSTS."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from api import create_app
+from api.cli import main
+from engine.context import EngineContext
+from engine.errors import AuthenticationError
+from engine.services import accounts, logins
+from engine.services.accounts import NewUser
+from engine.settings import Settings, SettingsError
+from tests.conftest import ADMIN
+
+GOOD_SECRET = "k" * 48
+
+
+def _production(tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env({"MOTCUA_ENV": "production", "MOTCUA_VAR_DIR": str(tmp_path), **env})
+
+
+@pytest.mark.parametrize("secret", [None, "", "changeme", "secret", "short-but-random-1234"])
+def test_production_refuses_a_missing_default_or_short_secret(
+    tmp_path: Path, secret: str | None
+) -> None:
+    env = {} if secret is None else {"MOTCUA_SECRET_KEY": secret}
+    with pytest.raises(SettingsError, match="MOTCUA_SECRET_KEY"):
+        _production(tmp_path, **env)
+    assert not (tmp_path / "secret_key").exists()  # no generated fallback in production
+    assert _production(tmp_path, MOTCUA_SECRET_KEY=GOOD_SECRET).secret_from_environment
+
+
+def test_production_refuses_to_start_while_demo_accounts_are_active(ctx: EngineContext) -> None:
+    accounts.create_user(
+        ctx, ADMIN, NewUser("demo.citizen", "demo-password-1", "Demo", ("citizen",), None, True)
+    )
+    ctx.settings = dataclasses.replace(ctx.settings, env="production")
+    with pytest.raises(SettingsError, match="demo accounts exist"):
+        create_app(context=ctx)
+    accounts.deactivate_user(ctx, ADMIN, "demo.citizen")
+    app = create_app(context=ctx)
+    response = app.test_client().get("/api/v1/procedures")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_demo_account_cannot_log_in_or_use_an_old_token_in_production(
+    ctx: EngineContext,
+) -> None:
+    accounts.create_user(
+        ctx, ADMIN, NewUser("demo.officer", "demo-password-1", "Demo", ("auditor",), None, True)
+    )
+    token = logins.login(ctx, "demo.officer", "demo-password-1").access_token
+    assert accounts.authenticate(ctx, token).username == "demo.officer"
+    ctx.settings = dataclasses.replace(ctx.settings, env="production")
+    with pytest.raises(AuthenticationError, match="demo accounts cannot be used in production"):
+        logins.login(ctx, "demo.officer", "demo-password-1")
+    with pytest.raises(AuthenticationError, match="demo accounts"):
+        accounts.authenticate(ctx, token)
+    with ctx.uow(write=False) as uow:
+        last = uow.events.for_chain("system")[-1]
+        assert (last.type, last.payload["reason"]) == (
+            "login_failed",
+            "demo_account_in_production",
+        )
+
+
+def test_the_demo_command_is_refused_in_production(tmp_path: Path) -> None:
+    env = {
+        "MOTCUA_ENV": "production",
+        "MOTCUA_SECRET_KEY": GOOD_SECRET,
+        "MOTCUA_VAR_DIR": str(tmp_path),
+        "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    result = CliRunner().invoke(main, ["demo"], env=env)
+    assert result.exit_code != 0 and "refused with MOTCUA_ENV=production" in result.output
