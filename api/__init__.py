@@ -8,6 +8,7 @@ from flask import Flask, Response, redirect
 
 from api import (
     admin,
+    audit,
     definitions,
     dossier_versions,
     dossiers,
@@ -27,7 +28,17 @@ from engine.settings import Settings, SettingsError
 
 API_PREFIX = "/api/v1"
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
-RESOURCES = (tokens, procedures, dossiers, tasks, files, admin, definitions, dossier_versions)
+RESOURCES = (
+    tokens,
+    procedures,
+    dossiers,
+    tasks,
+    files,
+    admin,
+    audit,
+    definitions,
+    dossier_versions,
+)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

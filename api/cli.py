@@ -13,6 +13,7 @@ from typing import TypeVar
 import click
 
 from api import create_app
+from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.server import serve_forever
 from engine.authz import Actor
@@ -273,6 +274,9 @@ def serve(host: str, port: int | None, workers: int) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"serving http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
     serve_forever(host=host, port=port, workers=workers)
+
+
+main.add_command(audit)
 
 
 def _every_page(fetch: Callable[[int], Page[T]]) -> Iterator[T]:

@@ -123,7 +123,6 @@ def complete_task(
             role=item.role,
             payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
         )
-        decision = data.get("decision")
         apply_step(
             uow,
             dossier=dossier,
@@ -132,9 +131,8 @@ def complete_task(
             outcome=outcome,
             actor=actor,
             now=now,
-            completion=Completion(
-                item.id, actor.username, decision if isinstance(decision, str) else None
-            ),
+            completion=Completion.of_form(item.id, actor.username, data),
+            role=item.role,
         )
         uow.flush()
         steps = [current_step(i) for i in uow.work_items.open_for_dossier(dossier.id)]

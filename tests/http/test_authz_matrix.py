@@ -59,6 +59,8 @@ _BUNDLE = bundle_from_directory(REPO / "bpmn" / f"{PROCEDURE}.bpmn", REPO / "for
 ADMIN_ONLY = statuses(403, admin=200)
 #: Who may read unit A's dossier (and its files): the applicant, unit A's officers, auditors.
 DOSSIER_READERS = statuses(403, citizen=200, reception=200, specialist=200, leader=200, auditor=200)
+#: The audit (issue 4): auditors and administrators.
+AUDITORS = statuses(403, auditor=200, admin=200)
 
 
 @dataclass
@@ -283,6 +285,15 @@ OPERATIONS = (
     ),
     # Already on the latest version: the administrator is told so (409), everyone else is refused.
     Op("POST", "/api/v1/dossiers/{code}/migrate", statuses(403, admin=409), params=_dossier),
+    Op("POST", "/api/v1/audit/verify", AUDITORS, body=lambda actor: {}),
+    # the auditor signs first; nothing moved when the administrator asks next
+    Op("POST", "/api/v1/audit/checkpoints", statuses(403, auditor=201, admin=200)),
+    Op("GET", "/api/v1/audit/checkpoints", AUDITORS),
+    Op("GET", "/api/v1/audit/public-key", AUDITORS),
+    *(
+        Op("GET", f"/api/v1/audit/dossiers/{{code}}/{view}", AUDITORS, params=_dossier)
+        for view in ("events", "replay", "bundle")
+    ),
     Op(
         "PATCH",
         "/api/v1/admin/units/{code}",
