@@ -8,6 +8,7 @@ from flask import Flask, Response, redirect
 
 from api import (
     admin,
+    audit,
     calendar,
     definitions,
     dossier_versions,
@@ -35,6 +36,7 @@ RESOURCES = (
     tasks,
     files,
     admin,
+    audit,
     definitions,
     dossier_versions,
     calendar,

@@ -17,6 +17,7 @@ from typing import TypeVar
 import click
 
 from api import create_app
+from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.server import serve_forever
 from engine.authz import Actor
@@ -353,6 +354,9 @@ def calendar_unset(day: datetime) -> None:
     except EngineError as exc:
         raise _fail(exc) from exc
     click.echo(f"{day:%Y-%m-%d}: override removed")
+
+
+main.add_command(audit)
 
 
 def _every_page(fetch: Callable[[int], Page[T]]) -> Iterator[T]:

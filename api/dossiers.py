@@ -12,7 +12,7 @@ from api.context import BEARER_SECURITY, actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine import queries
 from engine.results import DossierDetail, PublicDossierView, ReceiptView
-from engine.services import dossiers
+from engine.services import dossiers, reads
 from engine.services.dossiers import Applicant, SubmitDossier
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers (hồ sơ)")
@@ -164,8 +164,8 @@ class Dossier(MethodView):
     @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
     @blp.doc(security=BEARER_SECURITY)
     def get(self, code: str) -> DossierDetail:
-        """A dossier: status, unit, received and appointment times, current steps"""
-        return queries.get_dossier(engine(), actor(), code)
+        """A dossier: status, unit, received and appointment times, current steps (read logged)"""
+        return reads.read_dossier(engine(), actor(), code)
 
 
 @blp.route("/<string:code>/receipt")
@@ -177,8 +177,8 @@ class Receipt(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Not received (no Mẫu 01) yet")
     @blp.doc(security=BEARER_SECURITY)
     def get(self, code: str) -> ReceiptView:
-        """Mẫu 01: receipt and appointment of an accepted dossier"""
-        return queries.get_receipt(engine(), actor(), code)
+        """Mẫu 01: receipt and appointment of an accepted dossier (read logged)"""
+        return reads.read_receipt(engine(), actor(), code)
 
 
 @blp.route("/<string:code>/supplements")

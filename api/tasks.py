@@ -12,7 +12,7 @@ from api.context import BEARER_SECURITY, actor, engine
 from api.schemas import CurrentStepSchema, DossierSchema, PageQuery, StatusSchema, TaskSchema
 from engine import queries
 from engine.results import CompletionResult, TaskDetail, TaskSummary
-from engine.services import tasks
+from engine.services import reads, tasks
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Officers' user tasks")
 
@@ -88,8 +88,8 @@ class Task(MethodView):
     @blp.response(200, TaskDetailSchema)
     @_documented((404, "No such task"))
     def get(self, task_id: str) -> dict[str, Any]:
-        """A task with its form's JSON Schema and the dossier data it needs"""
-        detail: TaskDetail = queries.get_task(engine(), actor(), task_id)
+        """A task with its form's JSON Schema and the dossier data it needs (read logged)"""
+        detail: TaskDetail = reads.read_task(engine(), actor(), task_id)
         return {
             **_as_dict(detail.task),
             "form_key": detail.form_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from engine.audit.signing import KEY_FILE_NAME, SigningKey
 from engine.clock import Clock, SystemClock
 from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
 from engine.definitions import DefinitionCache
@@ -24,9 +25,11 @@ class EngineContext:
     tokens: Tokens
     codes: DossierCodeGenerator
     tz: ZoneInfo
+    #: Signs audit checkpoints and bundles; created in the var directory on first start.
+    audit_key: SigningKey
 
-    def uow(self, *, write: bool = True) -> UnitOfWork:
-        return self.db.uow(write=write)
+    def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
+        return self.db.uow(write=write, snapshot=snapshot)
 
     def close(self) -> None:
         self.db.dispose()
@@ -44,4 +47,5 @@ def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
         tokens=Tokens(settings.secret_key, settings.token_ttl_seconds),
         codes=Circular01CodeGenerator(),
         tz=ZoneInfo(settings.timezone),
+        audit_key=SigningKey.load_or_create(settings.var_dir / KEY_FILE_NAME),
     )

@@ -14,14 +14,14 @@ Nothing here commits: callers run it inside their unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import events
 from engine.authz import Actor
-from engine.calendar import DayKind, DayOverride, WorkingCalendar
+from engine.calendar import DayKind, DayOverride, OfficeHours, WorkingCalendar
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import (
     FieldError,
@@ -29,6 +29,7 @@ from engine.errors import (
     ReappointmentLimitError,
     ValidationFailedError,
 )
+from engine.events import EventSink
 from engine.procedures import NodeModel, ProcedureModel, Sla
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from storage.models import Dossier, WorkItem
@@ -41,6 +42,7 @@ SUPPLEMENT_POLICIES = ("restart", "pause")
 TRUE_VALUES = frozenset({"true", "yes", "1"})
 #: A bound on the day counts diagram functions accept (about four years of working days).
 MAX_DIAGRAM_DAYS = 1000
+CATCH_EVENT_KINDS = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +59,51 @@ def load_calendar(ctx: EngineContext, uow: UnitOfWork) -> WorkingCalendar:
     return WorkingCalendar(ctx.tz, overrides=overrides, hours=ctx.settings.office_hours)
 
 
+class CalendarEvent(Protocol):
+    """An event of the system chain, as stored (an ORM row or a streamed row)."""
+
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+def calendar_as_of(
+    tz: tzinfo, hours: OfficeHours, system_events: Iterable[CalendarEvent], moment: datetime
+) -> WorkingCalendar:
+    """The working calendar as it stood at `moment`, from the overrides' events on the system
+    chain (replay computes deadlines with the calendar the live step had)."""
+    overrides: dict[str, DayOverride] = {}
+    for event in system_events:
+        if event.occurred_at > moment:
+            break
+        if event.type == "calendar_override_set":
+            day = date.fromisoformat(event.payload["day"])
+            overrides[event.payload["day"]] = DayOverride(
+                day, DayKind(event.payload["kind"]), event.payload["note"]
+            )
+        elif event.type == "calendar_override_removed":
+            overrides.pop(event.payload["previous"]["day"], None)
+    return WorkingCalendar(tz, overrides=overrides.values(), hours=hours)
+
+
 def step_environment(
     ctx: EngineContext,
     uow: UnitOfWork,
     model: ProcedureModel,
-    dossier: Dossier | None,
+    dossier: Dossier,
     now: datetime,
 ) -> StepEnvironment:
-    """Calendar and diagram functions for a step of `dossier` (None: the submission step)."""
-    calendar = load_calendar(ctx, uow)
+    """Calendar and diagram functions for a step of `dossier` at `now`."""
+    return environment(load_calendar(ctx, uow), model, dossier, now)
+
+
+def environment(
+    calendar: WorkingCalendar, model: ProcedureModel, dossier: Dossier, now: datetime
+) -> StepEnvironment:
+    """The diagram functions of a step of `dossier` at `now`, on `calendar`."""
 
     def working_days(count: int) -> str:
         """End of office hours on the `count`-th working day from now (receipt rules apply)."""
@@ -92,11 +130,11 @@ class _Clock:
 
 
 def projected_appointment(
-    dossier: Dossier | None, model: ProcedureModel, calendar: WorkingCalendar, now: datetime
+    dossier: Dossier, model: ProcedureModel, calendar: WorkingCalendar, now: datetime
 ) -> datetime:
     """The appointment the dossier has, or the one this step gives it if it accepts the dossier
     or resumes its clock now (timers are armed during the step, before its statuses apply)."""
-    if dossier is not None and dossier.counted_from is not None:
+    if dossier.counted_from is not None:
         if dossier.clock_paused_at is None and dossier.due_at is not None:
             return dossier.due_at
         return _appointment(dossier, _resumed(dossier, calendar, now).statutory_due)
@@ -106,7 +144,7 @@ def projected_appointment(
 
 
 def on_status_change(
-    uow: UnitOfWork,
+    uow: EventSink,
     dossier: Dossier,
     model: ProcedureModel,
     calendar: WorkingCalendar,
@@ -136,10 +174,11 @@ def on_status_change(
 
 
 def on_node_entered(
-    uow: UnitOfWork, dossier: Dossier, node: NodeModel, actor: Actor, now: datetime
+    uow: EventSink, dossier: Dossier, node: NodeModel, actor: Actor, now: datetime, *, fired: bool
 ) -> None:
-    """A node with `overdue_warning=true` (the warning timer) flags the dossier (R-2.5)."""
-    if flag(node, "overdue_warning"):
+    """A node with `overdue_warning=true` (the warning timer) flags the dossier (R-2.5) when it
+    happens: a catch event when it fires, not when it starts waiting."""
+    if flag(node, "overdue_warning") and (fired or node.kind not in CATCH_EVENT_KINDS):
         dossier.overdue_warned_at = now
         _record(
             uow,
@@ -198,17 +237,22 @@ def apply_reappointment(
         raise ValidationFailedError(
             "the new appointment is not valid", [FieldError("data.new_due_date", str(problem))]
         )
-    new_due = calendar.closing(new_day)
-    dossier.reappointment = {
+    record = {
         "at": _iso(now),
         "by": actor.username,
         "reason": str(data.get("reason", "")),
         "apology": data.get("apology"),
         "previous_due_at": _iso(dossier.due_at),
-        "new_due_at": _iso(new_due),
+        "new_due_at": _iso(calendar.closing(new_day)),
     }
-    dossier.due_at = new_due
-    _record(uow, dossier, "reappointed", actor, now, node.bpmn_id, dict(dossier.reappointment))
+    reappoint(dossier, record)
+    _record(uow, dossier, "reappointed", actor, now, node.bpmn_id, record)
+
+
+def reappoint(dossier: Dossier, record: Mapping[str, Any]) -> None:
+    """Give the dossier its new appointment (Mẫu 04); replay applies the logged record."""
+    dossier.reappointment = dict(record)
+    dossier.due_at = datetime.fromisoformat(record["new_due_at"])
 
 
 def flag(node: NodeModel, name: str) -> bool:
@@ -216,7 +260,7 @@ def flag(node: NodeModel, name: str) -> bool:
 
 
 def _start(
-    uow: UnitOfWork,
+    uow: EventSink,
     dossier: Dossier,
     model: ProcedureModel,
     calendar: WorkingCalendar,
@@ -266,7 +310,7 @@ def _resumed(dossier: Dossier, calendar: WorkingCalendar, now: datetime) -> _Clo
 
 
 def _resume(
-    uow: UnitOfWork,
+    uow: EventSink,
     dossier: Dossier,
     calendar: WorkingCalendar,
     actor: Actor,
@@ -312,7 +356,7 @@ def _appointment(dossier: Dossier, statutory_due: datetime) -> datetime:
 
 
 def _record(
-    uow: UnitOfWork,
+    uow: EventSink,
     dossier: Dossier,
     type: str,
     actor: Actor,

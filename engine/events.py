@@ -10,17 +10,60 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from engine.authz import Actor
 from storage.models import Event
-from storage.uow import UnitOfWork
+from storage.repositories import GENESIS_HASH as GENESIS_HASH
 
 SYSTEM_CHAIN = "system"
+DOSSIER_CHAIN_PREFIX = "dossier:"
+
+
+class HashedEvent(Protocol):
+    """The fields an event's hash covers: an `Event` row, or an event read back for checking."""
+
+    @property
+    def chain(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def actor_user_id(self) -> int | None: ...
+    @property
+    def actor_username(self) -> str: ...
+    @property
+    def actor_role(self) -> str: ...
+    @property
+    def actor_unit(self) -> str | None: ...
+    @property
+    def bpmn_id(self) -> str | None: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+class ChainAppender(Protocol):
+    def advance_chain(self, name: str) -> tuple[int, str]: ...
+    def append(self, event: Event) -> None: ...
+
+
+class EventSink(Protocol):
+    """Where `record` appends: the unit of work's event log, or a replay's scratch copy."""
+
+    @property
+    def events(self) -> ChainAppender: ...
 
 
 def dossier_chain(code: str) -> str:
-    return f"dossier:{code}"
+    return f"{DOSSIER_CHAIN_PREFIX}{code}"
+
+
+def dossier_code_of(chain: str) -> str | None:
+    """The dossier code of a dossier chain; None for the system chain."""
+    return chain[len(DOSSIER_CHAIN_PREFIX) :] if chain.startswith(DOSSIER_CHAIN_PREFIX) else None
 
 
 def canonical_json(value: Any) -> bytes:
@@ -29,7 +72,7 @@ def canonical_json(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def event_body(event: Event) -> dict[str, Any]:
+def event_body(event: HashedEvent) -> dict[str, Any]:
     """Everything the hash covers: all columns except the surrogate id and the hashes."""
     return {
         "chain": event.chain,
@@ -56,7 +99,7 @@ def format_time(moment: datetime) -> str:
 
 
 def record(
-    uow: UnitOfWork,
+    uow: EventSink,
     *,
     chain: str,
     type: str,

@@ -6,8 +6,10 @@ legal consequences of a status (Mẫu 01 on acceptance, resolution time, closing
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from engine import deadlines, events
 from engine.authz import SYSTEM_ACTOR, Actor
@@ -15,9 +17,24 @@ from engine.calendar import WorkingCalendar
 from engine.procedures import ProcedureModel
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
-from engine.timers import sync_timers
+from engine.timers import TimerStore, record_fired, sync_timers
 from storage.models import Dossier, WorkItem
-from storage.uow import UnitOfWork
+
+
+class WorkItemStore(Protocol):
+    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]: ...
+    def add(self, item: WorkItem) -> None: ...
+
+
+class StepStore(events.EventSink, Protocol):
+    """What a step changes: the unit of work (live), or a replay's scratch copy of the dossier."""
+
+    @property
+    def work_items(self) -> WorkItemStore: ...
+    @property
+    def timers(self) -> TimerStore: ...
+    def flush(self) -> None:
+        """Make what this step added visible to the next step of the same transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +45,15 @@ class Completion:
     username: str
     outcome: str | None
 
+    @classmethod
+    def of_form(cls, task_id: str, username: str, data: Mapping[str, Any]) -> Completion:
+        """The form's `decision` field is the step's outcome."""
+        decision = data.get("decision")
+        return cls(task_id, username, decision if isinstance(decision, str) else None)
+
 
 def apply_step(
-    uow: UnitOfWork,
+    uow: StepStore,
     *,
     dossier: Dossier,
     model: ProcedureModel,
@@ -40,7 +63,11 @@ def apply_step(
     now: datetime,
     calendar: WorkingCalendar,
     completion: Completion | None = None,
+    role: str | None = None,
 ) -> None:
+    """`role` is the role the actor acted in (a task's role); events record it on every change."""
+    record_fired(uow, dossier, outcome, actor, now)  # first: what follows happened because
+    fired = {timer.bpmn_id for timer in outcome.fired_timers}
     for bpmn_id in outcome.entered:
         node = model.node(bpmn_id)
         if node is None:
@@ -48,7 +75,13 @@ def apply_step(
         if node.status is not None and node.status != dossier.status:
             old = dossier.status
             change_status(
-                uow, dossier, DossierStatus(node.status), actor=actor, now=now, bpmn_id=bpmn_id
+                uow,
+                dossier,
+                DossierStatus(node.status),
+                actor=actor,
+                now=now,
+                bpmn_id=bpmn_id,
+                role=role,
             )
             deadlines.on_status_change(
                 uow,
@@ -61,8 +94,8 @@ def apply_step(
                 now=now,
                 bpmn_id=bpmn_id,
             )
-        deadlines.on_node_entered(uow, dossier, node, actor, now)
-    _sync_work_items(uow, dossier, model, outcome, now, completion, calendar)
+        deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
+    _sync_work_items(uow, dossier, model, outcome, now, completion, actor, role, calendar)
     sync_timers(uow, dossier, outcome, actor, now)
     dossier.state = workflow.dumps()
     dossier.data = outcome.data
@@ -70,7 +103,7 @@ def apply_step(
 
 
 def fire_due_timers(
-    uow: UnitOfWork,
+    uow: StepStore,
     *,
     dossier: Dossier,
     model: ProcedureModel,
@@ -78,8 +111,9 @@ def fire_due_timers(
     calendar: WorkingCalendar,
     now: datetime,
 ) -> StepOutcome:
-    """Fire the dossier's timers due by `now` before anything else happens to it (P3/P4): a
-    completion that comes after an interrupting timer's due time finds its task gone (409)."""
+    """Fire the dossier's timers due by `now`, as a step of its own (its first events are the
+    `timer_fired` ones, which replay redoes). Use cases run it before their own step (pitfalls
+    P3/P4): a completion after an interrupting timer's due time finds its task gone (409)."""
     outcome = workflow.fire_due_timers()
     if outcome.fired_timers:
         apply_step(
@@ -92,18 +126,19 @@ def fire_due_timers(
             now=now,
             calendar=calendar,
         )
-        uow.flush()  # the next step of this transaction must see these rows
+        uow.flush()
     return outcome
 
 
 def change_status(
-    uow: UnitOfWork,
+    uow: StepStore,
     dossier: Dossier,
     new: DossierStatus,
     *,
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
+    role: str | None = None,
 ) -> None:
     old = dossier.status
     dossier.status = int(new)
@@ -122,19 +157,27 @@ def change_status(
         now=now,
         bpmn_id=bpmn_id,
         dossier_id=dossier.id,
+        role=role,
         payload={"from": old, "to": int(new), "label": new.label},
     )
 
 
 def _sync_work_items(
-    uow: UnitOfWork,
+    uow: StepStore,
     dossier: Dossier,
     model: ProcedureModel,
     outcome: StepOutcome,
     now: datetime,
     completion: Completion | None,
+    actor: Actor,
+    role: str | None,
     calendar: WorkingCalendar,
 ) -> None:
+    """Close work items whose task is no longer READY and open one per new READY task.
+
+    Openings and cancellations are events: who handed the dossier over, to which role and unit,
+    when (R-2.6). Completions are recorded by the use case that completed the task.
+    """
     open_items = {item.id: item for item in uow.work_items.open_for_dossier(dossier.id)}
     ready_ids = {task.task_id for task in outcome.ready}
     for item_id, item in open_items.items():
@@ -148,24 +191,56 @@ def _sync_work_items(
             item.timeliness = deadlines.step_timeliness(calendar, item, now)
         else:
             item.status = "cancelled"
+            _record_task_event(uow, "task_cancelled", item, dossier, actor, role, now)
     for task in outcome.ready:
         if task.task_id in open_items:
             continue
         node = model.node(task.bpmn_id)
         if node is None or node.role is None:  # deploy-time checks make this unreachable
             raise LookupError(f"user task {task.bpmn_id} has no role in the procedure model")
-        uow.work_items.add(
-            WorkItem(
-                id=task.task_id,
-                dossier_id=dossier.id,
-                unit_code=dossier.unit_code,
-                procedure_key=dossier.procedure_key,
-                bpmn_id=task.bpmn_id,
-                name=node.name,
-                role=node.role,
-                form_key=node.form_key,
-                status="open",
-                created_at=now,
-                due_at=deadlines.step_due(calendar, node, now) or dossier.due_at,
-            )
+        item = WorkItem(
+            id=task.task_id,
+            dossier_id=dossier.id,
+            unit_code=dossier.unit_code,
+            procedure_key=dossier.procedure_key,
+            bpmn_id=task.bpmn_id,
+            name=node.name,
+            role=node.role,
+            form_key=node.form_key,
+            status="open",
+            created_at=now,
+            due_at=deadlines.step_due(calendar, node, now) or dossier.due_at,
         )
+        uow.work_items.add(item)
+        _record_task_event(uow, "task_opened", item, dossier, actor, role, now)
+
+
+def _record_task_event(
+    uow: StepStore,
+    type_: str,
+    item: WorkItem,
+    dossier: Dossier,
+    actor: Actor,
+    role: str | None,
+    now: datetime,
+) -> None:
+    payload: dict[str, Any] = {"task_id": item.id}
+    if type_ == "task_opened":
+        payload |= {
+            "name": item.name,
+            "role": item.role,
+            "unit": item.unit_code,
+            "form": item.form_key,
+            "due_at": events.format_time(item.due_at) if item.due_at else None,
+        }
+    events.record(
+        uow,
+        chain=events.dossier_chain(dossier.code),
+        type=type_,
+        actor=actor,
+        now=now,
+        bpmn_id=item.bpmn_id,
+        dossier_id=dossier.id,
+        role=role,
+        payload=payload,
+    )

@@ -1,5 +1,7 @@
 """The timer scheduler: wakes at each timer's due time and fires it (ARCHITECTURE.md section 4).
 
+It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (ARCHITECTURE.md section 5).
+
 Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
 lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is
 standing by and retries the lock every poll interval, so it takes over when the active one stops.
@@ -15,16 +17,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from engine.authz import SYSTEM_ACTOR
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, ProcessError
-from engine.services import timers
+from engine.services import audit, timers
 from storage.locks import SingletonLock, singleton_lock
 
 log = logging.getLogger("motcua.scheduler")
@@ -56,6 +59,9 @@ class TimerScheduler:
         self.active = False
         self._scheduled: dict[str, datetime] = {}
         self._guard = threading.Lock()
+        self._busy = threading.Condition()
+        self._in_flight = 0
+        self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=workers)},
@@ -75,10 +81,21 @@ class TimerScheduler:
 
     def stop(self) -> None:
         """Stop waking up, wait for firings in progress, and let another scheduler take over."""
+        self._stopping.set()  # a sweep under way stops, and books nothing more
+        was_active, self.active = self.active, False
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
-        if self.active:
-            self.active = False
+            # APScheduler 3 marks itself stopped before it takes its job-store lock, so a one-off
+            # job being dispatched at that moment fails to remove itself and kills its thread;
+            # and a shutdown that waits for running jobs while holding that lock deadlocks with
+            # a job that books another. So: pause, let the dispatch under way finish (it holds
+            # the lock), shut down without waiting, then wait for our own jobs.
+            self._scheduler.pause()
+            with self._scheduler._jobstores_lock:
+                pass
+            self._scheduler.shutdown(wait=False)
+        with self._busy:
+            self._busy.wait_for(lambda: self._in_flight == 0)
+        if was_active:
             self.lock.release()
             log.info("timer scheduler stopped; %s released", self.lock.description)
 
@@ -96,6 +113,8 @@ class TimerScheduler:
     def sweep(self) -> int:
         """Fire every timer already due, schedule those due soon; returns how many fired."""
         fired = self._fire_overdue()
+        if not self.active:
+            return fired
         now = self.ctx.clock.now()
         upcoming = timers.due_timers(self.ctx, now + self.lookahead, limit=100_000)
         with self._guard:
@@ -128,6 +147,8 @@ class TimerScheduler:
             if not batch:
                 return fired
             for timer_id in batch:
+                if self._stopping.is_set():
+                    return fired
                 tried.add(timer_id)
                 fired += self.fire(timer_id)
 
@@ -155,41 +176,79 @@ class TimerScheduler:
         )
         return False
 
+    def checkpoint(self) -> bool:
+        """Sign the audit chains' heads (the active scheduler does it every interval); True if
+        a new checkpoint was signed. Never raises: a failure is logged and retried next time."""
+        with self._job():
+            try:
+                result = audit.create_checkpoint(self.ctx, SYSTEM_ACTOR)
+            except Exception:  # e.g. the database is unreachable for a moment
+                log.exception("audit checkpoint failed; retrying next interval")
+                return False
+        if result.refused:
+            log.error("audit checkpoint left out damaged chains: %s", result.refused)
+        return result.created
+
     def _wake(self, timer_id: str) -> None:
+        with self._job():
+            try:
+                self.fire(timer_id)
+            finally:  # only now: a sweep meanwhile must not book this timer's wake-up again
+                with self._guard:
+                    self._scheduled.pop(timer_id, None)
+
+    @contextlib.contextmanager
+    def _job(self) -> Iterator[None]:
+        """Count a job in flight, so that `stop` can wait for it."""
+        with self._busy:
+            self._in_flight += 1
         try:
-            self.fire(timer_id)
-        finally:  # only now: a sweep meanwhile must not book this timer's wake-up again
-            with self._guard:
-                self._scheduled.pop(timer_id, None)
+            yield
+        finally:
+            with self._busy:
+                self._in_flight -= 1
+                self._busy.notify_all()
 
     def _try_to_lead(self) -> bool:
-        if not self.lock.try_acquire():
+        if self._stopping.is_set() or not self.lock.try_acquire():
+            return False
+        if self._stopping.is_set():  # stopped while taking the lock: give it back
+            self.lock.release()
             return False
         self.active = True
         log.info("timer scheduler active (%s)", self.lock.description)
         self._schedule_sweep(datetime.now(UTC))  # the first sweep catches up with missed timers
+        self._scheduler.add_job(
+            self.checkpoint,
+            "interval",
+            seconds=self.ctx.settings.checkpoint_interval_seconds,
+            id="checkpoint",
+            replace_existing=True,
+        )
         return True
 
     def try_take_over(self) -> bool:
         """What a standing-by scheduler does every poll interval: lead if the lock is free."""
-        if self.active:
+        with self._job():
+            if self.active:
+                return True
+            if not self._try_to_lead():
+                return False
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job("standby")
             return True
-        if not self._try_to_lead():
-            return False
-        with contextlib.suppress(JobLookupError):
-            self._scheduler.remove_job("standby")
-        return True
 
     def _schedule_sweep(self, when: datetime) -> None:
-        self._scheduler.add_job(
-            self._sweep_job, "date", run_date=when, id="sweep", replace_existing=True
-        )
+        # A new job each time (APScheduler names it): the one running is removed by id after
+        # its run, which must not remove the next one.
+        self._scheduler.add_job(self._sweep_job, "date", run_date=when)
 
     def _sweep_job(self) -> None:
         # Each sweep books the next one when it ends: a long catch-up never overlaps itself.
-        try:
-            self.sweep()
-        except Exception:  # e.g. the database is unreachable for a moment
-            log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)
-        if self.active and self._scheduler.running:
-            self._schedule_sweep(datetime.now(UTC) + timedelta(seconds=self.poll_seconds))
+        with self._job():
+            try:
+                self.sweep()
+            except Exception:  # e.g. the database is unreachable for a moment
+                log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)
+            if self.active:
+                self._schedule_sweep(datetime.now(UTC) + timedelta(seconds=self.poll_seconds))

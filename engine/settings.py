@@ -36,6 +36,7 @@ class Settings:
     office_hours: OfficeHours
     scheduler_poll_seconds: int
     scheduler_lookahead_seconds: int
+    checkpoint_interval_seconds: int
     #: flask-limiter storage: `memory://` (one process) or e.g. `redis://host:6379` (shared).
     ratelimit_storage_url: str
     ratelimit_login: str
@@ -88,6 +89,9 @@ class Settings:
             scheduler_poll_seconds=_int(env_vars, "MOTCUA_SCHEDULER_POLL_SECONDS", 2, minimum=1),
             scheduler_lookahead_seconds=_int(
                 env_vars, "MOTCUA_SCHEDULER_LOOKAHEAD_SECONDS", 300, minimum=10
+            ),
+            checkpoint_interval_seconds=_int(
+                env_vars, "MOTCUA_CHECKPOINT_SECONDS", 3600, minimum=60
             ),
             ratelimit_storage_url=env_vars.get("MOTCUA_RATELIMIT_STORAGE_URL") or "memory://",
             ratelimit_login=env_vars.get("MOTCUA_RATELIMIT_LOGIN") or "60/minute;1000/hour",

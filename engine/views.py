@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from engine.procedures import ProcedureModel, Sla
+from engine.progress import WorkItemStore
 from engine.results import (
     CurrentStep,
     DossierDetail,
@@ -13,11 +15,29 @@ from engine.results import (
     StatusView,
     TaskSummary,
 )
-from storage.models import Definition, Dossier, WorkItem
-from storage.uow import UnitOfWork
+from storage.models import Definition, Dossier, Unit, WorkItem
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 CHANNEL_CODES = {name: code for code, name in CHANNEL_NAMES.items()}
+
+
+class _DefinitionLookup(Protocol):
+    def get(self, definition_id: int) -> Definition | None: ...
+
+
+class _UnitLookup(Protocol):
+    def get(self, code: str) -> Unit | None: ...
+
+
+class DossierSource(Protocol):
+    """Where a dossier's detail is read from: the unit of work, or a replay's scratch copy."""
+
+    @property
+    def definitions(self) -> _DefinitionLookup: ...
+    @property
+    def units(self) -> _UnitLookup: ...
+    @property
+    def work_items(self) -> WorkItemStore: ...
 
 
 def sla_view(sla: Sla | None) -> SlaView | None:
@@ -59,7 +79,7 @@ def task_summary(item: WorkItem, dossier: Dossier) -> TaskSummary:
     )
 
 
-def dossier_detail(uow: UnitOfWork, dossier: Dossier) -> DossierDetail:
+def dossier_detail(uow: DossierSource, dossier: Dossier) -> DossierDetail:
     definition = uow.definitions.get(dossier.definition_id)
     unit = uow.units.get(dossier.unit_code)
     assert definition is not None and unit is not None  # foreign keys guarantee both

@@ -17,3 +17,7 @@ class DuplicateRecordError(StorageError):
 
 class DatabaseBusyError(StorageError):
     """The database stayed locked longer than the busy timeout."""
+
+
+class AppendOnlyError(StorageError):
+    """The database refused to change or delete an audit row (append-only triggers)."""

@@ -237,6 +237,38 @@ class Event(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class Checkpoint(Base):
+    """A signed statement of chain heads (Ed25519). Append-only; each links to the one before.
+
+    `entries` are the heads that changed since the previous checkpoint, `[[chain, seq, hash], ...]`
+    sorted by chain; the signature covers their Merkle root, so one entry can be proven alone.
+    """
+
+    __tablename__ = "checkpoint"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(80))
+    prev_digest: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[list[Any]] = mapped_column(JSONType, deferred=True)  # may be large
+    entry_count: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class CheckpointHead(Base):
+    """Each chain's head as last certified by a checkpoint: a cache to compute the next delta."""
+
+    __tablename__ = "checkpoint_head"
+
+    chain: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    checkpoint_seq: Mapped[int] = mapped_column(Integer)
+
+
 class LoginThrottle(Base):
     """Failed-login bookkeeping per username (known or not), shared by every worker.
 

@@ -10,8 +10,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from storage.audit import AuditLog, Checkpoints
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
-from storage.errors import DatabaseBusyError, DuplicateRecordError, StaleRecordError
+from storage.errors import (
+    AppendOnlyError,
+    DatabaseBusyError,
+    DuplicateRecordError,
+    StaleRecordError,
+)
 from storage.files import DossierFiles
 from storage.repositories import (
     CalendarOverrides,
@@ -40,18 +46,26 @@ class UnitOfWork:
     events: Events
     timers: Timers
     calendar: CalendarOverrides
+    audit: AuditLog
+    checkpoints: Checkpoints
     logins: LoginThrottles
     files: DossierFiles
 
-    def __init__(self, factory: sessionmaker[Session], *, write: bool, sqlite: bool) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], *, write: bool, sqlite: bool, snapshot: bool = False
+    ) -> None:
         self._factory = factory
         self._write = write
         self._sqlite = sqlite
+        self._snapshot = snapshot
 
     def __enter__(self) -> Self:
         self.session = self._factory()
         if self._write and self._sqlite:
             self.session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        elif self._snapshot and not self._sqlite:
+            # Every statement sees the same snapshot (SQLite's read transactions already do).
+            self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         self.definitions = Definitions(self.session)
         self.units = Units(self.session)
         self.users = Users(self.session)
@@ -61,6 +75,8 @@ class UnitOfWork:
         self.events = Events(self.session)
         self.timers = Timers(self.session)
         self.calendar = CalendarOverrides(self.session)
+        self.audit = AuditLog(self.session)
+        self.checkpoints = Checkpoints(self.session)
         self.logins = LoginThrottles(self.session)
         self.files = DossierFiles(self.session)
         return self
@@ -106,6 +122,8 @@ class translate_errors:  # noqa: N801 - used as a context manager, reads like a 
 def _raise_translated(exc: BaseException) -> None:
     if isinstance(exc, StaleDataError):
         raise StaleRecordError(str(exc)) from exc
+    if isinstance(exc, IntegrityError | OperationalError) and "append-only" in str(exc.orig):
+        raise AppendOnlyError(str(exc.orig)) from exc
     if isinstance(exc, IntegrityError):
         raise DuplicateRecordError(str(exc.orig)) from exc
     if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
@@ -122,8 +140,8 @@ class Database:
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
 
-    def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.factory, write=write, sqlite=self.sqlite)
+    def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.factory, write=write, sqlite=self.sqlite, snapshot=snapshot)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import forms
@@ -17,8 +18,8 @@ from engine.results import DossierDetail
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
-from engine.views import CHANNEL_CODES, dossier_detail, model_of
-from storage.models import Dossier
+from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail, model_of
+from storage.models import Definition, Dossier
 
 SUPPLEMENT_MESSAGE = "supplement_submitted"
 ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
@@ -80,38 +81,19 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
         code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
         parsed = ctx.definitions.get(definition)
         applicant = command.applicant.as_dict()
-        channel = CHANNEL_CODES[command.channel]
-        env = deadlines.step_environment(ctx, uow, model, None, now)
-        workflow, outcome = runtime.start(
-            parsed,
-            {
-                "dossier_code": code,
-                "procedure": definition.key,
-                "unit": command.unit,
-                "channel": command.channel,
-                "applicant": applicant,
-                "submission": dict(command.data),
-            },
-            env.functions,
-            now=now,
-        )
-        dossier = Dossier(
+        dossier = new_dossier(
             code=code,
-            procedure_key=definition.key,
-            definition_id=definition.id,
-            unit_code=command.unit,
+            definition=definition,
+            unit=command.unit,
             owner_user_id=actor.user_id if actor.has(Role.CITIZEN) else None,
             applicant=applicant,
-            channel=channel,
-            return_channel=CHANNEL_CODES[command.return_channel or command.channel],
             submission=dict(command.data),
-            data={},
-            status=int(DossierStatus.SUBMITTED),
-            status_changed_at=now,
-            submitted_at=now,
-            state="",
-            updated_at=now,
+            channel=command.channel,
+            return_channel=command.return_channel or command.channel,
+            now=now,
         )
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
         uow.dossiers.add(dossier)
         events.record(
             uow,
@@ -171,7 +153,7 @@ def submit_supplement(
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
         model = model_of(definition)
-        merged = {**dossier.submission, **dict(data)}
+        merged = supplemented(dossier, data)
         _raise_for_form(
             definition.forms.get(model.submission_form or "", {}),
             merged,
@@ -209,6 +191,55 @@ def submit_supplement(
         detail = dossier_detail(uow, dossier)
         uow.commit()
     return detail
+
+
+def new_dossier(
+    *,
+    code: str,
+    definition: Definition,
+    unit: str,
+    owner_user_id: int | None,
+    applicant: dict[str, Any],
+    submission: dict[str, Any],
+    channel: str,
+    return_channel: str,
+    now: datetime,
+) -> Dossier:
+    """A dossier as submitted (status 1), before its procedure has run a step."""
+    return Dossier(
+        code=code,
+        procedure_key=definition.key,
+        definition_id=definition.id,
+        unit_code=unit,
+        owner_user_id=owner_user_id,
+        applicant=applicant,
+        channel=CHANNEL_CODES[channel],
+        return_channel=CHANNEL_CODES[return_channel],
+        submission=submission,
+        data={},
+        status=int(DossierStatus.SUBMITTED),
+        status_changed_at=now,
+        submitted_at=now,
+        state="",
+        updated_at=now,
+    )
+
+
+def process_input(dossier: Dossier) -> dict[str, Any]:
+    """What the procedure's process starts with (replay starts it with the same)."""
+    return {
+        "dossier_code": dossier.code,
+        "procedure": dossier.procedure_key,
+        "unit": dossier.unit_code,
+        "channel": CHANNEL_NAMES[dossier.channel],
+        "applicant": dict(dossier.applicant),
+        "submission": dict(dossier.submission),
+    }
+
+
+def supplemented(dossier: Dossier, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submission with the applicant's supplement applied over it."""
+    return {**dossier.submission, **dict(data)}
 
 
 def _raise_for_form(schema: Mapping[str, Any], data: Mapping[str, Any], detail: str) -> None:

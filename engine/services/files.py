@@ -7,6 +7,7 @@ from engine.authz import Actor, ensure_can_read_dossier, ensure_can_upload
 from engine.context import EngineContext
 from engine.errors import InvalidStateError, NotFoundError, PayloadTooLargeError
 from engine.results import FileContent, FileView
+from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors
 from engine.uploads import SHA256_PATTERN, FileStore, checked_upload
 from storage.models import Dossier, DossierFile
@@ -70,13 +71,17 @@ def upload_file(
 
 
 def list_files(ctx: EngineContext, actor: Actor, code: str) -> list[FileView]:
+    """The dossier's files (the read is logged, see `reads.log_read`)."""
     with ctx.uow(write=False) as uow:
         dossier = _dossier(uow, code)
         ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
-        return [_view(f) for f in uow.files.for_dossier(dossier.id)]
+        found = [_view(f) for f in uow.files.for_dossier(dossier.id)]
+    log_read(ctx, actor, code, "files")
+    return found
 
 
 def read_file(ctx: EngineContext, actor: Actor, code: str, sha256: str) -> FileContent:
+    """One file's content (the read is logged, see `reads.log_read`)."""
     with ctx.uow(write=False) as uow:
         dossier = _dossier(uow, code)
         ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
@@ -84,7 +89,9 @@ def read_file(ctx: EngineContext, actor: Actor, code: str, sha256: str) -> FileC
         if stored is None:
             raise NotFoundError(f"dossier {code} has no file {sha256}")
         view = _view(stored)
-    return FileContent(file=view, content=FileStore(ctx.settings.files_dir).get(sha256))
+    content = FileStore(ctx.settings.files_dir).get(sha256)
+    log_read(ctx, actor, code, "file", sha256=sha256)
+    return FileContent(file=view, content=content)
 
 
 def _dossier(uow: UnitOfWork, code: str) -> Dossier:

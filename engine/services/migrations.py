@@ -7,6 +7,8 @@ kept; the `dossier_migrated` event records from/to version and hash so replay ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from engine import deadlines, events
 from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
@@ -19,8 +21,7 @@ from engine.spiff import runtime, versions
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
 from engine.views import dossier_detail, model_of
-from storage.models import Dossier
-from storage.uow import UnitOfWork
+from storage.models import WorkItem
 
 MIGRATED = "dossier_migrated"
 
@@ -83,7 +84,7 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
             now=now,
             calendar=env.calendar,
         )
-        _rename_open_items(uow, dossier, model)
+        rename_open_items(uow.work_items.open_for_dossier(dossier.id), model)
         uow.flush()
         result = MigrationResult(
             dossier=dossier_detail(uow, dossier),
@@ -96,10 +97,10 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
     return result
 
 
-def _rename_open_items(uow: UnitOfWork, dossier: Dossier, model: ProcedureModel) -> None:
+def rename_open_items(open_items: Iterable[WorkItem], model: ProcedureModel) -> None:
     """Open work items show the new version's step name, role and form; a claim on a step whose
     role changed is released, since its holder may no longer be allowed to act on it."""
-    for item in uow.work_items.open_for_dossier(dossier.id):
+    for item in open_items:
         node = model.node(item.bpmn_id)
         if node is None or node.role is None:
             continue

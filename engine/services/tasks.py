@@ -133,7 +133,6 @@ def complete_task(
             role=item.role,
             payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
         )
-        decision = data.get("decision")
         apply_step(
             uow,
             dossier=dossier,
@@ -143,9 +142,8 @@ def complete_task(
             actor=actor,
             now=now,
             calendar=env.calendar,
-            completion=Completion(
-                item.id, actor.username, decision if isinstance(decision, str) else None
-            ),
+            completion=Completion.of_form(item.id, actor.username, data),
+            role=item.role,
         )
         uow.flush()
         steps = [current_step(i) for i in uow.work_items.open_for_dossier(dossier.id)]

@@ -12,7 +12,7 @@ from datetime import datetime
 from engine import deadlines, events
 from engine.authz import SYSTEM_ACTOR
 from engine.context import EngineContext
-from engine.progress import apply_step
+from engine.progress import fire_due_timers
 from engine.spiff import runtime
 from engine.transactions import conflicts_as_errors
 from engine.views import model_of
@@ -52,17 +52,11 @@ def fire_timer(ctx: EngineContext, timer_id: str) -> bool:
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        outcome = workflow.fire_due_timers()
-        apply_step(
-            uow,
-            dossier=dossier,
-            model=model,
-            workflow=workflow,
-            outcome=outcome,
-            actor=SYSTEM_ACTOR,
-            now=now,
-            calendar=env.calendar,
+        outcome = fire_due_timers(
+            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
         )
+        if not outcome.fired_timers:
+            return False  # e.g. due this very microsecond: SpiffWorkflow fires strictly after
         uow.commit()
     return any(fired.task_id == timer_id for fired in outcome.fired_timers)
 
@@ -85,10 +79,6 @@ def fail_timer(ctx: EngineContext, timer_id: str, error: str) -> None:
             now=now,
             bpmn_id=timer.bpmn_id,
             dossier_id=dossier.id,
-            payload={
-                "timer_id": timer.id,
-                "due_at": events.format_time(timer.due_at),
-                "error": timer.error,
-            },
+            payload={"due_at": events.format_time(timer.due_at), "error": timer.error},
         )
         uow.commit()

@@ -53,7 +53,7 @@ class StepOutcome:
     waiting_messages: tuple[str, ...]
     completed: bool
     data: dict[str, Any]
-    #: Timers that fired during the step (also in `entered`), and those still waiting after it.
+    #: Timers that fired during the step (also in `entered`), and those still to fire after it.
     fired_timers: tuple[TimerView, ...] = ()
     timers: tuple[TimerView, ...] = ()
 
@@ -105,7 +105,13 @@ class Workflow:
 
     def fire_due_timers(self) -> StepOutcome:
         """Fire every timer due by `now` and run the engine on (pitfall P3: refresh first)."""
-        return _step(self._wf, self._wf.refresh_timers, self.now)
+        return _step(self._wf, self._wf.refresh_timers, self.now, run_timers=True)
+
+    def at(self, now: datetime, functions: Mapping[str, Callable[..., Any]]) -> None:
+        """Run the next steps at `now` with these diagram functions (replay moves one workflow
+        from event to event; a live use case loads a fresh one instead)."""
+        self.now = now
+        self._wf.script_engine = make_script_engine(functions)
 
     def deliver_message(self, message_name: str, updates: Mapping[str, Any]) -> StepOutcome:
         """Hand a message (e.g. the applicant's supplement) to the catch event waiting for it.
@@ -170,7 +176,13 @@ def _task(wf: Any, task_id: str) -> Any:
         return None
 
 
-def _step(wf: Any, action: Callable[[], None], now: datetime | None) -> StepOutcome:
+def _step(
+    wf: Any, action: Callable[[], None], now: datetime | None, *, run_timers: bool = False
+) -> StepOutcome:
+    """Run `action` and the engine after it. do_engine_steps ends by refreshing timers, which
+    leaves a timer that is due READY but not run (pitfall P3): a timer step (`run_timers`) runs on
+    until nothing automatic is left; any other step leaves it for the next timer step, so that
+    every firing is a step of its own."""
     before = {task.id: task.state for task in wf.get_tasks()}
     cycles = {task.id: cycle_marker(task) for task in wf.get_tasks(state=TaskState.WAITING)}
     completed_in_order: list[Any] = []
@@ -178,9 +190,7 @@ def _step(wf: Any, action: Callable[[], None], now: datetime | None) -> StepOutc
         with engine_time(now):
             action()
             wf.do_engine_steps(did_complete_task=completed_in_order.append)
-            # do_engine_steps ends by refreshing timers, leaving those now due READY but not
-            # run (pitfall P3): run on until nothing automatic is left.
-            for _round in range(MAX_TIMER_ROUNDS):
+            for _round in range(MAX_TIMER_ROUNDS if run_timers else 0):
                 if not wf.get_tasks(state=TaskState.READY, manual=False):
                     break
                 wf.do_engine_steps(did_complete_task=completed_in_order.append)
@@ -231,12 +241,9 @@ def _step(wf: Any, action: Callable[[], None], now: datetime | None) -> StepOutc
 def _fired_now(task: Any, before: Mapping[Any, Any], cycles: Mapping[Any, Any]) -> bool:
     if task.state == TaskState.WAITING:
         return task.id in cycles and cycle_marker(task) != cycles[task.id]
-    if before.get(task.id, TaskState.FUTURE) & TaskState.FINISHED_MASK:
-        return False
-    # A catching timer completes only once it fired (running it clears `event_fired`).
-    return task.state == TaskState.COMPLETED or (
-        task.state == TaskState.READY and bool(task.internal_data.get("event_fired"))
-    )
+    # A catching timer completes only once it fired; one fired but not yet run is still due.
+    was = before.get(task.id, TaskState.FUTURE)
+    return task.state == TaskState.COMPLETED and not was & TaskState.FINISHED_MASK
 
 
 def _fired_due(task: Any, cycles: Mapping[Any, Any]) -> datetime | None:
@@ -259,8 +266,8 @@ def _outcome(wf: Any, entered: tuple[str, ...], fired_timers: tuple[TimerView, .
         for t in wf.get_tasks(state=TaskState.WAITING)
         if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
     )
-    waiting_timers = []
-    for task in wf.get_tasks(state=TaskState.WAITING):
+    waiting_timers = []  # waiting, or due and fired but not run yet: both await a timer step
+    for task in wf.get_tasks(state=TaskState.WAITING | TaskState.READY):
         due = timer_due(task) if is_timer(task) else None
         if due is not None:
             waiting_timers.append(TimerView(str(task.id), task.task_spec.bpmn_id, due))

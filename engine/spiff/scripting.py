@@ -6,6 +6,10 @@ first and accept only an allow-list of syntax: no imports, no function or class 
 methods. It then runs with a builtins table holding only those functions, within the step, time
 and size bounds of `limits`. The same check runs at deploy time (`check_source`) and again before
 every evaluation.
+
+Scripts must also be deterministic, because auditors replay dossiers from their events and must
+get the same result: nothing reads a clock, randomness or I/O, and sets are refused except as the
+right side of `in` (a set's iteration order changes from one process to the next).
 """
 
 from __future__ import annotations
@@ -55,7 +59,6 @@ SAFE_FUNCTIONS: Mapping[str, Any] = {
     "range": _capped_range,
     "reversed": reversed,
     "round": round,
-    "set": set,
     "sorted": sorted,
     "str": str,
     "sum": sum,
@@ -167,6 +170,13 @@ def check_source(source: str, mode: str, extra_functions: frozenset[str] = froze
     except SyntaxError as exc:
         raise UnsafeScriptError(f"syntax error: {exc.msg}", exc.lineno) from exc
     callable_names = set(SAFE_FUNCTIONS) | extra_functions
+    membership_sets = {
+        id(right)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        for op, right in zip(node.ops, node.comparators, strict=True)
+        if isinstance(op, ast.In | ast.NotIn)
+    }
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if not isinstance(node, _ALLOWED_NODES):
@@ -189,6 +199,12 @@ def check_source(source: str, mode: str, extra_functions: frozenset[str] = froze
                 raise UnsafeScriptError(
                     "only named functions and allowed methods may be called", line
                 )
+        if isinstance(node, ast.Set | ast.SetComp) and id(node) not in membership_sets:
+            raise UnsafeScriptError(
+                "sets are only allowed after 'in': their order differs between runs, so a replay "
+                "could differ; use a list",
+                line,
+            )
         if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
             raise UnsafeScriptError("bytes and complex literals are not allowed", line)
         if (

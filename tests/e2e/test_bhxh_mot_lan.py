@@ -101,23 +101,3 @@ def test_reception_asks_once_for_a_supplement_then_accepts(http: HttpApi, key: s
     refused = http.act(code, "leader", {"decision": "reject", "reason": "Hồ sơ đã đủ thành phần"})
     assert steps(refused) == [("check_dossier", "reception")]
     assert http.act(code, "reception", ACCEPT)["status"]["code"] == 4
-
-
-@pytest.mark.parametrize("key", DIALECTS)
-def test_the_request_form_is_enforced_whatever_the_modeler(http: HttpApi, key: str) -> None:
-    problem = http.submit(
-        procedure=key,
-        data={**REQUEST_14_HSB, "payment_method": "bank", "bank_account": "x"},
-        expect=422,
-    )
-    fields = {e["field"] for e in problem["errors"]}
-    assert "data.bank_account" in fields
-
-
-def test_the_three_dialects_give_the_same_procedure(http: HttpApi) -> None:
-    details = [http.call("GET", f"/api/v1/procedures/{key}", None) for key in DIALECTS]
-    assert {d["sla"]["text"] for d in details} == {"7 working_days"}
-    assert {d["code"] for d in details} == {"BHXH.ML.2025"}
-    step_lists = [[(s["bpmn_id"], s["role"], s["form_key"]) for s in d["steps"]] for d in details]
-    assert step_lists[0] == step_lists[1] == step_lists[2]
-    assert len(step_lists[0]) == 7

@@ -155,3 +155,6 @@ def test_restarting_the_server_mid_dossier_loses_nothing(tmp_path: Path) -> None
         )
         assert status == 200, body
         assert body["current_steps"][0]["role"] == "leader"
+        status, replayed = server.request("GET", f"/audit/dossiers/{code}/replay", "auditor")
+        assert status == 200, replayed
+        assert replayed["matches_stored"] is True, replayed["mismatches"] + replayed["problems"]

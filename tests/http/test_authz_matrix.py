@@ -60,6 +60,8 @@ _BUNDLE = bundle_from_directory(REPO / "bpmn" / f"{PROCEDURE}.bpmn", REPO / "for
 ADMIN_ONLY = statuses(403, admin=200)
 #: Who may read unit A's dossier (and its files): the applicant, unit A's officers, auditors.
 DOSSIER_READERS = statuses(403, citizen=200, reception=200, specialist=200, leader=200, auditor=200)
+#: The audit (issue 4): auditors and administrators.
+AUDITORS = statuses(403, auditor=200, admin=200)
 
 
 @dataclass
@@ -314,6 +316,15 @@ OPERATIONS = (
         statuses(403, admin=204),
         setup=World.override_a_day,
         params=lambda w: {"day": "2026-03-14"},
+    ),
+    Op("POST", "/api/v1/audit/verify", AUDITORS, body=lambda actor: {}),
+    # the auditor signs first; nothing moved when the administrator asks next
+    Op("POST", "/api/v1/audit/checkpoints", statuses(403, auditor=201, admin=200)),
+    Op("GET", "/api/v1/audit/checkpoints", AUDITORS),
+    Op("GET", "/api/v1/audit/public-key", AUDITORS),
+    *(
+        Op("GET", f"/api/v1/audit/dossiers/{{code}}/{view}", AUDITORS, params=_dossier)
+        for view in ("events", "replay", "bundle")
     ),
     Op(
         "PATCH",

@@ -229,9 +229,11 @@ def test_the_overdue_warning_and_a_new_appointment(
     http: HttpApi, travel: Travel, ctx: EngineContext
 ) -> None:
     code = accepted(http, travel, at(2026, 3, 10))  # due Thursday 19 March
+    assert http.dossier(code)["overdue_warned_at"] is None
     travel.set(at(2026, 3, 11))
     http.act(code, "specialist", APPRAISE)
     assert TimerScheduler(ctx).run_once() == 0
+    assert http.tasks("leader", dossier=code)["items"][0]["dossier_overdue_warned_at"] is None
 
     # One working day before the appointment, at opening time, the warning fires.
     travel.set(at(2026, 3, 18, 7, 31))

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from engine.audit.signing import KEY_FILE_NAME
 from engine.context import EngineContext
 from tests.support import REFUSE, HttpApi
 
@@ -102,7 +103,8 @@ def test_a_path_in_the_name_is_dropped(http: HttpApi, ctx: EngineContext) -> Non
         assert stored_name.endswith(".png") and "x" in stored_name, stored_name
         assert not {"/", "\\", "\x00", "\n"} & set(stored_name) and ".." not in stored_name
     files = [p for p in Path(ctx.settings.var_dir).rglob("*") if p.is_file()]
-    assert all(ctx.settings.files_dir in p.parents or p.name == "secret_key" for p in files)
+    kept = {"secret_key", KEY_FILE_NAME}  # the token secret and the audit signing key
+    assert all(ctx.settings.files_dir in p.parents or p.name in kept for p in files)
 
 
 def test_size_limits_give_413_and_the_rules_are_published(

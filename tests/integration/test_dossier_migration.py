@@ -163,3 +163,20 @@ def _timers(ctx: EngineContext, code: str) -> dict[str, str]:
         assert definition is not None
         workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
     return versions.timer_due_times(workflow)
+
+
+def test_a_migrated_dossier_replays_to_its_stored_state(ctx: EngineContext, http: HttpApi) -> None:
+    code = http.submit()["code"]
+    http.act(code, "reception", ACCEPT)
+    definitions.deploy(ctx, ADMIN, with_archive_step(procedure_bundle()))
+    migrate(http, code)
+    http.act(code, "specialist", APPRAISE)
+
+    replayed = http.call("GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor")
+    assert replayed["problems"] == [] and replayed["mismatches"] == []
+    assert replayed["matches_stored"] is True
+    assert replayed["dossier"]["definition_version"] == 2
+    before = http.call(
+        "GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor", query={"until": 1}
+    )
+    assert before["dossier"]["definition_version"] == 1

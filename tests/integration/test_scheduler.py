@@ -88,3 +88,12 @@ def test_only_one_scheduler_is_active_and_another_takes_over(
         first.stop()
         second.stop()
     assert TimerScheduler(ctx).run_once() == 0  # everything released
+
+
+def test_the_active_scheduler_signs_audit_checkpoints(ctx: EngineContext) -> None:
+    scheduler = TimerScheduler(ctx, poll_seconds=60)
+    assert scheduler.checkpoint() is True  # the deployments and accounts on the system chain
+    assert scheduler.checkpoint() is False  # nothing moved since
+    with ctx.uow(write=False) as uow:
+        latest = uow.checkpoints.latest()
+        assert latest is not None and latest.seq == 1

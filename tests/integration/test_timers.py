@@ -53,21 +53,30 @@ def probe(ctx: EngineContext) -> EngineContext:
 
 def test_a_waiting_timer_is_copied_to_the_timer_table(probe: EngineContext) -> None:
     code = submit_probe(probe, START + timedelta(hours=1))
-    [(timer_id, bpmn_id, due_at, status, _)] = timer_rows(probe, code)
+    [(_, bpmn_id, due_at, status, _)] = timer_rows(probe, code)
     assert (bpmn_id, status) == ("wait_until", "pending")
     assert due_at == START + timedelta(hours=1)
     assert events_of(probe, code, "timer_armed") == [
-        {"timer_id": timer_id, "due_at": "2026-03-10T03:00:00.000000+00:00", "bpmn_id": bpmn_id}
+        {"due_at": "2026-03-10T03:00:00.000000+00:00", "bpmn_id": bpmn_id}
     ]
     assert open_steps(probe, code) == []
 
 
-def test_a_timer_already_due_when_armed_fires_in_the_same_step(probe: EngineContext) -> None:
+def test_a_timer_already_due_when_it_is_reached_fires_in_that_step(
+    probe: EngineContext,
+) -> None:
     code = submit_probe(probe, START - timedelta(minutes=5))
     rows = {bpmn_id: status for _, bpmn_id, _, status, _ in timer_rows(probe, code)}
     assert rows == {"wait_until": "fired", "deadline": "pending"}
     assert open_steps(probe, code) == ["work"]
-    assert [e["bpmn_id"] for e in events_of(probe, code, "timer_fired")] == ["wait_until"]
+    assert events_of(probe, code, "timer_fired") == [
+        {
+            "bpmn_id": "wait_until",
+            "due_at": "2026-03-10T01:55:00.000000+00:00",
+            "fired_at": "2026-03-10T02:00:00.000000+00:00",
+        }
+    ]
+    assert TimerScheduler(probe).run_once() == 0
 
 
 def test_a_timer_due_while_the_server_was_down_fires_once_after_a_restart(

@@ -1,7 +1,7 @@
 """deadlines and timers: pinned deadline clock on dossiers, step timeliness, timers, calendar
 
 Revision ID: 0002
-Revises: 0006
+Revises: 0003
 Create Date: 2026-11-28 09:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
-down_revision = "0006"  # issued as "0001"; chained after main's 0006 when merging main
+down_revision = "0003"  # issued as "0001"; chained after main's head (0003) when merging main
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,202 @@
+"""A replay's scratch copy of one dossier's rows: the same interface `apply_step` writes to live
+(work items, event log), kept in memory and checked against the logged events as it goes."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from engine.events import GENESIS_HASH, event_body
+from engine.spiff.runtime import ReadyTask, StepOutcome
+from storage.audit import EventRow
+from storage.models import Event, Timer, WorkItem
+from storage.repositories import Definitions, Units
+
+
+class ReplayDivergenceError(Exception):
+    """Replaying the events does not reproduce what the log says happened next."""
+
+    def __init__(self, seq: int | None, message: str) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.message = message
+
+
+class TaskIds:
+    """Workflow task ids are random, so a replay's differ from the live ones: map between them.
+
+    A replayed task learns its live id from the `task_opened` event the log has at that point.
+    """
+
+    def __init__(self) -> None:
+        self._live: dict[str, str] = {}
+        self._replayed: dict[str, str] = {}
+
+    def bind(self, replayed: str, live: str) -> None:
+        self._live[replayed] = live
+        self._replayed[live] = replayed
+
+    def live(self, replayed: str) -> str:
+        return self._live.get(replayed, replayed)
+
+    def replayed(self, live: str) -> str:
+        try:
+            return self._replayed[live]
+        except KeyError:
+            raise ReplayDivergenceError(
+                None, f"task {live} was never opened in this replay"
+            ) from None
+
+    def live_outcome(self, outcome: StepOutcome) -> StepOutcome:
+        ready = tuple(ReadyTask(self.live(t.task_id), t.bpmn_id) for t in outcome.ready)
+        return dataclasses.replace(outcome, ready=ready)
+
+
+class ScratchWorkItems:
+    def __init__(self) -> None:
+        self._items: dict[str, WorkItem] = {}
+
+    def open_for_dossier(self, dossier_id: int) -> list[WorkItem]:
+        return [item for item in self.all() if item.status == "open"]
+
+    def add(self, item: WorkItem) -> None:
+        self._items[item.id] = item
+
+    def get(self, item_id: str) -> WorkItem | None:
+        return self._items.get(item_id)
+
+    def rekey(self, old_id: str, new_id: str) -> None:
+        item = self._items.pop(old_id)
+        item.id = new_id
+        self._items[new_id] = item
+
+    def all(self) -> list[WorkItem]:
+        """Ordered as the repository orders them (creation time, then id)."""
+        return sorted(self._items.values(), key=lambda item: (item.created_at, item.id))
+
+
+class ScratchTimers:
+    """The dossier's timer rows as the replayed steps keep them."""
+
+    def __init__(self) -> None:
+        self._timers: dict[str, Timer] = {}
+
+    def pending_for_dossier(self, dossier_id: int) -> list[Timer]:
+        return [timer for timer in self._timers.values() if timer.status == "pending"]
+
+    def get(self, timer_id: str) -> Timer | None:
+        return self._timers.get(timer_id)
+
+    def add(self, timer: Timer) -> None:
+        self._timers[timer.id] = timer
+
+
+class ScratchChain:
+    """The dossier's chain as the replay rebuilds it, compared event by event with the log."""
+
+    def __init__(self, chain: str, log: Sequence[EventRow], ids: TaskIds, items: ScratchWorkItems):
+        self.chain = chain
+        self.log = log
+        self.applied = 0
+        self.head_hash = GENESIS_HASH
+        self._ids = ids
+        self._items = items
+
+    def advance_chain(self, name: str) -> tuple[int, str]:
+        if name != self.chain:
+            raise ReplayDivergenceError(None, f"the replay wrote to another chain ({name})")
+        return self.applied + 1, self.head_hash
+
+    def append(self, event: Event) -> None:
+        """A step recorded a consequence: the log must hold the same event at this point."""
+        if self.applied >= len(self.log):
+            raise ReplayDivergenceError(
+                event.seq,
+                f"replay records '{event.type}' as event {event.seq}; the log ends before",
+            )
+        logged = self.log[self.applied]
+        if (event.type, logged.type) == ("task_opened",) * 2 and logged.bpmn_id == event.bpmn_id:
+            self._learn_live_id(event, str(logged.payload.get("task_id")))
+        replayed_body, logged_body = event_body(event), event_body(logged)
+        if replayed_body != logged_body:
+            raise ReplayDivergenceError(
+                logged.seq,
+                f"replaying gives a different event {logged.seq} ('{logged.type}' in the log): "
+                + _difference(replayed_body, logged_body),
+            )
+        self.take(logged)
+
+    def take(self, logged: EventRow) -> None:
+        """Apply a logged event as it stands (the cause of a step, or one that changes nothing)."""
+        self.applied += 1
+        self.head_hash = logged.hash
+
+    def _learn_live_id(self, event: Event, live_id: str) -> None:
+        replayed_id = str(event.payload["task_id"])
+        self._ids.bind(replayed_id, live_id)
+        self._items.rekey(replayed_id, live_id)
+        event.payload = {**event.payload, "task_id": live_id}
+
+
+class ScratchStore:
+    """What `apply_step` and `dossier_detail` need, for a dossier rebuilt in memory."""
+
+    def __init__(
+        self,
+        chain: str,
+        log: Sequence[EventRow],
+        definitions: Definitions,
+        units: Units,
+    ) -> None:
+        self.ids = TaskIds()
+        self.items = ScratchWorkItems()
+        self.timer_rows = ScratchTimers()
+        self.chain = ScratchChain(chain, log, self.ids, self.items)
+        self._definitions = definitions
+        self._units = units
+
+    @property
+    def work_items(self) -> ScratchWorkItems:
+        return self.items
+
+    @property
+    def timers(self) -> ScratchTimers:
+        return self.timer_rows
+
+    @property
+    def events(self) -> ScratchChain:
+        return self.chain
+
+    def flush(self) -> None:
+        """Nothing to do: the scratch copy is in memory."""
+
+    @property
+    def definitions(self) -> Definitions:
+        return self._definitions
+
+    @property
+    def units(self) -> Units:
+        return self._units
+
+
+def _difference(replayed: dict[str, Any], logged: dict[str, Any]) -> str:
+    parts = []
+    for key in sorted(set(replayed) | set(logged)):
+        mine, theirs = replayed.get(key), logged.get(key)
+        if mine == theirs:
+            continue
+        if isinstance(mine, dict) and isinstance(theirs, dict):
+            parts += [
+                f"{key}.{sub}: replay {_short(mine.get(sub))}, log {_short(theirs.get(sub))}"
+                for sub in sorted(set(mine) | set(theirs))
+                if mine.get(sub) != theirs.get(sub)
+            ]
+        else:
+            parts.append(f"{key}: replay {_short(mine)}, log {_short(theirs)}")
+    return "; ".join(parts)
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

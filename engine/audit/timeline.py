@@ -1,0 +1,253 @@
+"""A dossier's events in words, for auditors (Vietnamese and English).
+
+Other features add their event types with one describer each:
+
+    @describes("timer_fired")
+    def _timer(event: EventRow, step: str | None) -> tuple[str, str]:
+        return f"Hết hạn «{step}»", f"Timer '{step}' fired"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine.audit.results import TimelineActor, TimelineEntry
+from engine.events import event_body, event_hash
+from engine.procedures import ProcedureModel
+from engine.statuses import DossierStatus
+from storage.audit import EventRow
+
+Describer = Callable[[EventRow, str], tuple[str, str]]
+DESCRIBERS: dict[str, Describer] = {}
+
+ROLE_NAMES_VI = {
+    "citizen": "công dân",
+    "reception": "Bộ phận Một cửa",
+    "specialist": "chuyên viên",
+    "leader": "lãnh đạo",
+    "auditor": "kiểm tra viên",
+    "analyst": "phân tích quy trình",
+    "admin": "quản trị",
+    "system": "hệ thống",
+}
+CHANNEL_NAMES_VI = {"online": "trực tuyến", "direct": "trực tiếp", "postal": "qua bưu chính"}
+READ_TARGETS = {
+    "dossier": ("chi tiết hồ sơ", "dossier detail"),
+    "task": ("chi tiết bước xử lý", "task detail"),
+    "receipt": ("giấy tiếp nhận và hẹn trả kết quả", "receipt"),
+    "timeline": ("nhật ký hồ sơ", "dossier timeline"),
+    "replay": ("bản dựng lại hồ sơ", "dossier replay"),
+    "export": ("gói xuất kiểm tra", "audit export"),
+    "files": ("danh sách tệp của hồ sơ", "dossier's file list"),
+    "file": ("tệp của hồ sơ", "dossier's file"),
+}
+#: Payload fields that hold data a person submitted.
+DATA_FIELDS = ("data", "applicant")
+
+
+def describes(*types: str) -> Callable[[Describer], Describer]:
+    def register(describer: Describer) -> Describer:
+        for type_ in types:
+            DESCRIBERS[type_] = describer
+        return describer
+
+    return register
+
+
+def timeline_entries(
+    events: Sequence[EventRow], previous_hash: str, model: ProcedureModel | None
+) -> list[TimelineEntry]:
+    """Entries for consecutive events; `previous_hash` is the hash of the event before them."""
+    entries = []
+    for event in events:
+        intact = (
+            event.prev_hash == previous_hash
+            and event_hash(event.prev_hash, event_body(event)) == event.hash
+        )
+        previous_hash = event.hash
+        step = _step_name(event, model)
+        describe = DESCRIBERS.get(event.type, _generic)
+        action, action_en = describe(event, step or event.bpmn_id or "")
+        entries.append(
+            TimelineEntry(
+                seq=event.seq,
+                type=event.type,
+                occurred_at=event.occurred_at,
+                actor=TimelineActor(
+                    username=event.actor_username,
+                    role=event.actor_role,
+                    unit=event.actor_unit,
+                    user_id=event.actor_user_id,
+                ),
+                action=action,
+                action_en=action_en,
+                bpmn_id=event.bpmn_id,
+                step=step,
+                data=_submitted_data(event.payload),
+                payload=dict(event.payload),
+                hash=event.hash,
+                intact=intact,
+            )
+        )
+    return entries
+
+
+def _step_name(event: EventRow, model: ProcedureModel | None) -> str | None:
+    name = event.payload.get("name")
+    if isinstance(name, str):
+        return name
+    node = model.node(event.bpmn_id) if model is not None and event.bpmn_id else None
+    return node.name if node is not None else None
+
+
+def _submitted_data(payload: dict[str, Any]) -> dict[str, Any] | None:
+    found = {key: payload[key] for key in DATA_FIELDS if isinstance(payload.get(key), dict)}
+    return found or None
+
+
+def _generic(event: EventRow, step: str) -> tuple[str, str]:
+    return f"Sự kiện «{event.type}»", f"Event '{event.type}'"
+
+
+@describes("dossier_submitted")
+def _submitted(event: EventRow, step: str) -> tuple[str, str]:
+    channel = str(event.payload.get("channel", ""))
+    return (
+        f"Nộp hồ sơ ({CHANNEL_NAMES_VI.get(channel, channel)})",
+        f"Submitted the dossier ({channel})",
+    )
+
+
+@describes("task_opened")
+def _opened(event: EventRow, step: str) -> tuple[str, str]:
+    role = str(event.payload.get("role", ""))
+    unit = event.payload.get("unit")
+    return (
+        f"Chuyển bước «{step}» đến {ROLE_NAMES_VI.get(role, role)} ({unit})",
+        f"Handed step '{step}' to the {role} role of unit {unit}",
+    )
+
+
+@describes("task_claimed")
+def _claimed(event: EventRow, step: str) -> tuple[str, str]:
+    return f"Nhận xử lý bước «{step}»", f"Claimed step '{step}'"
+
+
+@describes("task_released")
+def _released(event: EventRow, step: str) -> tuple[str, str]:
+    return f"Trả lại bước «{step}» cho đơn vị", f"Released step '{step}' back to the unit"
+
+
+@describes("task_completed")
+def _completed(event: EventRow, step: str) -> tuple[str, str]:
+    data = event.payload.get("data")
+    decision = data.get("decision") if isinstance(data, dict) else None
+    if decision is None:
+        return f"Hoàn thành bước «{step}»", f"Completed step '{step}'"
+    return (
+        f"Hoàn thành bước «{step}», quyết định: {decision}",
+        f"Completed step '{step}', decision: {decision}",
+    )
+
+
+@describes("task_cancelled")
+def _cancelled(event: EventRow, step: str) -> tuple[str, str]:
+    return f"Hủy bước «{step}»", f"Cancelled step '{step}'"
+
+
+@describes("status_changed")
+def _status(event: EventRow, step: str) -> tuple[str, str]:
+    before, after = event.payload.get("from"), event.payload.get("to")
+    return (
+        f"Chuyển trạng thái: {_label(before, en=False)} → {_label(after, en=False)}",
+        f"Status changed: {_label(before, en=True)} → {_label(after, en=True)}",
+    )
+
+
+def _label(code: Any, *, en: bool) -> str:
+    try:
+        status = DossierStatus(code)
+    except ValueError:
+        return str(code)
+    return f"{status.label_en if en else status.label} ({int(status)})"
+
+
+@describes("supplement_submitted")
+def _supplement(event: EventRow, step: str) -> tuple[str, str]:
+    return "Người nộp bổ sung hồ sơ", "The applicant submitted a supplement"
+
+
+@describes("file_uploaded")
+def _file(event: EventRow, step: str) -> tuple[str, str]:
+    name = event.payload.get("name")
+    return f"Nộp tệp «{name}»", f"Uploaded file '{name}'"
+
+
+@describes("dossier_read")
+def _read(event: EventRow, step: str) -> tuple[str, str]:
+    what = str(event.payload.get("what", ""))
+    vi, en = READ_TARGETS.get(what, (what, what))
+    return f"Xem {vi}", f"Viewed the {en}"
+
+
+# -- deadlines and timers (issue 3) -----------------------------------------------------------
+
+
+def _utc(value: Any) -> str:
+    """A logged UTC time, shortened: `2026-03-19 09:30 UTC`."""
+    text = str(value or "")
+    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 else text
+
+
+@describes("deadline_set")
+def _deadline_set(event: EventRow, step: str) -> tuple[str, str]:
+    due, sla = _utc(event.payload.get("due_at")), event.payload.get("sla")
+    return f"Hẹn trả kết quả: {due} ({sla})", f"Appointment set: {due} ({sla})"
+
+
+@describes("clock_paused")
+def _clock_paused(event: EventRow, step: str) -> tuple[str, str]:
+    return (
+        "Tạm dừng tính thời hạn (chờ bổ sung hồ sơ)",
+        "Deadline clock stopped (waiting for a supplement)",
+    )
+
+
+@describes("deadline_recomputed")
+def _deadline_recomputed(event: EventRow, step: str) -> tuple[str, str]:
+    due, policy = _utc(event.payload.get("due_at")), event.payload.get("supplement_clock")
+    return f"Tính lại hẹn trả: {due} ({policy})", f"Appointment recomputed: {due} ({policy})"
+
+
+@describes("overdue_warning")
+def _overdue_warning(event: EventRow, step: str) -> tuple[str, str]:
+    due = _utc(event.payload.get("due_at"))
+    return f"Cảnh báo sắp quá hạn (hẹn trả {due})", f"Overdue warning (appointment {due})"
+
+
+@describes("reappointed")
+def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
+    new = _utc(event.payload.get("new_due_at"))
+    return (
+        f"Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04): {new}",
+        f"Apology and new appointment (Mẫu 04): {new}",
+    )
+
+
+@describes("timer_armed")
+def _timer_armed(event: EventRow, step: str) -> tuple[str, str]:
+    due = _utc(event.payload.get("due_at"))
+    return f"Đặt hẹn giờ «{step}»: {due}", f"Timer '{step}' set for {due}"
+
+
+@describes("timer_fired")
+def _timer_fired(event: EventRow, step: str) -> tuple[str, str]:
+    due = _utc(event.payload.get("due_at"))
+    return f"Đến hẹn giờ «{step}» (hẹn {due})", f"Timer '{step}' fired (due {due})"
+
+
+@describes("timer_failed")
+def _timer_failed(event: EventRow, step: str) -> tuple[str, str]:
+    error = event.payload.get("error")
+    return f"Hẹn giờ «{step}» lỗi: {error}", f"Timer '{step}' failed: {error}"

@@ -1,0 +1,65 @@
+"""Reads of a dossier's personal data, each logged on the dossier's chain (SEC-1, SEC-5).
+
+Officers, auditors and administrators leave a `dossier_read` event naming who read what;
+applicants reading their own dossier do not. The read runs in a read transaction and the log entry
+in a short write transaction after it, so a logged read holds the write lock only to append one
+event; nothing is returned unless the entry was committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import events, queries
+from engine.authz import Actor, Role
+from engine.context import EngineContext
+from engine.errors import NotFoundError
+from engine.results import DossierDetail, ReceiptView, TaskDetail
+from engine.transactions import conflicts_as_errors
+
+READ_EVENT = "dossier_read"
+
+
+def read_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:
+    """A dossier's detail (`queries.get_dossier`), logged."""
+    detail = queries.get_dossier(ctx, actor, code)
+    log_read(ctx, actor, code, "dossier")
+    return detail
+
+
+def read_receipt(ctx: EngineContext, actor: Actor, code: str) -> ReceiptView:
+    """Mẫu 01 of an accepted dossier (`queries.get_receipt`), logged."""
+    receipt = queries.get_receipt(ctx, actor, code)
+    log_read(ctx, actor, code, "receipt")
+    return receipt
+
+
+def read_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
+    """A task with the dossier data its step sees (`queries.get_task`), logged."""
+    detail = queries.get_task(ctx, actor, task_id)
+    log_read(ctx, actor, detail.task.dossier_code, "task", task_id=task_id)
+    return detail
+
+
+def log_read(ctx: EngineContext, actor: Actor, code: str, what: str, **details: Any) -> None:
+    """Record that `actor` read `what` of dossier `code` (after checking they may).
+
+    `what` is one of dossier, task, files, file, receipt, timeline, replay, export.
+    """
+    if actor.has(Role.CITIZEN):
+        return  # applicants only ever see their own dossier
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        dossier = uow.dossiers.by_code(code)
+        if dossier is None:
+            raise NotFoundError(f"no dossier {code}")
+        events.record(
+            uow,
+            chain=events.dossier_chain(code),
+            type=READ_EVENT,
+            actor=actor,
+            now=now,
+            dossier_id=dossier.id,
+            payload={"what": what, **details},
+        )
+        uow.commit()

@@ -1,0 +1,99 @@
+"""The audit on PostgreSQL: triggers (with TRUNCATE), checkpoints, verify, replay and export.
+
+Runs when MOTCUA_TEST_POSTGRES_URL points at a server where we may create a database; each test
+gets a fresh database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text, update
+
+from api import create_app
+from engine.audit.bundle import verify_bundle
+from engine.context import EngineContext, build
+from engine.events import dossier_chain
+from engine.services import audit, audit_dossiers
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Event
+from tests.conftest import ADMIN, make_settings, seed
+from tests.integration.test_append_only import REFUSALS, assert_refused
+from tests.support import ACCEPT, APPRAISE, HttpApi
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("MOTCUA_TEST_POSTGRES_URL is not set: the audit is not tested on PostgreSQL")
+    name = f"motcua_audit_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        database_url = admin.url.set(database=name).render_as_string(hide_password=False)
+        upgrade(database_url)
+        yield database_url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_ctx(postgres_url: str, tmp_path: Path, clock: object) -> Iterator[EngineContext]:
+    context = build(make_settings(tmp_path / "var", postgres_url), clock=clock)  # type: ignore[arg-type]
+    seed(context)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def pg_http(pg_ctx: EngineContext) -> HttpApi:
+    app: Flask = create_app(context=pg_ctx)
+    app.config["TESTING"] = True
+    return HttpApi(app.test_client())
+
+
+def test_postgresql_refuses_update_delete_and_truncate(
+    pg_ctx: EngineContext, pg_http: HttpApi
+) -> None:
+    pg_http.submit()
+    audit.create_checkpoint(pg_ctx, ADMIN)
+    for sql, table, operation in REFUSALS:
+        assert_refused(pg_ctx.db.engine, sql, table, operation)
+    assert_refused(pg_ctx.db.engine, "TRUNCATE event", "event", "TRUNCATE")
+
+
+def test_the_whole_audit_works_on_postgresql(pg_ctx: EngineContext, pg_http: HttpApi) -> None:
+    code = pg_http.submit()["code"]
+    pg_http.act(code, "reception", ACCEPT)
+    pg_http.dossier(code, "leader")
+    pg_http.act(code, "specialist", APPRAISE)
+    first = audit.create_checkpoint(pg_ctx, ADMIN)
+    assert first.created and not first.refused
+    assert not audit.create_checkpoint(pg_ctx, ADMIN).created
+    assert audit.verify_audit_log(pg_ctx, ADMIN, replay=True).ok
+    replayed = audit_dossiers.replay_dossier(pg_ctx, ADMIN, code)
+    assert replayed.matches_stored is True, replayed.mismatches + replayed.problems  # type: ignore[operator]
+    assert verify_bundle(audit_dossiers.export_dossier(pg_ctx, ADMIN, code)).ok
+
+    with pg_ctx.db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE event DISABLE TRIGGER USER"))
+        conn.execute(
+            update(Event)
+            .where(Event.chain == dossier_chain(code), Event.seq == 3)
+            .values(actor_username="leader")
+        )
+        conn.execute(text("ALTER TABLE event ENABLE TRIGGER USER"))
+    problems = audit.verify_audit_log(pg_ctx, ADMIN).problems
+    assert [(p.kind, p.dossier, p.seq) for p in problems] == [("modified", code, 3)]
