@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, redirect
 
-from api import dossiers, errors, procedures, tasks, tokens
+from api import dossiers, errors, procedures, tasks, text_guard, tokens
 from api.base import Api
 from engine.context import EngineContext, build
 from engine.services.accounts import demo_accounts_present
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
         api.register_blueprint(module.blp)
     api.register_blueprint(dossiers.public_blp)
     errors.register(app)
+    text_guard.register(app)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -127,17 +127,16 @@ class Dossiers:
         self.session.flush()
 
     def by_code(self, code: str, *, for_update: bool = False) -> Dossier | None:
-        stmt = select(Dossier).where(Dossier.code == code)
-        if for_update:
-            stmt = (
-                stmt.with_for_update()
-            )  # a real lock on PostgreSQL; SQLite drops it (IMMEDIATE covers)
-        return self.session.scalars(stmt).first()
+        return self._one(select(Dossier).where(Dossier.code == code), for_update)
 
     def get(self, dossier_id: int, *, for_update: bool = False) -> Dossier | None:
-        stmt = select(Dossier).where(Dossier.id == dossier_id)
+        return self._one(select(Dossier).where(Dossier.id == dossier_id), for_update)
+
+    def _one(self, stmt: Select[Dossier], for_update: bool) -> Dossier | None:
         if for_update:
-            stmt = stmt.with_for_update()
+            # A real row lock on PostgreSQL (SQLite drops it; its IMMEDIATE transaction covers).
+            # populate_existing: what the lock returns must overwrite a copy read earlier.
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(stmt).first()
 
     def page(self, stmt: Select[Dossier], offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
@@ -146,6 +145,11 @@ class Dossiers:
             or 0
         )
         return self.session.scalars(stmt.offset(offset).limit(limit)).all(), total
+
+    def after_id(self, dossier_id: int, limit: int) -> Sequence[Dossier]:
+        """The next `limit` dossiers by id: walks every dossier in batches."""
+        stmt = select(Dossier).where(Dossier.id > dossier_id).order_by(Dossier.id).limit(limit)
+        return self.session.scalars(stmt).all()
 
     def for_owner(self, user_id: int, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         stmt = select(Dossier).where(Dossier.owner_user_id == user_id).order_by(Dossier.id.desc())
@@ -277,6 +281,9 @@ class Events:
         ).returning(Chain.head_seq, Chain.head_hash)
         seq, prev_hash = self.session.execute(stmt).one()
         return int(seq), str(prev_hash)
+
+    def head(self, name: str) -> Chain | None:
+        return self.session.get(Chain, name)
 
     def append(self, event: Event) -> None:
         self.session.add(event)

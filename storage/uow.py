@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -91,15 +91,25 @@ class translate_errors:  # noqa: N801 - used as a context manager, reads like a 
             _raise_translated(exc)
 
 
+#: PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected (a concurrent writer won).
+_PG_CONFLICT_STATES = frozenset({"40001", "40P01"})
+#: lock_not_available (lock_timeout), query_canceled (statement_timeout).
+_PG_BUSY_STATES = frozenset({"55P03", "57014"})
+
+
 def _raise_translated(exc: BaseException) -> None:
     if isinstance(exc, StaleDataError):
         raise StaleRecordError(str(exc)) from exc
     if isinstance(exc, IntegrityError):
         raise DuplicateRecordError(str(exc.orig)) from exc
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in _PG_CONFLICT_STATES:
+            raise StaleRecordError(str(exc.orig)) from exc
+        if sqlstate in _PG_BUSY_STATES:
+            raise DatabaseBusyError(str(exc.orig)) from exc
     if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
         raise DatabaseBusyError(str(exc.orig)) from exc
-    if isinstance(exc, OperationalError) and "could not serialize" in str(exc.orig).lower():
-        raise StaleRecordError(str(exc.orig)) from exc
 
 
 class Database:

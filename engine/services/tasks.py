@@ -99,7 +99,7 @@ def complete_task(
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id, lock_dossier=True)
+        item, dossier = _open_item(uow, actor, task_id)
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
         definition = uow.definitions.get(dossier.definition_id)
@@ -148,19 +148,16 @@ def complete_task(
     return result
 
 
-def _open_item(
-    uow: UnitOfWork, actor: Actor, task_id: str, *, lock_dossier: bool = False
-) -> tuple[WorkItem, Dossier]:
+def _open_item(uow: UnitOfWork, actor: Actor, task_id: str) -> tuple[WorkItem, Dossier]:
     item = uow.work_items.get(task_id)
     if item is None:
         raise NotFoundError(f"no task {task_id}")
     ensure_can_act_on_task(actor, item.role, item.unit_code)
-    dossier = uow.dossiers.get(item.dossier_id, for_update=lock_dossier)
+    # Every task action locks the dossier row first (PostgreSQL), so all of them take their
+    # locks in one order (dossier, work items, event chain) and cannot deadlock each other.
+    dossier = uow.dossiers.get(item.dossier_id, for_update=True)
     assert dossier is not None
-    if lock_dossier:
-        uow.session.refresh(
-            item
-        )  # re-read after the lock: a concurrent completion may have closed it
+    uow.session.refresh(item)  # re-read after the lock: a concurrent completion may have closed it
     if item.status != "open":
         raise TaskNotReadyError("the task has already been completed or cancelled")
     return item, dossier
