@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import DatabaseBusyError, DuplicateRecordError, StaleRecordError
+from storage.models import Definition
 from storage.repositories import (
     CodeSequences,
     Definitions,
@@ -35,16 +36,28 @@ class UnitOfWork:
     work_items: WorkItems
     events: Events
 
-    def __init__(self, factory: sessionmaker[Session], *, write: bool, sqlite: bool) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        write: bool,
+        sqlite: bool,
+        definition_cache: dict[int, Definition],
+    ) -> None:
         self._factory = factory
         self._write = write
         self._sqlite = sqlite
+        self._definition_cache = definition_cache
 
     def __enter__(self) -> Self:
         self.session = self._factory()
         if self._write and self._sqlite:
             self.session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        self.definitions = Definitions(self.session)
+        elif not self._write and not self._sqlite:
+            # READ COMMITTED takes a fresh snapshot per statement even inside a transaction,
+            # so reads lose nothing in autocommit and save the BEGIN and ROLLBACK round trips.
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        self.definitions = Definitions(self.session, self._definition_cache)
         self.units = Units(self.session)
         self.users = Users(self.session)
         self.dossiers = Dossiers(self.session)
@@ -68,10 +81,12 @@ class UnitOfWork:
 
     def flush(self) -> None:
         with translate_errors():
+            self.events.write_heads()
             self.session.flush()
 
     def commit(self) -> None:
         with translate_errors():
+            self.events.write_heads()
             self.session.commit()
 
 
@@ -119,9 +134,12 @@ class Database:
         self.engine = engine
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
+        self.definition_cache: dict[int, Definition] = {}
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.factory, write=write, sqlite=self.sqlite)
+        return UnitOfWork(
+            self.factory, write=write, sqlite=self.sqlite, definition_cache=self.definition_cache
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

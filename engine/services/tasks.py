@@ -38,7 +38,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         if item.claimed_by_id == actor.user_id:
             return task_summary(item, dossier.code)
         assert actor.user_id is not None
-        if not uow.work_items.try_claim(item.id, actor.user_id, actor.username, now):
+        if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
             if item.status != "open":
                 raise TaskNotReadyError("the task is no longer open")
@@ -55,7 +55,6 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             payload={"task_id": item.id},
         )
         uow.commit()
-        uow.session.refresh(item)
         return task_summary(item, dossier.code)
 
 
@@ -69,7 +68,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     with conflicts_as_errors(), ctx.uow() as uow:
         item, dossier = _open_item(uow, actor, task_id)
         assert actor.user_id is not None
-        if not uow.work_items.try_release(item.id, actor.user_id):
+        if not uow.work_items.try_release(item, actor.user_id):
             raise TaskNotClaimedError("only the officer who claimed the task may release it")
         events.record(
             uow,
@@ -83,7 +82,6 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             payload={"task_id": item.id},
         )
         uow.commit()
-        uow.session.refresh(item)
         return task_summary(item, dossier.code)
 
 
