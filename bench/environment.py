@@ -51,8 +51,13 @@ class Backend:
         return build(Settings.from_env(self.env()))
 
     @contextmanager
-    def server(self, workers: int) -> Iterator[LiveServer]:
-        server = LiveServer(self.env(), free_port(), self.workdir / "server.log", workers)
+    def server(self, workers: int, code: Path | None = None) -> Iterator[LiveServer]:
+        """`code`: serve another checkout of motcua (e.g. an older commit) on this database."""
+        env = self.env()
+        if code is not None:
+            env["PYTHONPATH"] = str(code)
+        log = self.workdir / "server.log"
+        server = LiveServer(env, free_port(), log, workers, code or REPO)
         server.start()
         try:
             yield server

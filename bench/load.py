@@ -32,6 +32,7 @@ class LoadResult:
     seconds: float
     latencies_ms: dict[str, list[float]]
     errors: list[str] = field(default_factory=list)
+    client_cpu_s: float = 0.0
 
     @property
     def dossiers_per_s(self) -> float:
@@ -92,7 +93,7 @@ def _client_process(
     results: Any,
 ) -> None:
     merged: dict[str, list[float]] = defaultdict(list)
-    counts = {"dossiers": 0, "tasks": 0}
+    counts: dict[str, float] = {"dossiers": 0, "tasks": 0}
     errors: list[str] = []
     lock = threading.Lock()
 
@@ -120,10 +121,12 @@ def _client_process(
                 merged[label].extend(values)
 
     workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    cpu_started = time.process_time()
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    counts["cpu"] = time.process_time() - cpu_started
     results.put((counts, dict(merged), errors))
 
 
@@ -164,15 +167,17 @@ def run_load(
     for child in children:
         child.join()
     latencies: dict[str, list[float]] = defaultdict(list)
-    total = {"dossiers": 0, "tasks": 0}
+    total = {"dossiers": 0.0, "tasks": 0.0, "cpu": 0.0}
     errors: list[str] = []
     for counts, merged, errs in gathered:
-        total["dossiers"] += counts["dossiers"]
-        total["tasks"] += counts["tasks"]
+        for key in total:
+            total[key] += counts[key]
         errors.extend(errs)
         for label, values in merged.items():
             latencies[label].extend(values)
-    return LoadResult(total["dossiers"], total["tasks"], seconds, dict(latencies), errors)
+    return LoadResult(
+        int(total["dossiers"]), int(total["tasks"]), seconds, dict(latencies), errors, total["cpu"]
+    )
 
 
 def percentile(values: list[float], q: float) -> float:

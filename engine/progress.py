@@ -6,6 +6,7 @@ legal consequences of a status (Mẫu 01 on acceptance, resolution time, closing
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,17 +38,21 @@ def apply_step(
     actor: Actor,
     now: datetime,
     completion: Completion | None = None,
-) -> None:
+    open_items: Sequence[WorkItem] | None = None,
+) -> list[WorkItem]:
+    """Returns the dossier's open work items after the step (`open_items`: before it, if the
+    caller has just read them)."""
     for bpmn_id in outcome.entered:
         node = model.node(bpmn_id)
         if node is not None and node.status is not None and node.status != dossier.status:
             change_status(
                 uow, dossier, DossierStatus(node.status), actor=actor, now=now, bpmn_id=bpmn_id
             )
-    _sync_work_items(uow, dossier, model, outcome, now, completion)
+    still_open = _sync_work_items(uow, dossier, model, outcome, now, completion, open_items)
     dossier.state = workflow.dumps()
     dossier.data = outcome.data
     dossier.updated_at = now
+    return still_open
 
 
 def change_status(
@@ -87,9 +92,13 @@ def _sync_work_items(
     outcome: StepOutcome,
     now: datetime,
     completion: Completion | None,
-) -> None:
-    open_items = {item.id: item for item in uow.work_items.open_for_dossier(dossier.id)}
+    known_open: Sequence[WorkItem] | None,
+) -> list[WorkItem]:
+    if known_open is None:
+        known_open = uow.work_items.open_for_dossier(dossier.id)
+    open_items = {item.id: item for item in known_open}
     ready_ids = {task.task_id for task in outcome.ready}
+    still_open = [item for item in known_open if item.id in ready_ids]
     for item_id, item in open_items.items():
         if item_id in ready_ids:
             continue
@@ -106,17 +115,19 @@ def _sync_work_items(
         node = model.node(task.bpmn_id)
         if node is None or node.role is None:  # deploy-time checks make this unreachable
             raise LookupError(f"user task {task.bpmn_id} has no role in the procedure model")
-        uow.work_items.add(
-            WorkItem(
-                id=task.task_id,
-                dossier_id=dossier.id,
-                unit_code=dossier.unit_code,
-                procedure_key=dossier.procedure_key,
-                bpmn_id=task.bpmn_id,
-                name=node.name,
-                role=node.role,
-                form_key=node.form_key,
-                status="open",
-                created_at=now,
-            )
+        created = WorkItem(
+            id=task.task_id,
+            dossier_id=dossier.id,
+            unit_code=dossier.unit_code,
+            procedure_key=dossier.procedure_key,
+            bpmn_id=task.bpmn_id,
+            name=node.name,
+            role=node.role,
+            form_key=node.form_key,
+            status="open",
+            created_at=now,
         )
+        uow.work_items.add(created)
+        still_open.append(created)
+    # the order open_for_dossier reads them in
+    return sorted(still_open, key=lambda item: (item.created_at, item.id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.procedures import ProcedureModel, Sla
 from engine.results import CurrentStep, DossierDetail, SlaView, StatusView, TaskSummary
 from storage.models import Definition, Dossier, WorkItem
@@ -46,7 +48,12 @@ def task_summary(item: WorkItem, dossier_code: str) -> TaskSummary:
     )
 
 
-def dossier_detail(uow: UnitOfWork, dossier: Dossier) -> DossierDetail:
+def dossier_detail(
+    uow: UnitOfWork, dossier: Dossier, open_items: Sequence[WorkItem] | None = None
+) -> DossierDetail:
+    """`open_items`: the dossier's open work items, if the caller has them at hand."""
+    if open_items is None:
+        open_items = uow.work_items.open_for_dossier(dossier.id)
     definition = uow.definitions.get(dossier.definition_id)
     unit = uow.units.get(dossier.unit_code)
     assert definition is not None and unit is not None  # foreign keys guarantee both
@@ -68,7 +75,7 @@ def dossier_detail(uow: UnitOfWork, dossier: Dossier) -> DossierDetail:
         due_at=dossier.due_at,
         resolved_at=dossier.resolved_at,
         finished_at=dossier.finished_at,
-        current_steps=[current_step(item) for item in uow.work_items.open_for_dossier(dossier.id)],
+        current_steps=[current_step(item) for item in open_items],
         version=dossier.version,
     )
 

@@ -149,6 +149,11 @@ class Dossiers:
     def get(self, dossier_id: int, *, for_update: bool = False) -> Dossier | None:
         return self._one(select(Dossier).where(Dossier.id == dossier_id), for_update)
 
+    def lock_for_task(self, task_id: str) -> Dossier | None:
+        """The dossier a work item belongs to, row-locked like `get(..., for_update=True)`."""
+        owner = select(WorkItem.dossier_id).where(WorkItem.id == task_id).scalar_subquery()
+        return self._one(select(Dossier).where(Dossier.id == owner), True)
+
     def _one(self, stmt: Select[Dossier], for_update: bool) -> Dossier | None:
         if for_update:
             # A real row lock on PostgreSQL (SQLite drops it; its IMMEDIATE transaction covers).

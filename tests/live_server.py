@@ -27,8 +27,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, env: dict[str, str], port: int, log: Path, workers: int = 2) -> None:
-        self.env, self.port, self.log, self.workers = env, port, log, workers
+    def __init__(
+        self, env: dict[str, str], port: int, log: Path, workers: int = 2, cwd: Path = REPO
+    ) -> None:
+        self.env, self.port, self.log, self.workers, self.cwd = env, port, log, workers, cwd
         self.base = f"http://127.0.0.1:{port}/api/v1"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -38,7 +40,7 @@ class LiveServer:
                 [sys.executable, "-m", "api", "serve", "--port", str(self.port)]
                 + ["--workers", str(self.workers)],
                 env=self.env,
-                cwd=REPO,
+                cwd=self.cwd,
                 stdout=log_file,
                 stderr=log_file,
                 start_new_session=True,  # master and workers in one process group

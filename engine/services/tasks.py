@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import forms
@@ -34,7 +34,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id)
+        item, dossier, _ = _open_item(uow, actor, task_id)
         if item.claimed_by_id == actor.user_id:
             return task_summary(item, dossier.code)
         assert actor.user_id is not None
@@ -66,7 +66,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id)
+        item, dossier, _ = _open_item(uow, actor, task_id)
         assert actor.user_id is not None
         if not uow.work_items.try_release(item, actor.user_id):
             raise TaskNotClaimedError("only the officer who claimed the task may release it")
@@ -97,7 +97,7 @@ def complete_task(
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id)
+        item, dossier, open_items = _open_item(uow, actor, task_id)
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
         definition = uow.definitions.get(dossier.definition_id)
@@ -122,7 +122,7 @@ def complete_task(
             payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
         )
         decision = data.get("decision")
-        apply_step(
+        still_open = apply_step(
             uow,
             dossier=dossier,
             model=model_of(definition),
@@ -133,29 +133,34 @@ def complete_task(
             completion=Completion(
                 item.id, actor.username, decision if isinstance(decision, str) else None
             ),
+            open_items=open_items,
         )
-        uow.flush()
-        steps = [current_step(i) for i in uow.work_items.open_for_dossier(dossier.id)]
         result = CompletionResult(
             task_id=item.id,
             dossier_code=dossier.code,
             status=StatusView.of(dossier.status),
-            current_steps=steps,
+            current_steps=[current_step(i) for i in still_open],
         )
         uow.commit()
     return result
 
 
-def _open_item(uow: UnitOfWork, actor: Actor, task_id: str) -> tuple[WorkItem, Dossier]:
-    item = uow.work_items.get(task_id)
-    if item is None:
-        raise NotFoundError(f"no task {task_id}")
-    ensure_can_act_on_task(actor, item.role, item.unit_code)
+def _open_item(
+    uow: UnitOfWork, actor: Actor, task_id: str
+) -> tuple[WorkItem, Dossier, Sequence[WorkItem]]:
+    """The open task, its dossier (locked) and all the dossier's open tasks."""
     # Every task action locks the dossier row first (PostgreSQL), so all of them take their
     # locks in one order (dossier, work items, event chain) and cannot deadlock each other.
-    dossier = uow.dossiers.get(item.dossier_id, for_update=True)
-    assert dossier is not None
-    uow.session.refresh(item)  # re-read after the lock: a concurrent completion may have closed it
-    if item.status != "open":
+    dossier = uow.dossiers.lock_for_task(task_id)
+    if dossier is None:
+        raise NotFoundError(f"no task {task_id}")
+    # Read after the lock: a concurrent action on this dossier may have just closed the task.
+    open_items = uow.work_items.open_for_dossier(dossier.id)
+    item = next((i for i in open_items if i.id == task_id), None)
+    if item is None:
+        closed = uow.work_items.get(task_id)
+        assert closed is not None
+        ensure_can_act_on_task(actor, closed.role, closed.unit_code)
         raise TaskNotReadyError("the task has already been completed or cancelled")
-    return item, dossier
+    ensure_can_act_on_task(actor, item.role, item.unit_code)
+    return item, dossier, open_items

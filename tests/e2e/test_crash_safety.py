@@ -8,6 +8,8 @@ when MOTCUA_TEST_POSTGRES_URL is set (as in CI).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from engine.clock import SystemClock
 from engine.consistency import check_all
 from engine.context import EngineContext
 from engine.settings import Settings
-from tests.live_server import LiveServer, free_port
+from tests.live_server import REPO, LiveServer, free_port
 from tests.support import (
     ACCEPT,
     APPRAISE,
@@ -194,3 +196,14 @@ def test_killing_the_api_mid_load_loses_no_acknowledged_completion(
         assert completed == DOSSIERS * len(STEPS)
     finally:
         server.stop()
+    checked = subprocess.run(  # what an operator runs after a crash
+        [sys.executable, "-m", "api", "consistency"],
+        env=server.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"{DOSSIERS} dossiers checked, 0 inconsistent" in checked.stdout

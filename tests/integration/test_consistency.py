@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import delete, update
 
+from api.cli import main
 from engine.consistency import check_all, check_dossier
 from engine.context import EngineContext
+from engine.settings import Settings
 from storage.models import Chain, Dossier, Event, WorkItem
 from storage.uow import UnitOfWork
 from tests.support import ACCEPT, APPRAISE, HttpApi
@@ -116,3 +119,24 @@ def test_workflow_state_saved_from_before_a_completion_is_reported(
     problems = check_dossier(ctx, code).problems
     assert any("READY tasks" in p for p in problems), problems
     assert any("COMPLETED tasks" in p for p in problems), problems
+
+
+def test_the_consistency_command_lists_inconsistent_dossiers_and_fails(
+    ctx: EngineContext, http: HttpApi, settings: Settings
+) -> None:
+    good, bad = http.submit()["code"], http.submit()["code"]
+    env = {
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_VAR_DIR": str(settings.var_dir),
+        "MOTCUA_SECRET_KEY": settings.secret_key,
+    }
+    result = CliRunner().invoke(main, ["consistency"], env=env)
+    assert (result.exit_code, result.output) == (0, "2 dossiers checked, 0 inconsistent\n")
+
+    with ctx.uow() as uow:
+        uow.session.execute(update(Dossier).where(Dossier.code == bad).values(status=4))
+        uow.commit()
+    result = CliRunner().invoke(main, ["consistency"], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{bad}: status is 4 but the events end at 1")
+    assert good not in result.output
