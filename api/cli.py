@@ -17,6 +17,7 @@ from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.server import serve_forever
 from engine.authz import Actor
+from engine.consistency import check_all
 from engine.context import EngineContext, build
 from engine.errors import DuplicateError, EngineError, InvalidDefinitionError, ValidationFailedError
 from engine.results import Page
@@ -259,6 +260,25 @@ def user_unlock(username: str) -> None:
     except EngineError as exc:
         raise _fail(exc) from exc
     click.echo(f"user {username} unlocked")
+
+
+@main.command()
+def consistency() -> None:
+    """Check that every dossier's events, work items and workflow state agree (e.g. after a
+    crash); lists the dossiers that do not and exits 1."""
+    ctx = _context()
+    checked = broken = 0
+    try:
+        for report in check_all(ctx):
+            checked += 1
+            if not report.ok:
+                broken += 1
+                click.echo(f"{report.code}: " + "; ".join(report.problems))
+    finally:
+        ctx.close()
+    click.echo(f"{checked} dossiers checked, {broken} inconsistent")
+    if broken:
+        sys.exit(1)
 
 
 @main.command()

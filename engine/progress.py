@@ -57,8 +57,14 @@ def apply_step(
     now: datetime,
     completion: Completion | None = None,
     role: str | None = None,
-) -> None:
-    """`role` is the role the actor acted in (a task's role); events record it on every change."""
+    open_items: Sequence[WorkItem] | None = None,
+) -> list[WorkItem]:
+    """Apply one step; return the dossier's open work items after it.
+
+    `role` is the role the actor acted in (a task's role); events record it on every change.
+    `open_items` are the dossier's open work items before the step, if the caller has just read
+    them (saves reading them again).
+    """
     for bpmn_id in outcome.entered:
         node = model.node(bpmn_id)
         if node is not None and node.status is not None and node.status != dossier.status:
@@ -71,10 +77,13 @@ def apply_step(
                 bpmn_id=bpmn_id,
                 role=role,
             )
-    _sync_work_items(uow, dossier, model, outcome, now, completion, actor, role)
+    still_open = _sync_work_items(
+        uow, dossier, model, outcome, now, completion, actor, role, open_items
+    )
     dossier.state = workflow.dumps()
     dossier.data = outcome.data
     dossier.updated_at = now
+    return still_open
 
 
 def change_status(
@@ -118,14 +127,19 @@ def _sync_work_items(
     completion: Completion | None,
     actor: Actor,
     role: str | None,
-) -> None:
-    """Close work items whose task is no longer READY and open one per new READY task.
+    known_open: Sequence[WorkItem] | None,
+) -> list[WorkItem]:
+    """Close work items whose task is no longer READY and open one per new READY task; return
+    the open ones, in the order `open_for_dossier` reads them.
 
     Openings and cancellations are events: who handed the dossier over, to which role and unit,
     when (R-2.6). Completions are recorded by the use case that completed the task.
     """
-    open_items = {item.id: item for item in uow.work_items.open_for_dossier(dossier.id)}
+    if known_open is None:
+        known_open = uow.work_items.open_for_dossier(dossier.id)
+    open_items = {item.id: item for item in known_open}
     ready_ids = {task.task_id for task in outcome.ready}
+    still_open = [item for item in known_open if item.id in ready_ids]
     for item_id, item in open_items.items():
         if item_id in ready_ids:
             continue
@@ -156,7 +170,9 @@ def _sync_work_items(
             created_at=now,
         )
         uow.work_items.add(item)
+        still_open.append(item)
         _record_task_event(uow, "task_opened", item, dossier, actor, role, now)
+    return sorted(still_open, key=lambda item: (item.created_at, item.id))
 
 
 def _record_task_event(

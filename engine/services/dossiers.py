@@ -113,7 +113,7 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
                 "owner_user_id": dossier.owner_user_id,
             },
         )
-        apply_step(
+        open_items = apply_step(
             uow,
             dossier=dossier,
             model=model,
@@ -121,9 +121,10 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
             outcome=outcome,
             actor=actor,
             now=now,
+            open_items=[],
         )
         uow.flush()
-        detail = dossier_detail(uow, dossier)
+        detail = dossier_detail(uow, dossier, open_items)
         uow.commit()
     return detail
 

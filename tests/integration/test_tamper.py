@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -17,18 +16,9 @@ from storage.audit import EVENT_COLUMNS, EventRow, event_row
 from storage.models import Chain, Dossier, Event, WorkItem
 from tests.conftest import ADMIN
 from tests.support import ACCEPT, APPRAISE, HttpApi
+from tests.tampering import tampering
 
 Found = list[tuple[str, str | None, int | None]]
-
-
-@contextmanager
-def tampering(ctx: EngineContext) -> Iterator[Connection]:
-    """A connection on which the audit tables accept UPDATE and DELETE (triggers dropped)."""
-    with ctx.db.engine.begin() as conn:
-        for table in ("event", "checkpoint"):
-            for operation in ("update", "delete"):
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_refuse_{operation}")
-        yield conn
 
 
 def found(ctx: EngineContext) -> Found:
