@@ -58,10 +58,13 @@ DEMO_USERS = (
 
 
 def _context() -> EngineContext:
+    """The engine for this command; its connections close when the command ends."""
     try:
-        return build(Settings.from_env())
+        context = build(Settings.from_env())
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    click.get_current_context().call_on_close(context.close)
+    return context
 
 
 def _cli_actor() -> Actor:
