@@ -64,9 +64,15 @@ def apply_step(
     calendar: WorkingCalendar,
     completion: Completion | None = None,
     role: str | None = None,
-) -> None:
-    """`role` is the role the actor acted in (a task's role); events record it on every change."""
-    record_fired(uow, dossier, outcome, actor, now)  # first: what follows happened because
+    open_items: Sequence[WorkItem] | None = None,
+) -> list[WorkItem]:
+    """Apply one step; return the dossier's open work items after it.
+
+    `role` is the role the actor acted in (a task's role); events record it on every change.
+    `open_items` are the dossier's open work items before the step, if the caller has just read
+    them (saves reading them again).
+    """
+    record_fired(uow, dossier, outcome, actor, now)  # first: the rest follows from the firing
     fired = {timer.bpmn_id for timer in outcome.fired_timers}
     for bpmn_id in outcome.entered:
         node = model.node(bpmn_id)
@@ -95,11 +101,14 @@ def apply_step(
                 bpmn_id=bpmn_id,
             )
         deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
-    _sync_work_items(uow, dossier, model, outcome, now, completion, actor, role, calendar)
+    still_open = _sync_work_items(
+        uow, dossier, model, outcome, now, completion, actor, role, open_items, calendar
+    )
     sync_timers(uow, dossier, outcome, actor, now)
     dossier.state = workflow.dumps()
     dossier.data = outcome.data
     dossier.updated_at = now
+    return still_open
 
 
 def fire_due_timers(
@@ -110,24 +119,30 @@ def fire_due_timers(
     workflow: Workflow,
     calendar: WorkingCalendar,
     now: datetime,
-) -> StepOutcome:
+    open_items: Sequence[WorkItem] | None = None,
+) -> tuple[StepOutcome, Sequence[WorkItem] | None]:
     """Fire the dossier's timers due by `now`, as a step of its own (its first events are the
     `timer_fired` ones, which replay redoes). Use cases run it before their own step (pitfalls
-    P3/P4): a completion after an interrupting timer's due time finds its task gone (409)."""
+    P3/P4): a completion after an interrupting timer's due time finds its task gone (409).
+
+    Returns the step and the dossier's open work items after it (`open_items` when nothing
+    fired)."""
     outcome = workflow.fire_due_timers()
-    if outcome.fired_timers:
-        apply_step(
-            uow,
-            dossier=dossier,
-            model=model,
-            workflow=workflow,
-            outcome=outcome,
-            actor=SYSTEM_ACTOR,
-            now=now,
-            calendar=calendar,
-        )
-        uow.flush()
-    return outcome
+    if not outcome.fired_timers:
+        return outcome, open_items
+    still_open = apply_step(
+        uow,
+        dossier=dossier,
+        model=model,
+        workflow=workflow,
+        outcome=outcome,
+        actor=SYSTEM_ACTOR,
+        now=now,
+        calendar=calendar,
+        open_items=open_items,
+    )
+    uow.flush()
+    return outcome, still_open
 
 
 def change_status(
@@ -171,15 +186,20 @@ def _sync_work_items(
     completion: Completion | None,
     actor: Actor,
     role: str | None,
+    known_open: Sequence[WorkItem] | None,
     calendar: WorkingCalendar,
-) -> None:
-    """Close work items whose task is no longer READY and open one per new READY task.
+) -> list[WorkItem]:
+    """Close work items whose task is no longer READY and open one per new READY task; return
+    the open ones, in the order `open_for_dossier` reads them.
 
     Openings and cancellations are events: who handed the dossier over, to which role and unit,
     when (R-2.6). Completions are recorded by the use case that completed the task.
     """
-    open_items = {item.id: item for item in uow.work_items.open_for_dossier(dossier.id)}
+    if known_open is None:
+        known_open = uow.work_items.open_for_dossier(dossier.id)
+    open_items = {item.id: item for item in known_open}
     ready_ids = {task.task_id for task in outcome.ready}
+    still_open = [item for item in known_open if item.id in ready_ids]
     for item_id, item in open_items.items():
         if item_id in ready_ids:
             continue
@@ -212,7 +232,9 @@ def _sync_work_items(
             due_at=deadlines.step_due(calendar, node, now) or dossier.due_at,
         )
         uow.work_items.add(item)
+        still_open.append(item)
         _record_task_event(uow, "task_opened", item, dossier, actor, role, now)
+    return sorted(still_open, key=lambda item: (item.created_at, item.id))
 
 
 def _record_task_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -79,7 +80,12 @@ def task_summary(item: WorkItem, dossier: Dossier) -> TaskSummary:
     )
 
 
-def dossier_detail(uow: DossierSource, dossier: Dossier) -> DossierDetail:
+def dossier_detail(
+    uow: DossierSource, dossier: Dossier, open_items: Sequence[WorkItem] | None = None
+) -> DossierDetail:
+    """`open_items`: the dossier's open work items, if the caller has them at hand."""
+    if open_items is None:
+        open_items = uow.work_items.open_for_dossier(dossier.id)
     definition = uow.definitions.get(dossier.definition_id)
     unit = uow.units.get(dossier.unit_code)
     assert definition is not None and unit is not None  # foreign keys guarantee both
@@ -101,7 +107,7 @@ def dossier_detail(uow: DossierSource, dossier: Dossier) -> DossierDetail:
         due_at=dossier.due_at,
         resolved_at=dossier.resolved_at,
         finished_at=dossier.finished_at,
-        current_steps=[current_step(item) for item in uow.work_items.open_for_dossier(dossier.id)],
+        current_steps=[current_step(item) for item in open_items],
         version=dossier.version,
         sla=dossier.sla,
         original_due_at=dossier.original_due_at,

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, Text, func, or_, select, type_coerce
+from sqlalchemy import Connection, Select, String, Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage.models import Chain, Checkpoint, CheckpointHead, Dossier, Event
@@ -113,11 +113,12 @@ class AuditLog:
         yield from self._stream(stmt)
 
     def _stream(self, stmt: Select[*tuple[Any, ...]]) -> Iterator[EventRow]:
-        # Core rows through the session's connection: no ORM bookkeeping per row.
-        result = self.session.connection().execute(
-            stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)
-        )
-        for batch in result.partitions():
+        # Core rows through the session's connection: no ORM bookkeeping per row. A server-side
+        # cursor needs a transaction; short reads in autocommit fetch in client-side batches.
+        connection = self.session.connection()
+        if _in_transaction(connection):
+            stmt = stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)
+        for batch in connection.execute(stmt).partitions(STREAM_BATCH):
             yield from map(event_row, batch)
 
     def events_after(self, chain: str, seq: int) -> Iterator[EventRow]:
@@ -221,7 +222,9 @@ class Checkpoints:
 
     def all(self) -> Iterator[Checkpoint]:
         stmt = select(Checkpoint).order_by(Checkpoint.seq)
-        yield from self.session.scalars(stmt.execution_options(yield_per=50))
+        if _in_transaction(self.session.connection()):
+            stmt = stmt.execution_options(yield_per=50)
+        yield from self.session.scalars(stmt)
 
     def page(self, offset: int, limit: int) -> Sequence[Checkpoint]:
         stmt = select(Checkpoint).order_by(Checkpoint.seq.desc()).offset(offset).limit(limit)
@@ -255,3 +258,8 @@ class Checkpoints:
         return self.session.scalar(
             select(CheckpointHead.checkpoint_seq).where(CheckpointHead.chain == chain)
         )
+
+
+def _in_transaction(connection: Connection) -> bool:
+    """Server-side cursors (`yield_per`) need a transaction; autocommit reads fetch normally."""
+    return connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"

@@ -11,6 +11,7 @@ from sqlalchemy import Select, String, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
     CalendarOverride,
@@ -34,24 +35,40 @@ def _insert(session: Session, table: Any) -> Any:
 
 
 class Definitions:
-    def __init__(self, session: Session) -> None:
+    """Deployed definitions never change, so rows read by id are kept per process (`cache`,
+    owned by the Database) as detached, read-only objects: the hot paths skip loading and
+    parsing the diagram sources and forms on every request."""
+
+    def __init__(self, session: Session, cache: dict[int, Definition]) -> None:
         self.session = session
+        self._cache = cache
+        self._added: set[int] = set()
 
     def add(self, definition: Definition) -> None:
         self.session.add(definition)
         self.session.flush()
+        self._added.add(definition.id)
 
     def get(self, definition_id: int) -> Definition | None:
-        return self.session.get(Definition, definition_id)
+        cached = self._cache.get(definition_id)
+        if cached is not None:
+            return cached
+        definition = self.session.get(Definition, definition_id)
+        if definition is None or definition_id in self._added:
+            return definition  # not committed yet: nothing to share
+        self.session.expunge(definition)  # a rollback must not expire the shared copy
+        self._cache[definition_id] = definition
+        return definition
 
     def latest(self, key: str) -> Definition | None:
         stmt = (
-            select(Definition)
+            select(Definition.id)
             .where(Definition.key == key)
             .order_by(Definition.version.desc())
             .limit(1)
         )
-        return self.session.scalars(stmt).first()
+        definition_id = self.session.scalars(stmt).first()
+        return None if definition_id is None else self.get(definition_id)
 
     def by_hash(self, key: str, content_hash: str) -> Definition | None:
         stmt = select(Definition).where(
@@ -157,17 +174,21 @@ class Dossiers:
         self.session.flush()
 
     def by_code(self, code: str, *, for_update: bool = False) -> Dossier | None:
-        stmt = select(Dossier).where(Dossier.code == code)
-        if for_update:
-            stmt = (
-                stmt.with_for_update()
-            )  # a real lock on PostgreSQL; SQLite drops it (IMMEDIATE covers)
-        return self.session.scalars(stmt).first()
+        return self._one(select(Dossier).where(Dossier.code == code), for_update)
 
     def get(self, dossier_id: int, *, for_update: bool = False) -> Dossier | None:
-        stmt = select(Dossier).where(Dossier.id == dossier_id)
+        return self._one(select(Dossier).where(Dossier.id == dossier_id), for_update)
+
+    def lock_for_task(self, task_id: str) -> Dossier | None:
+        """The dossier a work item belongs to, row-locked like `get(..., for_update=True)`."""
+        owner = select(WorkItem.dossier_id).where(WorkItem.id == task_id).scalar_subquery()
+        return self._one(select(Dossier).where(Dossier.id == owner), True)
+
+    def _one(self, stmt: Select[Dossier], for_update: bool) -> Dossier | None:
         if for_update:
-            stmt = stmt.with_for_update()
+            # A real row lock on PostgreSQL (SQLite drops it; its IMMEDIATE transaction covers).
+            # populate_existing: what the lock returns must overwrite a copy read earlier.
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(stmt).first()
 
     def page(self, stmt: Select[Dossier], offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
@@ -176,6 +197,11 @@ class Dossiers:
             or 0
         )
         return self.session.scalars(stmt.offset(offset).limit(limit)).all(), total
+
+    def after_id(self, dossier_id: int, limit: int) -> Sequence[Dossier]:
+        """The next `limit` dossiers by id: walks every dossier in batches."""
+        stmt = select(Dossier).where(Dossier.id > dossier_id).order_by(Dossier.id).limit(limit)
+        return self.session.scalars(stmt).all()
 
     def for_owner(self, user_id: int, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         stmt = select(Dossier).where(Dossier.owner_user_id == user_id).order_by(Dossier.id.desc())
@@ -241,28 +267,47 @@ class WorkItems:
         )
         return self.session.scalars(stmt).all()
 
-    def try_claim(self, item_id: str, user_id: int, username: str, now: datetime) -> bool:
-        """One conditional UPDATE: exactly one of many concurrent claimers gets True."""
+    def try_claim(self, item: WorkItem, user_id: int, username: str, now: datetime) -> bool:
+        """One conditional UPDATE: exactly one of many concurrent claimers gets True (and
+        sees the claim on `item`)."""
         stmt = (
             update(WorkItem)
             .where(
-                WorkItem.id == item_id, WorkItem.status == "open", WorkItem.claimed_by_id.is_(None)
+                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id.is_(None)
             )
             .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
             .returning(WorkItem.id)
+            .execution_options(synchronize_session=False)
         )
-        return self.session.execute(stmt).first() is not None
+        return self._updated(item, stmt, user_id, username, now)
 
-    def try_release(self, item_id: str, user_id: int) -> bool:
+    def try_release(self, item: WorkItem, user_id: int) -> bool:
         stmt = (
             update(WorkItem)
             .where(
-                WorkItem.id == item_id, WorkItem.status == "open", WorkItem.claimed_by_id == user_id
+                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id == user_id
             )
             .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
             .returning(WorkItem.id)
+            .execution_options(synchronize_session=False)
         )
-        return self.session.execute(stmt).first() is not None
+        return self._updated(item, stmt, None, None, None)
+
+    def _updated(
+        self,
+        item: WorkItem,
+        stmt: Any,
+        user_id: int | None,
+        username: str | None,
+        at: datetime | None,
+    ) -> bool:
+        if self.session.execute(stmt).first() is None:
+            return False
+        # The row now says this; tell the loaded object without another round trip.
+        set_committed_value(item, "claimed_by_id", user_id)
+        set_committed_value(item, "claimed_by_username", username)
+        set_committed_value(item, "claimed_at", at)
+        return True
 
     def inbox(
         self, flt: InboxFilter, offset: int, limit: int
@@ -343,12 +388,19 @@ class CalendarOverrides:
 class Events:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Heads of the chains this transaction holds (locked): name -> (seq, hash).
+        self._held: dict[str, tuple[int, str]] = {}
+        self._unwritten: set[str] = set()
 
     def advance_chain(self, name: str) -> tuple[int, str]:
         """Reserve the next sequence number of a chain; returns (seq, prev_hash).
 
-        The upsert locks the chain row until commit, so appends to one chain are serialized.
+        The first reservation in a transaction upserts the chain row, which locks it until
+        commit, so appends to one chain are serialized; later ones continue in memory.
         """
+        held = self._held.get(name)
+        if held is not None:
+            return held[0] + 1, held[1]
         stmt = _insert(self.session, Chain).values(name=name, head_seq=1, head_hash=GENESIS_HASH)
         stmt = stmt.on_conflict_do_update(
             index_elements=[Chain.name],
@@ -357,11 +409,23 @@ class Events:
         seq, prev_hash = self.session.execute(stmt).one()
         return int(seq), str(prev_hash)
 
+    def head(self, name: str) -> Chain | None:
+        return self.session.get(Chain, name)
+
     def append(self, event: Event) -> None:
+        """Add the event; the chain head moves with it (stored by `write_heads`)."""
         self.session.add(event)
-        self.session.execute(
-            update(Chain).where(Chain.name == event.chain).values(head_hash=event.hash)
-        )
+        self._held[event.chain] = (event.seq, event.hash)
+        self._unwritten.add(event.chain)
+
+    def write_heads(self) -> None:
+        """Store the heads moved since the last call (the unit of work does, before commit)."""
+        for name in sorted(self._unwritten):
+            seq, head_hash = self._held[name]
+            self.session.execute(
+                update(Chain).where(Chain.name == name).values(head_seq=seq, head_hash=head_hash)
+            )
+        self._unwritten.clear()
 
     def for_chain(self, name: str, offset: int = 0, limit: int | None = None) -> Sequence[Event]:
         stmt = select(Event).where(Event.chain == name).order_by(Event.seq).offset(offset)

@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +19,7 @@ from storage.errors import (
     StaleRecordError,
 )
 from storage.files import DossierFiles
+from storage.models import Definition
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -52,12 +53,19 @@ class UnitOfWork:
     files: DossierFiles
 
     def __init__(
-        self, factory: sessionmaker[Session], *, write: bool, sqlite: bool, snapshot: bool = False
+        self,
+        factory: sessionmaker[Session],
+        *,
+        write: bool,
+        sqlite: bool,
+        definition_cache: dict[int, Definition],
+        snapshot: bool = False,
     ) -> None:
         self._factory = factory
         self._write = write
         self._sqlite = sqlite
         self._snapshot = snapshot
+        self._definition_cache = definition_cache
 
     def __enter__(self) -> Self:
         self.session = self._factory()
@@ -66,7 +74,11 @@ class UnitOfWork:
         elif self._snapshot and not self._sqlite:
             # Every statement sees the same snapshot (SQLite's read transactions already do).
             self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        self.definitions = Definitions(self.session)
+        elif not self._write and not self._sqlite:
+            # READ COMMITTED takes a fresh snapshot per statement even inside a transaction,
+            # so reads lose nothing in autocommit and save the BEGIN and ROLLBACK round trips.
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        self.definitions = Definitions(self.session, self._definition_cache)
         self.units = Units(self.session)
         self.users = Users(self.session)
         self.dossiers = Dossiers(self.session)
@@ -96,10 +108,12 @@ class UnitOfWork:
 
     def flush(self) -> None:
         with translate_errors():
+            self.events.write_heads()
             self.session.flush()
 
     def commit(self) -> None:
         with translate_errors():
+            self.events.write_heads()
             self.session.commit()
 
 
@@ -119,6 +133,12 @@ class translate_errors:  # noqa: N801 - used as a context manager, reads like a 
             _raise_translated(exc)
 
 
+#: PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected (a concurrent writer won).
+_PG_CONFLICT_STATES = frozenset({"40001", "40P01"})
+#: lock_not_available (lock_timeout), query_canceled (statement_timeout).
+_PG_BUSY_STATES = frozenset({"55P03", "57014"})
+
+
 def _raise_translated(exc: BaseException) -> None:
     if isinstance(exc, StaleDataError):
         raise StaleRecordError(str(exc)) from exc
@@ -126,10 +146,14 @@ def _raise_translated(exc: BaseException) -> None:
         raise AppendOnlyError(str(exc.orig)) from exc
     if isinstance(exc, IntegrityError):
         raise DuplicateRecordError(str(exc.orig)) from exc
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in _PG_CONFLICT_STATES:
+            raise StaleRecordError(str(exc.orig)) from exc
+        if sqlstate in _PG_BUSY_STATES:
+            raise DatabaseBusyError(str(exc.orig)) from exc
     if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
         raise DatabaseBusyError(str(exc.orig)) from exc
-    if isinstance(exc, OperationalError) and "could not serialize" in str(exc.orig).lower():
-        raise StaleRecordError(str(exc.orig)) from exc
 
 
 class Database:
@@ -139,9 +163,16 @@ class Database:
         self.engine = engine
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
+        self.definition_cache: dict[int, Definition] = {}
 
     def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.factory, write=write, sqlite=self.sqlite, snapshot=snapshot)
+        return UnitOfWork(
+            self.factory,
+            write=write,
+            sqlite=self.sqlite,
+            definition_cache=self.definition_cache,
+            snapshot=snapshot,
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -21,6 +21,7 @@ from engine.services import accounts, definitions
 from engine.services.accounts import NewUser
 from engine.settings import Settings
 from storage.migrate import upgrade
+from tests.databases import SKIP_REASON, PostgresTestDatabase, postgres_admin_url
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, USERS, HttpApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,6 +29,30 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Tuesday 10 March 2026, 09:00 in Hanoi: an ordinary working morning.
 START = datetime(2026, 3, 10, 9, 0, tzinfo=VN)
 ADMIN = Actor(user_id=None, username="test-admin", roles=frozenset({"admin"}), unit_code=None)
+
+
+def pytest_report_header() -> str:
+    admin = postgres_admin_url()
+    return f"database: PostgreSQL ({admin.rsplit('@', 1)[-1]})" if admin else "database: SQLite"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if postgres_admin_url() is None:
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresTestDatabase | None]:
+    """The run's own PostgreSQL database, or None when the suite runs on SQLite."""
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        yield None
+        return
+    database = PostgresTestDatabase(admin_url)
+    yield database
+    database.drop()
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +78,15 @@ def make_settings(var_dir: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresTestDatabase | None
+) -> str:
+    """An empty, migrated database for this test alone."""
+    if postgres is not None:
+        postgres.reset()
+        return postgres.url
     path = tmp_path / "motcua.db"
-    shutil.copyfile(migrated_template, path)
+    shutil.copyfile(request.getfixturevalue("migrated_template"), path)
     return f"sqlite:///{path}"
 
 

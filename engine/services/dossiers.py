@@ -114,7 +114,7 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
                 "owner_user_id": dossier.owner_user_id,
             },
         )
-        apply_step(
+        open_items = apply_step(
             uow,
             dossier=dossier,
             model=model,
@@ -123,9 +123,10 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
             actor=actor,
             now=now,
             calendar=env.calendar,
+            open_items=[],
         )
         uow.flush()
-        detail = dossier_detail(uow, dossier)
+        detail = dossier_detail(uow, dossier, open_items)
         uow.commit()
     return detail
 

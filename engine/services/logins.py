@@ -71,6 +71,9 @@ def login(
             uow.commit()
             token = ctx.tokens.issue(user_id, username, roles, unit, now)
             return TokenResult(access_token=token, expires_in=ctx.tokens.ttl_seconds)
+        # Lock the throttle row before the system chain, in the order the reservation took
+        # them: concurrent failures would otherwise deadlock on PostgreSQL.
+        uow.logins.get(username, for_update=True)
         _failed(uow, username, refusal, client, now)
         lock_seconds = _lock_if_spent(ctx, uow, username, client, now)
         uow.commit()

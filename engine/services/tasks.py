@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import forms
@@ -34,11 +34,11 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id)
+        item, dossier, _ = _open_item(uow, actor, task_id)
         if item.claimed_by_id == actor.user_id:
             return task_summary(item, dossier)
         assert actor.user_id is not None
-        if not uow.work_items.try_claim(item.id, actor.user_id, actor.username, now):
+        if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
             if item.status != "open":
                 raise TaskNotReadyError("the task is no longer open")
@@ -55,7 +55,6 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             payload={"task_id": item.id},
         )
         uow.commit()
-        uow.session.refresh(item)
         return task_summary(item, dossier)
 
 
@@ -67,9 +66,9 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id)
+        item, dossier, _ = _open_item(uow, actor, task_id)
         assert actor.user_id is not None
-        if not uow.work_items.try_release(item.id, actor.user_id):
+        if not uow.work_items.try_release(item, actor.user_id):
             raise TaskNotClaimedError("only the officer who claimed the task may release it")
         events.record(
             uow,
@@ -83,7 +82,6 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             payload={"task_id": item.id},
         )
         uow.commit()
-        uow.session.refresh(item)
         return task_summary(item, dossier)
 
 
@@ -99,7 +97,7 @@ def complete_task(
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier = _open_item(uow, actor, task_id, lock_dossier=True)
+        item, dossier, open_items = _open_item(uow, actor, task_id)
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
         definition = uow.definitions.get(dossier.definition_id)
@@ -115,9 +113,17 @@ def complete_task(
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        fire_due_timers(
-            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
+        _, after_timers = fire_due_timers(
+            uow,
+            dossier=dossier,
+            model=model,
+            workflow=workflow,
+            calendar=env.calendar,
+            now=now,
+            open_items=open_items,
         )
+        assert after_timers is not None  # given open items, it returns them (or the new ones)
+        open_items = after_timers
         deadlines.apply_reappointment(
             uow, dossier, model.node(item.bpmn_id), data, env.calendar, actor, now
         )
@@ -133,7 +139,7 @@ def complete_task(
             role=item.role,
             payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
         )
-        apply_step(
+        still_open = apply_step(
             uow,
             dossier=dossier,
             model=model,
@@ -144,32 +150,34 @@ def complete_task(
             calendar=env.calendar,
             completion=Completion.of_form(item.id, actor.username, data),
             role=item.role,
+            open_items=open_items,
         )
-        uow.flush()
-        steps = [current_step(i) for i in uow.work_items.open_for_dossier(dossier.id)]
         result = CompletionResult(
             task_id=item.id,
             dossier_code=dossier.code,
             status=StatusView.of(dossier.status),
-            current_steps=steps,
+            current_steps=[current_step(i) for i in still_open],
         )
         uow.commit()
     return result
 
 
 def _open_item(
-    uow: UnitOfWork, actor: Actor, task_id: str, *, lock_dossier: bool = False
-) -> tuple[WorkItem, Dossier]:
-    item = uow.work_items.get(task_id)
-    if item is None:
+    uow: UnitOfWork, actor: Actor, task_id: str
+) -> tuple[WorkItem, Dossier, Sequence[WorkItem]]:
+    """The open task, its dossier (locked) and all the dossier's open tasks."""
+    # Every task action locks the dossier row first (PostgreSQL), so all of them take their
+    # locks in one order (dossier, work items, event chain) and cannot deadlock each other.
+    dossier = uow.dossiers.lock_for_task(task_id)
+    if dossier is None:
         raise NotFoundError(f"no task {task_id}")
-    ensure_can_act_on_task(actor, item.role, item.unit_code)
-    dossier = uow.dossiers.get(item.dossier_id, for_update=lock_dossier)
-    assert dossier is not None
-    if lock_dossier:
-        uow.session.refresh(
-            item
-        )  # re-read after the lock: a concurrent completion may have closed it
-    if item.status != "open":
+    # Read after the lock: a concurrent action on this dossier may have just closed the task.
+    open_items = uow.work_items.open_for_dossier(dossier.id)
+    item = next((i for i in open_items if i.id == task_id), None)
+    if item is None:
+        closed = uow.work_items.get(task_id)
+        assert closed is not None
+        ensure_can_act_on_task(actor, closed.role, closed.unit_code)
         raise TaskNotReadyError("the task has already been completed or cancelled")
-    return item, dossier
+    ensure_can_act_on_task(actor, item.role, item.unit_code)
+    return item, dossier, open_items

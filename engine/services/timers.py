@@ -52,7 +52,7 @@ def fire_timer(ctx: EngineContext, timer_id: str) -> bool:
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        outcome = fire_due_timers(
+        outcome, _ = fire_due_timers(
             uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
         )
         if not outcome.fired_timers:

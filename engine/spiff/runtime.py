@@ -85,6 +85,11 @@ class Workflow:
     def outcome(self) -> StepOutcome:
         return _outcome(self._wf, (), ())
 
+    def user_task_ids(self, *, completed: bool) -> frozenset[str]:
+        """Ids of the user tasks that are READY now, or (`completed`) that were completed."""
+        state = TaskState.COMPLETED if completed else TaskState.READY
+        return frozenset(str(t.id) for t in self._wf.get_tasks(state=state, manual=True))
+
     def task_data(self, task_id: str) -> dict[str, Any]:
         task = _task(self._wf, task_id)
         if task is None:

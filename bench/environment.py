@@ -1,0 +1,114 @@
+"""A fresh database per backend, seeded through the engine (units, officers, the procedure), and
+a real `motcua serve --workers N` on it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.authz import Actor
+from engine.context import EngineContext, build
+from engine.services import accounts, definitions
+from engine.services.accounts import NewUser
+from engine.settings import Settings
+from storage.admin import create_database, drop_database, unique_database_name
+from storage.migrate import upgrade
+from tests.live_server import REPO, LiveServer, free_port
+
+PASSWORD = "bench-password-2026"  # noqa: S105 - throwaway benchmark accounts
+ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_code=None)
+OFFICER_ROLES = ("reception", "specialist", "leader")
+
+
+def unit_code(n: int) -> str:
+    return f"000.00.{n:02d}.B01"
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    workdir: Path
+    secret: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "MOTCUA_ENV": "production",
+            "MOTCUA_DATABASE_URL": self.url,
+            "MOTCUA_SECRET_KEY": self.secret,
+            "MOTCUA_VAR_DIR": str(self.workdir / "var"),
+            "MOTCUA_BPMN_DIR": str(REPO / "bpmn"),
+            "MOTCUA_FORMS_DIR": str(REPO / "forms"),
+        }
+
+    def context(self) -> EngineContext:
+        return build(Settings.from_env(self.env()))
+
+    @contextmanager
+    def server(self, workers: int, code: Path | None = None) -> Iterator[LiveServer]:
+        """`code`: serve another checkout of motcua (e.g. an older commit) on this database."""
+        env = self.env()
+        if code is not None:
+            env["PYTHONPATH"] = str(code)
+        log = self.workdir / "server.log"
+        server = LiveServer(env, free_port(), log, workers, code or REPO)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@contextmanager
+def sqlite_backend() -> Iterator[Backend]:
+    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
+        workdir = Path(tmp)
+        yield _prepared("SQLite", f"sqlite:///{workdir / 'bench.db'}", workdir)
+
+
+@contextmanager
+def postgres_backend(admin_url: str) -> Iterator[Backend]:
+    name = unique_database_name("motcua_bench")
+    url = create_database(admin_url, name)
+    try:
+        with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
+            yield _prepared("PostgreSQL", url, Path(tmp))
+    finally:
+        drop_database(admin_url, name)
+
+
+def _prepared(name: str, url: str, workdir: Path) -> Backend:
+    upgrade(url)
+    return Backend(name, url, workdir, secrets.token_urlsafe(48))
+
+
+def seed(backend: Backend, units: int) -> None:
+    """The procedure, `units` units with one officer per role each, and one citizen."""
+    ctx = backend.context()
+    try:
+        definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
+        for n in range(units):
+            accounts.create_unit(ctx, ADMIN, unit_code(n), f"BHXH bench {n}")
+            for role in OFFICER_ROLES:
+                accounts.create_user(
+                    ctx, ADMIN, NewUser(f"{role}{n}", PASSWORD, role, (role,), unit_code(n))
+                )
+        accounts.create_user(
+            ctx, ADMIN, NewUser("citizen", PASSWORD, "Công dân", ("citizen",), None)
+        )
+    finally:
+        ctx.close()
+
+
+def login(server: LiveServer, username: str) -> str:
+    status, body = server.request(
+        "POST", "/auth/token", None, {"username": username, "password": PASSWORD}
+    )
+    assert status == 200, body
+    return str(body["access_token"])

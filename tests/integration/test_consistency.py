@@ -1,0 +1,146 @@
+"""The consistency check finds each way a dossier could be half changed (what a crash between
+two writes of one change would leave), and finds nothing on an intact dossier."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Connection, delete, func, select, update
+
+from api.cli import main
+from engine.consistency import check_all, check_dossier
+from engine.context import EngineContext
+from engine.settings import Settings
+from storage.models import Chain, Dossier, Event, WorkItem
+from storage.uow import UnitOfWork
+from tests.support import ACCEPT, APPRAISE, HttpApi
+from tests.tampering import tampering
+
+
+def _dossier(uow: UnitOfWork, code: str) -> Dossier:
+    dossier = uow.dossiers.by_code(code)
+    assert dossier is not None
+    return dossier
+
+
+def test_dossiers_worked_normally_are_consistent(ctx: EngineContext, http: HttpApi) -> None:
+    first = http.submit()["code"]
+    http.act(first, "reception", ACCEPT)
+    second = http.submit()["code"]
+    http.claim(http.task_for(second, "reception")["id"], "reception")
+    assert [(r.code, r.problems) for r in check_all(ctx)] == [(first, []), (second, [])]
+
+
+def _dossier_id(code: str) -> Any:
+    return select(Dossier.id).where(Dossier.code == code).scalar_subquery()
+
+
+def _last_seq(code: str) -> Any:
+    return select(func.max(Event.seq)).where(Event.chain == f"dossier:{code}").scalar_subquery()
+
+
+@pytest.mark.parametrize(
+    ("damage", "finding"),
+    [
+        (  # the completion's projection update was lost
+            lambda conn, code: conn.execute(
+                update(WorkItem)
+                .where(WorkItem.dossier_id == _dossier_id(code), WorkItem.bpmn_id == "appraise")
+                .values(status="open", completed_at=None)
+            ),
+            "open work items",
+        ),
+        (  # the completion's event was lost
+            lambda conn, code: conn.execute(
+                delete(Event).where(Event.chain == f"dossier:{code}", Event.seq == _last_seq(code))
+            ),
+            "chain head",
+        ),
+        (  # the chain head moved without its event
+            lambda conn, code: conn.execute(
+                update(Chain).where(Chain.name == f"dossier:{code}").values(head_hash="f" * 64)
+            ),
+            "chain head",
+        ),
+        (  # a status written without its event
+            lambda conn, code: conn.execute(
+                update(Dossier).where(Dossier.code == code).values(status=9)
+            ),
+            "status is 9",
+        ),
+        (  # a claim written without its event
+            lambda conn, code: conn.execute(
+                update(WorkItem)
+                .where(WorkItem.dossier_id == _dossier_id(code), WorkItem.status == "open")
+                .values(claimed_by_username="specialist")
+            ),
+            "claimed by specialist",
+        ),
+        (  # an event rewritten after the fact
+            lambda conn, code: conn.execute(
+                update(Event)
+                .where(Event.chain == f"dossier:{code}", Event.seq == 1)
+                .values(payload={"procedure": "forged"})
+            ),
+            "modified",
+        ),
+    ],
+)
+def test_each_kind_of_half_applied_change_is_reported(
+    ctx: EngineContext, http: HttpApi, damage: Callable[[Connection, str], object], finding: str
+) -> None:
+    code = http.submit()["code"]
+    http.act(code, "reception", ACCEPT)
+    task = http.task_for(code, "specialist")
+    http.claim(task["id"], "specialist")
+    http.complete(task["id"], "specialist", APPRAISE)
+    http.claim(http.task_for(code, "leader")["id"], "leader")
+    assert check_dossier(ctx, code).ok
+
+    with tampering(ctx) as conn:
+        damage(conn, code)
+
+    report = check_dossier(ctx, code)
+    assert not report.ok
+    assert any(finding in problem for problem in report.problems), report.problems
+
+
+def test_workflow_state_saved_from_before_a_completion_is_reported(
+    ctx: EngineContext, http: HttpApi
+) -> None:
+    code = http.submit()["code"]
+    with ctx.uow(write=False) as uow:
+        before = _dossier(uow, code).state
+    http.act(code, "reception", ACCEPT)
+
+    with ctx.uow() as uow:
+        uow.session.execute(update(Dossier).where(Dossier.code == code).values(state=before))
+        uow.commit()
+
+    problems = check_dossier(ctx, code).problems
+    assert any("READY tasks" in p for p in problems), problems
+    assert any("COMPLETED tasks" in p for p in problems), problems
+
+
+def test_the_consistency_command_lists_inconsistent_dossiers_and_fails(
+    ctx: EngineContext, http: HttpApi, settings: Settings
+) -> None:
+    good, bad = http.submit()["code"], http.submit()["code"]
+    env = {
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_VAR_DIR": str(settings.var_dir),
+        "MOTCUA_SECRET_KEY": settings.secret_key,
+    }
+    result = CliRunner().invoke(main, ["consistency"], env=env)
+    assert (result.exit_code, result.output) == (0, "2 dossiers checked, 0 inconsistent\n")
+
+    with ctx.uow() as uow:
+        uow.session.execute(update(Dossier).where(Dossier.code == bad).values(status=4))
+        uow.commit()
+    result = CliRunner().invoke(main, ["consistency"], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{bad}: status is 4 but the events end at 1")
+    assert good not in result.output

@@ -1,0 +1,104 @@
+"""A real `motcua serve` in a subprocess (its own session, so it can be killed whole) and a
+small HTTP client for it. Tests poll only for readiness, never sleep for a fixed time."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+READY_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(
+        self, env: dict[str, str], port: int, log: Path, workers: int = 2, cwd: Path = REPO
+    ) -> None:
+        self.env, self.port, self.log, self.workers, self.cwd = env, port, log, workers, cwd
+        self.base = f"http://127.0.0.1:{port}/api/v1"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "api", "serve", "--port", str(self.port)]
+                + ["--workers", str(self.workers)],
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log_file,
+                stderr=log_file,
+                start_new_session=True,  # master and workers in one process group
+            )
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            try:
+                if self.request("GET", "/procedures")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """kill -9 the master and every worker at once: no shutdown code runs."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._wait_until_group_gone()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+            self._wait_until_group_gone()
+
+    def _wait_until_group_gone(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        raise AssertionError("server processes outlived their group kill")
+
+    def request(
+        self, method: str, path: str, token: str | None = None, body: Any = None
+    ) -> tuple[int, Any]:
+        """(status, JSON body); raises OSError when the connection fails or is cut."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(  # noqa: S310 - http to our own test server
+            self.base + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310 - local server
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+        except http.client.HTTPException as exc:  # e.g. the answer was cut off
+            raise ConnectionError(str(exc)) from exc
