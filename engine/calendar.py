@@ -89,10 +89,6 @@ class OfficeHours:
             periods.append((time(h1, m1), time(h2, m2)))
         return cls(tuple(periods))
 
-    @property
-    def minutes_per_day(self) -> int:
-        return sum(_minutes(end) - _minutes(start) for start, end in self.periods)
-
 
 class HolidaySource(Protocol):
     def days_off(self, year: int) -> Mapping[date, str]:
@@ -348,7 +344,3 @@ class WorkingCalendar:
         days = set(self.source.days_off(year)) | set(self.source.weekend_workdays(year))
         days |= {d for d in self.overrides if d.year == year}
         return [self.day_info(d) for d in sorted(days)]
-
-
-def _minutes(clock: time) -> int:
-    return clock.hour * 60 + clock.minute

@@ -224,7 +224,6 @@ def test_a_calendar_without_working_days_says_so() -> None:
 def test_office_hours_parse_and_validate() -> None:
     hours = OfficeHours.parse("08:00-11:30, 13:30-17:00")
     assert hours.periods == ((time(8, 0), time(11, 30)), (time(13, 30), time(17, 0)))
-    assert hours.minutes_per_day == 420
     for bad in ("8-11", "13:00-12:00", "07:30-12:00,11:00-16:30", "25:00-26:00"):
         with pytest.raises(ValueError):
             OfficeHours.parse(bad)
