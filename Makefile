@@ -20,7 +20,7 @@ run: $(STAMP) ## migrate var/motcua.db, deploy bpmn/, create demo accounts, serv
 	$(BIN)/motcua migrate
 	$(BIN)/motcua deploy bpmn
 	$(BIN)/motcua demo
-	$(BIN)/motcua serve --host 127.0.0.1 --port $(MOTCUA_PORT)
+	$(BIN)/motcua serve --host 127.0.0.1 --port $(MOTCUA_PORT) --with-scheduler
 
 test: $(STAMP) ## run the whole test suite (PostgreSQL tests run when MOTCUA_TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest

@@ -9,6 +9,7 @@ from flask import Flask, Response, redirect
 from api import (
     admin,
     audit,
+    calendar,
     definitions,
     dossier_versions,
     dossiers,
@@ -38,6 +39,7 @@ RESOURCES = (
     audit,
     definitions,
     dossier_versions,
+    calendar,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

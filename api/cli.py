@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,7 +25,9 @@ from engine.consistency import check_all
 from engine.context import EngineContext, build
 from engine.errors import DuplicateError, EngineError, InvalidDefinitionError, ValidationFailedError
 from engine.results import Page
+from engine.scheduler import TimerScheduler
 from engine.services import accounts, admin, definitions
+from engine.services import calendar as calendar_service
 from engine.services.accounts import NewUser, roles_from_text
 from engine.settings import Settings, SettingsError
 from storage.migrate import upgrade
@@ -288,7 +294,12 @@ def consistency() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="default: $MOTCUA_PORT or 8000")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-def serve(host: str, port: int | None, workers: int) -> None:
+@click.option(
+    "--with-scheduler",
+    is_flag=True,
+    help="also fire timers from this server (one worker runs the scheduler, the others stand by)",
+)
+def serve(host: str, port: int | None, workers: int, with_scheduler: bool) -> None:
     """Serve the HTTP API with gunicorn."""
     port = port or int(os.environ.get("MOTCUA_PORT", "8000"))
     try:
@@ -296,7 +307,76 @@ def serve(host: str, port: int | None, workers: int) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"serving http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
-    serve_forever(host=host, port=port, workers=workers)
+    serve_forever(host=host, port=port, workers=workers, with_scheduler=with_scheduler)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="fire every timer due now, then exit")
+def scheduler(once: bool) -> None:
+    """Run the timer scheduler (exactly one runs per database; others stand by)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ctx = _context()
+    timers = TimerScheduler(ctx)
+    if once:
+        fired = timers.run_once()
+        ctx.close()
+        if fired is None:
+            click.echo("another scheduler is active; it fires the timers")
+        else:
+            click.echo(f"{fired} timer(s) fired")
+        return
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    timers.start()
+    stopping.wait()
+    timers.stop()
+    ctx.close()
+
+
+@main.group()
+def calendar() -> None:
+    """The working calendar: Vietnamese holidays plus yearly overrides."""
+
+
+@calendar.command("show")
+@click.option("--year", type=int, default=None, help="default: this year")
+def calendar_show(year: int | None) -> None:
+    """List the year's holidays, swapped working days and overrides."""
+    ctx = _context()
+    try:
+        shown = calendar_service.calendar_year(ctx, year or ctx.clock.now().astimezone(ctx.tz).year)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{shown.year}: office hours {', '.join(shown.office_hours)}")
+    for day in shown.days:
+        mark = "working" if day.working else "day off"
+        source = " (override)" if day.overridden else ""
+        click.echo(f"  {day.day:%Y-%m-%d %a}  {mark:<8} {day.reason}{source}")
+
+
+@calendar.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["workday", "day_off"]))
+@click.option("--note", default="", help="why, e.g. the government notice")
+def calendar_set(day: datetime, kind: str, note: str) -> None:
+    """Make DAY a working day (workday) or a day off (day_off)."""
+    try:
+        calendar_service.set_override(_context(), _cli_actor(), day.date(), kind, note)
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{day:%Y-%m-%d}: {kind}")
+
+
+@calendar.command("unset")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+def calendar_unset(day: datetime) -> None:
+    """Remove DAY's override."""
+    try:
+        calendar_service.remove_override(_context(), _cli_actor(), day.date())
+    except EngineError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{day:%Y-%m-%d}: override removed")
 
 
 main.add_command(audit)

@@ -11,7 +11,7 @@ from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import BEARER_SECURITY, actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine import queries
-from engine.results import DossierDetail, PublicDossierView
+from engine.results import DossierDetail, PublicDossierView, ReceiptView
 from engine.services import dossiers, reads
 from engine.services.dossiers import Applicant, SubmitDossier
 
@@ -84,6 +84,32 @@ class DossierListSchema(Schema):
     page_size = ma.fields.Integer(required=True)
 
 
+class ReceivedDocumentSchema(Schema):
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    quantity = ma.fields.Integer(required=True)
+
+
+class ReceiptSchema(Schema):
+    """Mẫu 01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+
+    code = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    procedure_code = ma.fields.String(allow_none=True)
+    procedure_name = ma.fields.String(required=True)
+    unit_code = ma.fields.String(required=True)
+    unit_name = ma.fields.String(required=True)
+    applicant = ma.fields.Dict(required=True)
+    documents_received = ma.fields.List(ma.fields.Nested(ReceivedDocumentSchema), required=True)
+    received_at = LocalDateTime(required=True)
+    received_by = ma.fields.String(required=True)
+    sla = ma.fields.String(allow_none=True)
+    appointment_at = LocalDateTime(allow_none=True)
+    original_due_at = LocalDateTime(allow_none=True)
+    channel = ma.fields.String(required=True)
+    return_channel = ma.fields.String(required=True)
+
+
 class PublicQuery(Schema):
     id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
 
@@ -140,6 +166,19 @@ class Dossier(MethodView):
     def get(self, code: str) -> DossierDetail:
         """A dossier: status, unit, received and appointment times, current steps (read logged)"""
         return reads.read_dossier(engine(), actor(), code)
+
+
+@blp.route("/<string:code>/receipt")
+class Receipt(MethodView):
+    @blp.response(200, ReceiptSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="Not yours / not your unit")
+    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
+    @blp.alt_response(409, schema=ProblemSchema, description="Not received (no Mẫu 01) yet")
+    @blp.doc(security=BEARER_SECURITY)
+    def get(self, code: str) -> ReceiptView:
+        """Mẫu 01: receipt and appointment of an accepted dossier (read logged)"""
+        return reads.read_receipt(engine(), actor(), code)
 
 
 @blp.route("/<string:code>/supplements")

@@ -34,6 +34,15 @@ class CurrentStepSchema(Schema):
     due_at = LocalDateTime(allow_none=True)
 
 
+class ReappointmentSchema(Schema):
+    at = LocalDateTime(required=True)
+    by = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+    apology = ma.fields.String(allow_none=True)
+    previous_due_at = LocalDateTime(required=True)
+    new_due_at = LocalDateTime(required=True)
+
+
 class DossierSchema(Schema):
     code = ma.fields.String(required=True)
     procedure = ma.fields.String(required=True)
@@ -54,6 +63,25 @@ class DossierSchema(Schema):
     finished_at = LocalDateTime(allow_none=True)
     current_steps = ma.fields.List(ma.fields.Nested(CurrentStepSchema), required=True)
     version = ma.fields.Integer(required=True)
+    sla = ma.fields.String(
+        allow_none=True, metadata={"description": "time limit pinned at acceptance"}
+    )
+    original_due_at = LocalDateTime(
+        allow_none=True,
+        metadata={"description": "statutory due date; a re-appointment never moves it"},
+    )
+    clock_paused_at = LocalDateTime(
+        allow_none=True, metadata={"description": "set while a supplement stops the clock"}
+    )
+    timeliness = ma.fields.String(
+        allow_none=True, metadata={"description": "early | on_time | late, set at status 9"}
+    )
+    overdue_warned_at = LocalDateTime(
+        allow_none=True, metadata={"description": "when the overdue warning fired (R-2.5)"}
+    )
+    reappointment = ma.fields.Nested(
+        ReappointmentSchema, allow_none=True, metadata={"description": "Mẫu 04, at most one"}
+    )
 
 
 class TaskSchema(Schema):
@@ -67,3 +95,11 @@ class TaskSchema(Schema):
     created_at = LocalDateTime(required=True)
     due_at = LocalDateTime(allow_none=True)
     status = ma.fields.String(required=True)
+    completed_at = LocalDateTime(allow_none=True)
+    timeliness = ma.fields.String(
+        allow_none=True, metadata={"description": "early | on_time | late against due_at"}
+    )
+    dossier_due_at = LocalDateTime(allow_none=True, metadata={"description": "the appointment"})
+    dossier_overdue_warned_at = LocalDateTime(
+        allow_none=True, metadata={"description": "set: the dossier is about to be late"}
+    )

@@ -160,7 +160,7 @@ def state_matches_work_items(facts: DossierFacts) -> list[str]:
 
 def replays_to_stored_state(facts: DossierFacts) -> list[str]:
     """Rebuilt from its pinned definition and its events alone, the dossier is what is stored."""
-    result = replay_log(facts.dossier.code, facts.log, facts.uow, facts.ctx.definitions)
+    result = replay_log(facts.dossier.code, facts.log, facts.uow, facts.ctx)
     return [p.describe() for p in result.problems] + [
         f"replay: {m.field}: replayed {m.replayed!r}, stored {m.stored!r}"
         for m in result.mismatches

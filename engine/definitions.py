@@ -8,7 +8,8 @@ from collections import OrderedDict
 from engine.spiff.parser import ParsedProcedure, parse_bundle
 from storage.models import Definition
 
-SCRIPT_FUNCTIONS: frozenset[str] = frozenset()
+#: Functions diagrams may call besides the safe builtins; `engine.deadlines` provides them.
+SCRIPT_FUNCTIONS: frozenset[str] = frozenset({"working_days", "before_appointment"})
 
 
 class DefinitionCache:

@@ -74,6 +74,12 @@ class DuplicateError(ConflictError):
     code = "duplicate"
 
 
+class ReappointmentLimitError(ConflictError):
+    """A dossier may get a new appointment (Mẫu 04) only once (R-2.5)."""
+
+    code = "reappointment-limit"
+
+
 class MigrationRefusedError(ConflictError):
     """Moving a dossier to another definition version is not safe; `detail` says why."""
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import events
-from engine.authz import Actor
+from engine import deadlines, events
+from engine.authz import SYSTEM_ACTOR, Actor
+from engine.calendar import WorkingCalendar
 from engine.procedures import ProcedureModel
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
+from engine.timers import TimerStore, record_fired, sync_timers
 from storage.models import Dossier, WorkItem
 
 
@@ -29,6 +31,10 @@ class StepStore(events.EventSink, Protocol):
 
     @property
     def work_items(self) -> WorkItemStore: ...
+    @property
+    def timers(self) -> TimerStore: ...
+    def flush(self) -> None:
+        """Make what this step added visible to the next step of the same transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,7 @@ def apply_step(
     outcome: StepOutcome,
     actor: Actor,
     now: datetime,
+    calendar: WorkingCalendar,
     completion: Completion | None = None,
     role: str | None = None,
     open_items: Sequence[WorkItem] | None = None,
@@ -65,9 +72,14 @@ def apply_step(
     `open_items` are the dossier's open work items before the step, if the caller has just read
     them (saves reading them again).
     """
+    record_fired(uow, dossier, outcome, actor, now)  # first: the rest follows from the firing
+    fired = {timer.bpmn_id for timer in outcome.fired_timers}
     for bpmn_id in outcome.entered:
         node = model.node(bpmn_id)
-        if node is not None and node.status is not None and node.status != dossier.status:
+        if node is None:
+            continue
+        if node.status is not None and node.status != dossier.status:
+            old = dossier.status
             change_status(
                 uow,
                 dossier,
@@ -77,13 +89,60 @@ def apply_step(
                 bpmn_id=bpmn_id,
                 role=role,
             )
+            deadlines.on_status_change(
+                uow,
+                dossier,
+                model,
+                calendar,
+                old=old,
+                data=outcome.data,
+                actor=actor,
+                now=now,
+                bpmn_id=bpmn_id,
+            )
+        deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
     still_open = _sync_work_items(
-        uow, dossier, model, outcome, now, completion, actor, role, open_items
+        uow, dossier, model, outcome, now, completion, actor, role, open_items, calendar
     )
+    sync_timers(uow, dossier, outcome, actor, now)
     dossier.state = workflow.dumps()
     dossier.data = outcome.data
     dossier.updated_at = now
     return still_open
+
+
+def fire_due_timers(
+    uow: StepStore,
+    *,
+    dossier: Dossier,
+    model: ProcedureModel,
+    workflow: Workflow,
+    calendar: WorkingCalendar,
+    now: datetime,
+    open_items: Sequence[WorkItem] | None = None,
+) -> tuple[StepOutcome, Sequence[WorkItem] | None]:
+    """Fire the dossier's timers due by `now`, as a step of its own (its first events are the
+    `timer_fired` ones, which replay redoes). Use cases run it before their own step (pitfalls
+    P3/P4): a completion after an interrupting timer's due time finds its task gone (409).
+
+    Returns the step and the dossier's open work items after it (`open_items` when nothing
+    fired)."""
+    outcome = workflow.fire_due_timers()
+    if not outcome.fired_timers:
+        return outcome, open_items
+    still_open = apply_step(
+        uow,
+        dossier=dossier,
+        model=model,
+        workflow=workflow,
+        outcome=outcome,
+        actor=SYSTEM_ACTOR,
+        now=now,
+        calendar=calendar,
+        open_items=open_items,
+    )
+    uow.flush()
+    return outcome, still_open
 
 
 def change_status(
@@ -128,6 +187,7 @@ def _sync_work_items(
     actor: Actor,
     role: str | None,
     known_open: Sequence[WorkItem] | None,
+    calendar: WorkingCalendar,
 ) -> list[WorkItem]:
     """Close work items whose task is no longer READY and open one per new READY task; return
     the open ones, in the order `open_for_dossier` reads them.
@@ -148,6 +208,7 @@ def _sync_work_items(
             item.status = "completed"
             item.completed_by_username = completion.username
             item.outcome = completion.outcome
+            item.timeliness = deadlines.step_timeliness(calendar, item, now)
         else:
             item.status = "cancelled"
             _record_task_event(uow, "task_cancelled", item, dossier, actor, role, now)
@@ -168,6 +229,7 @@ def _sync_work_items(
             form_key=node.form_key,
             status="open",
             created_at=now,
+            due_at=deadlines.step_due(calendar, node, now) or dossier.due_at,
         )
         uow.work_items.add(item)
         still_open.append(item)

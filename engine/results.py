@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from engine.errors import DefinitionProblem
@@ -83,6 +83,18 @@ class CurrentStep:
 
 
 @dataclass(frozen=True, slots=True)
+class ReappointmentView:
+    """Mẫu 04: the apology and new appointment, signed by the leader."""
+
+    at: datetime
+    by: str
+    reason: str
+    apology: str | None
+    previous_due_at: datetime
+    new_due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DossierDetail:
     code: str
     procedure: str
@@ -103,6 +115,12 @@ class DossierDetail:
     finished_at: datetime | None
     current_steps: list[CurrentStep]
     version: int
+    sla: str | None = None
+    original_due_at: datetime | None = None
+    clock_paused_at: datetime | None = None
+    timeliness: str | None = None
+    overdue_warned_at: datetime | None = None
+    reappointment: ReappointmentView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +160,31 @@ class TaskSummary:
     created_at: datetime
     due_at: datetime | None
     status: str
+    completed_at: datetime | None = None
+    timeliness: str | None = None
+    dossier_due_at: datetime | None = None
+    dossier_overdue_warned_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    """Mẫu 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả, as issued at acceptance."""
+
+    code: str
+    procedure: str
+    procedure_code: str | None
+    procedure_name: str
+    unit_code: str
+    unit_name: str
+    applicant: dict[str, Any]
+    documents_received: list[dict[str, Any]]
+    received_at: datetime
+    received_by: str
+    sla: str | None
+    appointment_at: datetime | None
+    original_due_at: datetime | None
+    channel: str
+    return_channel: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,3 +276,26 @@ class FileView:
 class FileContent:
     file: FileView
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDayView:
+    day: date
+    working: bool
+    reason: str
+    overridden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarYearView:
+    year: int
+    office_hours: list[str]
+    days: list[CalendarDayView]
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideView:
+    day: date
+    kind: str
+    note: str
+    updated_by: str

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.calendar import OfficeHours
+
 PRODUCTION = "production"
 #: Secrets that must never protect a production deployment.
 KNOWN_WEAK_SECRETS = frozenset({"", "secret", "changeme", "dev", "development", "motcua"})
@@ -31,6 +33,10 @@ class Settings:
     timezone: str
     password_time_cost: int
     password_memory_kib: int
+    office_hours: OfficeHours
+    scheduler_poll_seconds: int
+    scheduler_lookahead_seconds: int
+    checkpoint_interval_seconds: int
     #: flask-limiter storage: `memory://` (one process) or e.g. `redis://host:6379` (shared).
     ratelimit_storage_url: str
     ratelimit_login: str
@@ -79,6 +85,14 @@ class Settings:
             timezone=env_vars.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"),
             password_time_cost=_int(env_vars, "MOTCUA_PASSWORD_TIME_COST", 3, minimum=1),
             password_memory_kib=_int(env_vars, "MOTCUA_PASSWORD_MEMORY_KIB", 65536, minimum=8),
+            office_hours=_office_hours(env_vars.get("MOTCUA_OFFICE_HOURS")),
+            scheduler_poll_seconds=_int(env_vars, "MOTCUA_SCHEDULER_POLL_SECONDS", 2, minimum=1),
+            scheduler_lookahead_seconds=_int(
+                env_vars, "MOTCUA_SCHEDULER_LOOKAHEAD_SECONDS", 300, minimum=10
+            ),
+            checkpoint_interval_seconds=_int(
+                env_vars, "MOTCUA_CHECKPOINT_SECONDS", 3600, minimum=60
+            ),
             ratelimit_storage_url=env_vars.get("MOTCUA_RATELIMIT_STORAGE_URL") or "memory://",
             ratelimit_login=env_vars.get("MOTCUA_RATELIMIT_LOGIN") or "60/minute;1000/hour",
             ratelimit_public=env_vars.get("MOTCUA_RATELIMIT_PUBLIC") or "30/minute;300/hour",
@@ -102,6 +116,15 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}")
     return value
+
+
+def _office_hours(raw: str | None) -> OfficeHours:
+    if not raw:
+        return OfficeHours()
+    try:
+        return OfficeHours.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"MOTCUA_OFFICE_HOURS: {exc} (e.g. 07:30-12:00,13:00-16:30)") from exc
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from engine.procedures import ProcedureModel, Sla
 from engine.progress import WorkItemStore
-from engine.results import CurrentStep, DossierDetail, SlaView, StatusView, TaskSummary
+from engine.results import (
+    CurrentStep,
+    DossierDetail,
+    ReappointmentView,
+    SlaView,
+    StatusView,
+    TaskSummary,
+)
 from storage.models import Definition, Dossier, Unit, WorkItem
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
@@ -53,10 +61,10 @@ def current_step(item: WorkItem) -> CurrentStep:
     )
 
 
-def task_summary(item: WorkItem, dossier_code: str) -> TaskSummary:
+def task_summary(item: WorkItem, dossier: Dossier) -> TaskSummary:
     return TaskSummary(
         id=item.id,
-        dossier_code=dossier_code,
+        dossier_code=dossier.code,
         procedure=item.procedure_key,
         bpmn_id=item.bpmn_id,
         name=item.name,
@@ -65,6 +73,10 @@ def task_summary(item: WorkItem, dossier_code: str) -> TaskSummary:
         created_at=item.created_at,
         due_at=item.due_at,
         status=item.status,
+        completed_at=item.completed_at,
+        timeliness=item.timeliness,
+        dossier_due_at=dossier.due_at,
+        dossier_overdue_warned_at=dossier.overdue_warned_at,
     )
 
 
@@ -97,6 +109,26 @@ def dossier_detail(
         finished_at=dossier.finished_at,
         current_steps=[current_step(item) for item in open_items],
         version=dossier.version,
+        sla=dossier.sla,
+        original_due_at=dossier.original_due_at,
+        clock_paused_at=dossier.clock_paused_at,
+        timeliness=dossier.timeliness,
+        overdue_warned_at=dossier.overdue_warned_at,
+        reappointment=reappointment_view(dossier),
+    )
+
+
+def reappointment_view(dossier: Dossier) -> ReappointmentView | None:
+    found = dossier.reappointment
+    if found is None:
+        return None
+    return ReappointmentView(
+        at=datetime.fromisoformat(found["at"]),
+        by=found["by"],
+        reason=found["reason"],
+        apology=found.get("apology"),
+        previous_due_at=datetime.fromisoformat(found["previous_due_at"]),
+        new_due_at=datetime.fromisoformat(found["new_due_at"]),
     )
 
 

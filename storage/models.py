@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -109,6 +110,22 @@ class Dossier(Base):
     state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The deadline, pinned at acceptance (R-0.1): the limit and supplement policy then in force,
+    # and the running clock: counted from `counted_from` with `clock_budget` days (or minutes,
+    # for working_hours) left, stopped while `clock_paused_at` is set (status 5).
+    sla: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    supplement_clock: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    counted_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    clock_budget: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    clock_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The statutory due date; `due_at` is the appointment, which a re-appointment moves.
+    original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Mẫu 04 (at most one): when, by whom, reason, previous and new appointment.
+    reappointment: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    overdue_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    timeliness: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: Mẫu 01 as issued at acceptance: documents received and the receiving officer.
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -149,6 +166,41 @@ class WorkItem(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_by_username: Mapped[str | None] = mapped_column(String(80), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    timeliness: Mapped[str | None] = mapped_column(String(10), nullable=True)
+
+
+class Timer(Base):
+    """One BPMN timer of a dossier (its id is the timer task's id in the workflow).
+
+    Rewritten from the workflow whenever the dossier is saved; the scheduler reads only this.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        Index("ix_timer_due", "status", "due_at"),
+        Index("ix_timer_dossier", "dossier_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # pending | fired | cancelled | failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CalendarOverride(Base):
+    """A day whose working status an administrator decided (swapped Saturday, extra day off)."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # workday | day_off
+    note: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(80))
 
 
 class Chain(Base):

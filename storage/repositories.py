@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, String, cast, func, select, update
@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
+    CalendarOverride,
     Chain,
     CodeSequence,
     Definition,
     Dossier,
     Event,
+    Timer,
     Unit,
     User,
     WorkItem,
@@ -309,10 +311,10 @@ class WorkItems:
 
     def inbox(
         self, flt: InboxFilter, offset: int, limit: int
-    ) -> tuple[Sequence[tuple[WorkItem, str]], int]:
-        """Open items of the caller's roles in the caller's unit, oldest first, with codes."""
+    ) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
+        """Open items of the caller's roles in the caller's unit, oldest first, with dossiers."""
         stmt = (
-            select(WorkItem, Dossier.code)
+            select(WorkItem, Dossier)
             .join(Dossier, Dossier.id == WorkItem.dossier_id)
             .where(
                 WorkItem.unit_code == flt.unit_code,
@@ -334,7 +336,53 @@ class WorkItems:
             .offset(offset)
             .limit(limit)
         ).all()
-        return [(item, str(code)) for item, code in rows], total
+        return [(item, dossier) for item, dossier in rows], total
+
+
+class Timers:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, timer_id: str) -> Timer | None:
+        return self.session.get(Timer, timer_id)
+
+    def add(self, timer: Timer) -> None:
+        self.session.add(timer)
+
+    def pending_for_dossier(self, dossier_id: int) -> Sequence[Timer]:
+        stmt = select(Timer).where(Timer.dossier_id == dossier_id, Timer.status == "pending")
+        return self.session.scalars(stmt).all()
+
+    def for_dossier(self, dossier_id: int) -> Sequence[Timer]:
+        stmt = select(Timer).where(Timer.dossier_id == dossier_id).order_by(Timer.created_at)
+        return self.session.scalars(stmt).all()
+
+    def pending_until(self, until: datetime, limit: int) -> Sequence[tuple[str, datetime]]:
+        """(id, due_at) of pending timers due by `until`, soonest first."""
+        stmt = (
+            select(Timer.id, Timer.due_at)
+            .where(Timer.status == "pending", Timer.due_at <= until)
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+        )
+        return [(str(row.id), row.due_at) for row in self.session.execute(stmt)]
+
+
+class CalendarOverrides:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> Sequence[CalendarOverride]:
+        return self.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+
+    def get(self, day: date) -> CalendarOverride | None:
+        return self.session.get(CalendarOverride, day)
+
+    def add(self, override: CalendarOverride) -> None:
+        self.session.add(override)
+
+    def delete(self, override: CalendarOverride) -> None:
+        self.session.delete(override)
 
 
 class Events:

@@ -21,10 +21,12 @@ from storage.errors import (
 from storage.files import DossierFiles
 from storage.models import Definition
 from storage.repositories import (
+    CalendarOverrides,
     CodeSequences,
     Definitions,
     Dossiers,
     Events,
+    Timers,
     Units,
     Users,
     WorkItems,
@@ -43,6 +45,8 @@ class UnitOfWork:
     codes: CodeSequences
     work_items: WorkItems
     events: Events
+    timers: Timers
+    calendar: CalendarOverrides
     audit: AuditLog
     checkpoints: Checkpoints
     logins: LoginThrottles
@@ -81,6 +85,8 @@ class UnitOfWork:
         self.codes = CodeSequences(self.session)
         self.work_items = WorkItems(self.session)
         self.events = Events(self.session)
+        self.timers = Timers(self.session)
+        self.calendar = CalendarOverrides(self.session)
         self.audit = AuditLog(self.session)
         self.checkpoints = Checkpoints(self.session)
         self.logins = LoginThrottles(self.session)

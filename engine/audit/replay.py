@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.audit import deadline_handlers as _deadline_handlers  # noqa: F401 - registers
 from engine.audit import replay_handlers as _handlers  # noqa: F401 - registers the handlers
 from engine.audit.integrity import REPLAY_MISMATCH, ChainChecker, IntegrityProblem
 from engine.audit.registry import CONSEQUENCES, HANDLERS
@@ -22,9 +23,10 @@ from engine.audit.results import Mismatch, ReplayResult
 from engine.audit.scratch import ReplayDivergenceError, ScratchStore
 from engine.authz import Actor
 from engine.clock import FrozenClock
-from engine.definitions import DefinitionCache
+from engine.context import EngineContext
+from engine.deadlines import StepEnvironment, calendar_as_of, environment
 from engine.errors import EngineError
-from engine.events import dossier_chain, format_time
+from engine.events import SYSTEM_CHAIN, dossier_chain, format_time
 from engine.procedures import ProcedureModel
 from engine.progress import Completion, apply_step
 from engine.spiff.parser import ParsedProcedure
@@ -53,6 +55,16 @@ DOSSIER_FIELDS = (
     "resolved_at",
     "finished_at",
     "updated_at",
+    "sla",
+    "supplement_clock",
+    "counted_from",
+    "clock_budget",
+    "clock_paused_at",
+    "original_due_at",
+    "reappointment",
+    "overdue_warned_at",
+    "timeliness",
+    "receipt",
 )
 WORK_ITEM_FIELDS = (
     "bpmn_id",
@@ -69,6 +81,7 @@ WORK_ITEM_FIELDS = (
     "completed_at",
     "completed_by_username",
     "outcome",
+    "timeliness",
 )
 FILE_FIELDS = ("name", "size", "content_type", "uploaded_at", "uploaded_by")
 
@@ -86,7 +99,7 @@ class Replay:
     """One dossier being rebuilt. Handlers use `take`, `step` and the accessors below."""
 
     def __init__(
-        self, code: str, log: Sequence[EventRow], uow: UnitOfWork, definitions: DefinitionCache
+        self, code: str, log: Sequence[EventRow], uow: UnitOfWork, ctx: EngineContext
     ) -> None:
         self.code = code
         self.log = log
@@ -94,7 +107,12 @@ class Replay:
         #: Engine code that reads a clock during a replayed step sees the event's time.
         self.clock = FrozenClock(log[0].occurred_at if log else datetime.fromtimestamp(0, UTC))
         self._uow = uow
-        self._definitions = definitions
+        self._ctx = ctx
+        self._definitions = ctx.definitions
+        #: Deadlines are computed on the calendar as it stood at each event's time.
+        self._calendar_events = [
+            e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type.startswith("calendar_")
+        ]
         self._dossier: Dossier | None = None
         self._workflow: Workflow | None = None
         self._model: ProcedureModel | None = None
@@ -168,6 +186,16 @@ class Replay:
         """Apply the logged event itself (the cause of the step being redone)."""
         self.store.chain.take(event)
 
+    def environment(self) -> StepEnvironment:
+        """Calendar and diagram functions of a step at the current event's time."""
+        if self._model is None:
+            raise ReplayDivergenceError(None, "the dossier's procedure has not started")
+        now = self.clock.now()
+        calendar = calendar_as_of(
+            self._ctx.tz, self._ctx.settings.office_hours, self._calendar_events, now
+        )
+        return environment(calendar, self._model, self.dossier, now)
+
     def step(
         self, event: EventRow, outcome: StepOutcome, *, completion: Completion | None = None
     ) -> None:
@@ -182,6 +210,7 @@ class Replay:
             outcome=self.store.ids.live_outcome(outcome),
             actor=self.actor_of(event),
             now=event.occurred_at,
+            calendar=self.environment().calendar,
             completion=completion,
             role=event.actor_role,
         )
@@ -209,6 +238,8 @@ class Replay:
             return self._problem(event.seq, f"no replay handler for events of type '{event.type}'")
         self.clock.set(event.occurred_at)
         try:
+            if self._workflow is not None:  # steps run at the event's time, as they did live
+                self._workflow.at(event.occurred_at, self.environment().functions)
             handler(self, event)
         except ReplayDivergenceError as exc:
             return self._problem(exc.seq if exc.seq is not None else event.seq, exc.message)
@@ -250,7 +281,7 @@ def replay_log(
     code: str,
     log: Sequence[EventRow],
     uow: UnitOfWork,
-    definitions: DefinitionCache,
+    ctx: EngineContext,
     *,
     until: int | None = None,
 ) -> ReplayResult:
@@ -258,7 +289,7 @@ def replay_log(
     checker = ChainChecker(dossier_chain(code))
     for event in log:
         checker.feed(event)
-    replay = Replay(code, log, uow, definitions)
+    replay = Replay(code, log, uow, ctx)
     problems = checker.finish() + replay.run(until)
     row = uow.dossiers.by_code(code)
     stored = (

@@ -49,7 +49,12 @@ def _submitted(replay: Replay, event: EventRow) -> None:
     dossier.id = event.dossier_id or 0
     dossier.version = 0
     replay.begin(dossier, definition)
-    workflow, outcome = runtime.start(replay.parsed, process_input(dossier))
+    workflow, outcome = runtime.start(
+        replay.parsed,
+        process_input(dossier),
+        replay.environment().functions,
+        now=event.occurred_at,
+    )
     replay.use_workflow(workflow)
     replay.take(event)
     replay.step(event, outcome)

@@ -10,7 +10,7 @@ from typing import Any
 from engine.events import GENESIS_HASH, event_body
 from engine.spiff.runtime import ReadyTask, StepOutcome
 from storage.audit import EventRow
-from storage.models import Event, WorkItem
+from storage.models import Event, Timer, WorkItem
 from storage.repositories import Definitions, Units
 
 
@@ -76,6 +76,22 @@ class ScratchWorkItems:
         return sorted(self._items.values(), key=lambda item: (item.created_at, item.id))
 
 
+class ScratchTimers:
+    """The dossier's timer rows as the replayed steps keep them."""
+
+    def __init__(self) -> None:
+        self._timers: dict[str, Timer] = {}
+
+    def pending_for_dossier(self, dossier_id: int) -> list[Timer]:
+        return [timer for timer in self._timers.values() if timer.status == "pending"]
+
+    def get(self, timer_id: str) -> Timer | None:
+        return self._timers.get(timer_id)
+
+    def add(self, timer: Timer) -> None:
+        self._timers[timer.id] = timer
+
+
 class ScratchChain:
     """The dossier's chain as the replay rebuilds it, compared event by event with the log."""
 
@@ -135,6 +151,7 @@ class ScratchStore:
     ) -> None:
         self.ids = TaskIds()
         self.items = ScratchWorkItems()
+        self.timer_rows = ScratchTimers()
         self.chain = ScratchChain(chain, log, self.ids, self.items)
         self._definitions = definitions
         self._units = units
@@ -144,8 +161,15 @@ class ScratchStore:
         return self.items
 
     @property
+    def timers(self) -> ScratchTimers:
+        return self.timer_rows
+
+    @property
     def events(self) -> ScratchChain:
         return self.chain
+
+    def flush(self) -> None:
+        """Nothing to do: the scratch copy is in memory."""
 
     @property
     def definitions(self) -> Definitions:

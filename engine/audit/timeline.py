@@ -189,3 +189,65 @@ def _read(event: EventRow, step: str) -> tuple[str, str]:
     what = str(event.payload.get("what", ""))
     vi, en = READ_TARGETS.get(what, (what, what))
     return f"Xem {vi}", f"Viewed the {en}"
+
+
+# -- deadlines and timers (issue 3) -----------------------------------------------------------
+
+
+def _utc(value: Any) -> str:
+    """A logged UTC time, shortened: `2026-03-19 09:30 UTC`."""
+    text = str(value or "")
+    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 else text
+
+
+@describes("deadline_set")
+def _deadline_set(event: EventRow, step: str) -> tuple[str, str]:
+    due, sla = _utc(event.payload.get("due_at")), event.payload.get("sla")
+    return f"Hẹn trả kết quả: {due} ({sla})", f"Appointment set: {due} ({sla})"
+
+
+@describes("clock_paused")
+def _clock_paused(event: EventRow, step: str) -> tuple[str, str]:
+    return (
+        "Tạm dừng tính thời hạn (chờ bổ sung hồ sơ)",
+        "Deadline clock stopped (waiting for a supplement)",
+    )
+
+
+@describes("deadline_recomputed")
+def _deadline_recomputed(event: EventRow, step: str) -> tuple[str, str]:
+    due, policy = _utc(event.payload.get("due_at")), event.payload.get("supplement_clock")
+    return f"Tính lại hẹn trả: {due} ({policy})", f"Appointment recomputed: {due} ({policy})"
+
+
+@describes("overdue_warning")
+def _overdue_warning(event: EventRow, step: str) -> tuple[str, str]:
+    due = _utc(event.payload.get("due_at"))
+    return f"Cảnh báo sắp quá hạn (hẹn trả {due})", f"Overdue warning (appointment {due})"
+
+
+@describes("reappointed")
+def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
+    new = _utc(event.payload.get("new_due_at"))
+    return (
+        f"Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04): {new}",
+        f"Apology and new appointment (Mẫu 04): {new}",
+    )
+
+
+@describes("timer_armed")
+def _timer_armed(event: EventRow, step: str) -> tuple[str, str]:
+    due = _utc(event.payload.get("due_at"))
+    return f"Đặt hẹn giờ «{step}»: {due}", f"Timer '{step}' set for {due}"
+
+
+@describes("timer_fired")
+def _timer_fired(event: EventRow, step: str) -> tuple[str, str]:
+    due = _utc(event.payload.get("due_at"))
+    return f"Đến hẹn giờ «{step}» (hẹn {due})", f"Timer '{step}' fired (due {due})"
+
+
+@describes("timer_failed")
+def _timer_failed(event: EventRow, step: str) -> tuple[str, str]:
+    error = event.payload.get("error")
+    return f"Hẹn giờ «{step}» lỗi: {error}", f"Timer '{step}' failed: {error}"

@@ -214,7 +214,7 @@ def verify_audit_log(
 
 def _replay_problems(ctx: EngineContext, uow: UnitOfWork, code: str) -> list[IntegrityProblem]:
     chain = events.dossier_chain(code)
-    result = replay_log(code, list(uow.audit.stream_events(chain)), uow, ctx.definitions)
+    result = replay_log(code, list(uow.audit.stream_events(chain)), uow, ctx)
     return [p for p in result.problems if p.kind == REPLAY_MISMATCH] + [
         IntegrityProblem(
             REPLAY_MISMATCH,

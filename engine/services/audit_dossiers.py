@@ -40,7 +40,7 @@ def replay_dossier(
             raise ValidationFailedError(
                 "no such event", [FieldError("until", f"the dossier has events 1 to {len(log)}")]
             )
-        result = replay_log(code, log, uow, ctx.definitions, until=until)
+        result = replay_log(code, log, uow, ctx, until=until)
     log_read(ctx, actor, code, "replay", until=until)
     return result
 

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 import forms
-from engine import events
+from engine import deadlines, events
 from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
-from engine.progress import apply_step
+from engine.progress import apply_step, fire_due_timers
 from engine.results import DossierDetail
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
@@ -92,7 +92,8 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
             return_channel=command.return_channel or command.channel,
             now=now,
         )
-        workflow, outcome = runtime.start(parsed, process_input(dossier))
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
         uow.dossiers.add(dossier)
         events.record(
             uow,
@@ -121,6 +122,7 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
             outcome=outcome,
             actor=actor,
             now=now,
+            calendar=env.calendar,
             open_items=[],
         )
         uow.flush()
@@ -158,7 +160,13 @@ def submit_supplement(
             merged,
             "the supplemented dossier does not match the form",
         )
-        workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow = runtime.load(
+            ctx.definitions.get(definition), dossier.state, env.functions, now=now
+        )
+        fire_due_timers(
+            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
+        )
         outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
         events.record(
             uow,
@@ -178,6 +186,7 @@ def submit_supplement(
             outcome=outcome,
             actor=actor,
             now=now,
+            calendar=env.calendar,
         )
         uow.flush()
         detail = dossier_detail(uow, dossier)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine import events
+from engine import deadlines, events
 from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
 from engine.definition_queries import version_diff
@@ -48,7 +48,9 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
             raise MigrationRefusedError(
                 f"dossier {code} is already on the latest version ({current.version})"
             )
-        workflow = runtime.load(ctx.definitions.get(current), dossier.state)
+        model = model_of(latest)
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow = runtime.load(ctx.definitions.get(current), dossier.state, env.functions, now=now)
         migration = versions.migrate(workflow, ctx.definitions.get(latest))
         diff = version_diff(ctx, current, latest)
         dossier.definition_id = latest.id
@@ -72,7 +74,6 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
                 },
             },
         )
-        model = model_of(latest)
         apply_step(
             uow,
             dossier=dossier,
@@ -81,6 +82,7 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
             outcome=migration.step,
             actor=actor,
             now=now,
+            calendar=env.calendar,
         )
         rename_open_items(uow.work_items.open_for_dossier(dossier.id), model)
         uow.flush()

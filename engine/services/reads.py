@@ -14,7 +14,7 @@ from engine import events, queries
 from engine.authz import Actor, Role
 from engine.context import EngineContext
 from engine.errors import NotFoundError
-from engine.results import DossierDetail, TaskDetail
+from engine.results import DossierDetail, ReceiptView, TaskDetail
 from engine.transactions import conflicts_as_errors
 
 READ_EVENT = "dossier_read"
@@ -25,6 +25,13 @@ def read_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:
     detail = queries.get_dossier(ctx, actor, code)
     log_read(ctx, actor, code, "dossier")
     return detail
+
+
+def read_receipt(ctx: EngineContext, actor: Actor, code: str) -> ReceiptView:
+    """Mẫu 01 of an accepted dossier (`queries.get_receipt`), logged."""
+    receipt = queries.get_receipt(ctx, actor, code)
+    log_read(ctx, actor, code, "receipt")
+    return receipt
 
 
 def read_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:

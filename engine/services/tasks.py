@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import forms
-from engine import events
+from engine import deadlines, events
 from engine.authz import Actor, ensure_can_act_on_task
 from engine.context import EngineContext
 from engine.errors import (
@@ -17,7 +17,7 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
-from engine.progress import Completion, apply_step
+from engine.progress import Completion, apply_step, fire_due_timers
 from engine.results import CompletionResult, StatusView, TaskSummary
 from engine.spiff import runtime
 from engine.transactions import conflicts_as_errors
@@ -36,7 +36,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     with conflicts_as_errors(), ctx.uow() as uow:
         item, dossier, _ = _open_item(uow, actor, task_id)
         if item.claimed_by_id == actor.user_id:
-            return task_summary(item, dossier.code)
+            return task_summary(item, dossier)
         assert actor.user_id is not None
         if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
@@ -55,7 +55,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             payload={"task_id": item.id},
         )
         uow.commit()
-        return task_summary(item, dossier.code)
+        return task_summary(item, dossier)
 
 
 def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
@@ -82,7 +82,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             payload={"task_id": item.id},
         )
         uow.commit()
-        return task_summary(item, dossier.code)
+        return task_summary(item, dossier)
 
 
 def complete_task(
@@ -108,7 +108,25 @@ def complete_task(
             raise ValidationFailedError(
                 "the form data is not valid", [FieldError(p.field, p.message) for p in problems]
             )
-        workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
+        model = model_of(definition)
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow = runtime.load(
+            ctx.definitions.get(definition), dossier.state, env.functions, now=now
+        )
+        _, after_timers = fire_due_timers(
+            uow,
+            dossier=dossier,
+            model=model,
+            workflow=workflow,
+            calendar=env.calendar,
+            now=now,
+            open_items=open_items,
+        )
+        assert after_timers is not None  # given open items, it returns them (or the new ones)
+        open_items = after_timers
+        deadlines.apply_reappointment(
+            uow, dossier, model.node(item.bpmn_id), data, env.calendar, actor, now
+        )
         outcome = workflow.complete_user_task(item.id, data)
         events.record(
             uow,
@@ -124,11 +142,12 @@ def complete_task(
         still_open = apply_step(
             uow,
             dossier=dossier,
-            model=model_of(definition),
+            model=model,
             workflow=workflow,
             outcome=outcome,
             actor=actor,
             now=now,
+            calendar=env.calendar,
             completion=Completion.of_form(item.id, actor.username, data),
             role=item.role,
             open_items=open_items,

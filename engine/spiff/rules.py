@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -268,7 +269,19 @@ def _timer_message(kind: str, text: str, functions: frozenset[str]) -> str | Non
             "timeCycle": "an ISO 8601 repeating interval such as R3/PT1H",
         }[kind]
         return f"timer value '{value[:80]}' is not {expected}"
+    if kind == "timeDate" and _is_naive(value):  # read in the server's zone (pitfall P2)
+        return f"timer value '{value[:80]}' has no UTC offset; write it like {_DATE_EXAMPLE}"
     return None
+
+
+_DATE_EXAMPLE = "2026-03-10T09:00:00+07:00"
+
+
+def _is_naive(value: str) -> bool:
+    try:
+        return datetime.fromisoformat(value.strip()).tzinfo is None
+    except ValueError:  # an ISO week date, which SpiffWorkflow reads on its own
+        return False
 
 
 def _is_constant(tree: ast.AST) -> bool:

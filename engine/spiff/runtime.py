@@ -1,13 +1,15 @@
-"""Run one step of a procedure: start, complete a user task, deliver a message.
+"""Run one step of a procedure: start, complete a user task, deliver a message, fire timers.
 
 Each step reports what was *entered* (in order), so the engine can apply the status codes and
-legal consequences the diagram declares on its nodes, and which user tasks are now READY.
+legal consequences the diagram declares on its nodes, which user tasks are now READY, which
+timers fired and which wait. Steps run at the engine's `now` (see `engine.spiff.timing`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +22,10 @@ from engine.errors import InvalidStateError, ProcessError, TaskNotReadyError
 from engine.spiff import serializer
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.scripting import UnsafeScriptError, make_script_engine
+from engine.spiff.timing import cycle_marker, engine_time, is_timer, parse_due, timer_due
 
+#: Timers due at once may chain (a fired timer reaching another one already due); stop somewhere.
+MAX_TIMER_ROUNDS = 100
 _ENTERED = (
     TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 )
@@ -33,20 +38,37 @@ class ReadyTask:
 
 
 @dataclass(frozen=True, slots=True)
+class TimerView:
+    """A timer task of the workflow and when it fires (or fired), in UTC."""
+
+    task_id: str
+    bpmn_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StepOutcome:
     entered: tuple[str, ...]
     ready: tuple[ReadyTask, ...]
     waiting_messages: tuple[str, ...]
     completed: bool
     data: dict[str, Any]
+    #: Timers that fired during the step (also in `entered`), and those still to fire after it.
+    fired_timers: tuple[TimerView, ...] = ()
+    timers: tuple[TimerView, ...] = ()
 
 
 class Workflow:
-    """A live workflow instance; never shared between threads or requests."""
+    """A live workflow instance; never shared between threads or requests.
 
-    def __init__(self, parsed: ParsedProcedure, workflow: Any) -> None:
+    `now` is the moment its steps run at: SpiffWorkflow's timers are armed and checked against
+    it (None: the wall clock).
+    """
+
+    def __init__(self, parsed: ParsedProcedure, workflow: Any, now: datetime | None) -> None:
         self.parsed = parsed
         self._wf = workflow
+        self.now = now
 
     @property
     def instance(self) -> Any:
@@ -58,10 +80,10 @@ class Workflow:
 
     def run_engine(self) -> StepOutcome:
         """Run what needs no person (e.g. after a migration) and report the step."""
-        return _step(self._wf, lambda: None)
+        return _step(self._wf, lambda: None, self.now)
 
     def outcome(self) -> StepOutcome:
-        return _outcome(self._wf, ())
+        return _outcome(self._wf, (), ())
 
     def user_task_ids(self, *, completed: bool) -> frozenset[str]:
         """Ids of the user tasks that are READY now, or (`completed`) that were completed."""
@@ -84,7 +106,17 @@ class Workflow:
             task.set_data(**dict(data))
             task.run()
 
-        return _step(self._wf, action)
+        return _step(self._wf, action, self.now)
+
+    def fire_due_timers(self) -> StepOutcome:
+        """Fire every timer due by `now` and run the engine on (pitfall P3: refresh first)."""
+        return _step(self._wf, self._wf.refresh_timers, self.now, run_timers=True)
+
+    def at(self, now: datetime, functions: Mapping[str, Callable[..., Any]]) -> None:
+        """Run the next steps at `now` with these diagram functions (replay moves one workflow
+        from event to event; a live use case loads a fresh one instead)."""
+        self.now = now
+        self._wf.script_engine = make_script_engine(functions)
 
     def deliver_message(self, message_name: str, updates: Mapping[str, Any]) -> StepOutcome:
         """Hand a message (e.g. the applicant's supplement) to the catch event waiting for it.
@@ -112,28 +144,34 @@ class Workflow:
             # The caught event is READY now and its data is copied to what follows it.
             catcher.set_data(**dict(updates))
 
-        return _step(self._wf, action)
+        return _step(self._wf, action, self.now)
 
 
 def start(
     parsed: ParsedProcedure,
     initial_data: Mapping[str, Any],
     functions: Mapping[str, Callable[..., Any]] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> tuple[Workflow, StepOutcome]:
     wf = BpmnWorkflow(
         parsed.spec, parsed.subprocess_specs, script_engine=make_script_engine(functions)
     )
     wf.task_tree.data.update(dict(initial_data))
-    workflow = Workflow(parsed, wf)
-    return workflow, _step(wf, lambda: None)
+    workflow = Workflow(parsed, wf, now)
+    return workflow, _step(wf, lambda: None, now)
 
 
 def load(
-    parsed: ParsedProcedure, state: str, functions: Mapping[str, Callable[..., Any]] | None = None
+    parsed: ParsedProcedure,
+    state: str,
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Workflow:
     wf = serializer.loads(state, parsed.spec, parsed.subprocess_specs)
     wf.script_engine = make_script_engine(functions)  # not serialized (notes P12)
-    return Workflow(parsed, wf)
+    return Workflow(parsed, wf, now)
 
 
 def _task(wf: Any, task_id: str) -> Any:
@@ -143,12 +181,24 @@ def _task(wf: Any, task_id: str) -> Any:
         return None
 
 
-def _step(wf: Any, action: Callable[[], None]) -> StepOutcome:
+def _step(
+    wf: Any, action: Callable[[], None], now: datetime | None, *, run_timers: bool = False
+) -> StepOutcome:
+    """Run `action` and the engine after it. do_engine_steps ends by refreshing timers, which
+    leaves a timer that is due READY but not run (pitfall P3): a timer step (`run_timers`) runs on
+    until nothing automatic is left; any other step leaves it for the next timer step, so that
+    every firing is a step of its own."""
     before = {task.id: task.state for task in wf.get_tasks()}
+    cycles = {task.id: cycle_marker(task) for task in wf.get_tasks(state=TaskState.WAITING)}
     completed_in_order: list[Any] = []
     try:
-        action()
-        wf.do_engine_steps(did_complete_task=completed_in_order.append)
+        with engine_time(now):
+            action()
+            wf.do_engine_steps(did_complete_task=completed_in_order.append)
+            for _round in range(MAX_TIMER_ROUNDS if run_timers else 0):
+                if not wf.get_tasks(state=TaskState.READY, manual=False):
+                    break
+                wf.do_engine_steps(did_complete_task=completed_in_order.append)
     except (InvalidStateError, TaskNotReadyError):
         raise
     except (
@@ -169,22 +219,49 @@ def _step(wf: Any, action: Callable[[], None]) -> StepOutcome:
             f"the procedure stopped with an error at '{errored[0].task_spec.bpmn_id}'"
         )
 
+    fired = [t for t in wf.get_tasks() if is_timer(t) and _fired_now(t, before, cycles)]
+    fired_ids = {t.id for t in fired}
+
     def newly_entered(task: Any) -> bool:
-        return bool(task.task_spec.bpmn_id) and not (
-            before.get(task.id, TaskState.FUTURE) & _ENTERED
+        # A timer that fired counts as entered again: the event happened now.
+        return bool(task.task_spec.bpmn_id) and (
+            task.id in fired_ids or not (before.get(task.id, TaskState.FUTURE) & _ENTERED)
         )
 
     entered = [t for t in completed_in_order if newly_entered(t)]
+    entered += [t for t in fired if t not in entered]  # cycles fire and stay WAITING
     seen = {t.id for t in entered}
     entered += [
         t
         for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
         if t.id not in seen and newly_entered(t)
     ]
-    return _outcome(wf, tuple(t.task_spec.bpmn_id for t in entered))
+    fired_views = tuple(
+        TimerView(str(t.id), t.task_spec.bpmn_id, _fired_due(t, cycles) or now or _utc_now())
+        for t in fired
+    )
+    return _outcome(wf, tuple(t.task_spec.bpmn_id for t in entered), fired_views)
 
 
-def _outcome(wf: Any, entered: tuple[str, ...]) -> StepOutcome:
+def _fired_now(task: Any, before: Mapping[Any, Any], cycles: Mapping[Any, Any]) -> bool:
+    if task.state == TaskState.WAITING:
+        return task.id in cycles and cycle_marker(task) != cycles[task.id]
+    # A catching timer completes only once it fired; one fired but not yet run is still due.
+    was = before.get(task.id, TaskState.FUTURE)
+    return task.state == TaskState.COMPLETED and not was & TaskState.FINISHED_MASK
+
+
+def _fired_due(task: Any, cycles: Mapping[Any, Any]) -> datetime | None:
+    """When a timer that just fired was due: a cycle's previous `next`, else its event value."""
+    previous_cycle = cycles.get(task.id)
+    return parse_due(previous_cycle) if previous_cycle is not None else timer_due(task)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _outcome(wf: Any, entered: tuple[str, ...], fired_timers: tuple[TimerView, ...]) -> StepOutcome:
     ready = tuple(
         ReadyTask(str(t.id), t.task_spec.bpmn_id)
         for t in wf.get_tasks(state=TaskState.READY, manual=True)
@@ -194,12 +271,19 @@ def _outcome(wf: Any, entered: tuple[str, ...]) -> StepOutcome:
         for t in wf.get_tasks(state=TaskState.WAITING)
         if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
     )
+    waiting_timers = []  # waiting, or due and fired but not run yet: both await a timer step
+    for task in wf.get_tasks(state=TaskState.WAITING | TaskState.READY):
+        due = timer_due(task) if is_timer(task) else None
+        if due is not None:
+            waiting_timers.append(TimerView(str(task.id), task.task_spec.bpmn_id, due))
     return StepOutcome(
         entered=entered,
         ready=ready,
         waiting_messages=waiting,
         completed=wf.is_completed(),
         data=_frontier_data(wf),
+        fired_timers=fired_timers,
+        timers=tuple(waiting_timers),
     )
 
 
@@ -215,5 +299,13 @@ def _frontier_data(wf: Any) -> dict[str, Any]:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = _first_line(exc)
+    # SpiffWorkflow wraps what went wrong in a diagram expression; say what it was.
+    inner = exc.__cause__ or exc.__context__
+    if isinstance(exc, SpiffWorkflowException) and inner is not None:
+        text = f"{text.rstrip('.')}: {_first_line(inner)}"
     return text[:300]
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -21,6 +21,7 @@ from engine.errors import MigrationRefusedError
 from engine.spiff import serializer
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
+from engine.spiff.timing import engine_time
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -102,13 +103,14 @@ def migrate(workflow: Workflow, new: ParsedProcedure) -> MigrationOutcome:
 
     timers = timer_due_times(workflow)
     try:
-        migrate_workflow(top_diff, wf, new.spec, reset_mask=TaskState.READY)
-        wf.subprocess_specs = new.subprocess_specs
-        for sp_id, sub_diff in sub_diffs.items():
-            sub = wf.subprocesses[sp_id]
-            migrate_workflow(
-                sub_diff, sub, new.subprocess_specs[sub.spec.name], reset_mask=TaskState.READY
-            )
+        with engine_time(workflow.now):  # a re-armed timer reads the step's clock
+            migrate_workflow(top_diff, wf, new.spec, reset_mask=TaskState.READY)
+            wf.subprocess_specs = new.subprocess_specs
+            for sp_id, sub_diff in sub_diffs.items():
+                sub = wf.subprocesses[sp_id]
+                migrate_workflow(
+                    sub_diff, sub, new.subprocess_specs[sub.spec.name], reset_mask=TaskState.READY
+                )
         _restore_timers(wf, timers)
         stale = sorted({t.task_spec.name for t in wf.get_tasks() if not _belongs(t.task_spec, new)})
         if stale:

@@ -53,6 +53,7 @@ def statuses(default: int, **overrides: int) -> dict[str, int]:
 
 
 EVERYONE_200 = dict.fromkeys(ACTORS, 200)
+OVERRIDE_PATH = "/api/v1/calendar/overrides/2026-03-14"
 #: Diagram sources and versions: the analysts who write them, administrators, auditors.
 DEFINITION_READERS = statuses(403, analyst=200, admin=200, auditor=200)
 _BUNDLE = bundle_from_directory(REPO / "bpmn" / f"{PROCEDURE}.bpmn", REPO / "forms")
@@ -78,6 +79,12 @@ class World:
 
     def ask_for_supplement(self) -> None:
         self.http.act(self.code, "reception", SUPPLEMENT)
+
+    def accept(self) -> None:
+        self.http.act(self.code, "reception", ACCEPT)
+
+    def override_a_day(self) -> None:
+        self.http.call("PUT", OVERRIDE_PATH, "admin", json={"kind": "workday"})
 
     def upload(self) -> None:
         response = self.http.client.post(
@@ -285,6 +292,31 @@ OPERATIONS = (
     ),
     # Already on the latest version: the administrator is told so (409), everyone else is refused.
     Op("POST", "/api/v1/dossiers/{code}/migrate", statuses(403, admin=409), params=_dossier),
+    # Mẫu 01 exists once the dossier is accepted; it is read like the dossier.
+    Op(
+        "GET",
+        "/api/v1/dossiers/{code}/receipt",
+        DOSSIER_READERS,
+        setup=World.accept,
+        params=_dossier,
+    ),
+    # The working calendar is public; administrators keep its overrides.
+    Op("GET", "/api/v1/calendar", EVERYONE_200, query={"year": "2026"}),
+    Op("GET", "/api/v1/calendar/overrides", EVERYONE_200),
+    Op(
+        "PUT",
+        "/api/v1/calendar/overrides/{day}",
+        ADMIN_ONLY,
+        params=lambda w: {"day": "2026-03-14"},
+        body=lambda actor: {"kind": "workday", "note": "Làm bù"},
+    ),
+    Op(
+        "DELETE",
+        "/api/v1/calendar/overrides/{day}",
+        statuses(403, admin=204),
+        setup=World.override_a_day,
+        params=lambda w: {"day": "2026-03-14"},
+    ),
     Op("POST", "/api/v1/audit/verify", AUDITORS, body=lambda actor: {}),
     # the auditor signs first; nothing moved when the administrator asks next
     Op("POST", "/api/v1/audit/checkpoints", statuses(403, auditor=201, admin=200)),

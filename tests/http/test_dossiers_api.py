@@ -119,11 +119,12 @@ def test_procedures_are_listed_publicly_with_their_form(http: HttpApi) -> None:
     assert item["sla"] == {"amount": 7, "unit": "working_days", "text": "7 working_days"}
     detail = http.call("GET", "/api/v1/procedures/cap_lai_the_bhyt", None)
     assert "social_insurance_code" in detail["submission_form"]["required"]
-    assert [s["role"] for s in detail["steps"]] == [
-        "reception",
-        "leader",
-        "specialist",
-        "leader",
-        "reception",
+    assert [(s["bpmn_id"], s["role"]) for s in detail["steps"]] == [
+        ("check_dossier", "reception"),
+        ("approve_extra_supplement", "leader"),
+        ("appraise", "specialist"),
+        ("approve_result", "leader"),
+        ("reappoint", "leader"),
+        ("return_result", "reception"),
     ]
     http.call("GET", "/api/v1/procedures/nope", None, expect=404)

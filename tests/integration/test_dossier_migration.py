@@ -11,7 +11,7 @@ from engine.context import EngineContext
 from engine.services import definitions
 from engine.spiff import runtime, versions
 from tests.bundles import procedure_bundle, replaced, upload, with_archive_step
-from tests.conftest import ADMIN, VN
+from tests.conftest import ADMIN, START, VN
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi
 
 APPOINTMENT = datetime(2026, 3, 19, 17, 0, tzinfo=VN)
@@ -114,8 +114,8 @@ def test_migration_keeps_the_due_time_of_a_waiting_timer(ctx: EngineContext, htt
     assert isinstance(result, dict)
     assert result["timers"] == before
     assert _timers(ctx, code) == before
-    due = datetime.fromisoformat(before["remind_appraisal"])
-    assert timedelta(days=4) < due - datetime.now(due.tzinfo) <= timedelta(days=5)
+    # Armed at acceptance, on the engine's (frozen) clock: five days later.
+    assert datetime.fromisoformat(before["remind_appraisal"]) == START + timedelta(days=5)
 
 
 def test_migration_is_refused_when_a_step_that_ran_has_changed(

@@ -1,5 +1,5 @@
-"""Timer expressions may call the functions the engine registers (e.g. issue 3's
-`working_days`): registering a name in `engine.definitions.SCRIPT_FUNCTIONS` is enough."""
+"""Timer expressions may call the functions the engine registers (`working_days`,
+`before_appointment`): registering a name in `engine.definitions.SCRIPT_FUNCTIONS` is enough."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ def bundle_with_timer(expression: str) -> dict[str, bytes]:
 
 def test_an_unregistered_function_is_refused_naming_the_timer() -> None:
     with pytest.raises(InvalidDefinitionError) as caught:
-        definitions.validate_bundle(bundle_with_timer("working_days(5)"))
+        definitions.validate_bundle(bundle_with_timer("business_hours(8)"))
     [problem] = [p for p in caught.value.problems if p.severity == "error"]
     assert problem.element_id == "remind"
-    assert "function 'working_days' is not allowed" in problem.message
+    assert "function 'business_hours' is not allowed" in problem.message
 
 
 def test_a_registered_function_is_accepted_without_other_changes(

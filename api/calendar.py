@@ -1,0 +1,116 @@
+"""The working calendar: holidays and office hours (public), overrides (administrators)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.base import Blueprint, ProblemSchema, Schema
+from api.context import BEARER_SECURITY, actor, engine
+from engine.calendar import DayKind
+from engine.errors import FieldError, ValidationFailedError
+from engine.results import CalendarYearView, OverrideView
+from engine.services import calendar as calendar_service
+
+blp = Blueprint(
+    "calendar",
+    __name__,
+    url_prefix="/api/v1/calendar",
+    description="Working days: Vietnamese public holidays plus the administrators' overrides",
+)
+
+
+class YearQuery(Schema):
+    year = ma.fields.Integer(
+        required=True,
+        validate=ma.validate.Range(min=calendar_service.MIN_YEAR, max=calendar_service.MAX_YEAR),
+    )
+
+
+class CalendarDaySchema(Schema):
+    day = ma.fields.Date(required=True)
+    working = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, metadata={"description": "holiday name, note, ..."})
+    overridden = ma.fields.Boolean(required=True)
+
+
+class CalendarYearSchema(Schema):
+    year = ma.fields.Integer(required=True)
+    office_hours = ma.fields.List(ma.fields.String(), required=True)
+    days = ma.fields.List(
+        ma.fields.Nested(CalendarDaySchema),
+        required=True,
+        metadata={"description": "every day that is not an ordinary weekday or weekend"},
+    )
+
+
+class OverrideBody(Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in DayKind]))
+    note = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=calendar_service.MAX_NOTE)
+    )
+
+
+class OverrideSchema(Schema):
+    day = ma.fields.Date(required=True)
+    kind = ma.fields.String(required=True, metadata={"description": "workday | day_off"})
+    note = ma.fields.String(required=True)
+    updated_by = ma.fields.String(required=True)
+
+
+class OverrideListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(OverrideSchema), required=True)
+
+
+@blp.route("")
+class CalendarYear(MethodView):
+    @blp.arguments(YearQuery, location="query")
+    @blp.response(200, CalendarYearSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="No such year")
+    def get(self, query: dict[str, int]) -> CalendarYearView:
+        """Holidays, swapped working days and overrides of a year, and the office hours"""
+        return calendar_service.calendar_year(engine(), query["year"])
+
+
+@blp.route("/overrides")
+class Overrides(MethodView):
+    @blp.response(200, OverrideListSchema)
+    def get(self) -> dict[str, Any]:
+        """Every override an administrator has set"""
+        return {"items": calendar_service.list_overrides(engine())}
+
+
+@blp.route("/overrides/<string:day>")
+class Override(MethodView):
+    @blp.arguments(OverrideBody)
+    @blp.response(200, OverrideSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
+    @blp.alt_response(422, schema=ProblemSchema, description="Bad day, kind or note")
+    @blp.doc(security=BEARER_SECURITY)
+    def put(self, body: dict[str, str], day: str) -> OverrideView:
+        """Make a day a working day (`workday`) or a day off (`day_off`)"""
+        return calendar_service.set_override(
+            engine(), actor(), _day(day), body["kind"], body["note"]
+        )
+
+    @blp.response(204)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
+    @blp.alt_response(404, schema=ProblemSchema, description="The day has no override")
+    @blp.doc(security=BEARER_SECURITY)
+    def delete(self, day: str) -> None:
+        """Remove a day's override"""
+        calendar_service.remove_override(engine(), actor(), _day(day))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationFailedError(
+            "not a date", [FieldError("day", "a date like 2026-03-14 (YYYY-MM-DD)")]
+        ) from exc

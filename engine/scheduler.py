@@ -1,0 +1,254 @@
+"""The timer scheduler: wakes at each timer's due time and fires it (ARCHITECTURE.md section 4).
+
+It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (ARCHITECTURE.md section 5).
+
+Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
+lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is
+standing by and retries the lock every poll interval, so it takes over when the active one stops.
+
+The active scheduler sweeps every poll interval: it fires every pending timer already due (a
+restart, a timer armed in the past), and gives APScheduler a one-off job at the due time of each
+timer due within the look-ahead window. Each firing is its own idempotent transaction
+(`engine.services.timers.fire_timer`), so a sweep and a wake-up racing for a timer fire it once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from engine.authz import SYSTEM_ACTOR
+from engine.context import EngineContext
+from engine.errors import ConcurrentModificationError, ProcessError
+from engine.services import audit, timers
+from storage.locks import SingletonLock, singleton_lock
+
+log = logging.getLogger("motcua.scheduler")
+LOCK_NAME = "motcua-scheduler"
+SWEEP_BATCH = 500
+FIRE_ATTEMPTS = 3
+
+
+class TimerScheduler:
+    """Start with `start()`, stop with `stop()`; `run_once()` fires what is due and returns."""
+
+    def __init__(
+        self,
+        ctx: EngineContext,
+        *,
+        poll_seconds: float | None = None,
+        lookahead_seconds: float | None = None,
+        workers: int = 2,
+        lock: SingletonLock | None = None,
+        on_fired: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.poll_seconds = poll_seconds or ctx.settings.scheduler_poll_seconds
+        self.lookahead = timedelta(
+            seconds=lookahead_seconds or ctx.settings.scheduler_lookahead_seconds
+        )
+        self.lock = lock or singleton_lock(ctx.db.engine, LOCK_NAME)
+        self.on_fired = on_fired
+        self.active = False
+        self._scheduled: dict[str, datetime] = {}
+        self._guard = threading.Lock()
+        self._busy = threading.Condition()
+        self._in_flight = 0
+        self._stopping = threading.Event()
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=workers)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+
+    # -- life cycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start; become the active scheduler now (first sweep at once, in the background) or
+        stand by. Returns at once either way."""
+        self._scheduler.start()
+        if not self._try_to_lead():
+            log.info("another scheduler holds the %s; standing by", self.lock.description)
+            self._scheduler.add_job(
+                self.try_take_over, "interval", seconds=self.poll_seconds, id="standby"
+            )
+
+    def stop(self) -> None:
+        """Stop waking up, wait for firings in progress, and let another scheduler take over."""
+        self._stopping.set()  # a sweep under way stops, and books nothing more
+        was_active, self.active = self.active, False
+        if self._scheduler.running:
+            # APScheduler 3 marks itself stopped before it takes its job-store lock, so a one-off
+            # job being dispatched at that moment fails to remove itself and kills its thread;
+            # and a shutdown that waits for running jobs while holding that lock deadlocks with
+            # a job that books another. So: pause, let the dispatch under way finish (it holds
+            # the lock), shut down without waiting, then wait for our own jobs.
+            self._scheduler.pause()
+            with self._scheduler._jobstores_lock:
+                pass
+            self._scheduler.shutdown(wait=False)
+        with self._busy:
+            self._busy.wait_for(lambda: self._in_flight == 0)
+        if was_active:
+            self.lock.release()
+            log.info("timer scheduler stopped; %s released", self.lock.description)
+
+    def run_once(self) -> int | None:
+        """Fire every timer due now and return how many fired; None if another scheduler is
+        active (it does the work)."""
+        if not self.lock.try_acquire():
+            return None
+        try:
+            return self._fire_overdue()
+        finally:
+            self.lock.release()
+
+    # -- work -----------------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Fire every timer already due, schedule those due soon; returns how many fired."""
+        fired = self._fire_overdue()
+        if not self.active:
+            return fired
+        now = self.ctx.clock.now()
+        upcoming = timers.due_timers(self.ctx, now + self.lookahead, limit=100_000)
+        with self._guard:
+            for timer_id, due in upcoming:
+                if due > now and self._scheduled.get(timer_id) != due:
+                    self._scheduled[timer_id] = due
+                    self._scheduler.add_job(
+                        self._wake,
+                        "date",
+                        run_date=due,
+                        args=[timer_id],
+                        id=f"timer:{timer_id}",
+                        replace_existing=True,
+                    )
+            gone = set(self._scheduled) - {timer_id for timer_id, _ in upcoming}
+            for timer_id in gone:  # fired, cancelled or moved beyond the window
+                del self._scheduled[timer_id]
+                with contextlib.suppress(JobLookupError):
+                    self._scheduler.remove_job(f"timer:{timer_id}")
+        return fired
+
+    def _fire_overdue(self) -> int:
+        fired, tried = 0, set[str]()
+        while True:
+            batch = [
+                timer_id
+                for timer_id, _ in timers.due_timers(self.ctx, self.ctx.clock.now(), SWEEP_BATCH)
+                if timer_id not in tried
+            ]
+            if not batch:
+                return fired
+            for timer_id in batch:
+                if self._stopping.is_set():
+                    return fired
+                tried.add(timer_id)
+                fired += self.fire(timer_id)
+
+    def fire(self, timer_id: str) -> bool:
+        """Fire one timer, retrying a concurrent change; never raises (the scheduler goes on)."""
+        for _attempt in range(FIRE_ATTEMPTS):
+            try:
+                fired = timers.fire_timer(self.ctx, timer_id)
+            except ConcurrentModificationError:
+                continue
+            except ProcessError as exc:
+                log.error("timer %s failed and is parked: %s", timer_id, exc.detail)
+                timers.fail_timer(self.ctx, timer_id, exc.detail)
+                return False
+            except Exception:  # the database may be down: log it, the next sweep retries
+                log.exception("timer %s could not be fired", timer_id)
+                return False
+            if fired:
+                log.info("timer %s fired", timer_id)
+                if self.on_fired is not None:
+                    self.on_fired(timer_id)
+            return fired
+        log.warning(
+            "timer %s kept conflicting with other changes; the next sweep retries", timer_id
+        )
+        return False
+
+    def checkpoint(self) -> bool:
+        """Sign the audit chains' heads (the active scheduler does it every interval); True if
+        a new checkpoint was signed. Never raises: a failure is logged and retried next time."""
+        with self._job():
+            try:
+                result = audit.create_checkpoint(self.ctx, SYSTEM_ACTOR)
+            except Exception:  # e.g. the database is unreachable for a moment
+                log.exception("audit checkpoint failed; retrying next interval")
+                return False
+        if result.refused:
+            log.error("audit checkpoint left out damaged chains: %s", result.refused)
+        return result.created
+
+    def _wake(self, timer_id: str) -> None:
+        with self._job():
+            try:
+                self.fire(timer_id)
+            finally:  # only now: a sweep meanwhile must not book this timer's wake-up again
+                with self._guard:
+                    self._scheduled.pop(timer_id, None)
+
+    @contextlib.contextmanager
+    def _job(self) -> Iterator[None]:
+        """Count a job in flight, so that `stop` can wait for it."""
+        with self._busy:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._busy:
+                self._in_flight -= 1
+                self._busy.notify_all()
+
+    def _try_to_lead(self) -> bool:
+        if self._stopping.is_set() or not self.lock.try_acquire():
+            return False
+        if self._stopping.is_set():  # stopped while taking the lock: give it back
+            self.lock.release()
+            return False
+        self.active = True
+        log.info("timer scheduler active (%s)", self.lock.description)
+        self._schedule_sweep(datetime.now(UTC))  # the first sweep catches up with missed timers
+        self._scheduler.add_job(
+            self.checkpoint,
+            "interval",
+            seconds=self.ctx.settings.checkpoint_interval_seconds,
+            id="checkpoint",
+            replace_existing=True,
+        )
+        return True
+
+    def try_take_over(self) -> bool:
+        """What a standing-by scheduler does every poll interval: lead if the lock is free."""
+        with self._job():
+            if self.active:
+                return True
+            if not self._try_to_lead():
+                return False
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job("standby")
+            return True
+
+    def _schedule_sweep(self, when: datetime) -> None:
+        # A new job each time (APScheduler names it): the one running is removed by id after
+        # its run, which must not remove the next one.
+        self._scheduler.add_job(self._sweep_job, "date", run_date=when)
+
+    def _sweep_job(self) -> None:
+        # Each sweep books the next one when it ends: a long catch-up never overlaps itself.
+        with self._job():
+            try:
+                self.sweep()
+            except Exception:  # e.g. the database is unreachable for a moment
+                log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)
+            if self.active:
+                self._schedule_sweep(datetime.now(UTC) + timedelta(seconds=self.poll_seconds))

@@ -1,0 +1,84 @@
+"""Fire BPMN timers: one idempotent transaction per timer (ARCHITECTURE.md sections 3-4).
+
+The scheduler (`engine.scheduler`) calls these; so can an operator (`motcua scheduler --once`).
+Firing a timer that already fired, was cancelled or is not yet due does nothing, so waking the
+same timer twice, or a sweep racing a scheduled wake-up, fires it once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import deadlines, events
+from engine.authz import SYSTEM_ACTOR
+from engine.context import EngineContext
+from engine.progress import fire_due_timers
+from engine.spiff import runtime
+from engine.transactions import conflicts_as_errors
+from engine.views import model_of
+
+MAX_ERROR_CHARS = 2000
+
+
+def due_timers(
+    ctx: EngineContext, until: datetime, limit: int = 1000
+) -> list[tuple[str, datetime]]:
+    """(timer id, due time) of pending timers due by `until`, soonest first."""
+    with ctx.uow(write=False) as uow:
+        return list(uow.timers.pending_until(until, limit))
+
+
+def fire_timer(ctx: EngineContext, timer_id: str) -> bool:
+    """Fire a due timer and move its dossier on; True if it fired now.
+
+    Raises:
+        ConcurrentModificationError: the dossier changed meanwhile (retry).
+        ProcessError: the diagram could not continue; nothing was saved (see `fail_timer`).
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        timer = uow.timers.get(timer_id)
+        if timer is None or timer.status != "pending" or timer.due_at > now:
+            return False
+        dossier = uow.dossiers.get(timer.dossier_id, for_update=True)
+        assert dossier is not None
+        uow.session.refresh(timer)  # re-read after the lock: someone may have fired it
+        if timer.status != "pending":
+            return False
+        definition = uow.definitions.get(dossier.definition_id)
+        assert definition is not None
+        model = model_of(definition)
+        env = deadlines.step_environment(ctx, uow, model, dossier, now)
+        workflow = runtime.load(
+            ctx.definitions.get(definition), dossier.state, env.functions, now=now
+        )
+        outcome, _ = fire_due_timers(
+            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
+        )
+        if not outcome.fired_timers:
+            return False  # e.g. due this very microsecond: SpiffWorkflow fires strictly after
+        uow.commit()
+    return any(fired.task_id == timer_id for fired in outcome.fired_timers)
+
+
+def fail_timer(ctx: EngineContext, timer_id: str, error: str) -> None:
+    """Park a timer whose firing keeps failing, with the reason, so sweeps stop retrying it."""
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        timer = uow.timers.get(timer_id)
+        if timer is None or timer.status != "pending":
+            return
+        dossier = uow.dossiers.get(timer.dossier_id)
+        assert dossier is not None
+        timer.status, timer.closed_at, timer.error = "failed", now, error[:MAX_ERROR_CHARS]
+        events.record(
+            uow,
+            chain=events.dossier_chain(dossier.code),
+            type="timer_failed",
+            actor=SYSTEM_ACTOR,
+            now=now,
+            bpmn_id=timer.bpmn_id,
+            dossier_id=dossier.id,
+            payload={"due_at": events.format_time(timer.due_at), "error": timer.error},
+        )
+        uow.commit()
