@@ -1,7 +1,7 @@
 """audit: signed checkpoints, and triggers that make the audit tables append-only
 
 Revision ID: 0003
-Revises: 0006
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0003"
-down_revision = "0006"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """security baseline: login throttling and dossier files
 
-Revision ID: 0006
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27 22:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """deadlines and timers: pinned deadline clock on dossiers, step timeliness, timers, calendar
 
-Revision ID: 0002
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28 09:00:00
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0002"
-down_revision = "0003"  # issued as "0001"; chained after main's head (0003) when merging main
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
