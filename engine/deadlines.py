@@ -162,7 +162,15 @@ def on_status_change(
         _start(uow, dossier, model, calendar, data, actor, now, bpmn_id)
     elif new == DossierStatus.SUPPLEMENT_REQUESTED and running and dossier.clock_paused_at is None:
         dossier.clock_paused_at = now
-        _record(uow, dossier, "clock_paused", actor, now, bpmn_id, {"paused_at": _iso(now)})
+        events.record_for_dossier(
+            uow,
+            dossier,
+            "clock_paused",
+            actor=actor,
+            now=now,
+            bpmn_id=bpmn_id,
+            payload={"paused_at": _iso(now)},
+        )
     elif (
         old == DossierStatus.SUPPLEMENT_REQUESTED
         and dossier.clock_paused_at is not None
@@ -180,14 +188,17 @@ def on_node_entered(
     happens: a catch event when it fires, not when it starts waiting."""
     if flag(node, "overdue_warning") and (fired or node.kind not in CATCH_EVENT_KINDS):
         dossier.overdue_warned_at = now
-        _record(
+        events.record_for_dossier(
             uow,
             dossier,
             "overdue_warning",
-            actor,
-            now,
-            node.bpmn_id,
-            {"due_at": _iso(dossier.due_at), "original_due_at": _iso(dossier.original_due_at)},
+            actor=actor,
+            now=now,
+            bpmn_id=node.bpmn_id,
+            payload={
+                "due_at": _iso(dossier.due_at),
+                "original_due_at": _iso(dossier.original_due_at),
+            },
         )
 
 
@@ -246,7 +257,9 @@ def apply_reappointment(
         "new_due_at": _iso(calendar.closing(new_day)),
     }
     reappoint(dossier, record)
-    _record(uow, dossier, "reappointed", actor, now, node.bpmn_id, record)
+    events.record_for_dossier(
+        uow, dossier, "reappointed", actor=actor, now=now, bpmn_id=node.bpmn_id, payload=record
+    )
 
 
 def reappoint(dossier: Dossier, record: Mapping[str, Any]) -> None:
@@ -281,14 +294,14 @@ def _start(
         "documents_received": list(data.get("documents_received") or []),
         "received_by": actor.username,
     }
-    _record(
+    events.record_for_dossier(
         uow,
         dossier,
         "deadline_set",
-        actor,
-        now,
-        bpmn_id,
-        {
+        actor=actor,
+        now=now,
+        bpmn_id=bpmn_id,
+        payload={
             "sla": dossier.sla,
             "supplement_clock": policy,
             "received_at": _iso(now),
@@ -322,14 +335,14 @@ def _resume(
     _set_clock(dossier, clock)
     dossier.clock_paused_at = None
     dossier.due_at = _appointment(dossier, clock.statutory_due)
-    _record(
+    events.record_for_dossier(
         uow,
         dossier,
         "deadline_recomputed",
-        actor,
-        now,
-        bpmn_id,
-        {
+        actor=actor,
+        now=now,
+        bpmn_id=bpmn_id,
+        payload={
             "supplement_clock": dossier.supplement_clock,
             "paused_at": _iso(paused_at),
             "resumed_at": _iso(now),
@@ -353,27 +366,6 @@ def _appointment(dossier: Dossier, statutory_due: datetime) -> datetime:
     if dossier.reappointment is not None:
         return max(statutory_due, datetime.fromisoformat(dossier.reappointment["new_due_at"]))
     return statutory_due
-
-
-def _record(
-    uow: EventSink,
-    dossier: Dossier,
-    type: str,
-    actor: Actor,
-    now: datetime,
-    bpmn_id: str | None,
-    payload: Mapping[str, Any],
-) -> None:
-    events.record(
-        uow,
-        chain=events.dossier_chain(dossier.code),
-        type=type,
-        actor=actor,
-        now=now,
-        bpmn_id=bpmn_id,
-        dossier_id=dossier.id,
-        payload=payload,
-    )
 
 
 def _check_days(function: str, count: Any) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engine.authz import Actor
-from storage.models import Event
+from storage.models import Dossier, Event
 from storage.repositories import GENESIS_HASH as GENESIS_HASH
 
 SYSTEM_CHAIN = "system"
@@ -130,3 +130,28 @@ def record(
     event.hash = event_hash(prev_hash, event_body(event))
     uow.events.append(event)
     return event
+
+
+def record_for_dossier(
+    uow: EventSink,
+    dossier: Dossier,
+    type: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    payload: Mapping[str, Any] | None = None,
+    bpmn_id: str | None = None,
+    role: str | None = None,
+) -> Event:
+    """`record` on the dossier's own chain."""
+    return record(
+        uow,
+        chain=dossier_chain(dossier.code),
+        type=type,
+        actor=actor,
+        now=now,
+        payload=payload,
+        bpmn_id=bpmn_id,
+        dossier_id=dossier.id,
+        role=role,
+    )

@@ -111,6 +111,33 @@ def apply_step(
     return still_open
 
 
+def catch_up_timers(
+    uow: StepStore,
+    *,
+    dossier: Dossier,
+    model: ProcedureModel,
+    workflow: Workflow,
+    calendar: WorkingCalendar,
+    now: datetime,
+    open_items: Sequence[WorkItem] | None = None,
+) -> Sequence[WorkItem] | None:
+    """Before a use case's own step: fire what came due since the dossier was last saved (the
+    scheduler may not have got to it yet). Returns the open work items after it, as
+    `fire_due_timers` does."""
+    if not workflow.has_due_timers():
+        return open_items
+    _, still_open = fire_due_timers(
+        uow,
+        dossier=dossier,
+        model=model,
+        workflow=workflow,
+        calendar=calendar,
+        now=now,
+        open_items=open_items,
+    )
+    return still_open
+
+
 def fire_due_timers(
     uow: StepStore,
     *,
@@ -164,14 +191,13 @@ def change_status(
         dossier.resolved_at = now
     if new in FINAL_STATUSES:
         dossier.finished_at = now
-    events.record(
+    events.record_for_dossier(
         uow,
-        chain=events.dossier_chain(dossier.code),
+        dossier,
         type="status_changed",
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
-        dossier_id=dossier.id,
         role=role,
         payload={"from": old, "to": int(new), "label": new.label},
     )
@@ -255,14 +281,13 @@ def _record_task_event(
             "form": item.form_key,
             "due_at": events.format_time(item.due_at) if item.due_at else None,
         }
-    events.record(
+    events.record_for_dossier(
         uow,
-        chain=events.dossier_chain(dossier.code),
+        dossier,
         type=type_,
         actor=actor,
         now=now,
         bpmn_id=item.bpmn_id,
-        dossier_id=dossier.id,
         role=role,
         payload=payload,
     )

@@ -36,14 +36,14 @@ def record_fired(
 ) -> None:
     """One `timer_fired` event per timer the step fired."""
     for fired in outcome.fired_timers:
-        _record(
+        events.record_for_dossier(
             uow,
             dossier,
             "timer_fired",
-            actor,
-            now,
-            fired.bpmn_id,
-            {"due_at": _iso(fired.due_at), "fired_at": _iso(now)},
+            actor=actor,
+            now=now,
+            bpmn_id=fired.bpmn_id,
+            payload={"due_at": _iso(fired.due_at), "fired_at": _iso(now)},
         )
 
 
@@ -72,8 +72,14 @@ def sync_timers(
             continue
         else:
             row.due_at = timer.due_at
-        _record(
-            uow, dossier, "timer_armed", actor, now, timer.bpmn_id, {"due_at": _iso(timer.due_at)}
+        events.record_for_dossier(
+            uow,
+            dossier,
+            "timer_armed",
+            actor=actor,
+            now=now,
+            bpmn_id=timer.bpmn_id,
+            payload={"due_at": _iso(timer.due_at)},
         )
 
 
@@ -87,27 +93,6 @@ def _new_row(
         due_at=due_at,
         status="pending",
         created_at=now,
-    )
-
-
-def _record(
-    uow: events.EventSink,
-    dossier: Dossier,
-    type: str,
-    actor: Actor,
-    now: datetime,
-    bpmn_id: str,
-    payload: dict[str, str | None],
-) -> None:
-    events.record(
-        uow,
-        chain=events.dossier_chain(dossier.code),
-        type=type,
-        actor=actor,
-        now=now,
-        bpmn_id=bpmn_id,
-        dossier_id=dossier.id,
-        payload=payload,
     )
 
 

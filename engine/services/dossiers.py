@@ -13,7 +13,7 @@ from engine import deadlines, events
 from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
-from engine.progress import apply_step, fire_due_timers
+from engine.progress import apply_step, catch_up_timers
 from engine.results import DossierDetail
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
@@ -95,13 +95,12 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
         env = deadlines.step_environment(ctx, uow, model, dossier, now)
         workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
         uow.dossiers.add(dossier)
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(code),
+            dossier,
             type="dossier_submitted",
             actor=actor,
             now=now,
-            dossier_id=dossier.id,
             payload={
                 "procedure": definition.key,
                 "definition_version": definition.version,
@@ -164,17 +163,16 @@ def submit_supplement(
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        fire_due_timers(
+        catch_up_timers(
             uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
         )
         outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(code),
+            dossier,
             type="supplement_submitted",
             actor=actor,
             now=now,
-            dossier_id=dossier.id,
             payload={"data": dict(data)},
         )
         dossier.submission = merged

@@ -51,13 +51,12 @@ def upload_file(
             uploaded_by=actor.username,
         )
         uow.files.add(stored)
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(code),
+            dossier,
             type="file_uploaded",
             actor=actor,
             now=now,
-            dossier_id=dossier.id,
             payload={
                 "sha256": sha256,
                 "name": safe_name,

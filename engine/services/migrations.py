@@ -54,13 +54,12 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
         migration = versions.migrate(workflow, ctx.definitions.get(latest))
         diff = version_diff(ctx, current, latest)
         dossier.definition_id = latest.id
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(code),
+            dossier,
             type=MIGRATED,
             actor=actor,
             now=now,
-            dossier_id=dossier.id,
             payload={
                 "from": {"version": current.version, "hash": current.content_hash},
                 "to": {"version": latest.version, "hash": latest.content_hash},

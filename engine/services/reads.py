@@ -53,13 +53,12 @@ def log_read(ctx: EngineContext, actor: Actor, code: str, what: str, **details: 
         dossier = uow.dossiers.by_code(code)
         if dossier is None:
             raise NotFoundError(f"no dossier {code}")
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(code),
+            dossier,
             type=READ_EVENT,
             actor=actor,
             now=now,
-            dossier_id=dossier.id,
             payload={"what": what, **details},
         )
         uow.commit()

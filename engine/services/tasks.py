@@ -17,7 +17,7 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
-from engine.progress import Completion, apply_step, fire_due_timers
+from engine.progress import Completion, apply_step, catch_up_timers
 from engine.results import CompletionResult, StatusView, TaskSummary
 from engine.spiff import runtime
 from engine.transactions import conflicts_as_errors
@@ -43,14 +43,13 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             if item.status != "open":
                 raise TaskNotReadyError("the task is no longer open")
             raise TaskAlreadyClaimedError(f"the task is claimed by {item.claimed_by_username}")
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(dossier.code),
+            dossier,
             type="task_claimed",
             actor=actor,
             now=now,
             bpmn_id=item.bpmn_id,
-            dossier_id=dossier.id,
             role=item.role,
             payload={"task_id": item.id},
         )
@@ -70,14 +69,13 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         assert actor.user_id is not None
         if not uow.work_items.try_release(item, actor.user_id):
             raise TaskNotClaimedError("only the officer who claimed the task may release it")
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(dossier.code),
+            dossier,
             type="task_released",
             actor=actor,
             now=now,
             bpmn_id=item.bpmn_id,
-            dossier_id=dossier.id,
             role=item.role,
             payload={"task_id": item.id},
         )
@@ -113,7 +111,7 @@ def complete_task(
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        _, after_timers = fire_due_timers(
+        after_timers = catch_up_timers(
             uow,
             dossier=dossier,
             model=model,
@@ -128,14 +126,13 @@ def complete_task(
             uow, dossier, model.node(item.bpmn_id), data, env.calendar, actor, now
         )
         outcome = workflow.complete_user_task(item.id, data)
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(dossier.code),
+            dossier,
             type="task_completed",
             actor=actor,
             now=now,
             bpmn_id=item.bpmn_id,
-            dossier_id=dossier.id,
             role=item.role,
             payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
         )

@@ -71,14 +71,13 @@ def fail_timer(ctx: EngineContext, timer_id: str, error: str) -> None:
         dossier = uow.dossiers.get(timer.dossier_id)
         assert dossier is not None
         timer.status, timer.closed_at, timer.error = "failed", now, error[:MAX_ERROR_CHARS]
-        events.record(
+        events.record_for_dossier(
             uow,
-            chain=events.dossier_chain(dossier.code),
+            dossier,
             type="timer_failed",
             actor=SYSTEM_ACTOR,
             now=now,
             bpmn_id=timer.bpmn_id,
-            dossier_id=dossier.id,
             payload={"due_at": events.format_time(timer.due_at), "error": timer.error},
         )
         uow.commit()

@@ -26,6 +26,7 @@ from engine.spiff.timing import cycle_marker, engine_time, is_timer, parse_due, 
 
 #: Timers due at once may chain (a fired timer reaching another one already due); stop somewhere.
 MAX_TIMER_ROUNDS = 100
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _ENTERED = (
     TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 )
@@ -108,6 +109,17 @@ class Workflow:
 
         return _step(self._wf, action, self.now)
 
+    def has_due_timers(self) -> bool:
+        """Whether a timer step now could fire anything: one pass over the waiting tasks, much
+        cheaper than the step itself, which the use cases would otherwise run on every action."""
+        now = self.now or _utc_now()
+        for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY):
+            if is_timer(task):
+                due = timer_due(task)
+                if due is None or due <= now:  # unknown counts as due: the step will tell
+                    return True
+        return False
+
     def fire_due_timers(self) -> StepOutcome:
         """Fire every timer due by `now` and run the engine on (pitfall P3: refresh first)."""
         return _step(self._wf, self._wf.refresh_timers, self.now, run_timers=True)
@@ -188,8 +200,14 @@ def _step(
     leaves a timer that is due READY but not run (pitfall P3): a timer step (`run_timers`) runs on
     until nothing automatic is left; any other step leaves it for the next timer step, so that
     every firing is a step of its own."""
-    before = {task.id: task.state for task in wf.get_tasks()}
-    cycles = {task.id: cycle_marker(task) for task in wf.get_tasks(state=TaskState.WAITING)}
+    # Walking the task tree is the costly part of a step's bookkeeping: walk it once before the
+    # step and once after, and filter the lists.
+    before: dict[Any, TaskState] = {}
+    cycles: dict[Any, Any] = {}
+    for task in wf.get_tasks():
+        before[task.id] = task.state
+        if task.state == TaskState.WAITING:
+            cycles[task.id] = cycle_marker(task)
     completed_in_order: list[Any] = []
     try:
         with engine_time(now):
@@ -213,13 +231,14 @@ def _step(
         IndexError,
     ) as exc:
         raise ProcessError(f"the procedure could not continue: {_describe(exc)}") from exc
-    errored = wf.get_tasks(state=TaskState.ERROR)
+    tasks = wf.get_tasks()
+    errored = _in_state(tasks, TaskState.ERROR)
     if errored:
         raise ProcessError(
             f"the procedure stopped with an error at '{errored[0].task_spec.bpmn_id}'"
         )
 
-    fired = [t for t in wf.get_tasks() if is_timer(t) and _fired_now(t, before, cycles)]
+    fired = [t for t in tasks if is_timer(t) and _fired_now(t, before, cycles)]
     fired_ids = {t.id for t in fired}
 
     def newly_entered(task: Any) -> bool:
@@ -231,16 +250,12 @@ def _step(
     entered = [t for t in completed_in_order if newly_entered(t)]
     entered += [t for t in fired if t not in entered]  # cycles fire and stay WAITING
     seen = {t.id for t in entered}
-    entered += [
-        t
-        for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-        if t.id not in seen and newly_entered(t)
-    ]
+    entered += [t for t in _in_state(tasks, _OPEN) if t.id not in seen and newly_entered(t)]
     fired_views = tuple(
         TimerView(str(t.id), t.task_spec.bpmn_id, _fired_due(t, cycles) or now or _utc_now())
         for t in fired
     )
-    return _outcome(wf, tuple(t.task_spec.bpmn_id for t in entered), fired_views)
+    return _outcome(wf, tuple(t.task_spec.bpmn_id for t in entered), fired_views, tasks)
 
 
 def _fired_now(task: Any, before: Mapping[Any, Any], cycles: Mapping[Any, Any]) -> bool:
@@ -261,18 +276,26 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _outcome(wf: Any, entered: tuple[str, ...], fired_timers: tuple[TimerView, ...]) -> StepOutcome:
+def _outcome(
+    wf: Any,
+    entered: tuple[str, ...],
+    fired_timers: tuple[TimerView, ...],
+    tasks: list[Any] | None = None,
+) -> StepOutcome:
+    """What the workflow looks like now; `tasks` are all its tasks, if just listed."""
+    tasks = wf.get_tasks() if tasks is None else tasks
     ready = tuple(
         ReadyTask(str(t.id), t.task_spec.bpmn_id)
-        for t in wf.get_tasks(state=TaskState.READY, manual=True)
+        for t in _in_state(tasks, TaskState.READY)
+        if t.task_spec.manual
     )
     waiting = tuple(
         t.task_spec.event_definition.name
-        for t in wf.get_tasks(state=TaskState.WAITING)
+        for t in _in_state(tasks, TaskState.WAITING)
         if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
     )
     waiting_timers = []  # waiting, or due and fired but not run yet: both await a timer step
-    for task in wf.get_tasks(state=TaskState.WAITING | TaskState.READY):
+    for task in _in_state(tasks, TaskState.WAITING | TaskState.READY):
         due = timer_due(task) if is_timer(task) else None
         if due is not None:
             waiting_timers.append(TimerView(str(task.id), task.task_spec.bpmn_id, due))
@@ -281,18 +304,22 @@ def _outcome(wf: Any, entered: tuple[str, ...], fired_timers: tuple[TimerView, .
         ready=ready,
         waiting_messages=waiting,
         completed=wf.is_completed(),
-        data=_frontier_data(wf),
+        data=_frontier_data(wf, tasks),
         fired_timers=fired_timers,
         timers=tuple(waiting_timers),
     )
 
 
-def _frontier_data(wf: Any) -> dict[str, Any]:
+def _in_state(tasks: list[Any], state: TaskState) -> list[Any]:
+    return [t for t in tasks if t.state & state]
+
+
+def _frontier_data(wf: Any, tasks: list[Any]) -> dict[str, Any]:
     """The dossier's current data: what the open step sees, or what the process ended with."""
-    open_tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    open_tasks = _in_state(tasks, _OPEN)
     if open_tasks:
         return dict(open_tasks[0].data)
-    done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
+    done = [t for t in _in_state(tasks, TaskState.COMPLETED) if t.task_spec.bpmn_id]
     if done:
         return dict(max(done, key=lambda t: t.last_state_change).data)
     return dict(wf.data)
