@@ -16,41 +16,23 @@ from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.runtime import Workflow
-from engine.spiff.xml import BPMN_NS, BPMNDI_NS, DC_NS, DI_NS, local_name, parse_document
+from engine.spiff.xml import (
+    ACTIVITIES,
+    BPMN_NS,
+    BPMNDI_NS,
+    DC_NS,
+    DI_NS,
+    EVENTS,
+    GATEWAYS,
+    local_name,
+    parse_document,
+)
 
 SVG_NS = "http://www.w3.org/2000/svg"
 MARGIN = 20
 FONT_SIZE = 12
 CHAR_WIDTH = 6.4  # average width of a 12px sans-serif character, for wrapping labels
 LINE_HEIGHT = 14
-ACTIVITIES = frozenset(
-    {
-        "task",
-        "userTask",
-        "manualTask",
-        "scriptTask",
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "businessRuleTask",
-        "callActivity",
-        "subProcess",
-        "transaction",
-        "adHocSubProcess",
-    }
-)
-EVENTS = frozenset(
-    {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
-)
-GATEWAYS = frozenset(
-    {
-        "exclusiveGateway",
-        "parallelGateway",
-        "inclusiveGateway",
-        "eventBasedGateway",
-        "complexGateway",
-    }
-)
 #: state -> (fill, stroke, stroke width) of a highlighted shape.
 STATE_STYLES = {
     "completed": ("#e6f4ea", "#188038", "3"),

@@ -16,34 +16,8 @@ from typing import Any
 from engine.authz import OFFICER_ROLES
 from engine.errors import DefinitionProblem
 from engine.procedures import USER_TASK_KINDS, NodeModel, ProcedureModel, Sla, role_for_lane
-from engine.spiff.xml import BPMN_NS, CAMUNDA_NS, SPIFF_NS, local_name
+from engine.spiff.xml import BPMN_NS, CAMUNDA_NS, FLOW_NODE_KINDS, SPIFF_NS, local_name
 
-FLOW_NODE_KINDS = frozenset(
-    {
-        "startEvent",
-        "endEvent",
-        "intermediateCatchEvent",
-        "intermediateThrowEvent",
-        "boundaryEvent",
-        "task",
-        "userTask",
-        "manualTask",
-        "scriptTask",
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "businessRuleTask",
-        "callActivity",
-        "subProcess",
-        "transaction",
-        "adHocSubProcess",
-        "exclusiveGateway",
-        "parallelGateway",
-        "inclusiveGateway",
-        "eventBasedGateway",
-        "complexGateway",
-    }
-)
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
 _FORM_SUFFIXES = (".schema.json", ".json", ".form")
 #: Properties a plain bpmn.io diagram may write as `name: value` lines of its documentation.

@@ -18,9 +18,9 @@ from engine.errors import DefinitionProblem
 from engine.procedures import USER_TASK_KINDS
 from engine.spiff.dialects import PYTHON_SCRIPT_FORMATS, TIMER_KINDS
 from engine.spiff.juel import is_juel
-from engine.spiff.metadata import FLOW_NODE_KINDS, element_form_key
+from engine.spiff.metadata import element_form_key
 from engine.spiff.scripting import SandboxedEnvironment, UnsafeScriptError, check_source
-from engine.spiff.xml import BPMN_NS, SPIFF_NS, local_name
+from engine.spiff.xml import BPMN_NS, FLOW_NODE_KINDS, SPIFF_NS, local_name
 
 _CONSTANT_NAMES = frozenset({"True", "False", "None"})
 _OWNER_KINDS = FLOW_NODE_KINDS | {"sequenceFlow"}

@@ -14,8 +14,7 @@ from typing import Any
 from SpiffWorkflow.spiff.parser import VALIDATOR
 
 from engine.errors import DefinitionProblem
-from engine.spiff.metadata import FLOW_NODE_KINDS
-from engine.spiff.xml import BPMN_NS, BPMNDI_NS, local_name, namespace
+from engine.spiff.xml import BPMN_NS, BPMNDI_NS, FLOW_NODE_KINDS, local_name, namespace
 
 MAX_SCHEMA_ERRORS = 20
 #: Attributes whose value is the id of another element of the same file.

@@ -21,6 +21,37 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
+#: BPMN flow node element names, by what they are.
+ACTIVITIES = frozenset(
+    {
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "adHocSubProcess",
+    }
+)
+EVENTS = frozenset(
+    {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
+)
+GATEWAYS = frozenset(
+    {
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+        "complexGateway",
+    }
+)
+FLOW_NODE_KINDS = ACTIVITIES | EVENTS | GATEWAYS
+
 
 class XmlRejectedError(Exception):
     def __init__(self, problem: DefinitionProblem) -> None:
