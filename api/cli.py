@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import logging
 import os
 import signal
 import sys
@@ -19,6 +18,7 @@ import click
 from api import create_app
 from api.audit_cli import audit
 from api.cli_authoring import validate
+from api.logs import configure_process_logging
 from api.server import serve_forever
 from engine.authz import Actor
 from engine.consistency import check_all
@@ -314,7 +314,7 @@ def serve(host: str, port: int | None, workers: int, with_scheduler: bool) -> No
 @click.option("--once", is_flag=True, help="fire every timer due now, then exit")
 def scheduler(once: bool) -> None:
     """Run the timer scheduler (exactly one runs per database; others stand by)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_process_logging()
     ctx = _context()
     timers = TimerScheduler(ctx)
     if once:

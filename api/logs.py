@@ -31,3 +31,10 @@ def install_log_masking() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, MaskingFilter) for f in logger.filters):
             logger.addFilter(MaskingFilter())
+
+
+def configure_process_logging() -> None:
+    """Log lines of a server or scheduler process: ours at INFO; APScheduler only when something
+    goes wrong (at INFO it writes several lines for every sweep, every few seconds)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -8,11 +8,11 @@ scheduler's threads' locks in whatever state they are in.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from api.logs import configure_process_logging
 from engine.scheduler import TimerScheduler
 
 SCHEDULER_KEY = "motcua_scheduler"
@@ -51,7 +51,7 @@ def serve_forever(*, host: str, port: int, workers: int, with_scheduler: bool = 
 
 
 def _start_scheduler(worker: Any) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_process_logging()
     app = worker.wsgi
     scheduler = TimerScheduler(app.extensions["motcua"])
     scheduler.start()
