@@ -13,6 +13,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +104,61 @@ class LiveServer:
             return exc.code, json.loads(exc.read() or b"null")
         except http.client.HTTPException as exc:  # e.g. the answer was cut off
             raise ConnectionError(str(exc)) from exc
+
+
+class DemoServer(LiveServer):
+    """A LiveServer called as the demo accounts (`motcua demo`): requests name the user."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path, workers: int = 1) -> None:
+        super().__init__(env, port, log, workers)
+        self.tokens: dict[str, str] = {}
+
+    def call(
+        self, method: str, path: str, user: str | None = None, body: Any = None
+    ) -> tuple[int, Any]:
+        return self.request(method, path, self.token(user) if user else None, body)
+
+    def token(self, user: str) -> str:
+        if user not in self.tokens:
+            status, body = self.request(
+                "POST", "/auth/token", None, {"username": user, "password": f"{user}-demo-2026"}
+            )
+            assert status == 200, body
+            self.tokens[user] = body["access_token"]
+        return self.tokens[user]
+
+    def act(self, code: str, user: str, data: dict[str, Any]) -> Any:
+        """Claim and complete the dossier's one task in `user`'s inbox."""
+        status, inbox = self.call("GET", f"/tasks?dossier={code}", user)
+        assert status == 200 and inbox["total"] == 1, inbox
+        task_id = inbox["items"][0]["id"]
+        assert self.call("POST", f"/tasks/{task_id}/claim", user)[0] == 200
+        status, body = self.call("POST", f"/tasks/{task_id}/complete", user, {"data": data})
+        assert status == 200, body
+        return body
+
+
+@contextmanager
+def running(env: dict[str, str], port: int, log: Path) -> Iterator[DemoServer]:
+    """`motcua serve` (one worker, as `make run` starts it), stopped at the end."""
+    server = DemoServer(env, port, log)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def motcua(env: dict[str, str], *args: str) -> str:
+    """Run the CLI as a user would; its stdout (asserting it succeeded)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

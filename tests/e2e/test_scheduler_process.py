@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.e2e.test_restart import REPO, Server, _free_port, _motcua
+from tests.live_server import REPO, DemoServer, free_port, motcua
 from tests.support import applicant
 
 
@@ -55,37 +55,37 @@ def wait_for(log: Path, text: str, *, count: int = 1, timeout: float = 30) -> st
 
 def test_a_second_scheduler_stands_by_and_takes_over(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    _motcua(env, "migrate")
+    motcua(env, "migrate")
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     with process(env, first_log, "scheduler") as first:
         wait_for(first_log, "timer scheduler active")
         with process(env, second_log, "scheduler"):
             wait_for(second_log, "standing by")
-            assert "another scheduler is active" in _motcua(env, "scheduler", "--once")
+            assert "another scheduler is active" in motcua(env, "scheduler", "--once")
             first.terminate()
             first.wait(timeout=30)
             wait_for(second_log, "timer scheduler active")
-    assert "0 timer(s) fired" in _motcua(env, "scheduler", "--once")
+    assert "0 timer(s) fired" in motcua(env, "scheduler", "--once")
 
 
 def test_serve_with_scheduler_fires_timers_from_one_worker(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    _motcua(env, "migrate")
-    _motcua(env, "demo")
+    motcua(env, "migrate")
+    motcua(env, "demo")
     probe_env = {**env, "MOTCUA_FORMS_DIR": str(REPO / "tests" / "fixtures" / "forms")}
-    assert "deployed as new version 1" in _motcua(
+    assert "deployed as new version 1" in motcua(
         probe_env, "deploy", "tests/fixtures/timer_probe.bpmn"
     )
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     args = ("serve", "--port", str(port), "--workers", "2", "--with-scheduler")
     with process(env, log, *args):
         content = wait_for(log, "motcua.scheduler", count=2)  # both workers have decided
         assert content.count("timer scheduler active") == 1
         assert content.count("standing by") == 1
-        server = Server(env, port)
+        server = DemoServer(env, port, log)  # started above, with the scheduler
         fire_at = datetime.now(UTC) + timedelta(seconds=2)
-        status, dossier = server.request(
+        status, dossier = server.call(
             "POST",
             "/dossiers",
             "citizen",
@@ -99,7 +99,7 @@ def test_serve_with_scheduler_fires_timers_from_one_worker(tmp_path: Path) -> No
         assert status == 201, dossier
         deadline = time.monotonic() + 30
         while True:  # the timer fires in the server; wait until reception has the task
-            status, inbox = server.request("GET", f"/tasks?dossier={dossier['code']}", "reception")
+            status, inbox = server.call("GET", f"/tasks?dossier={dossier['code']}", "reception")
             if status == 200 and inbox["total"] == 1:
                 break
             assert time.monotonic() < deadline, "the server never fired the timer"

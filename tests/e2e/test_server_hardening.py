@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.e2e.test_restart import _free_port, _motcua, running
+from tests.live_server import free_port, motcua, running
 from tests.support import applicant, submission
 
 ID_NUMBER = applicant()["id_number"]
@@ -43,13 +43,13 @@ def test_logs_are_masked_and_streamed_bodies_are_bounded(tmp_path: Path) -> None
         "MOTCUA_PASSWORD_TIME_COST": "1",
     }
     env.pop("MOTCUA_DATABASE_URL", None)
-    _motcua(env, "migrate")
-    _motcua(env, "deploy", "bpmn")
-    _motcua(env, "demo")
-    port = _free_port()
+    motcua(env, "migrate")
+    motcua(env, "deploy", "bpmn")
+    motcua(env, "demo")
+    port = free_port()
     log = tmp_path / "server.log"
     with running(env, port, log) as server:
-        status, dossier = server.request(
+        status, dossier = server.call(
             "POST",
             "/dossiers",
             "citizen",
@@ -61,11 +61,11 @@ def test_logs_are_masked_and_streamed_bodies_are_bounded(tmp_path: Path) -> None
             },
         )
         assert status == 201, dossier
-        status, found = server.request(
+        status, found = server.call(
             "GET", f"/public/dossiers/{dossier['code']}?id_number={ID_NUMBER}&phone={PHONE}"
         )
         assert status == 422  # `phone` is not a parameter of the lookup
-        status, found = server.request(
+        status, found = server.call(
             "GET", f"/public/dossiers/{dossier['code']}?id_number={ID_NUMBER}"
         )
         assert status == 200 and found["applicant_name"] == "N***** V** A*"
