@@ -111,33 +111,6 @@ def apply_step(
     return still_open
 
 
-def catch_up_timers(
-    uow: StepStore,
-    *,
-    dossier: Dossier,
-    model: ProcedureModel,
-    workflow: Workflow,
-    calendar: WorkingCalendar,
-    now: datetime,
-    open_items: Sequence[WorkItem] | None = None,
-) -> Sequence[WorkItem] | None:
-    """Before a use case's own step: fire what came due since the dossier was last saved (the
-    scheduler may not have got to it yet). Returns the open work items after it, as
-    `fire_due_timers` does."""
-    if not workflow.has_due_timers():
-        return open_items
-    _, still_open = fire_due_timers(
-        uow,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        calendar=calendar,
-        now=now,
-        open_items=open_items,
-    )
-    return still_open
-
-
 def fire_due_timers(
     uow: StepStore,
     *,

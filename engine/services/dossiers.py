@@ -13,7 +13,7 @@ from engine import deadlines, events
 from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
-from engine.progress import apply_step, catch_up_timers
+from engine.progress import apply_step, fire_due_timers
 from engine.results import DossierDetail
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
@@ -163,7 +163,7 @@ def submit_supplement(
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        catch_up_timers(
+        fire_due_timers(
             uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
         )
         outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})

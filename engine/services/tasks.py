@@ -17,7 +17,7 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
-from engine.progress import Completion, apply_step, catch_up_timers
+from engine.progress import Completion, apply_step, fire_due_timers
 from engine.results import CompletionResult, StatusView, TaskSummary
 from engine.spiff import runtime
 from engine.transactions import conflicts_as_errors
@@ -111,7 +111,7 @@ def complete_task(
         workflow = runtime.load(
             ctx.definitions.get(definition), dossier.state, env.functions, now=now
         )
-        after_timers = catch_up_timers(
+        _, after_timers = fire_due_timers(
             uow,
             dossier=dossier,
             model=model,

@@ -109,9 +109,16 @@ class Workflow:
 
         return _step(self._wf, action, self.now)
 
-    def has_due_timers(self) -> bool:
-        """Whether a timer step now could fire anything: one pass over the waiting tasks, much
-        cheaper than the step itself, which the use cases would otherwise run on every action."""
+    def fire_due_timers(self) -> StepOutcome:
+        """Fire every timer due by `now` and run the engine on (pitfall P3: refresh first).
+
+        Use cases call this before every action; when no timer is due (nearly always) it only
+        reports the workflow as it is, which costs a fraction of a timer step."""
+        if not self._has_due_timers():
+            return self.outcome()
+        return _step(self._wf, self._wf.refresh_timers, self.now, run_timers=True)
+
+    def _has_due_timers(self) -> bool:
         now = self.now or _utc_now()
         for task in self._wf.get_tasks(state=TaskState.WAITING | TaskState.READY):
             if is_timer(task):
@@ -119,10 +126,6 @@ class Workflow:
                 if due is None or due <= now:  # unknown counts as due: the step will tell
                     return True
         return False
-
-    def fire_due_timers(self) -> StepOutcome:
-        """Fire every timer due by `now` and run the engine on (pitfall P3: refresh first)."""
-        return _step(self._wf, self._wf.refresh_timers, self.now, run_timers=True)
 
     def at(self, now: datetime, functions: Mapping[str, Callable[..., Any]]) -> None:
         """Run the next steps at `now` with these diagram functions (replay moves one workflow
