@@ -47,7 +47,7 @@ UNIT = "000.00.07.H29"
 ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_code=None)
 TEMPLATE_EVENTS = 10
 BATCH = 20_000
-STEPS = [
+STEPS: list[tuple[str, dict[str, object]]] = [
     ("reception", {"decision": "accept", "documents_received": []}),
     (
         "specialist",

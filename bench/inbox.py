@@ -90,7 +90,7 @@ def _seed_chunk(
     open_step: int | None,
 ) -> None:
     finished = open_step is None
-    steps = TASKS if finished else (TASKS[open_step],)
+    steps = TASKS if open_step is None else (TASKS[open_step],)
     values = ", ".join(f"({n}, '{bpmn}', '{role}')" for n, (bpmn, role) in enumerate(steps))
     # built from this module's constants only
     sql = f"""

@@ -117,7 +117,7 @@ class HttpApi:
         return response.get_json(silent=True)
 
     # -- the procedure's steps, as the users take them ------------------------------------
-    def submit(self, as_user: str = "citizen", *, expect: int = 201, **fields: Any) -> Any:
+    def submit(self, as_user: str | None = "citizen", *, expect: int = 201, **fields: Any) -> Any:
         body = {
             "procedure": PROCEDURE,
             "unit": UNIT,

@@ -11,8 +11,8 @@ from engine.audit.bundle import verify_bundle
 from engine.context import EngineContext
 from engine.events import dossier_chain
 from storage.models import Event
-from tests.integration.test_tamper import tampering
 from tests.support import ACCEPT, HttpApi
+from tests.tampering import tampering
 
 
 @pytest.fixture

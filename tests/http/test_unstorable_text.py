@@ -4,11 +4,12 @@ backend alike, instead of failing inside the transaction (a 500 on PostgreSQL)."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.support import ACCEPT, HttpApi, applicant, submission
 
 
-def _post_raw(http: HttpApi, path: str, user: str, raw: str) -> tuple[int, dict[str, object]]:
+def _post_raw(http: HttpApi, path: str, user: str, raw: str) -> tuple[int, Any]:
     response = http.client.post(
         path,
         data=raw,

@@ -18,8 +18,8 @@ from engine.context import EngineContext
 from engine.events import dossier_chain
 from engine.settings import Settings
 from storage.models import Event
-from tests.integration.test_tamper import tampering
 from tests.support import ACCEPT, HttpApi
+from tests.tampering import tampering
 
 REPO = Path(__file__).resolve().parents[2]
 

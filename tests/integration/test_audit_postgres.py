@@ -84,7 +84,7 @@ def test_the_whole_audit_works_on_postgresql(pg_ctx: EngineContext, pg_http: Htt
     assert not audit.create_checkpoint(pg_ctx, ADMIN).created
     assert audit.verify_audit_log(pg_ctx, ADMIN, replay=True).ok
     replayed = audit_dossiers.replay_dossier(pg_ctx, ADMIN, code)
-    assert replayed.matches_stored is True, replayed.mismatches + replayed.problems  # type: ignore[operator]
+    assert replayed.matches_stored is True, replayed.mismatches + replayed.problems
     assert verify_bundle(audit_dossiers.export_dossier(pg_ctx, ADMIN, code)).ok
 
     with pg_ctx.db.engine.begin() as conn:

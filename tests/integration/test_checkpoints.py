@@ -17,8 +17,8 @@ from engine.services import audit
 from engine.settings import Settings
 from storage.models import Checkpoint
 from tests.conftest import ADMIN
-from tests.integration.test_tamper import tampering
 from tests.support import ACCEPT, HttpApi
+from tests.tampering import tampering
 
 AUDITOR = Actor(user_id=None, username="test-auditor", roles=frozenset({"auditor"}), unit_code=None)
 

@@ -4,6 +4,7 @@ clock, timers fired by the scheduler, the overdue warning and Mẫu 04; and a fo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 
@@ -15,9 +16,10 @@ from engine.services import calendar
 from engine.services.audit_dossiers import replay_dossier
 from storage.models import Chain, Event
 from tests.conftest import ADMIN, START, VN
-from tests.integration.test_tamper import stored, tampering
+from tests.integration.test_tamper import stored
 from tests.probe import deploy_probe, submit_probe
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, HttpApi
+from tests.tampering import tampering
 
 SUPPLEMENT_IN_PROCESSING = {
     "decision": "supplement",
@@ -31,7 +33,7 @@ def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=VN)
 
 
-def act_on(http: HttpApi, code: str, user: str, bpmn_id: str, data: dict[str, object]) -> None:
+def act_on(http: HttpApi, code: str, user: str, bpmn_id: str, data: dict[str, Any]) -> None:
     [task] = [t for t in http.tasks(user, dossier=code)["items"] if t["bpmn_id"] == bpmn_id]
     http.claim(task["id"], user)
     http.complete(task["id"], user, data)

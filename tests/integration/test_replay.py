@@ -19,13 +19,14 @@ from engine.services.audit_dossiers import replay_dossier
 from storage.audit import EventRow
 from storage.models import Chain, Dossier, DossierFile, Event, WorkItem
 from tests.conftest import ADMIN, REPO
-from tests.integration.test_tamper import stored, tampering
+from tests.integration.test_tamper import stored
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, HttpApi
+from tests.tampering import tampering
 
 
 @pytest.fixture
 def accepted(http: HttpApi) -> str:
-    code = http.submit()["code"]
+    code: str = http.submit()["code"]
     http.act(code, "reception", ACCEPT)
     http.claim(http.task_for(code, "specialist")["id"], "specialist")
     return code
@@ -224,7 +225,7 @@ def test_a_task_cancelled_by_a_message_is_recorded_and_replayed(
     ]
     assert log[6].payload == {"task_id": check["id"]}
     result = replay_dossier(ctx, ADMIN, code)
-    assert result.matches_stored is True, result.mismatches + result.problems  # type: ignore[operator]
+    assert result.matches_stored is True, result.mismatches + result.problems
     assert result.dossier is not None
     assert [s.task_id for s in result.dossier.current_steps] == [recheck["task_id"]]
 

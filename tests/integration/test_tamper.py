@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
@@ -35,7 +36,7 @@ def stored(conn: Connection, code: str, seq: int) -> EventRow:
     return event_row(row)
 
 
-def forge(template: EventRow, **changes: object) -> dict[str, object]:
+def forge(template: EventRow, **changes: Any) -> dict[str, object]:
     """A well-formed event (its hash right for its content and prev_hash) for direct insertion."""
     row = template._replace(**changes)
     row = row._replace(hash=event_hash(row.prev_hash, event_body(row)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ CHAIN = "dossier:000.00.07.H29-260310-0001"
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 
-def event(seq: int, prev_hash: str, **changes: object) -> EventRow:
+def event(seq: int, prev_hash: str, **changes: Any) -> EventRow:
     row = EventRow(
         id=seq,
         chain=CHAIN,
@@ -70,7 +71,7 @@ def test_an_untouched_chain_has_no_problem() -> None:
         {"bpmn_id": "appraise"},
     ],
 )
-def test_changing_any_hashed_field_is_modified(change: dict[str, object]) -> None:
+def test_changing_any_hashed_field_is_modified(change: dict[str, Any]) -> None:
     rows = chain(8)
     rows[4] = rows[4]._replace(**change)
     assert check(rows, head=(8, rows[-1].hash)) == [("modified", 5)]
