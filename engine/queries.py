@@ -37,7 +37,7 @@ from engine.views import (
     sla_view,
     task_summary,
 )
-from storage.repositories import InboxFilter
+from storage.work import InboxFilter
 
 MAX_PAGE_SIZE = 100
 RECEIPT_APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Select, String, Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from storage.db import dialect_insert
 from storage.models import Chain, Checkpoint, CheckpointHead, Dossier, Event
-from storage.repositories import _insert
 
 STREAM_BATCH = 5000
 
@@ -242,7 +242,7 @@ class Checkpoints:
         ]
         if not rows:
             return
-        stmt = _insert(self.session, CheckpointHead)
+        stmt = dialect_insert(self.session, CheckpointHead)
         stmt = stmt.on_conflict_do_update(
             index_elements=[CheckpointHead.chain],
             set_={

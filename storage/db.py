@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,3 +67,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE makes writers queue on the busy timeout instead of failing on lock upgrade.
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """INSERT with the dialect's ON CONFLICT support (PostgreSQL and SQLite spell it alike)."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

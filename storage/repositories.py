@@ -1,37 +1,26 @@
-"""Collection-like access to the tables. Repositories never commit; the unit of work does."""
+"""Collection-like access to the reference data, users and dossiers. Repositories never commit;
+the unit of work does. The others: `storage.work` (work items, timers), `storage.events` (event
+chains), `storage.audit`, `storage.throttles`, `storage.files`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from sqlalchemy import Select, String, cast, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.db import dialect_insert
 from storage.models import (
     CalendarOverride,
-    Chain,
     CodeSequence,
     Definition,
     Dossier,
-    Event,
-    Timer,
     Unit,
     User,
     WorkItem,
 )
-
-GENESIS_HASH = "0" * 64
-
-
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 class Definitions:
@@ -221,7 +210,7 @@ class CodeSequences:
 
     def next_value(self, unit_code: str, day: str) -> int:
         """Atomically take the unit's next number of the day (an upsert; safe under concurrency)."""
-        stmt = _insert(self.session, CodeSequence).values(
+        stmt = dialect_insert(self.session, CodeSequence).values(
             unit_code=unit_code, day=day, last_value=1
         )
         stmt = stmt.on_conflict_do_update(
@@ -229,143 +218,6 @@ class CodeSequences:
             set_={"last_value": CodeSequence.last_value + 1},
         ).returning(CodeSequence.last_value)
         return int(self.session.execute(stmt).scalar_one())
-
-
-@dataclass(frozen=True, slots=True)
-class InboxFilter:
-    unit_code: str
-    roles: frozenset[str]
-    user_id: int
-    assignee: str | None = None  # "me" | "none" | None
-    procedure_key: str | None = None
-    dossier_code: str | None = None
-
-
-class WorkItems:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, item_id: str) -> WorkItem | None:
-        return self.session.get(WorkItem, item_id)
-
-    def add(self, item: WorkItem) -> None:
-        self.session.add(item)
-
-    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
-        stmt = (
-            select(WorkItem)
-            .where(WorkItem.dossier_id == dossier_id, WorkItem.status == "open")
-            .order_by(WorkItem.created_at, WorkItem.id)
-        )
-        return self.session.scalars(stmt).all()
-
-    def history_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
-        stmt = (
-            select(WorkItem)
-            .where(WorkItem.dossier_id == dossier_id)
-            .order_by(WorkItem.created_at, WorkItem.id)
-        )
-        return self.session.scalars(stmt).all()
-
-    def try_claim(self, item: WorkItem, user_id: int, username: str, now: datetime) -> bool:
-        """One conditional UPDATE: exactly one of many concurrent claimers gets True (and
-        sees the claim on `item`)."""
-        stmt = (
-            update(WorkItem)
-            .where(
-                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id.is_(None)
-            )
-            .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
-            .returning(WorkItem.id)
-            .execution_options(synchronize_session=False)
-        )
-        return self._updated(item, stmt, user_id, username, now)
-
-    def try_release(self, item: WorkItem, user_id: int) -> bool:
-        stmt = (
-            update(WorkItem)
-            .where(
-                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id == user_id
-            )
-            .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
-            .returning(WorkItem.id)
-            .execution_options(synchronize_session=False)
-        )
-        return self._updated(item, stmt, None, None, None)
-
-    def _updated(
-        self,
-        item: WorkItem,
-        stmt: Any,
-        user_id: int | None,
-        username: str | None,
-        at: datetime | None,
-    ) -> bool:
-        if self.session.execute(stmt).first() is None:
-            return False
-        # The row now says this; tell the loaded object without another round trip.
-        set_committed_value(item, "claimed_by_id", user_id)
-        set_committed_value(item, "claimed_by_username", username)
-        set_committed_value(item, "claimed_at", at)
-        return True
-
-    def inbox(
-        self, flt: InboxFilter, offset: int, limit: int
-    ) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
-        """Open items of the caller's roles in the caller's unit, oldest first, with dossiers."""
-        stmt = (
-            select(WorkItem, Dossier)
-            .join(Dossier, Dossier.id == WorkItem.dossier_id)
-            .where(
-                WorkItem.unit_code == flt.unit_code,
-                WorkItem.status == "open",
-                WorkItem.role.in_(sorted(flt.roles)),
-            )
-        )
-        if flt.assignee == "me":
-            stmt = stmt.where(WorkItem.claimed_by_id == flt.user_id)
-        elif flt.assignee == "none":
-            stmt = stmt.where(WorkItem.claimed_by_id.is_(None))
-        if flt.procedure_key:
-            stmt = stmt.where(WorkItem.procedure_key == flt.procedure_key)
-        if flt.dossier_code:
-            stmt = stmt.where(Dossier.code == flt.dossier_code)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.execute(
-            stmt.order_by(WorkItem.created_at, WorkItem.dossier_id, WorkItem.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
-        return [(item, dossier) for item, dossier in rows], total
-
-
-class Timers:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, timer_id: str) -> Timer | None:
-        return self.session.get(Timer, timer_id)
-
-    def add(self, timer: Timer) -> None:
-        self.session.add(timer)
-
-    def pending_for_dossier(self, dossier_id: int) -> Sequence[Timer]:
-        stmt = select(Timer).where(Timer.dossier_id == dossier_id, Timer.status == "pending")
-        return self.session.scalars(stmt).all()
-
-    def for_dossier(self, dossier_id: int) -> Sequence[Timer]:
-        stmt = select(Timer).where(Timer.dossier_id == dossier_id).order_by(Timer.created_at)
-        return self.session.scalars(stmt).all()
-
-    def pending_until(self, until: datetime, limit: int) -> Sequence[tuple[str, datetime]]:
-        """(id, due_at) of pending timers due by `until`, soonest first."""
-        stmt = (
-            select(Timer.id, Timer.due_at)
-            .where(Timer.status == "pending", Timer.due_at <= until)
-            .order_by(Timer.due_at, Timer.id)
-            .limit(limit)
-        )
-        return [(str(row.id), row.due_at) for row in self.session.execute(stmt)]
 
 
 class CalendarOverrides:
@@ -383,55 +235,3 @@ class CalendarOverrides:
 
     def delete(self, override: CalendarOverride) -> None:
         self.session.delete(override)
-
-
-class Events:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        #: Heads of the chains this transaction holds (locked): name -> (seq, hash).
-        self._held: dict[str, tuple[int, str]] = {}
-        self._unwritten: set[str] = set()
-
-    def advance_chain(self, name: str) -> tuple[int, str]:
-        """Reserve the next sequence number of a chain; returns (seq, prev_hash).
-
-        The first reservation in a transaction upserts the chain row, which locks it until
-        commit, so appends to one chain are serialized; later ones continue in memory.
-        """
-        held = self._held.get(name)
-        if held is not None:
-            return held[0] + 1, held[1]
-        stmt = _insert(self.session, Chain).values(name=name, head_seq=1, head_hash=GENESIS_HASH)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Chain.name],
-            set_={"head_seq": Chain.head_seq + 1},
-        ).returning(Chain.head_seq, Chain.head_hash)
-        seq, prev_hash = self.session.execute(stmt).one()
-        return int(seq), str(prev_hash)
-
-    def head(self, name: str) -> Chain | None:
-        return self.session.get(Chain, name)
-
-    def append(self, event: Event) -> None:
-        """Add the event; the chain head moves with it (stored by `write_heads`)."""
-        self.session.add(event)
-        self._held[event.chain] = (event.seq, event.hash)
-        self._unwritten.add(event.chain)
-
-    def write_heads(self) -> None:
-        """Store the heads moved since the last call (the unit of work does, before commit)."""
-        for name in sorted(self._unwritten):
-            seq, head_hash = self._held[name]
-            self.session.execute(
-                update(Chain).where(Chain.name == name).values(head_seq=seq, head_hash=head_hash)
-            )
-        self._unwritten.clear()
-
-    def for_chain(self, name: str, offset: int = 0, limit: int | None = None) -> Sequence[Event]:
-        stmt = select(Event).where(Event.chain == name).order_by(Event.seq).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        return self.session.scalars(stmt).all()
-
-    def count_for_chain(self, name: str) -> int:
-        return self.session.scalar(select(func.count()).where(Event.chain == name)) or 0

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import dialect_insert
 from storage.models import LoginThrottle
-from storage.repositories import _insert
 
 
 class LoginThrottles:
@@ -25,7 +25,7 @@ class LoginThrottles:
         expiry. A row untouched since `forget_before` starts over.
         """
         self.session.execute(
-            _insert(self.session, LoginThrottle)
+            dialect_insert(self.session, LoginThrottle)
             .values(username=username, attempts=0, lock_level=0, last_attempt_at=now)
             .on_conflict_do_nothing(index_elements=[LoginThrottle.username])
         )

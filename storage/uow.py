@@ -18,6 +18,7 @@ from storage.errors import (
     DuplicateRecordError,
     StaleRecordError,
 )
+from storage.events import Events
 from storage.files import DossierFiles
 from storage.models import Definition
 from storage.repositories import (
@@ -25,13 +26,11 @@ from storage.repositories import (
     CodeSequences,
     Definitions,
     Dossiers,
-    Events,
-    Timers,
     Units,
     Users,
-    WorkItems,
 )
 from storage.throttles import LoginThrottles
+from storage.work import Timers, WorkItems
 
 
 class UnitOfWork:

@@ -1,0 +1,68 @@
+"""The audit event chains: append-only events and each chain's head. Repositories never commit;
+the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import dialect_insert
+from storage.models import Chain, Event
+
+GENESIS_HASH = "0" * 64
+
+
+class Events:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        #: Heads of the chains this transaction holds (locked): name -> (seq, hash).
+        self._held: dict[str, tuple[int, str]] = {}
+        self._unwritten: set[str] = set()
+
+    def advance_chain(self, name: str) -> tuple[int, str]:
+        """Reserve the next sequence number of a chain; returns (seq, prev_hash).
+
+        The first reservation in a transaction upserts the chain row, which locks it until
+        commit, so appends to one chain are serialized; later ones continue in memory.
+        """
+        held = self._held.get(name)
+        if held is not None:
+            return held[0] + 1, held[1]
+        stmt = dialect_insert(self.session, Chain).values(
+            name=name, head_seq=1, head_hash=GENESIS_HASH
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Chain.name],
+            set_={"head_seq": Chain.head_seq + 1},
+        ).returning(Chain.head_seq, Chain.head_hash)
+        seq, prev_hash = self.session.execute(stmt).one()
+        return int(seq), str(prev_hash)
+
+    def head(self, name: str) -> Chain | None:
+        return self.session.get(Chain, name)
+
+    def append(self, event: Event) -> None:
+        """Add the event; the chain head moves with it (stored by `write_heads`)."""
+        self.session.add(event)
+        self._held[event.chain] = (event.seq, event.hash)
+        self._unwritten.add(event.chain)
+
+    def write_heads(self) -> None:
+        """Store the heads moved since the last call (the unit of work does, before commit)."""
+        for name in sorted(self._unwritten):
+            seq, head_hash = self._held[name]
+            self.session.execute(
+                update(Chain).where(Chain.name == name).values(head_seq=seq, head_hash=head_hash)
+            )
+        self._unwritten.clear()
+
+    def for_chain(self, name: str, offset: int = 0, limit: int | None = None) -> Sequence[Event]:
+        stmt = select(Event).where(Event.chain == name).order_by(Event.seq).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return self.session.scalars(stmt).all()
+
+    def count_for_chain(self, name: str) -> int:
+        return self.session.scalar(select(func.count()).where(Event.chain == name)) or 0

@@ -1,0 +1,152 @@
+"""The officers' work: work items (one per READY user task, the inboxes) and BPMN timers (what
+the scheduler fires). Repositories never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.models import Dossier, Timer, WorkItem
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    unit_code: str
+    roles: frozenset[str]
+    user_id: int
+    assignee: str | None = None  # "me" | "none" | None
+    procedure_key: str | None = None
+    dossier_code: str | None = None
+
+
+class WorkItems:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, item_id: str) -> WorkItem | None:
+        return self.session.get(WorkItem, item_id)
+
+    def add(self, item: WorkItem) -> None:
+        self.session.add(item)
+
+    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
+        stmt = (
+            select(WorkItem)
+            .where(WorkItem.dossier_id == dossier_id, WorkItem.status == "open")
+            .order_by(WorkItem.created_at, WorkItem.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def history_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
+        stmt = (
+            select(WorkItem)
+            .where(WorkItem.dossier_id == dossier_id)
+            .order_by(WorkItem.created_at, WorkItem.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def try_claim(self, item: WorkItem, user_id: int, username: str, now: datetime) -> bool:
+        """One conditional UPDATE: exactly one of many concurrent claimers gets True (and
+        sees the claim on `item`)."""
+        stmt = (
+            update(WorkItem)
+            .where(
+                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id.is_(None)
+            )
+            .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
+            .returning(WorkItem.id)
+            .execution_options(synchronize_session=False)
+        )
+        return self._updated(item, stmt, user_id, username, now)
+
+    def try_release(self, item: WorkItem, user_id: int) -> bool:
+        stmt = (
+            update(WorkItem)
+            .where(
+                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id == user_id
+            )
+            .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
+            .returning(WorkItem.id)
+            .execution_options(synchronize_session=False)
+        )
+        return self._updated(item, stmt, None, None, None)
+
+    def _updated(
+        self,
+        item: WorkItem,
+        stmt: Any,
+        user_id: int | None,
+        username: str | None,
+        at: datetime | None,
+    ) -> bool:
+        if self.session.execute(stmt).first() is None:
+            return False
+        # The row now says this; tell the loaded object without another round trip.
+        set_committed_value(item, "claimed_by_id", user_id)
+        set_committed_value(item, "claimed_by_username", username)
+        set_committed_value(item, "claimed_at", at)
+        return True
+
+    def inbox(
+        self, flt: InboxFilter, offset: int, limit: int
+    ) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
+        """Open items of the caller's roles in the caller's unit, oldest first, with dossiers."""
+        stmt = (
+            select(WorkItem, Dossier)
+            .join(Dossier, Dossier.id == WorkItem.dossier_id)
+            .where(
+                WorkItem.unit_code == flt.unit_code,
+                WorkItem.status == "open",
+                WorkItem.role.in_(sorted(flt.roles)),
+            )
+        )
+        if flt.assignee == "me":
+            stmt = stmt.where(WorkItem.claimed_by_id == flt.user_id)
+        elif flt.assignee == "none":
+            stmt = stmt.where(WorkItem.claimed_by_id.is_(None))
+        if flt.procedure_key:
+            stmt = stmt.where(WorkItem.procedure_key == flt.procedure_key)
+        if flt.dossier_code:
+            stmt = stmt.where(Dossier.code == flt.dossier_code)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.execute(
+            stmt.order_by(WorkItem.created_at, WorkItem.dossier_id, WorkItem.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [(item, dossier) for item, dossier in rows], total
+
+
+class Timers:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, timer_id: str) -> Timer | None:
+        return self.session.get(Timer, timer_id)
+
+    def add(self, timer: Timer) -> None:
+        self.session.add(timer)
+
+    def pending_for_dossier(self, dossier_id: int) -> Sequence[Timer]:
+        stmt = select(Timer).where(Timer.dossier_id == dossier_id, Timer.status == "pending")
+        return self.session.scalars(stmt).all()
+
+    def for_dossier(self, dossier_id: int) -> Sequence[Timer]:
+        stmt = select(Timer).where(Timer.dossier_id == dossier_id).order_by(Timer.created_at)
+        return self.session.scalars(stmt).all()
+
+    def pending_until(self, until: datetime, limit: int) -> Sequence[tuple[str, datetime]]:
+        """(id, due_at) of pending timers due by `until`, soonest first."""
+        stmt = (
+            select(Timer.id, Timer.due_at)
+            .where(Timer.status == "pending", Timer.due_at <= until)
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+        )
+        return [(str(row.id), row.due_at) for row in self.session.execute(stmt)]
