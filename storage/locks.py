@@ -50,12 +50,13 @@ class AdvisoryLock:
     def try_acquire(self) -> bool:
         if self._connection is not None:
             return True
-        connection = self._engine.connect()
+        # Autocommit: the lock belongs to the database session, not to a transaction, and this
+        # connection must not sit "idle in transaction" for as long as it holds the lock.
+        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
             taken = connection.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
             ).scalar_one()
-            connection.commit()  # the lock is session-level: it outlives this transaction
         except Exception:
             connection.close()
             raise
@@ -71,7 +72,6 @@ class AdvisoryLock:
             return
         try:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-            connection.commit()
         finally:
             connection.close()
 
