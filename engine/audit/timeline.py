@@ -1,10 +1,10 @@
 """A dossier's events in words, for auditors (Vietnamese and English).
 
-Other features add their event types with one describer each:
+Other features add their event types with a phrase in `PHRASES`, or, when the words need some
+logic, with a describer:
 
-    @describes("timer_fired")
-    def _timer(event: EventRow, step: str | None) -> tuple[str, str]:
-        return f"Hết hạn «{step}»", f"Timer '{step}' fired"
+    @describes("task_completed")
+    def _completed(event: EventRow, step: str) -> tuple[str, str]: ...
 """
 
 from __future__ import annotations
@@ -129,16 +129,6 @@ def _opened(event: EventRow, step: str) -> tuple[str, str]:
     )
 
 
-@describes("task_claimed")
-def _claimed(event: EventRow, step: str) -> tuple[str, str]:
-    return f"Nhận xử lý bước «{step}»", f"Claimed step '{step}'"
-
-
-@describes("task_released")
-def _released(event: EventRow, step: str) -> tuple[str, str]:
-    return f"Trả lại bước «{step}» cho đơn vị", f"Released step '{step}' back to the unit"
-
-
 @describes("task_completed")
 def _completed(event: EventRow, step: str) -> tuple[str, str]:
     data = event.payload.get("data")
@@ -149,11 +139,6 @@ def _completed(event: EventRow, step: str) -> tuple[str, str]:
         f"Hoàn thành bước «{step}», quyết định: {decision}",
         f"Completed step '{step}', decision: {decision}",
     )
-
-
-@describes("task_cancelled")
-def _cancelled(event: EventRow, step: str) -> tuple[str, str]:
-    return f"Hủy bước «{step}»", f"Cancelled step '{step}'"
 
 
 @describes("status_changed")
@@ -173,25 +158,11 @@ def _label(code: Any, *, en: bool) -> str:
     return f"{status.label_en if en else status.label} ({int(status)})"
 
 
-@describes("supplement_submitted")
-def _supplement(event: EventRow, step: str) -> tuple[str, str]:
-    return "Người nộp bổ sung hồ sơ", "The applicant submitted a supplement"
-
-
-@describes("file_uploaded")
-def _file(event: EventRow, step: str) -> tuple[str, str]:
-    name = event.payload.get("name")
-    return f"Nộp tệp «{name}»", f"Uploaded file '{name}'"
-
-
 @describes("dossier_read")
 def _read(event: EventRow, step: str) -> tuple[str, str]:
     what = str(event.payload.get("what", ""))
     vi, en = READ_TARGETS.get(what, (what, what))
     return f"Xem {vi}", f"Viewed the {en}"
-
-
-# -- deadlines and timers (issue 3) -----------------------------------------------------------
 
 
 def _utc(value: Any) -> str:
@@ -200,54 +171,56 @@ def _utc(value: Any) -> str:
     return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 else text
 
 
-@describes("deadline_set")
-def _deadline_set(event: EventRow, step: str) -> tuple[str, str]:
-    due, sla = _utc(event.payload.get("due_at")), event.payload.get("sla")
-    return f"Hẹn trả kết quả: {due} ({sla})", f"Appointment set: {due} ({sla})"
-
-
-@describes("clock_paused")
-def _clock_paused(event: EventRow, step: str) -> tuple[str, str]:
-    return (
+#: Events told by a fixed phrase: (Vietnamese, English). `{step}` is the step's name; other
+#: fields come from the event's payload, times (`..._at`) shortened to the minute.
+PHRASES: dict[str, tuple[str, str]] = {
+    "task_claimed": ("Nhận xử lý bước «{step}»", "Claimed step '{step}'"),
+    "task_released": (
+        "Trả lại bước «{step}» cho đơn vị",
+        "Released step '{step}' back to the unit",
+    ),
+    "task_cancelled": ("Hủy bước «{step}»", "Cancelled step '{step}'"),
+    "supplement_submitted": ("Người nộp bổ sung hồ sơ", "The applicant submitted a supplement"),
+    "file_uploaded": ("Nộp tệp «{name}»", "Uploaded file '{name}'"),
+    "deadline_set": ("Hẹn trả kết quả: {due_at} ({sla})", "Appointment set: {due_at} ({sla})"),
+    "clock_paused": (
         "Tạm dừng tính thời hạn (chờ bổ sung hồ sơ)",
         "Deadline clock stopped (waiting for a supplement)",
-    )
+    ),
+    "deadline_recomputed": (
+        "Tính lại hẹn trả: {due_at} ({supplement_clock})",
+        "Appointment recomputed: {due_at} ({supplement_clock})",
+    ),
+    "overdue_warning": (
+        "Cảnh báo sắp quá hạn (hẹn trả {due_at})",
+        "Overdue warning (appointment {due_at})",
+    ),
+    "reappointed": (
+        "Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04): {new_due_at}",
+        "Apology and new appointment (Mẫu 04): {new_due_at}",
+    ),
+    "timer_armed": ("Đặt hẹn giờ «{step}»: {due_at}", "Timer '{step}' set for {due_at}"),
+    "timer_fired": ("Đến hẹn giờ «{step}» (hẹn {due_at})", "Timer '{step}' fired (due {due_at})"),
+    "timer_failed": ("Hẹn giờ «{step}» lỗi: {error}", "Timer '{step}' failed: {error}"),
+}
 
 
-@describes("deadline_recomputed")
-def _deadline_recomputed(event: EventRow, step: str) -> tuple[str, str]:
-    due, policy = _utc(event.payload.get("due_at")), event.payload.get("supplement_clock")
-    return f"Tính lại hẹn trả: {due} ({policy})", f"Appointment recomputed: {due} ({policy})"
+class _PayloadFields(dict[str, Any]):
+    def __missing__(self, key: str) -> Any:
+        return _utc(None) if key.endswith("_at") else None
 
 
-@describes("overdue_warning")
-def _overdue_warning(event: EventRow, step: str) -> tuple[str, str]:
-    due = _utc(event.payload.get("due_at"))
-    return f"Cảnh báo sắp quá hạn (hẹn trả {due})", f"Overdue warning (appointment {due})"
+def _phrased(templates: tuple[str, str]) -> Describer:
+    def describe(event: EventRow, step: str) -> tuple[str, str]:
+        fields = _PayloadFields(
+            {k: _utc(v) if k.endswith("_at") else v for k, v in event.payload.items()}
+        )
+        fields["step"] = step
+        vi, en = templates
+        return vi.format_map(fields), en.format_map(fields)
+
+    return describe
 
 
-@describes("reappointed")
-def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
-    new = _utc(event.payload.get("new_due_at"))
-    return (
-        f"Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04): {new}",
-        f"Apology and new appointment (Mẫu 04): {new}",
-    )
-
-
-@describes("timer_armed")
-def _timer_armed(event: EventRow, step: str) -> tuple[str, str]:
-    due = _utc(event.payload.get("due_at"))
-    return f"Đặt hẹn giờ «{step}»: {due}", f"Timer '{step}' set for {due}"
-
-
-@describes("timer_fired")
-def _timer_fired(event: EventRow, step: str) -> tuple[str, str]:
-    due = _utc(event.payload.get("due_at"))
-    return f"Đến hẹn giờ «{step}» (hẹn {due})", f"Timer '{step}' fired (due {due})"
-
-
-@describes("timer_failed")
-def _timer_failed(event: EventRow, step: str) -> tuple[str, str]:
-    error = event.payload.get("error")
-    return f"Hẹn giờ «{step}» lỗi: {error}", f"Timer '{step}' failed: {error}"
+for _type, _templates in PHRASES.items():
+    DESCRIBERS[_type] = _phrased(_templates)
