@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engine.authz import Actor
+from storage.events import GENESIS_HASH as GENESIS_HASH
 from storage.models import Dossier, Event
-from storage.repositories import GENESIS_HASH as GENESIS_HASH
 
 SYSTEM_CHAIN = "system"
 DOSSIER_CHAIN_PREFIX = "dossier:"
@@ -155,3 +155,15 @@ def record_for_dossier(
         dossier_id=dossier.id,
         role=role,
     )
+
+
+def record_system(
+    uow: EventSink,
+    type: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    payload: Mapping[str, Any] | None = None,
+) -> Event:
+    """`record` on the system chain (accounts, units, definitions, calendar)."""
+    return record(uow, chain=SYSTEM_CHAIN, type=type, actor=actor, now=now, payload=payload)

@@ -54,10 +54,9 @@ def create_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitV
             if uow.units.get(code) is not None:
                 raise DuplicateError(f"unit {code} already exists")
             uow.units.add(Unit(code=code, name=name.strip(), active=True, created_at=now))
-            events.record(
+            events.record_system(
                 uow,
-                chain=events.SYSTEM_CHAIN,
-                type="unit_created",
+                "unit_created",
                 actor=actor,
                 now=now,
                 payload={"code": code, "name": name.strip()},
@@ -94,10 +93,9 @@ def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
                 created_at=now,
             )
             uow.users.add(user)
-            events.record(
+            events.record_system(
                 uow,
-                chain=events.SYSTEM_CHAIN,
-                type="user_created",
+                "user_created",
                 actor=actor,
                 now=now,
                 payload={
@@ -125,10 +123,9 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView
             raise InvalidStateError("administrators cannot deactivate their own account")
         user.active = False
         user.deleted_at = now
-        events.record(
+        events.record_system(
             uow,
-            chain=events.SYSTEM_CHAIN,
-            type="user_deactivated",
+            "user_deactivated",
             actor=actor,
             now=now,
             payload={"username": username},

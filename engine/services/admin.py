@@ -107,10 +107,9 @@ def update_user(
             user.password_hash = password_hash
             changed.append("password")
         if changed:
-            events.record(
+            events.record_system(
                 uow,
-                chain=events.SYSTEM_CHAIN,
-                type="user_updated",
+                "user_updated",
                 actor=actor,
                 now=now,
                 payload={
@@ -137,10 +136,9 @@ def activate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail
         if not user.active:
             user.active = True
             user.deleted_at = None
-            events.record(
+            events.record_system(
                 uow,
-                chain=events.SYSTEM_CHAIN,
-                type="user_activated",
+                "user_activated",
                 actor=actor,
                 now=now,
                 payload={"username": username},
@@ -157,10 +155,9 @@ def unlock_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail:
     with conflicts_as_errors(), ctx.uow() as uow:
         user = _user(uow, username)
         if uow.logins.clear(username):
-            events.record(
+            events.record_system(
                 uow,
-                chain=events.SYSTEM_CHAIN,
-                type="login_unlocked",
+                "login_unlocked",
                 actor=actor,
                 now=now,
                 payload={"username": username},
@@ -197,10 +194,9 @@ def rename_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitD
     with conflicts_as_errors(), ctx.uow() as uow:
         unit = _unit(uow, code)
         if unit.name != name.strip():
-            events.record(
+            events.record_system(
                 uow,
-                chain=events.SYSTEM_CHAIN,
-                type="unit_renamed",
+                "unit_renamed",
                 actor=actor,
                 now=now,
                 payload={"code": code, "old_name": unit.name, "name": name.strip()},

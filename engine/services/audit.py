@@ -184,10 +184,9 @@ def verify_audit_log(
     problems = report.problems + mismatches
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        events.record(
+        events.record_system(
             uow,
-            chain=events.SYSTEM_CHAIN,
-            type="audit_verified",
+            "audit_verified",
             actor=actor,
             now=now,
             payload={

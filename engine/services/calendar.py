@@ -76,10 +76,9 @@ def set_override(
             uow.calendar.add(override)
         override.kind, override.note = kind, note.strip()
         override.updated_at, override.updated_by = now, actor.username
-        events.record(
+        events.record_system(
             uow,
-            chain=events.SYSTEM_CHAIN,
-            type="calendar_override_set",
+            "calendar_override_set",
             actor=actor,
             now=now,
             payload={**_payload(override), "previous": previous},
@@ -101,10 +100,9 @@ def remove_override(ctx: EngineContext, actor: Actor, day: date) -> None:
         override = uow.calendar.get(day)
         if override is None:
             raise NotFoundError(f"{day.isoformat()} has no calendar override")
-        events.record(
+        events.record_system(
             uow,
-            chain=events.SYSTEM_CHAIN,
-            type="calendar_override_removed",
+            "calendar_override_removed",
             actor=actor,
             now=now,
             payload={"previous": _payload(override)},

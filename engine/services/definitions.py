@@ -133,10 +133,9 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                     deployed_by=actor.username,
                 )
                 uow.definitions.add(definition)
-                events.record(
+                events.record_system(
                     uow,
-                    chain=events.SYSTEM_CHAIN,
-                    type="definition_deployed",
+                    "definition_deployed",
                     actor=actor,
                     now=now,
                     payload={

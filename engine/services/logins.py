@@ -103,10 +103,9 @@ def _lock_if_spent(
     row.locked_until = now + timedelta(seconds=seconds)
     row.lock_level += 1
     row.attempts = 0
-    events.record(
+    events.record_system(
         uow,
-        chain=events.SYSTEM_CHAIN,
-        type="login_locked",
+        "login_locked",
         actor=ANONYMOUS,
         now=now,
         payload={
@@ -121,10 +120,9 @@ def _lock_if_spent(
 
 
 def _failed(uow: UnitOfWork, username: str, reason: str, client: str | None, now: datetime) -> None:
-    events.record(
+    events.record_system(
         uow,
-        chain=events.SYSTEM_CHAIN,
-        type="login_failed",
+        "login_failed",
         actor=ANONYMOUS,
         now=now,
         payload={"username": username, "reason": reason, "client": client},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import forms
@@ -43,16 +44,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             if item.status != "open":
                 raise TaskNotReadyError("the task is no longer open")
             raise TaskAlreadyClaimedError(f"the task is claimed by {item.claimed_by_username}")
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type="task_claimed",
-            actor=actor,
-            now=now,
-            bpmn_id=item.bpmn_id,
-            role=item.role,
-            payload={"task_id": item.id},
-        )
+        _record_task_action(uow, dossier, item, "task_claimed", actor, now)
         uow.commit()
         return task_summary(item, dossier)
 
@@ -69,16 +61,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         assert actor.user_id is not None
         if not uow.work_items.try_release(item, actor.user_id):
             raise TaskNotClaimedError("only the officer who claimed the task may release it")
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type="task_released",
-            actor=actor,
-            now=now,
-            bpmn_id=item.bpmn_id,
-            role=item.role,
-            payload={"task_id": item.id},
-        )
+        _record_task_action(uow, dossier, item, "task_released", actor, now)
         uow.commit()
         return task_summary(item, dossier)
 
@@ -157,6 +140,22 @@ def complete_task(
         )
         uow.commit()
     return result
+
+
+def _record_task_action(
+    uow: UnitOfWork, dossier: Dossier, item: WorkItem, type_: str, actor: Actor, now: datetime
+) -> None:
+    """A claim or release: the officer acts in the task's role."""
+    events.record_for_dossier(
+        uow,
+        dossier,
+        type_,
+        actor=actor,
+        now=now,
+        bpmn_id=item.bpmn_id,
+        role=item.role,
+        payload={"task_id": item.id},
+    )
 
 
 def _open_item(
