@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support import applicant
+
 REPO = Path(__file__).resolve().parent.parent
+DEMO_UNIT = "000.00.07.H29"
 READY_TIMEOUT_S = 60
 
 
@@ -126,6 +129,17 @@ class DemoServer(LiveServer):
             assert status == 200, body
             self.tokens[user] = body["access_token"]
         return self.tokens[user]
+
+    def submit(self, data: dict[str, Any], procedure: str = "cap_lai_the_bhyt") -> dict[str, Any]:
+        """A citizen's dossier in the demo unit; the created dossier (asserting 201)."""
+        status, dossier = self.call(
+            "POST",
+            "/dossiers",
+            "citizen",
+            {"procedure": procedure, "unit": DEMO_UNIT, "applicant": applicant(), "data": data},
+        )
+        assert status == 201, dossier
+        return dict(dossier)
 
     def act(self, code: str, user: str, data: dict[str, Any]) -> Any:
         """Claim and complete the dossier's one task in `user`'s inbox."""

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from tests.live_server import free_port, motcua, running
-from tests.support import ACCEPT, APPRAISE, applicant, submission
+from tests.support import ACCEPT, APPRAISE, submission
 
 
 def test_restarting_the_server_mid_dossier_loses_nothing(tmp_path: Path) -> None:
@@ -26,18 +26,7 @@ def test_restarting_the_server_mid_dossier_loses_nothing(tmp_path: Path) -> None
     port = free_port()
 
     with running(env, port, tmp_path / "server.log") as server:
-        status, dossier = server.call(
-            "POST",
-            "/dossiers",
-            "citizen",
-            {
-                "procedure": "cap_lai_the_bhyt",
-                "unit": "000.00.07.H29",
-                "applicant": applicant(),
-                "data": submission(),
-            },
-        )
-        assert status == 201, dossier
+        dossier = server.submit(submission())
         code = dossier["code"]
         server.act(code, "reception", ACCEPT)
         status, inbox = server.call("GET", f"/tasks?dossier={code}", "specialist")

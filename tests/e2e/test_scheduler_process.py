@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.live_server import REPO, DemoServer, free_port, motcua
-from tests.support import applicant
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -85,18 +84,7 @@ def test_serve_with_scheduler_fires_timers_from_one_worker(tmp_path: Path) -> No
         assert content.count("standing by") == 1
         server = DemoServer(env, port, log)  # started above, with the scheduler
         fire_at = datetime.now(UTC) + timedelta(seconds=2)
-        status, dossier = server.call(
-            "POST",
-            "/dossiers",
-            "citizen",
-            {
-                "procedure": "timer_probe",
-                "unit": "000.00.07.H29",
-                "applicant": applicant(),
-                "data": {"fire_at": fire_at.isoformat()},
-            },
-        )
-        assert status == 201, dossier
+        dossier = server.submit({"fire_at": fire_at.isoformat()}, procedure="timer_probe")
         deadline = time.monotonic() + 30
         while True:  # the timer fires in the server; wait until reception has the task
             status, inbox = server.call("GET", f"/tasks?dossier={dossier['code']}", "reception")

@@ -49,18 +49,7 @@ def test_logs_are_masked_and_streamed_bodies_are_bounded(tmp_path: Path) -> None
     port = free_port()
     log = tmp_path / "server.log"
     with running(env, port, log) as server:
-        status, dossier = server.call(
-            "POST",
-            "/dossiers",
-            "citizen",
-            {
-                "procedure": "cap_lai_the_bhyt",
-                "unit": "000.00.07.H29",
-                "applicant": applicant(),
-                "data": submission(),
-            },
-        )
-        assert status == 201, dossier
+        dossier = server.submit(submission())
         status, found = server.call(
             "GET", f"/public/dossiers/{dossier['code']}?id_number={ID_NUMBER}&phone={PHONE}"
         )
