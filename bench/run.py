@@ -6,7 +6,9 @@
    PostgreSQL, each on a fresh database: dossiers/s, tasks/s, p50/p95/p99 per endpoint, and
    storage bytes per completed dossier;
 3. the ratio full path / raw, the figure we track (target >= 0.33);
-4. task-inbox latency on PostgreSQL with 1k, 100k and 1M dossiers (bulk-seeded; target: p95 at
+4. the floor: the same load against a Flask app under the same gunicorn shape that does no work
+   at all (`bench/floor.py`), the ceiling of any service with 9 HTTP requests per dossier here;
+5. task-inbox latency on PostgreSQL with 1k, 100k and 1M dossiers (bulk-seeded; target: p95 at
    1M within 2x of 1k).
 
 Not part of the tests. Results go to stdout and bench/results/<time>.json. Numbers from one
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ from bench.environment import (
     sqlite_backend,
     unit_code,
 )
+from bench.floor import floor_server
 from bench.footprint import bytes_per_dossier
 from bench.load import CLAIM, COMPLETE, SUBMIT, LoadResult, percentile, run_load
 from bench.raw import raw_dossiers_per_second
@@ -58,6 +62,7 @@ def main() -> None:
     if not args.skip_postgres:
         with postgres_backend(args.postgres_url) as backend:
             paths["PostgreSQL"] = _full_path(backend, args)
+    floor = None if args.skip_floor else _floor(args)
     raw_after = raw_dossiers_per_second(REPO / "bpmn", args.raw_dossiers)
     _say(f"raw SpiffWorkflow again: {raw_after[0]:.1f} dossiers/s")
     raw = {
@@ -75,7 +80,9 @@ def main() -> None:
         spent = path["cpu_ms"]["server"] + path["cpu_ms"]["database"]
         path["projected_dossiers_per_s"] = cores * 1000 / spent
         path["cpu_ratio"] = cores * raw["cpu_ms_per_dossier"] / spent
-    results.update(raw=raw, paths=paths)
+    if floor is not None:
+        floor["ratio"] = floor["dossiers_per_s"] / raw["mean"]
+    results.update(raw=raw, paths=paths, floor=floor)
     results["inbox"] = {} if args.skip_inbox else _inbox(args)
     _print_table(results)
     RESULTS.mkdir(exist_ok=True)
@@ -120,6 +127,31 @@ def _full_path(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
         "storage_bytes_per_dossier": bytes_per_dossier(backend),
         "dossiers": load.dossiers,
         "seconds": load.seconds,
+    }
+
+
+def _floor(args: argparse.Namespace) -> dict[str, Any]:
+    """The same closed-loop load against a server that does nothing (bench/floor.py)."""
+    roles = ("citizen", "reception", "specialist", "leader")
+    tokens = [("floor", dict.fromkeys(roles, "floor"))]
+    shape = {"processes": args.processes, "threads": args.threads}
+    with (
+        tempfile.TemporaryDirectory(prefix="motcua-floor-") as tmp,
+        floor_server(args.workers, Path(tmp) / "floor.log") as server,
+    ):
+        run_load(server.port, tokens, dossiers=args.processes * args.threads, **shape)
+        pids = process_group(server.process.pid)
+        cpu_before = cpu_seconds(pids)
+        load = run_load(server.port, tokens, dossiers=args.dossiers, **shape)
+        server_cpu = cpu_seconds(pids) - cpu_before
+    _say(f"floor (no work behind HTTP): {load.dossiers_per_s:.1f} dossiers/s")
+    return {
+        "dossiers_per_s": load.dossiers_per_s,
+        "cpu_ms": {
+            "server": server_cpu * 1000 / load.dossiers,
+            "load_generator": load.client_cpu_s * 1000 / load.dossiers,
+        },
+        "errors": load.errors[:20],
     }
 
 
@@ -237,6 +269,14 @@ def _print_table(results: dict[str, Any]) -> None:
                 f"p95 {stats['p95']:.2f} ms  p99 {stats['p99']:.2f} ms  "
                 f"(p95 x{stats['p95'] / base:.2f} of the smallest)"
             )
+    floor = results.get("floor")
+    if floor:
+        print(
+            f"\nfloor, the same load against a server that does no work: "
+            f"{floor['dossiers_per_s']:.1f} dossiers/s = ratio {floor['ratio']:.3f} of raw; "
+            f"server CPU {floor['cpu_ms']['server']:.1f} ms, load generator "
+            f"{floor['cpu_ms']['load_generator']:.1f} ms per dossier"
+        )
     before, after = raw["before"], raw["after"]
     print(
         f"\nraw runs: {before:.1f} and {after:.1f} dossiers/s; final state {raw['state_bytes']} B"
@@ -264,6 +304,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-inbox", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(

@@ -4,14 +4,17 @@ the unit of work does."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import dialect_insert
 from storage.models import Chain, Event
 
 GENESIS_HASH = "0" * 64
+_EVENT_TABLE = cast(Table, Event.__table__)
+_EVENT_COLUMNS = tuple(c.key for c in _EVENT_TABLE.columns if c.key != "id")
 
 
 class Events:
@@ -20,6 +23,7 @@ class Events:
         #: Heads of the chains this transaction holds (locked): name -> (seq, hash).
         self._held: dict[str, tuple[int, str]] = {}
         self._unwritten: set[str] = set()
+        self._pending: list[Event] = []
 
     def advance_chain(self, name: str) -> tuple[int, str]:
         """Reserve the next sequence number of a chain; returns (seq, prev_hash).
@@ -44,13 +48,20 @@ class Events:
         return self.session.get(Chain, name)
 
     def append(self, event: Event) -> None:
-        """Add the event; the chain head moves with it (stored by `write_heads`)."""
-        self.session.add(event)
+        """Add the event; it and its chain's new head are stored by `write_heads`."""
+        self._pending.append(event)
         self._held[event.chain] = (event.seq, event.hash)
         self._unwritten.add(event.chain)
 
     def write_heads(self) -> None:
-        """Store the heads moved since the last call (the unit of work does, before commit)."""
+        """Store the events and heads added since the last call (the unit of work does, after
+        flushing the rows they refer to and before commit)."""
+        if self._pending:
+            # One multi-row INSERT on either database: through the ORM's unit of work, SQLite
+            # got one statement per event (it fetches each new key back).
+            rows = [{c: getattr(e, c) for c in _EVENT_COLUMNS} for e in self._pending]
+            self.session.execute(insert(_EVENT_TABLE), rows)
+            self._pending.clear()
         for name in sorted(self._unwritten):
             seq, head_hash = self._held[name]
             self.session.execute(

@@ -137,18 +137,17 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView
 def authenticate(ctx: EngineContext, token: str) -> Actor:
     """The actor behind a bearer token; roles and unit come from the database, not the token."""
     claims = ctx.tokens.verify(token, ctx.clock.now())
-    with ctx.uow(write=False) as uow:
-        user = uow.users.get(claims.user_id)
-        if user is None or not user.active or user.deleted_at is not None:
-            raise AuthenticationError("the account behind this token no longer exists")
-        if ctx.settings.is_production and user.is_demo:
-            raise AuthenticationError("demo accounts cannot be used in production")
-        return Actor(
-            user_id=user.id,
-            username=user.username,
-            roles=frozenset(user.roles),
-            unit_code=user.unit_code,
-        )
+    account = ctx.db.account(claims.user_id)
+    if account is None or not account.active:
+        raise AuthenticationError("the account behind this token no longer exists")
+    if ctx.settings.is_production and account.is_demo:
+        raise AuthenticationError("demo accounts cannot be used in production")
+    return Actor(
+        user_id=account.id,
+        username=account.username,
+        roles=frozenset(account.roles),
+        unit_code=account.unit_code,
+    )
 
 
 def list_units(ctx: EngineContext) -> list[UnitView]:
