@@ -71,5 +71,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def dialect_insert(session: Session, table: Any) -> Any:
     """INSERT with the dialect's ON CONFLICT support (PostgreSQL and SQLite spell it alike)."""
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return insert_for(dialect_of(session))(table)
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def insert_for(dialect: str) -> Any:
+    return pg_insert if dialect == "postgresql" else sqlite_insert

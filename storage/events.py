@@ -3,18 +3,36 @@ the unit of work does."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import dialect_insert
+from storage.db import dialect_of, insert_for
 from storage.models import Chain, Event
 
 GENESIS_HASH = "0" * 64
 _EVENT_TABLE = cast(Table, Event.__table__)
 _EVENT_COLUMNS = tuple(c.key for c in _EVENT_TABLE.columns if c.key != "id")
+_CHAIN_TABLE = cast(Table, Chain.__table__)
+# The statements every task action runs are built once: building one costs more than running it.
+_WRITE_HEAD = (
+    update(_CHAIN_TABLE)
+    .where(_CHAIN_TABLE.c.name == bindparam("chain_name"))
+    .values(head_seq=bindparam("new_seq"), head_hash=bindparam("new_hash"))
+)
+
+
+@functools.cache
+def _advance_statement(dialect: str) -> Any:
+    stmt = insert_for(dialect)(Chain).values(
+        name=bindparam("chain_name"), head_seq=1, head_hash=GENESIS_HASH
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[Chain.name], set_={"head_seq": Chain.head_seq + 1}
+    ).returning(Chain.head_seq, Chain.head_hash)
 
 
 class Events:
@@ -34,14 +52,8 @@ class Events:
         held = self._held.get(name)
         if held is not None:
             return held[0] + 1, held[1]
-        stmt = dialect_insert(self.session, Chain).values(
-            name=name, head_seq=1, head_hash=GENESIS_HASH
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Chain.name],
-            set_={"head_seq": Chain.head_seq + 1},
-        ).returning(Chain.head_seq, Chain.head_hash)
-        seq, prev_hash = self.session.execute(stmt).one()
+        stmt = _advance_statement(dialect_of(self.session))
+        seq, prev_hash = self.session.execute(stmt, {"chain_name": name}).one()
         return int(seq), str(prev_hash)
 
     def head(self, name: str) -> Chain | None:
@@ -62,11 +74,12 @@ class Events:
             rows = [{c: getattr(e, c) for c in _EVENT_COLUMNS} for e in self._pending]
             self.session.execute(insert(_EVENT_TABLE), rows)
             self._pending.clear()
-        for name in sorted(self._unwritten):
-            seq, head_hash = self._held[name]
-            self.session.execute(
-                update(Chain).where(Chain.name == name).values(head_seq=seq, head_hash=head_hash)
-            )
+        heads = [
+            {"chain_name": name, "new_seq": self._held[name][0], "new_hash": self._held[name][1]}
+            for name in sorted(self._unwritten)
+        ]
+        if heads:
+            self.session.execute(_WRITE_HEAD, heads)
         self._unwritten.clear()
 
     def for_chain(self, name: str, offset: int = 0, limit: int | None = None) -> Sequence[Event]:

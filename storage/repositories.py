@@ -4,14 +4,16 @@ chains), `storage.audit`, `storage.throttles`, `storage.files`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from storage.db import dialect_insert
+from storage.db import dialect_of, insert_for
 from storage.models import (
     CalendarOverride,
     CodeSequence,
@@ -21,6 +23,39 @@ from storage.models import (
     User,
     WorkItem,
 )
+
+
+def _locking(stmt: Select[Dossier]) -> Select[Dossier]:
+    # A real row lock on PostgreSQL (SQLite drops it; its IMMEDIATE transaction covers).
+    # populate_existing: what the lock returns must overwrite a copy read earlier.
+    return stmt.with_for_update().execution_options(populate_existing=True)
+
+
+# The statements every request runs are built once: building one costs more than running it.
+_LATEST_DEFINITION = (
+    select(Definition.id)
+    .where(Definition.key == bindparam("definition_key"))
+    .order_by(Definition.version.desc())
+    .limit(1)
+)
+_LOCK_FOR_TASK = _locking(
+    select(Dossier).where(
+        Dossier.id
+        == select(WorkItem.dossier_id).where(WorkItem.id == bindparam("task_id")).scalar_subquery()
+    )
+)
+_ALL_OVERRIDES = select(CalendarOverride).order_by(CalendarOverride.day)
+
+
+@functools.cache
+def _next_code_statement(dialect: str) -> Any:
+    stmt = insert_for(dialect)(CodeSequence).values(
+        unit_code=bindparam("unit"), day=bindparam("code_day"), last_value=1
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[CodeSequence.unit_code, CodeSequence.day],
+        set_={"last_value": CodeSequence.last_value + 1},
+    ).returning(CodeSequence.last_value)
 
 
 class Definitions:
@@ -50,13 +85,7 @@ class Definitions:
         return definition
 
     def latest(self, key: str) -> Definition | None:
-        stmt = (
-            select(Definition.id)
-            .where(Definition.key == key)
-            .order_by(Definition.version.desc())
-            .limit(1)
-        )
-        definition_id = self.session.scalars(stmt).first()
+        definition_id = self.session.scalars(_LATEST_DEFINITION, {"definition_key": key}).first()
         return None if definition_id is None else self.get(definition_id)
 
     def by_hash(self, key: str, content_hash: str) -> Definition | None:
@@ -170,14 +199,11 @@ class Dossiers:
 
     def lock_for_task(self, task_id: str) -> Dossier | None:
         """The dossier a work item belongs to, row-locked like `get(..., for_update=True)`."""
-        owner = select(WorkItem.dossier_id).where(WorkItem.id == task_id).scalar_subquery()
-        return self._one(select(Dossier).where(Dossier.id == owner), True)
+        return self.session.scalars(_LOCK_FOR_TASK, {"task_id": task_id}).first()
 
     def _one(self, stmt: Select[Dossier], for_update: bool) -> Dossier | None:
         if for_update:
-            # A real row lock on PostgreSQL (SQLite drops it; its IMMEDIATE transaction covers).
-            # populate_existing: what the lock returns must overwrite a copy read earlier.
-            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+            stmt = _locking(stmt)
         return self.session.scalars(stmt).first()
 
     def page(self, stmt: Select[Dossier], offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
@@ -210,14 +236,8 @@ class CodeSequences:
 
     def next_value(self, unit_code: str, day: str) -> int:
         """Atomically take the unit's next number of the day (an upsert; safe under concurrency)."""
-        stmt = dialect_insert(self.session, CodeSequence).values(
-            unit_code=unit_code, day=day, last_value=1
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[CodeSequence.unit_code, CodeSequence.day],
-            set_={"last_value": CodeSequence.last_value + 1},
-        ).returning(CodeSequence.last_value)
-        return int(self.session.execute(stmt).scalar_one())
+        stmt = _next_code_statement(dialect_of(self.session))
+        return int(self.session.execute(stmt, {"unit": unit_code, "code_day": day}).scalar_one())
 
 
 class CalendarOverrides:
@@ -225,7 +245,7 @@ class CalendarOverrides:
         self.session = session
 
     def all(self) -> Sequence[CalendarOverride]:
-        return self.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+        return self.session.scalars(_ALL_OVERRIDES).all()
 
     def get(self, day: date) -> CalendarOverride | None:
         return self.session.get(CalendarOverride, day)

@@ -6,13 +6,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Dossier, Timer, WorkItem
+
+# The statements every task action runs are built once: building one costs more than running it.
+_OPEN_FOR_DOSSIER = (
+    select(WorkItem)
+    .where(WorkItem.dossier_id == bindparam("dossier_id"), WorkItem.status == "open")
+    .order_by(WorkItem.created_at, WorkItem.id)
+)
+_CLAIM = (
+    update(WorkItem)
+    .where(
+        WorkItem.id == bindparam("item_id"),
+        WorkItem.status == "open",
+        WorkItem.claimed_by_id.is_(None),
+    )
+    .values(
+        claimed_by_id=bindparam("user_id"),
+        claimed_by_username=bindparam("username"),
+        claimed_at=bindparam("at"),
+    )
+    .returning(WorkItem.id)
+    .execution_options(synchronize_session=False)
+)
+_RELEASE = (
+    update(WorkItem)
+    .where(
+        WorkItem.id == bindparam("item_id"),
+        WorkItem.status == "open",
+        WorkItem.claimed_by_id == bindparam("user_id"),
+    )
+    .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
+    .returning(WorkItem.id)
+    .execution_options(synchronize_session=False)
+)
+_PENDING_FOR_DOSSIER = select(Timer).where(
+    Timer.dossier_id == bindparam("dossier_id"), Timer.status == "pending"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +71,7 @@ class WorkItems:
         self.session.add(item)
 
     def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
-        stmt = (
-            select(WorkItem)
-            .where(WorkItem.dossier_id == dossier_id, WorkItem.status == "open")
-            .order_by(WorkItem.created_at, WorkItem.id)
-        )
-        return self.session.scalars(stmt).all()
+        return self.session.scalars(_OPEN_FOR_DOSSIER, {"dossier_id": dossier_id}).all()
 
     def history_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
         stmt = (
@@ -54,44 +84,26 @@ class WorkItems:
     def try_claim(self, item: WorkItem, user_id: int, username: str, now: datetime) -> bool:
         """One conditional UPDATE: exactly one of many concurrent claimers gets True (and
         sees the claim on `item`)."""
-        stmt = (
-            update(WorkItem)
-            .where(
-                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id.is_(None)
-            )
-            .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
-            .returning(WorkItem.id)
-            .execution_options(synchronize_session=False)
-        )
-        return self._updated(item, stmt, user_id, username, now)
+        params = {"item_id": item.id, "user_id": user_id, "username": username, "at": now}
+        if self.session.execute(_CLAIM, params).first() is None:
+            return False
+        self._claimed(item, user_id, username, now)
+        return True
 
     def try_release(self, item: WorkItem, user_id: int) -> bool:
-        stmt = (
-            update(WorkItem)
-            .where(
-                WorkItem.id == item.id, WorkItem.status == "open", WorkItem.claimed_by_id == user_id
-            )
-            .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
-            .returning(WorkItem.id)
-            .execution_options(synchronize_session=False)
-        )
-        return self._updated(item, stmt, None, None, None)
-
-    def _updated(
-        self,
-        item: WorkItem,
-        stmt: Any,
-        user_id: int | None,
-        username: str | None,
-        at: datetime | None,
-    ) -> bool:
-        if self.session.execute(stmt).first() is None:
+        if self.session.execute(_RELEASE, {"item_id": item.id, "user_id": user_id}).first() is None:
             return False
+        self._claimed(item, None, None, None)
+        return True
+
+    @staticmethod
+    def _claimed(
+        item: WorkItem, user_id: int | None, username: str | None, at: datetime | None
+    ) -> None:
         # The row now says this; tell the loaded object without another round trip.
         set_committed_value(item, "claimed_by_id", user_id)
         set_committed_value(item, "claimed_by_username", username)
         set_committed_value(item, "claimed_at", at)
-        return True
 
     def inbox(
         self, flt: InboxFilter, offset: int, limit: int
@@ -134,8 +146,7 @@ class Timers:
         self.session.add(timer)
 
     def pending_for_dossier(self, dossier_id: int) -> Sequence[Timer]:
-        stmt = select(Timer).where(Timer.dossier_id == dossier_id, Timer.status == "pending")
-        return self.session.scalars(stmt).all()
+        return self.session.scalars(_PENDING_FOR_DOSSIER, {"dossier_id": dossier_id}).all()
 
     def for_dossier(self, dossier_id: int) -> Sequence[Timer]:
         stmt = select(Timer).where(Timer.dossier_id == dossier_id).order_by(Timer.created_at)
