@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -46,7 +47,15 @@ def sla_view(sla: Sla | None) -> SlaView | None:
 
 
 def model_of(definition: Definition) -> ProcedureModel:
-    return ProcedureModel.from_dict(definition.model)
+    """The procedure model of a deployed definition (immutable), built once per loaded row: the
+    storage layer shares one row object per definition in a process."""
+    model = _MODELS.get(definition)
+    if model is None:
+        model = _MODELS[definition] = ProcedureModel.from_dict(definition.model)
+    return model
+
+
+_MODELS: weakref.WeakKeyDictionary[Definition, ProcedureModel] = weakref.WeakKeyDictionary()
 
 
 def current_step(item: WorkItem) -> CurrentStep:
