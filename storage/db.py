@@ -65,7 +65,10 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE makes writers queue on the busy timeout instead of failing on lock upgrade.
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction (e.g. the token's account read)
+        mode = options.get(SQLITE_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
