@@ -13,8 +13,9 @@ from engine import deadlines, events
 from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
-from engine.progress import apply_step, fire_due_timers
+from engine.progress import apply_step
 from engine.results import DossierDetail
+from engine.services.live import load_for_step
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
@@ -159,14 +160,8 @@ def submit_supplement(
             merged,
             "the supplemented dossier does not match the form",
         )
-        env = deadlines.step_environment(ctx, uow, model, dossier, now)
-        workflow = runtime.load(
-            ctx.definitions.get(definition), dossier.state, env.functions, now=now
-        )
-        fire_due_timers(
-            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
-        )
-        outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
+        live = load_for_step(ctx, uow, dossier, definition, now)
+        outcome = live.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
         events.record_for_dossier(
             uow,
             dossier,
@@ -180,11 +175,11 @@ def submit_supplement(
             uow,
             dossier=dossier,
             model=model,
-            workflow=workflow,
+            workflow=live.workflow,
             outcome=outcome,
             actor=actor,
             now=now,
-            calendar=env.calendar,
+            calendar=live.calendar,
         )
         uow.flush()
         detail = dossier_detail(uow, dossier)

@@ -18,11 +18,11 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
-from engine.progress import Completion, apply_step, fire_due_timers
+from engine.progress import Completion, apply_step
 from engine.results import CompletionResult, StatusView, TaskSummary
-from engine.spiff import runtime
+from engine.services.live import load_for_step
 from engine.transactions import conflicts_as_errors
-from engine.views import current_step, model_of, task_summary
+from engine.views import current_step, task_summary
 from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork
 
@@ -89,26 +89,12 @@ def complete_task(
             raise ValidationFailedError(
                 "the form data is not valid", [FieldError(p.field, p.message) for p in problems]
             )
-        model = model_of(definition)
-        env = deadlines.step_environment(ctx, uow, model, dossier, now)
-        workflow = runtime.load(
-            ctx.definitions.get(definition), dossier.state, env.functions, now=now
-        )
-        _, after_timers = fire_due_timers(
-            uow,
-            dossier=dossier,
-            model=model,
-            workflow=workflow,
-            calendar=env.calendar,
-            now=now,
-            open_items=open_items,
-        )
-        assert after_timers is not None  # given open items, it returns them (or the new ones)
-        open_items = after_timers
+        live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
+        assert live.open_items is not None  # given open items, it returns them (or the new ones)
         deadlines.apply_reappointment(
-            uow, dossier, model.node(item.bpmn_id), data, env.calendar, actor, now
+            uow, dossier, live.model.node(item.bpmn_id), data, live.calendar, actor, now
         )
-        outcome = workflow.complete_user_task(item.id, data)
+        outcome = live.workflow.complete_user_task(item.id, data)
         events.record_for_dossier(
             uow,
             dossier,
@@ -122,15 +108,15 @@ def complete_task(
         still_open = apply_step(
             uow,
             dossier=dossier,
-            model=model,
-            workflow=workflow,
+            model=live.model,
+            workflow=live.workflow,
             outcome=outcome,
             actor=actor,
             now=now,
-            calendar=env.calendar,
+            calendar=live.calendar,
             completion=Completion.of_form(item.id, actor.username, data),
             role=item.role,
-            open_items=open_items,
+            open_items=live.open_items,
         )
         result = CompletionResult(
             task_id=item.id,

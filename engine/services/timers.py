@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import deadlines, events
+from engine import events
 from engine.authz import SYSTEM_ACTOR
 from engine.context import EngineContext
-from engine.progress import fire_due_timers
-from engine.spiff import runtime
+from engine.services.live import load_for_step
 from engine.transactions import conflicts_as_errors
-from engine.views import model_of
 
 MAX_ERROR_CHARS = 2000
 
@@ -47,14 +45,7 @@ def fire_timer(ctx: EngineContext, timer_id: str) -> bool:
             return False
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
-        model = model_of(definition)
-        env = deadlines.step_environment(ctx, uow, model, dossier, now)
-        workflow = runtime.load(
-            ctx.definitions.get(definition), dossier.state, env.functions, now=now
-        )
-        outcome, _ = fire_due_timers(
-            uow, dossier=dossier, model=model, workflow=workflow, calendar=env.calendar, now=now
-        )
+        outcome = load_for_step(ctx, uow, dossier, definition, now).timers
         if not outcome.fired_timers:
             return False  # e.g. due this very microsecond: SpiffWorkflow fires strictly after
         uow.commit()
