@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.load import STEPS as HAPPY_PATH  # noqa: E402
 from engine.audit.bundle import verify_bundle  # noqa: E402
 from engine.authz import Actor  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
@@ -38,24 +39,18 @@ from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
 from engine.services import accounts, audit, audit_dossiers, definitions, dossiers, tasks  # noqa: E402
 from engine.services.accounts import NewUser  # noqa: E402
 from engine.settings import Settings  # noqa: E402
+from storage.admin import temporary_database  # noqa: E402
 from storage.audit import EVENT_COLUMNS, EventRow, event_row  # noqa: E402
-from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Chain, Dossier, Event  # noqa: E402
+from tests.support import submission  # noqa: E402
 
 UNIT = "000.00.07.H29"
 ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_code=None)
 TEMPLATE_EVENTS = 10
 BATCH = 20_000
-STEPS: list[tuple[str, dict[str, object]]] = [
-    ("reception", {"decision": "accept", "documents_received": []}),
-    (
-        "specialist",
-        {"decision": "approve", "opinion": "Đủ điều kiện", "new_card_number": "DN4010123456790"},
-    ),
-    ("leader", {"decision": "approve"}),
-    ("reception", {"returned_via": "direct", "recipient_name": "Nguyễn Văn An"}),
-]
+#: (role, form data) of each user task of the happy path, as the HTTP load sends them.
+STEPS = list(HAPPY_PATH.values())
 
 
 def main() -> None:
@@ -74,18 +69,9 @@ def database(server: str | None, tmp: Path) -> Iterator[str]:
         upgrade(url)
         yield url
         return
-    name = f"motcua_bench_audit_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
+    with temporary_database(server, "motcua_bench_audit") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(url: str, tmp: Path, total_events: int) -> None:
@@ -184,16 +170,7 @@ def one_dossier(ctx: EngineContext, officers: dict[str, Actor]) -> str:
             procedure="cap_lai_the_bhyt",
             unit=UNIT,
             applicant=dossiers.Applicant("Nguyễn Văn An", "001090012345", "0912345678"),
-            data={
-                "full_name": "Nguyễn Văn An",
-                "gender": "nam",
-                "date_of_birth": "1990-05-17",
-                "id_number": "001090012345",
-                "social_insurance_code": "0123456789",
-                "card_number": "DN4010123456789",
-                "request_type": "reissue_lost",
-                "result_address": "12 Phố Huế, Hà Nội",
-            },
+            data=submission(),
         ),
     )
     for role, data in STEPS:
@@ -267,7 +244,8 @@ def copy_chain(template: list[EventRow], chain: str, dossier_id: int) -> list[di
 def rehash_all(ctx: EngineContext) -> None:
     """The floor: read every event, rebuild its body, hash it; no checks, no bookkeeping."""
     stmt = select(*EVENT_COLUMNS).order_by(Event.chain, Event.seq)
-    with ctx.uow(write=False) as uow:
+    # A snapshot transaction, as verify reads in: PostgreSQL streams only inside a transaction.
+    with ctx.uow(write=False, snapshot=True) as uow:
         for row in uow.session.execute(stmt.execution_options(yield_per=5000)):
             event = event_row(row)
             event_hash(event.prev_hash, event_body(event))

@@ -16,7 +16,7 @@ from engine.context import EngineContext, build
 from engine.services import accounts, definitions
 from engine.services.accounts import NewUser
 from engine.settings import Settings
-from storage.admin import create_database, drop_database, unique_database_name
+from storage.admin import temporary_database
 from storage.migrate import upgrade
 from tests.live_server import REPO, LiveServer, free_port
 
@@ -74,13 +74,11 @@ def sqlite_backend() -> Iterator[Backend]:
 
 @contextmanager
 def postgres_backend(admin_url: str) -> Iterator[Backend]:
-    name = unique_database_name("motcua_bench")
-    url = create_database(admin_url, name)
-    try:
-        with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
-            yield _prepared("PostgreSQL", url, Path(tmp))
-    finally:
-        drop_database(admin_url, name)
+    with (
+        temporary_database(admin_url, "motcua_bench") as url,
+        tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp,
+    ):
+        yield _prepared("PostgreSQL", url, Path(tmp))
 
 
 def _prepared(name: str, url: str, workdir: Path) -> Backend:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -38,25 +40,35 @@ def _server(admin_url: str) -> Engine:
 
 def create_database(admin_url: str, name: str) -> str:
     """CREATE DATABASE on the server of `admin_url`; returns the new database's URL."""
-    if not SAFE_NAME.match(name):
-        raise ValueError(f"not a safe database name: {name}")
-    engine = _server(admin_url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
+    _run_on_server(admin_url, name, 'CREATE DATABASE "{name}"')
     return with_database(admin_url, name)
+
+
+@contextmanager
+def temporary_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database named `<prefix>_<random>` for the length of the block; dropped
+    afterwards, whatever happened in it. Yields its URL."""
+    name = unique_database_name(prefix)
+    url = create_database(admin_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
 
 
 def drop_database(admin_url: str, name: str) -> None:
     """DROP DATABASE ... WITH (FORCE): ends sessions a crashed test may have left behind."""
+    _run_on_server(admin_url, name, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_on_server(admin_url: str, name: str, statement: str) -> None:
+    # Database names cannot be bound parameters: only checked-safe names are spliced in.
     if not SAFE_NAME.match(name):
         raise ValueError(f"not a safe database name: {name}")
     engine = _server(admin_url)
     try:
         with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(statement.format(name=name)))
     finally:
         engine.dispose()
 

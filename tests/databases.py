@@ -12,7 +12,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from storage.admin import create_database, drop_database, unique_database_name, wipe
+from storage.admin import (
+    create_database,
+    drop_database,
+    temporary_database,
+    unique_database_name,
+    wipe,
+)
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -47,12 +53,8 @@ class PostgresTestDatabase:
     @contextmanager
     def scratch(self) -> Iterator[str]:
         """Another empty database (no schema) for the length of a test, e.g. for migrations."""
-        name = unique_database_name("motcua_scratch")
-        url = create_database(self.admin_url, name)
-        try:
+        with temporary_database(self.admin_url, "motcua_scratch") as url:
             yield url
-        finally:
-            drop_database(self.admin_url, name)
 
     def drop(self) -> None:
         self._engine.dispose()

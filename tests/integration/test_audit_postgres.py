@@ -7,7 +7,6 @@ gets a fresh database of its own, dropped afterwards.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from engine.audit.bundle import verify_bundle
 from engine.context import EngineContext, build
 from engine.events import dossier_chain
 from engine.services import audit, audit_dossiers
-from storage.db import make_engine
+from storage.admin import temporary_database
 from storage.migrate import upgrade
 from storage.models import Event
 from tests.conftest import ADMIN, make_settings, seed
@@ -35,18 +34,9 @@ def postgres_url() -> Iterator[str]:
     url = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("MOTCUA_TEST_POSTGRES_URL is not set: the audit is not tested on PostgreSQL")
-    name = f"motcua_audit_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        database_url = admin.url.set(database=name).render_as_string(hide_password=False)
+    with temporary_database(url, "motcua_audit") as database_url:
         upgrade(database_url)
         yield database_url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -7,17 +7,15 @@ import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from engine.clock import FrozenClock
 from engine.context import build
 from engine.scheduler import TimerScheduler
-from storage.db import make_engine, normalize_url
+from storage.admin import temporary_database
+from storage.db import make_engine
 from storage.locks import singleton_lock
 from storage.migrate import alembic_config, upgrade
 from tests.conftest import START, make_settings, seed
@@ -34,19 +32,9 @@ pytestmark = [
 def pg_url() -> Iterator[str]:
     """A fresh, migrated database for the test, dropped afterwards."""
     assert POSTGRES_URL is not None
-    server = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    name = f"motcua_test_{uuid4().hex[:12]}"
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(POSTGRES_URL)).set(database=name)
-    rendered = url.render_as_string(hide_password=False)
-    try:
-        upgrade(rendered)
-        yield rendered
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        server.dispose()
+    with temporary_database(POSTGRES_URL, "motcua_test") as url:
+        upgrade(url)
+        yield url
 
 
 def test_the_migrations_match_the_models_and_go_down_and_up(pg_url: str) -> None:
