@@ -48,9 +48,11 @@ def test_swagger_ui_renders_every_operation_offline(tmp_path: Path) -> None:
                 page.route("**/*", only_local)
                 page.on(
                     "console",
-                    lambda message: refused.append(message.text)
-                    if "Content Security Policy" in message.text
-                    else None,
+                    lambda message: (
+                        refused.append(message.text)
+                        if "Content Security Policy" in message.text
+                        else None
+                    ),
                 )
                 page.goto(f"{origin}/", wait_until="load")  # / redirects to the docs
                 page.wait_for_selector(".opblock", timeout=60_000)
