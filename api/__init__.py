@@ -19,6 +19,7 @@ from api import (
     procedures,
     tasks,
     tokens,
+    units,
 )
 from api.base import Api
 from api.logs import install_log_masking
@@ -33,6 +34,7 @@ MAX_REQUEST_BYTES = 1 * 1024 * 1024
 RESOURCES = (
     tokens,
     procedures,
+    units,
     dossiers,
     tasks,
     files,
