@@ -99,6 +99,12 @@ class Api:
             )
         return json.loads(raw) if raw else None
 
+    def upload(self, code: str, user: str, file: tuple[str, str, bytes]) -> Any:
+        """Attach one file (name, media type, content) to the dossier; its record."""
+        stored = self.call("POST", f"/dossiers/{code}/files", user, files=[file], expect=201)
+        print(f"    {stored['name']}: {stored['size']} bytes, sha256 {stored['sha256'][:16]}…")
+        return stored
+
     def act(self, code: str, user: str, data: dict[str, Any]) -> Any:
         """Take the dossier's task from `user`'s inbox: claim it, complete it with `data`."""
         inbox = self.call("GET", f"/tasks?dossier={code}", user)
@@ -132,14 +138,7 @@ def walkthrough(api: Api) -> str:
     print(f"    dossier {code}: status {_status(dossier)}")
 
     step("The citizen uploads the signed declaration")
-    scan = api.call(
-        "POST",
-        f"/dossiers/{code}/files",
-        "citizen",
-        files=[("to-khai-tk1-ts.pdf", "application/pdf", SCAN)],
-        expect=201,
-    )
-    print(f"    {scan['name']}: {scan['size']} bytes, sha256 {scan['sha256'][:16]}…")
+    scan = api.upload(code, "citizen", ("to-khai-tk1-ts.pdf", "application/pdf", SCAN))
 
     step("Reception claims the check and asks for a supplement (Mẫu 02)")
     api.act(
@@ -157,13 +156,7 @@ def walkthrough(api: Api) -> str:
     for notice in waiting["notices"]:
         for told in notice["fields"]:
             print(f"    {notice['name']} — {told['title']}: {_plain(told['value'])}")
-    copy = api.call(
-        "POST",
-        f"/dossiers/{code}/files",
-        "citizen",
-        files=[("ban-sao-cccd.png", "image/png", ID_COPY)],
-        expect=201,
-    )
+    copy = api.upload(code, "citizen", ("ban-sao-cccd.png", "image/png", ID_COPY))
     attachments = [
         {"name": "Tờ khai TK1-TS", "sha256": scan["sha256"]},
         {"name": "Bản sao căn cước công dân", "sha256": copy["sha256"]},

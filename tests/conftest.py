@@ -131,6 +131,19 @@ def seed(context: EngineContext) -> None:
 
 
 @pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment a `motcua` command needs to reach this test's database."""
+    return {
+        "MOTCUA_ENV": "test",
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_VAR_DIR": str(settings.var_dir),
+        "MOTCUA_SECRET_KEY": settings.secret_key,
+        "MOTCUA_PASSWORD_TIME_COST": "1",
+        "MOTCUA_PASSWORD_MEMORY_KIB": "64",
+    }
+
+
+@pytest.fixture
 def dialect_copies(ctx: EngineContext) -> EngineContext:
     """`ctx` with the dialect copies of bhxh_mot_lan deployed too (`DIALECTS_DIR`)."""
     definitions.deploy_directory(ctx, ADMIN, DIALECTS_DIR, DIALECTS_DIR / "forms")
