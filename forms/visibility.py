@@ -25,12 +25,13 @@ Moment = Literal["completed", "resolved"]
 
 
 def applicant_fields(schema: Mapping[str, Any]) -> dict[str, Moment]:
-    """Field -> from when the applicant sees it; empty for a form that shows nothing (or whose
-    annotation is malformed, which the deploy checks refuse)."""
+    """Field -> from when the applicant sees it, by field name (a stored form's key order is not
+    kept by every database: PostgreSQL's JSONB reorders keys); empty for a form that shows
+    nothing (or whose annotation is malformed, which the deploy checks refuse)."""
     declared = schema.get(KEYWORD)
     if visibility_problems(schema) or not isinstance(declared, Mapping):
         return {}
-    return {str(name): moment for name, moment in declared.items()}
+    return {str(name): declared[name] for name in sorted(declared)}
 
 
 def field_title(schema: Mapping[str, Any], name: str) -> str:
