@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy scripts  # standalone scripts, not a package
 
 imports: $(STAMP)
 	$(BIN)/lint-imports

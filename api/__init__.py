@@ -11,6 +11,7 @@ from api import (
     audit,
     calendar,
     definitions,
+    docs,
     dossier_versions,
     dossiers,
     errors,
@@ -18,6 +19,7 @@ from api import (
     procedures,
     tasks,
     tokens,
+    units,
 )
 from api.base import Api
 from api.logs import install_log_masking
@@ -32,6 +34,7 @@ MAX_REQUEST_BYTES = 1 * 1024 * 1024
 RESOURCES = (
     tokens,
     procedures,
+    units,
     dossiers,
     tasks,
     files,
@@ -50,13 +53,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+#: Every response but the docs page (api/docs.py sets its own): nothing may load anything.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-#: The interactive docs page loads Swagger UI from its CDN and starts it with an inline script.
-DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://cdn.jsdelivr.net; connect-src 'self'; frame-ancestors 'none'"
-)
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -77,8 +75,6 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -92,6 +88,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
         api.register_blueprint(module.blp)
     api.register_blueprint(dossiers.public_blp)
     api.register_blueprint(files.rules_blp)
+    app.register_blueprint(docs.blp)  # a page, not an API operation: outside the OpenAPI document
     errors.register(app)
     app.before_request(refuse_unstorable_url)
     init_rate_limits(app, context.settings)
@@ -101,15 +98,14 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     def _security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        html = response.headers.get("Content-Type", "").startswith("text/html")
-        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if html else API_CSP)
+        response.headers.setdefault("Content-Security-Policy", API_CSP)
         if production:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.get("/")
     def _index() -> Any:
-        return redirect(f"{API_PREFIX}/docs")
+        return redirect(docs.DOCS_PATH)
 
     return app
 

@@ -7,11 +7,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import click
 
+from api.times import local_iso, shown
 from engine.audit.bundle import verify_bundle
 from engine.audit.integrity import IntegrityProblem
 from engine.audit.results import ReplayResult, VerifyReport
@@ -81,9 +83,9 @@ def verify(dossier: str | None, public_key_file: Path | None, replay: bool, as_j
     except EngineError as exc:
         raise _fail(exc) from exc
     if as_json:
-        click.echo(_as_json(report))
+        click.echo(_as_json(report, ctx.tz))
     else:
-        _print_report(report)
+        _print_report(report, ctx.tz)
     sys.exit(0 if report.ok else 1)
 
 
@@ -122,9 +124,9 @@ def replay(code: str, until: int | None, as_json: bool) -> None:
     except EngineError as exc:
         raise _fail(exc) from exc
     if as_json:
-        click.echo(_as_json(result))
+        click.echo(_as_json(result, ctx.tz))
     else:
-        _print_replay(result)
+        _print_replay(result, ctx.tz)
     sys.exit(0 if not result.problems and result.matches_stored is not False else 1)
 
 
@@ -190,7 +192,7 @@ def _progress_bar(label: str) -> Iterator[Progress | None]:
         yield update
 
 
-def _print_report(report: VerifyReport) -> None:
+def _print_report(report: VerifyReport, tz: tzinfo) -> None:
     scope = f"dossier {report.dossier}" if report.dossier else "audit log"
     click.echo(
         f"{scope}: {report.events} events in {report.chains} chains, {report.dossiers} dossiers, "
@@ -199,20 +201,20 @@ def _print_report(report: VerifyReport) -> None:
     )
     if report.latest_checkpoint is not None:
         latest = report.latest_checkpoint
-        click.echo(f"latest checkpoint #{latest.seq} of {latest.created_at.isoformat()}")
+        click.echo(f"latest checkpoint #{latest.seq} of {local_iso(latest.created_at, tz)}")
     for problem in report.problems:
         click.echo(f"FAIL: {problem.describe()}")
     click.echo("OK: nothing was changed, removed or added" if report.ok else "NOT OK")
 
 
-def _print_replay(result: ReplayResult) -> None:
+def _print_replay(result: ReplayResult, tz: tzinfo) -> None:
     click.echo(f"dossier {result.code}: replayed events 1 to {result.at_seq} of {result.events}")
     if result.dossier is not None:
         detail = result.dossier
         click.echo(f"status: {detail.status.code} {detail.status.label} ({detail.status.label_en})")
         for name in ("received_at", "due_at", "resolved_at", "finished_at"):
             value = getattr(detail, name)
-            click.echo(f"{name}: {value.isoformat() if value else '-'}")
+            click.echo(f"{name}: {local_iso(value, tz) if value else '-'}")
         for step in detail.current_steps:
             claimed = f", claimed by {step.claimed_by}" if step.claimed_by else ""
             click.echo(f"open task: {step.name} [{step.bpmn_id}] for {step.role}{claimed}")
@@ -221,7 +223,8 @@ def _print_replay(result: ReplayResult) -> None:
         click.echo(f"FAIL: {problem.describe()}")
     for mismatch in result.mismatches:
         click.echo(
-            f"MISMATCH {mismatch.field}: replayed {mismatch.replayed!r}, stored {mismatch.stored!r}"
+            f"MISMATCH {mismatch.field}: replayed {shown(mismatch.replayed, tz)}, "
+            f"stored {shown(mismatch.stored, tz)}"
         )
     if result.matches_stored is True:
         click.echo("replay equals the stored dossier")
@@ -229,8 +232,10 @@ def _print_replay(result: ReplayResult) -> None:
         click.echo("replay does NOT equal the stored dossier")
 
 
-def _as_json(result: Any) -> str:
+def _as_json(result: Any, tz: tzinfo) -> str:
     def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(tz).isoformat()  # as the HTTP API writes it
         if isinstance(value, IntegrityProblem):
             return {**dataclasses.asdict(value), "dossier": value.dossier}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):

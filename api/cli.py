@@ -20,10 +20,17 @@ from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.logs import configure_process_logging
 from api.server import serve_forever
+from api.times import local_iso
 from engine.authz import Actor
 from engine.consistency import check_all
 from engine.context import EngineContext, build
-from engine.errors import DuplicateError, EngineError, InvalidDefinitionError, ValidationFailedError
+from engine.errors import (
+    DuplicateError,
+    EngineError,
+    InvalidDefinitionError,
+    NotFoundError,
+    ValidationFailedError,
+)
 from engine.results import Page
 from engine.scheduler import TimerScheduler
 from engine.services import accounts, admin, definitions
@@ -95,6 +102,7 @@ def _fail(exc: EngineError) -> click.ClickException:
 
 
 @click.group()
+@click.version_option(package_name="motcua", prog_name="motcua", message="%(prog)s %(version)s")
 def main() -> None:
     """motcua: BPMN-driven one-stop dossier system (BHXH)."""
 
@@ -192,7 +200,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--password", default=None, help="asked for (hidden, twice) when not given, after the checks"
+)
 @click.option(
     "--role",
     "roles",
@@ -202,14 +212,27 @@ def user() -> None:
 @click.option("--unit", "unit_code", default=None, help="unit code (required for officers)")
 @click.option("--full-name", default=None)
 def user_add(
-    username: str, password: str, roles: str, unit_code: str | None, full_name: str | None
+    username: str, password: str | None, roles: str, unit_code: str | None, full_name: str | None
 ) -> None:
     """Add a user account."""
+    ctx = _context()
+    role_list = roles_from_text(roles)
+    # Check what can be checked before asking for a password nobody will use.
+    problems = accounts.role_errors(role_list, unit_code)
+    if problems:
+        raise click.UsageError("; ".join(f"{p.field}: {p.message}" for p in problems))
+    if unit_code is not None:
+        try:
+            admin.get_unit(ctx, _cli_actor(), unit_code)
+        except NotFoundError as exc:
+            raise click.UsageError(f"{exc.detail} (`motcua unit list` shows the units)") from exc
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         created = accounts.create_user(
-            _context(),
+            ctx,
             _cli_actor(),
-            NewUser(username, password, full_name or username, roles_from_text(roles), unit_code),
+            NewUser(username, password, full_name or username, role_list, unit_code),
         )
     except EngineError as exc:
         raise _fail(exc) from exc
@@ -241,7 +264,7 @@ def user_list(unit_code: str | None, role: str | None) -> None:
     for item in pages:
         state = "active" if item.active else "inactive"
         if item.locked_until is not None:
-            state += f", locked until {item.locked_until.astimezone(ctx.tz):%Y-%m-%d %H:%M}"
+            state += f", locked until {local_iso(item.locked_until, ctx.tz)}"
         roles = ",".join(item.roles)
         click.echo(
             f"{item.username:<20} {roles:<20} {item.unit_code or '-':<16} {state:<10} "
@@ -303,19 +326,22 @@ def serve(host: str, port: int | None, workers: int, with_scheduler: bool) -> No
     """Serve the HTTP API with gunicorn."""
     port = port or int(os.environ.get("MOTCUA_PORT", "8000"))
     try:
-        create_app().extensions["motcua"].close()  # fail fast on configuration before forking
+        context = create_app().extensions["motcua"]  # fail fast on configuration before forking
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    context.close()
     click.echo(f"serving http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
-    serve_forever(host=host, port=port, workers=workers, with_scheduler=with_scheduler)
+    serve_forever(
+        host=host, port=port, workers=workers, tz=context.tz, with_scheduler=with_scheduler
+    )
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="fire every timer due now, then exit")
 def scheduler(once: bool) -> None:
     """Run the timer scheduler (exactly one runs per database; others stand by)."""
-    configure_process_logging()
     ctx = _context()
+    configure_process_logging(ctx.tz)
     timers = TimerScheduler(ctx)
     if once:
         fired = timers.run_once()

@@ -26,7 +26,8 @@ def validate(paths: tuple[Path, ...], forms_root: Path | None) -> None:
 
     Each PATH is a .bpmn file or a folder of them; each diagram is checked with its forms
     from forms/<procedure_key>/. Extra .dmn and form .json files given as PATHs join every
-    diagram's bundle. Exits with status 1 when any diagram has an error.
+    diagram's bundle. Exits with status 1 when any diagram has an error, 2 when there is no
+    diagram to check.
     """
     forms_root = forms_root or Settings.from_env().forms_dir
     diagrams: list[Path] = []
@@ -38,6 +39,12 @@ def validate(paths: tuple[Path, ...], forms_root: Path | None) -> None:
             diagrams.append(path)
         else:
             extras[path.name] = path
+    if not diagrams:
+        raise click.UsageError(
+            "nothing to check: no .bpmn file in "
+            + ", ".join(str(path) for path in paths)
+            + "; give diagrams or folders holding them, e.g. `motcua validate bpmn/`"
+        )
     errors = warnings = 0
     for diagram in diagrams:
         files = bundle_from_directory(diagram, forms_root)
@@ -57,7 +64,7 @@ def validate(paths: tuple[Path, ...], forms_root: Path | None) -> None:
     click.echo(
         f"{len(diagrams)} diagram(s) checked: {errors} error(s), {warnings} warning(s)", err=True
     )
-    if errors or not diagrams:
+    if errors:
         sys.exit(1)
 
 

@@ -1,14 +1,26 @@
-"""Logs never carry personal identifiers or secrets (SEC-5): a filter on our loggers and on
+"""Log lines of the server and scheduler processes.
+
+They never carry personal identifiers or secrets (SEC-5): a filter on our loggers and on
 gunicorn's access and error logs masks ID numbers, phone numbers, e-mail addresses, tokens and
-sensitive query parameters (e.g. the public lookup's `id_number`) before a line is written."""
+sensitive query parameters (e.g. the public lookup's `id_number`) before a line is written.
+Every line, ours and gunicorn's, starts with its time in ISO 8601 with the offset, in the
+deployment's time zone (`MOTCUA_TIMEZONE`), as the API and the command line show times.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, tzinfo
+from typing import Any, ClassVar
+
+from gunicorn.glogging import Logger
 
 from engine.masking import mask_text
 
 MASKED_LOGGERS = ("motcua", "gunicorn.access", "gunicorn.error", "werkzeug", "flask_limiter")
+LINE_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+#: gunicorn's default access line without its `%(t)s` (the line's own time says when).
+ACCESS_FORMAT = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
 
 class MaskingFilter(logging.Filter):
@@ -25,6 +37,38 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+class LocalTimeFormatter(logging.Formatter):
+    """`2026-12-02T09:30:00.123+07:00 [pid] [LEVEL] logger: message`."""
+
+    def __init__(self, tz: tzinfo, fmt: str = LINE_FORMAT) -> None:
+        super().__init__(fmt)
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created, self.tz).isoformat(timespec="milliseconds")
+
+
+class GunicornLogger(Logger):
+    """gunicorn's logger with our line format on its error and access logs."""
+
+    tz: ClassVar[tzinfo] = UTC
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        formatter = LocalTimeFormatter(self.tz)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(formatter)
+
+    def now(self) -> str:
+        """The `%(t)s` atom, should an access format use it."""
+        return datetime.now(self.tz).isoformat(timespec="seconds")
+
+
+def gunicorn_logger_class(tz: tzinfo) -> type[GunicornLogger]:
+    return type("MotcuaGunicornLogger", (GunicornLogger,), {"tz": tz})
+
+
 def install_log_masking() -> None:
     """Attach the masking filter to every logger that may see request data (idempotent)."""
     for name in MASKED_LOGGERS:
@@ -33,8 +77,10 @@ def install_log_masking() -> None:
             logger.addFilter(MaskingFilter())
 
 
-def configure_process_logging() -> None:
-    """Log lines of a server or scheduler process: ours at INFO; APScheduler only when something
-    goes wrong (at INFO it writes several lines for every sweep, every few seconds)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def configure_process_logging(tz: tzinfo) -> None:
+    """Log lines of a server worker or scheduler process: ours at INFO; APScheduler only when
+    something goes wrong (at INFO it writes several lines for every sweep, every few seconds)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(LocalTimeFormatter(tz))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import engine
 from api.schemas import SlaSchema
+from api.units import PublicUnitSchema
 from engine import queries
 from engine.results import ProcedureDetail
 
@@ -52,6 +53,11 @@ class ProcedureDetailSchema(ProcedureSummarySchema):
     )
     steps = ma.fields.List(ma.fields.Nested(StepSchema), required=True)
     deployed_at = LocalDateTime(required=True)
+    units = ma.fields.List(
+        ma.fields.Nested(PublicUnitSchema),
+        required=True,
+        metadata={"description": "the units that receive it: where `POST /dossiers` may go"},
+    )
 
 
 @blp.route("")

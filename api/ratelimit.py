@@ -1,8 +1,10 @@
 """Rate limits per client address (flask-limiter): logins and the public lookup.
 
 Counters live in `MOTCUA_RATELIMIT_STORAGE_URL`: `memory://` by default (one process, nothing to
-run), a shared store such as `redis://127.0.0.1:6379` when several workers serve the API. If the
-store fails, limits fall back to per-process memory rather than refusing service (SEC-8).
+run), a shared store such as `redis://127.0.0.1:6379` when several workers serve the API (its
+client comes with the `redis` extra: `pip install -e '.[redis]'`). If the store fails while
+serving, limits fall back to per-process memory rather than refusing service (SEC-8); a store
+that cannot be used at all (no client library) stops the start with a message.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from flask import Flask, Response, jsonify
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import dossiers, tokens
@@ -35,16 +38,23 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         # Only then is X-Forwarded-For the client's address rather than anyone's claim.
         n = settings.proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=settings.ratelimit_storage_url,
-        strategy="moving-window",
-        key_prefix="motcua",
-        headers_enabled=False,
-        swallow_errors=True,
-        in_memory_fallback_enabled=True,
-    )
+    try:
+        limiter = Limiter(
+            get_remote_address,
+            app=app,
+            storage_uri=settings.ratelimit_storage_url,
+            strategy="moving-window",
+            key_prefix="motcua",
+            headers_enabled=False,
+            swallow_errors=True,
+            in_memory_fallback_enabled=True,
+        )
+    except ConfigurationError as exc:
+        scheme = settings.ratelimit_storage_url.partition("://")[0]
+        hint = " (install its client: pip install -e '.[redis]')" if "redis" in scheme else ""
+        raise SettingsError(
+            f"MOTCUA_RATELIMIT_STORAGE_URL: cannot use {scheme}:// storage{hint}: {exc}"
+        ) from exc
     limiter.limit(settings.ratelimit_login)(tokens.blp)
     limiter.limit(settings.ratelimit_public)(dossiers.public_blp)
 

@@ -43,6 +43,22 @@ class ReappointmentSchema(Schema):
     new_due_at = LocalDateTime(required=True)
 
 
+class NoticeFieldSchema(Schema):
+    field = ma.fields.String(required=True)
+    title = ma.fields.String(required=True, metadata={"description": "the form's label"})
+    value = ma.fields.Raw(required=True, metadata={"description": "as the officer entered it"})
+
+
+class NoticeSchema(Schema):
+    step = ma.fields.String(required=True, metadata={"description": "BPMN id of the step"})
+    name = ma.fields.String(required=True)
+    at = LocalDateTime(required=True, metadata={"description": "when the step was completed"})
+    # `fields` would shadow marshmallow's own attribute of that name
+    notice_fields = ma.fields.List(
+        ma.fields.Nested(NoticeFieldSchema), required=True, attribute="fields", data_key="fields"
+    )
+
+
 class DossierSchema(Schema):
     code = ma.fields.String(required=True)
     procedure = ma.fields.String(required=True)
@@ -81,6 +97,15 @@ class DossierSchema(Schema):
     )
     reappointment = ma.fields.Nested(
         ReappointmentSchema, allow_none=True, metadata={"description": "Mẫu 04, at most one"}
+    )
+    notices = ma.fields.List(
+        ma.fields.Nested(NoticeSchema),
+        required=True,
+        metadata={
+            "description": "what the office told the applicant, step by step: the fields each "
+            "step's form marks x-applicant-visible (e.g. the documents Mẫu 02 asks for, the "
+            "result once resolved)"
+        },
     )
 
 

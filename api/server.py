@@ -8,11 +8,12 @@ scheduler's threads' locks in whatever state they are in.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from api.logs import configure_process_logging
+from api.logs import ACCESS_FORMAT, configure_process_logging, gunicorn_logger_class
 from engine.scheduler import TimerScheduler
 
 SCHEDULER_KEY = "motcua_scheduler"
@@ -33,7 +34,10 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def serve_forever(*, host: str, port: int, workers: int, with_scheduler: bool = False) -> None:
+def serve_forever(
+    *, host: str, port: int, workers: int, tz: tzinfo, with_scheduler: bool = False
+) -> None:
+    """Serve until stopped; `tz` is the zone log lines show times in (MOTCUA_TIMEZONE)."""
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -42,16 +46,23 @@ def serve_forever(*, host: str, port: int, workers: int, with_scheduler: bool = 
         "timeout": 60,
         "graceful_timeout": 20,
         "accesslog": "-",
+        "access_log_format": ACCESS_FORMAT,
         "errorlog": "-",
+        "logger_class": gunicorn_logger_class(tz),
         "preload_app": False,
+        "post_worker_init": _start_logging,
     }
     if with_scheduler:
         options.update(post_worker_init=_start_scheduler, worker_exit=_stop_scheduler)
     _Server(options).run()
 
 
+def _start_logging(worker: Any) -> None:
+    configure_process_logging(worker.wsgi.extensions["motcua"].tz)
+
+
 def _start_scheduler(worker: Any) -> None:
-    configure_process_logging()
+    _start_logging(worker)
     app = worker.wsgi
     scheduler = TimerScheduler(app.extensions["motcua"])
     scheduler.start()

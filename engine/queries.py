@@ -27,6 +27,7 @@ from engine.results import (
     StepView,
     TaskDetail,
     TaskSummary,
+    UnitView,
 )
 from engine.spiff import runtime
 from engine.views import (
@@ -37,6 +38,7 @@ from engine.views import (
     sla_view,
     task_summary,
 )
+from storage.uow import UnitOfWork
 from storage.work import InboxFilter
 
 MAX_PAGE_SIZE = 100
@@ -83,7 +85,20 @@ def get_procedure(ctx: EngineContext, key: str) -> ProcedureDetail:
                 for n in model.user_tasks()
             ],
             deployed_at=definition.deployed_at,
+            units=_receiving_units(uow),
         )
+
+
+def list_units(ctx: EngineContext) -> list[UnitView]:
+    """The units (BHXH offices) that receive dossiers, by code: public."""
+    with ctx.uow(write=False) as uow:
+        return _receiving_units(uow)
+
+
+def _receiving_units(uow: UnitOfWork) -> list[UnitView]:
+    """Every active unit receives every deployed procedure (there is no unit-procedure mapping
+    yet); `GET /procedures/{key}` and `GET /units` both read this one rule."""
+    return [UnitView(code=u.code, name=u.name) for u in uow.units.all() if u.active]
 
 
 def get_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:

@@ -69,6 +69,7 @@ class ProcedureDetail:
     submission_form: dict[str, Any] | None
     steps: list[StepView]
     deployed_at: datetime
+    units: list[UnitView] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,23 @@ class ReappointmentView:
     apology: str | None
     previous_due_at: datetime
     new_due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeField:
+    field: str
+    title: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """What one completed step told the applicant (its form's applicant-visible fields)."""
+
+    step: str
+    name: str
+    at: datetime
+    fields: list[NoticeField]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +139,7 @@ class DossierDetail:
     timeliness: str | None = None
     overdue_warned_at: datetime | None = None
     reappointment: ReappointmentView | None = None
+    notices: list[NoticeView] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from engine.notices import COMPLETED, applicant_notices
 from engine.procedures import ProcedureModel, Sla
 from engine.progress import WorkItemStore
 from engine.results import (
@@ -17,6 +18,7 @@ from engine.results import (
     StatusView,
     TaskSummary,
 )
+from storage.audit import EventRow
 from storage.models import Definition, Dossier, Unit, WorkItem
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
@@ -31,6 +33,10 @@ class _UnitLookup(Protocol):
     def get(self, code: str) -> Unit | None: ...
 
 
+class _CompletionLog(Protocol):
+    def dossier_events(self, dossier_id: int, event_type: str) -> Sequence[EventRow]: ...
+
+
 class DossierSource(Protocol):
     """Where a dossier's detail is read from: the unit of work, or a replay's scratch copy."""
 
@@ -40,6 +46,8 @@ class DossierSource(Protocol):
     def units(self) -> _UnitLookup: ...
     @property
     def work_items(self) -> WorkItemStore: ...
+    @property
+    def audit(self) -> _CompletionLog: ...
 
 
 def sla_view(sla: Sla | None) -> SlaView | None:
@@ -124,6 +132,12 @@ def dossier_detail(
         timeliness=dossier.timeliness,
         overdue_warned_at=dossier.overdue_warned_at,
         reappointment=reappointment_view(dossier),
+        notices=applicant_notices(
+            uow.audit.dossier_events(dossier.id, COMPLETED),
+            definition.forms,
+            model_of(definition),
+            dossier.resolved_at,
+        ),
     )
 
 

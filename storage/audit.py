@@ -155,6 +155,15 @@ class AuditLog:
         rows = self.session.execute(select(Chain.name, Chain.head_seq, Chain.head_hash))
         return {name: ChainHead(seq, hash_) for name, seq, hash_ in rows}
 
+    def dossier_events(self, dossier_id: int, event_type: str) -> list[EventRow]:
+        """The dossier's events of one type, in order."""
+        stmt = (
+            select(*EVENT_COLUMNS)
+            .where(Event.dossier_id == dossier_id, Event.type == event_type)
+            .order_by(Event.seq)
+        )
+        return [event_row(row) for row in self.session.execute(stmt)]
+
     def chain_head(self, chain: str) -> ChainHead | None:
         row = self.session.execute(
             select(Chain.head_seq, Chain.head_hash).where(Chain.name == chain)

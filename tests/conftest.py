@@ -25,6 +25,9 @@ from tests.databases import SKIP_REASON, PostgresTestDatabase, postgres_admin_ur
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, USERS, HttpApi
 
 REPO = Path(__file__).resolve().parent.parent
+#: bhxh_mot_lan drawn in SpiffArena and in plain bpmn.io: they prove the three modelers run the
+#: same procedure; they are not services, so they are not in bpmn/.
+DIALECTS_DIR = REPO / "tests" / "fixtures" / "dialects"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Tuesday 10 March 2026, 09:00 in Hanoi: an ordinary working morning.
 START = datetime(2026, 3, 10, 9, 0, tzinfo=VN)
@@ -125,6 +128,26 @@ def seed(context: EngineContext) -> None:
             ADMIN,
             NewUser(username, DEMO_PASSWORD, username.title(), tuple(roles.split(",")), unit),
         )
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment a `motcua` command needs to reach this test's database."""
+    return {
+        "MOTCUA_ENV": "test",
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_VAR_DIR": str(settings.var_dir),
+        "MOTCUA_SECRET_KEY": settings.secret_key,
+        "MOTCUA_PASSWORD_TIME_COST": "1",
+        "MOTCUA_PASSWORD_MEMORY_KIB": "64",
+    }
+
+
+@pytest.fixture
+def dialect_copies(ctx: EngineContext) -> EngineContext:
+    """`ctx` with the dialect copies of bhxh_mot_lan deployed too (`DIALECTS_DIR`)."""
+    definitions.deploy_directory(ctx, ADMIN, DIALECTS_DIR, DIALECTS_DIR / "forms")
+    return ctx
 
 
 @pytest.fixture

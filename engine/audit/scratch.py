@@ -127,6 +127,10 @@ class ScratchChain:
             )
         self.take(logged)
 
+    def dossier_events(self, dossier_id: int, event_type: str) -> list[EventRow]:
+        """The events of one type replayed so far (as `AuditLog.dossier_events` reads them)."""
+        return [row for row in self.log[: self.applied] if row.type == event_type]
+
     def take(self, logged: EventRow) -> None:
         """Apply a logged event as it stands (the cause of a step, or one that changes nothing)."""
         self.applied += 1
@@ -166,6 +170,11 @@ class ScratchStore:
 
     @property
     def events(self) -> ScratchChain:
+        return self.chain
+
+    @property
+    def audit(self) -> ScratchChain:
+        """The log as replayed so far, read as `dossier_detail` reads the live one."""
         return self.chain
 
     def flush(self) -> None:

@@ -180,7 +180,7 @@ def role_errors(roles: tuple[str, ...], unit_code: str | None) -> list[FieldErro
         errors.append(
             FieldError(
                 "roles",
-                f"unknown roles {unknown}; known: {sorted(ALL_ROLES)}"
+                f"unknown role {', '.join(unknown)}; the roles are {', '.join(sorted(ALL_ROLES))}"
                 if unknown
                 else "at least one role",
             )

@@ -19,6 +19,7 @@ from engine.procedures import ProcedureModel
 from engine.results import DeployResult
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
 from engine.transactions import conflicts_as_errors
+from forms.visibility import visibility_problems
 from storage.errors import DuplicateRecordError
 from storage.models import Definition
 
@@ -69,7 +70,7 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
                 continue
             problems.extend(
                 DefinitionProblem("error", message, name)
-                for message in forms.schema_problems(schema)
+                for message in [*forms.schema_problems(schema), *visibility_problems(schema)]
             )
             form_schemas[forms.registry.form_key_of(name)] = schema
         else:

@@ -1,5 +1,6 @@
-"""One-time social insurance withdrawal, drawn in three modelers (Camunda Modeler, SpiffArena,
-plain bpmn.io with lanes), driven over HTTP only: each dialect runs the same procedure."""
+"""One-time social insurance withdrawal, drawn in three modelers (Camunda Modeler in bpmn/, and
+the SpiffArena and plain bpmn.io copies in tests/fixtures/dialects/), driven over HTTP only: each
+dialect runs the same procedure."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from tests.support import ACCEPT, RETURN, SUPPLEMENT, HttpApi
 
 DIALECTS = ["bhxh_mot_lan", "bhxh_mot_lan_spiff", "bhxh_mot_lan_bpmnio"]
+pytestmark = pytest.mark.usefixtures("dialect_copies")
 REQUEST_14_HSB = {
     "full_name": "Trần Thị Bình",
     "date_of_birth": "1968-02-11",

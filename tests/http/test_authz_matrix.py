@@ -140,6 +140,7 @@ OPERATIONS = (
         body=lambda actor: {"username": "reception", "password": DEMO_PASSWORD},
     ),
     Op("GET", "/api/v1/procedures", EVERYONE_200),
+    Op("GET", "/api/v1/units", EVERYONE_200),
     Op("GET", "/api/v1/procedures/{key}", EVERYONE_200, params=lambda w: {"key": PROCEDURE}),
     Op(
         "GET",

@@ -7,6 +7,8 @@ import pytest
 from tests.e2e.test_bhxh_mot_lan import DIALECTS, REQUEST_14_HSB
 from tests.support import HttpApi
 
+pytestmark = pytest.mark.usefixtures("dialect_copies")
+
 
 @pytest.mark.parametrize("key", DIALECTS)
 def test_the_request_form_is_enforced_whatever_the_modeler(http: HttpApi, key: str) -> None:

@@ -4,8 +4,10 @@ by default or in Redis shared by several workers."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 import socket
+import sys
 from typing import Any
 
 import pytest
@@ -70,6 +72,14 @@ def test_logins_are_limited_per_address(ctx: EngineContext) -> None:
 def test_a_malformed_limit_fails_at_start(ctx: EngineContext) -> None:
     with pytest.raises(SettingsError, match="MOTCUA_RATELIMIT_PUBLIC"):
         _app(ctx, ratelimit_public="lots")
+
+
+def test_redis_storage_without_its_client_says_which_extra_to_install(
+    ctx: EngineContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if `pip install -e .` without [redis]
+    with pytest.raises(SettingsError, match=re.escape("pip install -e '.[redis]'")):
+        _app(ctx, ratelimit_storage_url=REDIS_URL)
 
 
 def _redis_available() -> bool:

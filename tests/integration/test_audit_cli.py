@@ -16,7 +16,6 @@ from sqlalchemy import update
 from api.cli import main
 from engine.context import EngineContext
 from engine.events import dossier_chain
-from engine.settings import Settings
 from storage.models import Event
 from tests.support import ACCEPT, HttpApi
 from tests.tampering import tampering
@@ -25,13 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
-    return {
-        "MOTCUA_ENV": "test",
-        "MOTCUA_DATABASE_URL": settings.database_url,
-        "MOTCUA_VAR_DIR": str(settings.var_dir),
-        "MOTCUA_SECRET_KEY": settings.secret_key,
-    }
+def env(cli_env: dict[str, str]) -> dict[str, str]:
+    return cli_env
 
 
 @pytest.fixture

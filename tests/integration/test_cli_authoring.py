@@ -20,10 +20,13 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, list[str], 
     return result.exit_code, result.stdout.splitlines(), result.stderr
 
 
-def test_validate_passes_the_procedures_in_bpmn() -> None:
-    code, lines, summary = run("validate", str(REPO / "bpmn"), "--forms", str(REPO / "forms"))
-    assert (code, lines) == (0, [])
-    assert "4 diagram(s) checked: 0 error(s), 0 warning(s)" in summary
+def test_validate_passes_the_procedures_in_bpmn_and_the_dialect_copies() -> None:
+    dialects = REPO / "tests" / "fixtures" / "dialects"
+    for diagrams, forms_root in ((REPO / "bpmn", REPO / "forms"), (dialects, dialects / "forms")):
+        code, lines, summary = run("validate", str(diagrams), "--forms", str(forms_root))
+        assert (code, lines) == (0, [])
+        count = len(list(diagrams.glob("*.bpmn")))
+        assert f"{count} diagram(s) checked: 0 error(s), 0 warning(s)" in summary
 
 
 def test_validate_prints_file_line_element_message_and_fails_on_errors() -> None:
