@@ -1,0 +1,103 @@
+"""Verifying a signed document of record, offline, against configured trust roots.
+
+A document is valid when it has exactly one signature, the signature is intact and covers the
+whole file (no revision appended after it), the signer's chain ends at one of the trust roots,
+and the certification (DocMDP) was respected. Every problem found is listed; bad or hostile
+bytes give an invalid result, never an exception. No network: revocation data is not fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from engine.documents.certificates import (
+    Identity,
+    certificate_der,
+    certificate_from_der,
+    identity,
+    is_development_certificate,
+)
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """What `verify` found; `valid` is the bottom line, `problems` say why not."""
+
+    valid: bool
+    sha256: str  # of the whole file as given: compare it with the audit chain's record
+    size: int
+    intact: bool = False
+    covers_whole_file: bool = False
+    trusted: bool = False
+    signer: Identity | None = None
+    development_certificate: bool = False
+    signed_at: datetime | None = None
+    problems: Sequence[str] = field(default_factory=tuple)
+
+
+def verify(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> VerificationResult:
+    digest = hashlib.sha256(pdf).hexdigest()
+    try:
+        return _verify(pdf, trust_roots, digest)
+    except Exception as exc:  # hostile bytes can break the PDF or CMS parsers in many ways
+        _log.info("document verification failed to parse: %r", exc)
+        reason = f"the file is not a readable signed PDF ({type(exc).__name__})"
+        return VerificationResult(valid=False, sha256=digest, size=len(pdf), problems=(reason,))
+
+
+def _verify(pdf: bytes, roots: Sequence[x509.Certificate], digest: str) -> VerificationResult:
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    signatures = reader.embedded_signatures
+    if len(signatures) != 1:
+        problem = "the document is not signed" if not signatures else "more than one signature"
+        return VerificationResult(False, digest, len(pdf), problems=(problem,))
+    context = ValidationContext(
+        trust_roots=[asn1_x509.Certificate.load(certificate_der(r)) for r in roots],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+    try:
+        status = validate_pdf_signature(signatures[0], signer_validation_context=context)
+    except SignatureValidationError as exc:
+        return VerificationResult(False, digest, len(pdf), problems=(f"signature: {exc}"[:300],))
+    problems: list[str] = []
+    intact = bool(status.intact and status.valid)
+    if not intact:
+        problems.append("the signed bytes were changed after signing")
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    if not whole:
+        problems.append("content was appended after the signature (an incremental update)")
+    if status.modification_level not in (None, ModificationLevel.NONE) or status.docmdp_ok is False:
+        problems.append("the document was modified after it was certified")
+    trusted = bool(status.trusted)
+    if not trusted:
+        problems.append("the signer's certificate does not chain to a configured trust root")
+    cert = certificate_from_der(status.signing_cert.dump())
+    return VerificationResult(
+        valid=not problems,
+        sha256=digest,
+        size=len(pdf),
+        intact=intact,
+        covers_whole_file=whole,
+        trusted=trusted,
+        signer=identity(cert),
+        development_certificate=is_development_certificate(cert),
+        signed_at=status.signer_reported_dt,
+        problems=tuple(problems),
+    )
