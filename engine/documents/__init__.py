@@ -9,8 +9,10 @@ from engine.documents.certificates import (
     DevelopmentCA,
     Identity,
     create_development_ca,
+    ensure_development_ca,
     is_development_certificate,
     load_trust_roots,
+    pkcs12_path,
 )
 from engine.documents.errors import SigningKeyError, TemplateError, TrustRootError
 from engine.documents.rendering import RenderedDocument, render
@@ -30,8 +32,10 @@ __all__ = [
     "catalogue",
     "create_development_ca",
     "document_number",
+    "ensure_development_ca",
     "is_development_certificate",
     "load_trust_roots",
+    "pkcs12_path",
     "render",
     "sign",
     "verify",

@@ -108,7 +108,7 @@ class DevelopmentCA:
         written = [directory / ROOT_FILE]
         written[0].write_bytes(self.root_pem)
         for unit, data in self.unit_pkcs12.items():
-            path = directory / f"{_UNSAFE_FILE_CHARACTERS.sub('_', unit)}.p12"
+            path = pkcs12_path(directory, unit)
             path.touch(mode=0o600)
             path.chmod(0o600)
             path.write_bytes(data)
@@ -175,3 +175,20 @@ def _key_usage(*, certificates: bool) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def ensure_development_ca(directory: Path, units: Iterable[tuple[str, str]], now: datetime) -> Path:
+    """The development CA in `directory`, made when a file is missing (for `make run`).
+
+    Returns the root certificate's path (the trust root to configure in development).
+    """
+    units = list(units)
+    wanted = [directory / ROOT_FILE] + [pkcs12_path(directory, code) for code, _ in units]
+    if not all(path.is_file() for path in wanted):
+        create_development_ca(units, now).write(directory)
+    return directory / ROOT_FILE
+
+
+def pkcs12_path(directory: Path, unit_code: str) -> Path:
+    """Where `DevelopmentCA.write` puts a unit's PKCS#12 file."""
+    return directory / f"{_UNSAFE_FILE_CHARACTERS.sub('_', unit_code)}.p12"

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -33,6 +34,10 @@ from engine.documents.certificates import (
 )
 
 _log = logging.getLogger(__name__)
+# pyHanko logs an expected outcome (e.g. an untrusted chain) as an error with a traceback; the
+# result below states it, so its own loggers would only flood the server log.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,45 @@ def verify(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> VerificationR
         return VerificationResult(valid=False, sha256=digest, size=len(pdf), problems=(reason,))
 
 
+def _signature_value_is_canonical(pdf: bytes, signature: Any) -> bool:
+    """The one region no signature covers is its own value: `<hex CMS, then 0 padding>`.
+
+    A changed padding digit, or a digit's case, leaves the signature valid but the file
+    different from the one issued, so the region must be exactly what the signer wrote.
+    """
+    start, length, end = (int(n) for n in list(signature["/ByteRange"])[:3])
+    region = pdf[start + length : end]
+    if len(region) < 2 or region[:1] != b"<" or region[-1:] != b">":
+        return False
+    digits = region[1:-1]
+    try:
+        raw = bytes.fromhex(digits.decode("ascii"))
+    except ValueError:
+        return False
+    if raw.hex().upper().encode() != digits:  # upper case, as pyHanko writes it
+        return False
+    if len(raw) < 2 or raw[0] != 0x30:
+        return False
+    if raw[1] < 0x80:
+        end_of_cms = 2 + raw[1]
+    else:
+        size = raw[1] & 0x7F
+        end_of_cms = 2 + size + int.from_bytes(raw[2 : 2 + size], "big")
+    return end_of_cms <= len(raw) and not any(raw[end_of_cms:])
+
+
+def _unsigned_fields_are_as_signed(signed_data: Any) -> bool:
+    """CMS fields outside the signed attributes that validation does not use: versions and the
+    digestAlgorithms set. A changed byte there leaves the signature valid, so require exactly
+    what a PAdES signer writes (v1, and the one digest algorithm the signer used)."""
+    signer_infos = list(signed_data["signer_infos"])
+    if signed_data["version"].native != "v1" or len(signer_infos) != 1:
+        return False
+    signer = signer_infos[0]
+    digests = [algorithm.dump() for algorithm in signed_data["digest_algorithms"]]
+    return signer["version"].native == "v1" and digests == [signer["digest_algorithm"].dump()]
+
+
 def _verify(pdf: bytes, roots: Sequence[x509.Certificate], digest: str) -> VerificationResult:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     signatures = reader.embedded_signatures
@@ -77,6 +121,10 @@ def _verify(pdf: bytes, roots: Sequence[x509.Certificate], digest: str) -> Verif
     except SignatureValidationError as exc:
         return VerificationResult(False, digest, len(pdf), problems=(f"signature: {exc}"[:300],))
     problems: list[str] = []
+    if not _signature_value_is_canonical(pdf, signatures[0].sig_object):
+        problems.append("the bytes around the signature value were changed")
+    elif not _unsigned_fields_are_as_signed(signatures[0].signed_data):
+        problems.append("the signature container was changed outside its signed part")
     intact = bool(status.intact and status.valid)
     if not intact:
         problems.append("the signed bytes were changed after signing")
@@ -86,7 +134,7 @@ def _verify(pdf: bytes, roots: Sequence[x509.Certificate], digest: str) -> Verif
     if status.modification_level not in (None, ModificationLevel.NONE) or status.docmdp_ok is False:
         problems.append("the document was modified after it was certified")
     trusted = bool(status.trusted)
-    if not trusted:
+    if intact and not trusted:  # (a broken signature is not evaluated for trust at all)
         problems.append("the signer's certificate does not chain to a configured trust root")
     cert = certificate_from_der(status.signing_cert.dump())
     return VerificationResult(
