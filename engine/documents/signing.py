@@ -7,9 +7,11 @@ verifier reports. The signing time is the signer's clock, stated in the signatur
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -20,17 +22,17 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from engine.documents.certificates import Identity, identity, is_development_certificate
+from engine.documents.cms_template import CmsTemplate, build_template
 from engine.documents.errors import SigningKeyError
 from engine.errors import FieldError, ValidationFailedError
 
 SIGNATURE_FIELD = "ChuKySo"  # "digital signature"; one per document
-_RESERVE_MARGIN = 48  # bytes: the ContentInfo wrapper and ECDSA's variable length
 _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
 
 
@@ -58,9 +60,7 @@ class UnitSigner:
     certificate: x509.Certificate
     chain: Sequence[x509.Certificate]
     _signer: _LoadedKeySigner = field(repr=False)
-    # Bytes to reserve for the signature, learnt from the first one: without it pyHanko makes a
-    # dummy signature before each real one to estimate the size (40 % of the signing time).
-    _reserve: list[int] = field(default_factory=list, repr=False)
+    _template: CmsTemplate | None = field(repr=False)
 
     @property
     def identity(self) -> Identity:
@@ -100,7 +100,7 @@ class UnitSigner:
             cert_registry=registry,
             embed_roots=False,  # the verifier holds the root; embedding it only adds bytes
         )
-        return cls(cert, tuple(chain), signer)
+        return cls(cert, tuple(chain), signer, build_template(signer, key))
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -127,18 +127,33 @@ def sign(pdf: bytes, signer: UnitSigner, *, reason: str = "", location: str = ""
         location=location or None,
         embed_validation_info=False,  # would fetch revocation data
     )
-    reserve = signer._reserve[0] if signer._reserve else None
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        output = signers.sign_pdf(writer, meta, signer=signer._signer, bytes_reserved=reserve)
+        if signer._template is None:
+            output = signers.sign_pdf(writer, meta, signer=signer._signer)
+        else:
+            output = asyncio.run(_sign_with_template(writer, meta, signer, signer._template))
     except (PdfError, SigningError, ValueError) as exc:
         raise ValidationFailedError(
             "the document cannot be signed", [FieldError("pdf", str(exc)[:200])]
         ) from exc
     signed: bytes = output.getvalue()
-    if reserve is None:
-        # Same certificates and attributes every time; an ECDSA signature varies by a few bytes.
-        # pyHanko counts the reservation in hexadecimal digits, two per byte.
-        embedded = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures[0]
-        signer._reserve.append(2 * (len(embedded.signed_data.dump()) + _RESERVE_MARGIN))
     return signed
+
+
+async def _sign_with_template(
+    writer: IncrementalPdfFileWriter,
+    meta: signers.PdfSignatureMetadata,
+    signer: UnitSigner,
+    template: CmsTemplate,
+) -> Any:
+    """pyHanko prepares the PDF (signature field, byte ranges, digest) and embeds the container;
+    the container itself comes from the unit's template (see cms_template)."""
+    pdf_signer = signers.PdfSigner(meta, signer=signer._signer)
+    prepared, _, output = await pdf_signer.async_digest_doc_for_signing(
+        writer,
+        bytes_reserved=2 * template.size,  # hexadecimal digits
+    )
+    container = template.sign(prepared.document_digest)
+    await PdfTBSDocument.async_finish_signing(output, prepared, container)
+    return output

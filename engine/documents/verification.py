@@ -83,14 +83,39 @@ def _signature_value_is_canonical(pdf: bytes, signature: Any) -> bool:
         return False
     if raw.hex().upper().encode() != digits:  # upper case, as pyHanko writes it
         return False
-    if len(raw) < 2 or raw[0] != 0x30:
-        return False
-    if raw[1] < 0x80:
-        end_of_cms = 2 + raw[1]
-    else:
-        size = raw[1] & 0x7F
-        end_of_cms = 2 + size + int.from_bytes(raw[2 : 2 + size], "big")
-    return end_of_cms <= len(raw) and not any(raw[end_of_cms:])
+    end_of_cms = _der_end(raw, 0, len(raw))
+    return end_of_cms is not None and not any(raw[end_of_cms:])
+
+
+def _der_end(data: bytes, start: int, limit: int, depth: int = 0) -> int | None:
+    """Where the DER element at `start` ends, if every constructed element in it is exactly
+    filled by its children (a changed length byte would otherwise hide bytes in the padding)."""
+    if depth > 40 or start + 2 > limit:
+        return None
+    tag, first = data[start], data[start + 1]
+    # tag 0 is end-of-contents (zero padding would pass as empty elements); high tag numbers do
+    # not occur in a CMS signature
+    if tag == 0 or tag & 0x1F == 0x1F:
+        return None
+    header = 2
+    length = first
+    if first & 0x80:
+        size = first & 0x7F
+        if size == 0 or size > 4 or start + 2 + size > limit:
+            return None
+        length = int.from_bytes(data[start + 2 : start + 2 + size], "big")
+        header += size
+    end = start + header + length
+    if end > limit:
+        return None
+    if tag & 0x20:  # constructed: its children must end exactly at its end
+        child = start + header
+        while child < end:
+            child_end = _der_end(data, child, end, depth + 1)
+            if child_end is None:
+                return None
+            child = child_end
+    return end
 
 
 def _unsigned_fields_are_as_signed(signed_data: Any) -> bool:

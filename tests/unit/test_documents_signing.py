@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -20,8 +22,11 @@ from engine.documents import (
     TrustRootError,
     UnitSigner,
     create_development_ca,
+    document_number,
+    ensure_development_ca,
     is_development_certificate,
     load_trust_roots,
+    pkcs12_path,
     render,
     sign,
     verify,
@@ -63,16 +68,22 @@ def _signature_contents(pdf: bytes) -> tuple[int, int]:
     return start, pdf.index(b">", start)
 
 
-@pytest.mark.parametrize("part", ["signature", "padding"])
-def test_a_flipped_byte_inside_the_signature_value_is_detected(signed: bytes, part: str) -> None:
+@pytest.mark.parametrize("part", ["signature", "padding", "length"])
+def test_a_changed_digit_inside_the_signature_value_is_detected(signed: bytes, part: str) -> None:
     """The signature value is the one part of the file the signature cannot cover itself."""
     start, end = _signature_contents(signed)
     hex_digits = signed[start:end]
     padding_at = start + len(hex_digits.rstrip(b"0"))
-    where = start + 200 if part == "signature" else padding_at + (end - padding_at) // 2
-    assert start < where < end
     tampered = bytearray(signed)
-    tampered[where] = ord("1") if tampered[where] != ord("1") else ord("2")
+    if part == "length":
+        # 30 82 LL LL: one more in the CMS's outer length swallows 16 bytes of zero padding
+        assert hex_digits[:4] == b"3082"
+        where = start + 6
+        tampered[where] = ord(format(int(chr(tampered[where]), 16) + 1, "X"))
+    else:
+        where = start + 200 if part == "signature" else padding_at + (end - padding_at) // 2
+        tampered[where] = ord("1") if tampered[where] != ord("1") else ord("2")
+    assert start <= where < end
     result = verify(bytes(tampered), trust_roots())
     assert not result.valid and result.problems
 
@@ -183,3 +194,37 @@ def test_unusable_keys_and_roots_are_refused_clearly() -> None:
         UnitSigner.from_pkcs12(b"not a pkcs12 file")
     with pytest.raises(TrustRootError, match="roots.pem"):
         load_trust_roots(b"-----BEGIN NOTHING-----", "roots.pem")
+
+
+def test_make_run_creates_the_development_ca_once(tmp_path: Path) -> None:
+    units = [(UNIT, "Bảo hiểm xã hội quận Ba Đình")]
+    root = ensure_development_ca(tmp_path / "ca", units, datetime.now(UTC))
+    first = root.read_bytes()
+    assert ensure_development_ca(tmp_path / "ca", units, datetime.now(UTC)).read_bytes() == first
+    key_file = pkcs12_path(tmp_path / "ca", UNIT)
+    assert key_file.stat().st_mode & 0o077 == 0  # the private key is the owner's only
+    signer = UnitSigner.from_pkcs12(key_file.read_bytes())
+    assert verify(
+        sign(render("mau_02", sample("mau_02")).pdf, signer), load_trust_roots(first)
+    ).valid
+    key_file.unlink()  # a missing file: a new CA for every unit
+    assert ensure_development_ca(tmp_path / "ca", units, datetime.now(UTC)).read_bytes() != first
+
+
+def test_document_numbers_use_the_form_symbol() -> None:
+    assert document_number(125, "mau_05", "BHXHBĐ") == "125/TB-BHXHBĐ"
+    assert document_number(7, "quyet_dinh", "BHXHBĐ") == "7/QĐ-BHXHBĐ"
+
+
+def test_the_unit_container_template_signs_exactly_as_pyhanko_does() -> None:
+    """Each signer re-fills its unit's CMS template (fast path) for ECDSA and RSA keys; without
+    a template pyHanko assembles the container itself, and both verify the same way."""
+    data, cert = _production_like_pkcs12()
+    rsa_signer = UnitSigner.from_pkcs12(data, b"mat-khau")
+    pdf = render("mau_01", sample("mau_01")).pdf
+    for signer, roots in ((unit_signer(), trust_roots()), (rsa_signer, [cert])):
+        assert signer._template is not None
+        slow = dataclasses.replace(signer, _template=None)
+        for variant in (signer, slow):
+            result = verify(sign(pdf, variant), roots)
+            assert result.valid, result.problems
