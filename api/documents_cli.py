@@ -1,6 +1,8 @@
 """`motcua documents ...`: render a form from a JSON file, verify a signed PDF, make a dev CA.
 
-None of these commands needs the database: they work on files.
+None of these commands needs the database: they work on files. engine.documents (Typst, pyHanko)
+is imported by the commands themselves: loading it takes longer than the rest of `motcua`, and
+`motcua serve` or `migrate` should not pay for it.
 """
 
 from __future__ import annotations
@@ -11,20 +13,14 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from engine.documents import (
-    UnitSigner,
-    VerificationResult,
-    catalogue,
-    create_development_ca,
-    load_trust_roots,
-    render,
-    sign,
-    verify,
-)
 from engine.errors import EngineError, ValidationFailedError
+
+if TYPE_CHECKING:
+    from engine.documents import VerificationResult
 
 MAX_INPUT = 2 * 1024 * 1024  # a data file or a PDF larger than this is not a document of record
 
@@ -50,6 +46,8 @@ def documents() -> None:
 @documents.command("forms")
 def list_forms() -> None:
     """List the forms of the catalogue and the fields each takes."""
+    from engine.documents import catalogue
+
     for spec in catalogue().values():
         fields = ", ".join(
             name + ("?" if field.optional else "") for name, field in spec.fields.items()
@@ -82,9 +80,11 @@ def render_command(
     passphrase_env: str | None,
 ) -> None:
     """Render FORM (e.g. mau_01) from DATA_FILE (JSON) into a PDF, optionally signed."""
+    from engine.documents import UnitSigner, render, sign
+
     try:
         data = json.loads(_read(data_file))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise click.BadParameter(f"{data_file} is not JSON: {exc}") from exc
     try:
         document = render(form, data)
@@ -131,6 +131,8 @@ def _report(path: Path, result: VerificationResult) -> None:
 )
 def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...]) -> None:
     """Verify PDF_FILE's signature offline; exit status 1 when it is not valid."""
+    from engine.documents import load_trust_roots, verify
+
     try:
         roots = [c for p in trust_root_files for c in load_trust_roots(_read(p), str(p))]
     except EngineError as exc:
@@ -153,6 +155,7 @@ def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...]) -> None:
 def dev_ca(directory: Path, units: tuple[str, ...]) -> None:
     """Create a DEVELOPMENT root CA and a PKCS#12 signing file per unit in DIR."""
     from api.cli import DEMO_UNITS  # api.cli registers this group, so import late
+    from engine.documents import create_development_ca
 
     pairs = [tuple(u.split("=", 1)) for u in units] if units else list(DEMO_UNITS)
     if any(len(pair) != 2 or not all(pair) for pair in pairs):

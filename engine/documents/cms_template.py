@@ -23,6 +23,10 @@ _CONSTANT_ATTRIBUTES = {"content_type", "signing_certificate_v2", "cms_algorithm
 _PLACEHOLDER = hashlib.sha256(b"motcua: placeholder digest of the CMS template").digest()
 
 
+def _accepts(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> set[str]:
+    return {"rsassa_pkcs1v15"} if isinstance(key, rsa.RSAPrivateKey) else {"ecdsa"}
+
+
 def _tlv(tag: int, content: bytes) -> bytes:
     """A DER element: tag, definite length, content."""
     size = len(content)
@@ -97,6 +101,8 @@ def build_template(
         return None
     if info["digest_algorithm"]["algorithm"].native != "sha256":
         return None
+    if info["signature_algorithm"].signature_algo not in _accepts(key):
+        return None  # e.g. RSASSA-PSS: sign() makes PKCS#1 v1.5 or ECDSA signatures only
     attributes = info["signed_attrs"].dump()
     if attributes.count(_PLACEHOLDER) != 1:
         return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,8 +46,7 @@ class _Compiler:
         self._lock = threading.Lock()
 
     def compile(self, spec: FormSpec, payload: str, target: str, issued: datetime) -> bytes:
-        with self._lock, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with self._lock:
             try:
                 output, notes = self._compiler.compile_with_warnings(
                     str(spec.template),

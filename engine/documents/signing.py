@@ -46,8 +46,9 @@ class _LoadedKeySigner(signers.SimpleSigner):
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         digest = _HASHES.get(digest_algorithm)
-        if digest is None:
-            raise SigningError(f"digest {digest_algorithm} is not used here")
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if digest is None or mechanism not in ("rsassa_pkcs1v15", "ecdsa"):
+            return bytes(super().sign_raw(data, digest_algorithm))  # e.g. RSASSA-PSS
         if isinstance(self._key, rsa.RSAPrivateKey):
             return self._key.sign(data, padding.PKCS1v15(), digest)
         return self._key.sign(data, ec.ECDSA(digest))

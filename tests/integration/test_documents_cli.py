@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from api.cli import main
 from tests.documents_support import FIXTURES, texts
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -51,8 +55,9 @@ def test_bad_data_names_each_field_and_writes_nothing(tmp_path: Path) -> None:
     assert "unit_name: must be text" in result.output
     assert "surprise: is not a field of this form" in result.output
     assert not (tmp_path / "out.pdf").exists()
-    bad.write_text("{not json", encoding="utf-8")
-    assert _run("render", "mau_01", str(bad), "-o", str(tmp_path / "o.pdf")).exit_code == 2
+    for not_json in ("{not json", "[" * 100_000):
+        bad.write_text(not_json, encoding="utf-8")
+        assert _run("render", "mau_01", str(bad), "-o", str(tmp_path / "o.pdf")).exit_code == 2
 
 
 def test_a_wrong_passphrase_and_a_bad_trust_root_are_clear_errors(tmp_path: Path) -> None:
@@ -77,3 +82,12 @@ def test_forms_lists_the_catalogue() -> None:
     assert result.exit_code == 0
     for form in ("mau_01", "mau_07", "quyet_dinh", "thong_bao"):
         assert form in result.output
+
+
+def test_other_commands_do_not_load_the_document_libraries() -> None:
+    """Typst and pyHanko take seconds to import on a busy machine: `motcua serve` must not wait."""
+    probe = "import sys, api.cli; print(sorted({'typst', 'pyhanko'} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
