@@ -18,6 +18,7 @@ import click
 from api import create_app
 from api.audit_cli import audit
 from api.cli_authoring import validate
+from api.documents_cli import documents
 from api.logs import configure_process_logging
 from api.server import serve_forever
 from api.times import local_iso
@@ -406,6 +407,7 @@ def calendar_unset(day: datetime) -> None:
 
 
 main.add_command(audit)
+main.add_command(documents)
 
 
 def _every_page(fetch: Callable[[int], Page[T]]) -> Iterator[T]:

@@ -1,0 +1,166 @@
+"""`motcua documents ...`: render a form from a JSON file, verify a signed PDF, make a dev CA.
+
+None of these commands needs the database: they work on files. engine.documents (Typst, pyHanko)
+is imported by the commands themselves: loading it takes longer than the rest of `motcua`, and
+`motcua serve` or `migrate` should not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from engine.errors import EngineError, ValidationFailedError
+
+if TYPE_CHECKING:
+    from engine.documents import VerificationResult
+
+MAX_INPUT = 2 * 1024 * 1024  # a data file or a PDF larger than this is not a document of record
+
+
+def _describe(exc: EngineError) -> click.ClickException:
+    lines = [exc.detail]
+    if isinstance(exc, ValidationFailedError):
+        lines += [f"{e.field}: {e.message}" for e in exc.errors]
+    return click.ClickException("\n".join(lines))
+
+
+def _read(path: Path) -> bytes:
+    if path.stat().st_size > MAX_INPUT:
+        raise click.BadParameter(f"{path} is larger than {MAX_INPUT // 1024} KiB")
+    return path.read_bytes()
+
+
+@click.group()
+def documents() -> None:
+    """Documents of record (Mẫu 01–07, results): render, sign, verify."""
+
+
+@documents.command("forms")
+def list_forms() -> None:
+    """List the forms of the catalogue and the fields each takes."""
+    from engine.documents import catalogue
+
+    for spec in catalogue().values():
+        fields = ", ".join(
+            name + ("?" if field.optional else "") for name, field in spec.fields.items()
+        )
+        click.echo(f"{spec.form}\t{spec.title}\n\t{fields}")
+
+
+@documents.command("render")
+@click.argument("form")
+@click.argument("data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--html", "html_output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--sign-with",
+    "pkcs12_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the unit's PKCS#12 file: sign the PDF (PAdES)",
+)
+@click.option(
+    "--passphrase-env",
+    metavar="NAME",
+    help="environment variable holding the PKCS#12 passphrase (never on the command line)",
+)
+def render_command(
+    form: str,
+    data_file: Path,
+    output: Path,
+    html_output: Path | None,
+    pkcs12_file: Path | None,
+    passphrase_env: str | None,
+) -> None:
+    """Render FORM (e.g. mau_01) from DATA_FILE (JSON) into a PDF, optionally signed."""
+    from engine.documents import UnitSigner, render, sign
+
+    try:
+        data = json.loads(_read(data_file))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise click.BadParameter(f"{data_file} is not JSON: {exc}") from exc
+    try:
+        document = render(form, data)
+        pdf = document.pdf
+        if pkcs12_file is not None:
+            secret = os.environ.get(passphrase_env, "") if passphrase_env else ""
+            signer = UnitSigner.from_pkcs12(_read(pkcs12_file), secret.encode() or None)
+            pdf = sign(pdf, signer)
+    except EngineError as exc:
+        raise _describe(exc) from exc
+    output.write_bytes(pdf)
+    if html_output is not None:
+        html_output.write_text(document.html, encoding="utf-8")
+    state = "signed" if pkcs12_file else "unsigned"
+    click.echo(
+        f"{output}: {form}, {len(pdf)} bytes, {state}, sha256 {hashlib.sha256(pdf).hexdigest()}"
+    )
+
+
+def _report(path: Path, result: VerificationResult) -> None:
+    click.echo(f"{path}: {'VALID' if result.valid else 'NOT VALID'}")
+    click.echo(f"  sha256      {result.sha256}  ({result.size} bytes)")
+    if result.signer is not None:
+        click.echo(f"  signer      {result.signer.common_name}")
+        click.echo(f"  unit        {result.signer.unit or '-'} ({result.signer.organisation})")
+        click.echo(f"  issuer      {result.signer.issuer}")
+    if result.signed_at is not None:
+        click.echo(f"  signed at   {result.signed_at.isoformat()}")
+    if result.development_certificate:
+        click.echo("  certificate DEVELOPMENT (not acceptable in production)")
+    for problem in result.problems:
+        click.echo(f"  problem     {problem}")
+
+
+@documents.command("verify")
+@click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--trust-root",
+    "trust_root_files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM file of a root CA you trust (repeatable)",
+)
+def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...]) -> None:
+    """Verify PDF_FILE's signature offline; exit status 1 when it is not valid."""
+    from engine.documents import load_trust_roots, verify
+
+    try:
+        roots = [c for p in trust_root_files for c in load_trust_roots(_read(p), str(p))]
+    except EngineError as exc:
+        raise _describe(exc) from exc
+    result = verify(_read(pdf_file), roots)
+    _report(pdf_file, result)
+    if not result.valid:
+        sys.exit(1)
+
+
+@documents.command("dev-ca")
+@click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--unit",
+    "units",
+    multiple=True,
+    metavar="CODE=NAME",
+    help="a unit to issue a signing certificate for (default: the demo units)",
+)
+def dev_ca(directory: Path, units: tuple[str, ...]) -> None:
+    """Create a DEVELOPMENT root CA and a PKCS#12 signing file per unit in DIR."""
+    from api.cli import DEMO_UNITS  # api.cli registers this group, so import late
+    from engine.documents import create_development_ca
+
+    pairs = [tuple(u.split("=", 1)) for u in units] if units else list(DEMO_UNITS)
+    if any(len(pair) != 2 or not all(pair) for pair in pairs):
+        raise click.BadParameter("each --unit is CODE=NAME", param_hint="--unit")
+    ca = create_development_ca([(code, name) for code, name in pairs], datetime.now(UTC))
+    for path in ca.write(directory):
+        click.echo(str(path))
+    click.echo("DEVELOPMENT certificates: never configure them in production.")
