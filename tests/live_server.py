@@ -42,7 +42,7 @@ class LiveServer:
     def start(self) -> None:
         with self.log.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "api", "serve", "--port", str(self.port)]
+                [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
                 + ["--workers", str(self.workers)],
                 env=self.env,
                 cwd=self.cwd,
@@ -166,7 +166,7 @@ def running(env: dict[str, str], port: int, log: Path) -> Iterator[DemoServer]:
 def motcua(env: dict[str, str], *args: str) -> str:
     """Run the CLI as a user would; its stdout (asserting it succeeded)."""
     result = subprocess.run(
-        [sys.executable, "-m", "api", *args],
+        [sys.executable, "-m", "server", *args],
         env=env,
         cwd=REPO,
         capture_output=True,

@@ -1,4 +1,4 @@
-"""Run the WSGI app under gunicorn from our own CLI (`motcua serve`).
+"""Run the composed WSGI app (API and web pages) under gunicorn from `motcua serve`.
 
 With the scheduler, every worker starts one after it has loaded the app; their singleton lock
 lets exactly one fire timers while the others stand by and take over if that worker goes away.
@@ -28,7 +28,7 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from api import create_app  # each worker builds its own engine and connection pool
+        from server import create_app  # each worker builds its own engine and connection pool
 
         return create_app()
 
@@ -53,7 +53,7 @@ def serve_forever(*, host: str, port: int, workers: int, with_scheduler: bool = 
 def _start_scheduler(worker: Any) -> None:
     configure_process_logging()
     app = worker.wsgi
-    scheduler = TimerScheduler(app.extensions["motcua"])
+    scheduler = TimerScheduler(app.context)
     scheduler.start()
     app.extensions[SCHEDULER_KEY] = scheduler
 
