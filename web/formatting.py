@@ -95,8 +95,11 @@ def role_name(role: str | None) -> str:
     return _(ROLE_NAMES[role]) if role in ROLE_NAMES else (role or "")
 
 
-def sla_text(amount: int, unit: str, text: str) -> str:
-    """A time limit such as `7 working_days` in words: `7 ngày làm việc`."""
+def sla_text(amount: int, unit: str, text: str, *, short: bool = False) -> str:
+    """A time limit such as `7 working_days` in words: `7 ngày làm việc`; `short` leaves out
+    the same-day cut-off (for a step inside a procedure)."""
+    if unit == "same_day" and short:
+        return _("trong ngày")
     if unit == "same_day":
         cutoff = text.split()[1] if len(text.split()) > 1 else "15:00"
         return _(

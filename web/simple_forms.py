@@ -3,8 +3,6 @@ summary expect; the JSON-Schema forms (web.forms_render) produce the same shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 
 class FormErrors:
     """Messages by field name, in the order they were found (the error summary's order)."""
@@ -18,8 +16,8 @@ class FormErrors:
     def get(self, field: str) -> str | None:
         return self._messages.get(field)
 
-    def items(self) -> Iterator[tuple[str, str]]:
-        yield from self._messages.items()
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._messages.items())
 
     def __bool__(self) -> bool:
         return bool(self._messages)

@@ -60,6 +60,9 @@ def test_a_procedure_page_shows_what_its_diagram_declares_and_marks_the_rest(
     steps = page.text("//ol[@class='steps']")
     assert "Nộp hồ sơ" in steps and "Bộ phận Một cửa" in steps and "Lãnh đạo" in steps
     assert "thời hạn 8 giờ làm việc" in steps
+    assert "Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04) Lãnh đạo · thời hạn trong ngày" in steps
+    # The process documentation is the analysts' note (in English here), not citizens' text.
+    assert "Reissue" not in page.text()
     assert "BHXH quận Ba Đình" in page.text()  # the units that receive dossiers
 
 
@@ -94,6 +97,11 @@ def test_a_wrong_id_number_finds_nothing_and_says_what_to_check(
     page = browser.post("/tra-cuu", {"code": dossier["code"], "id_number": "999999999"}, expect=404)
     assert "Không tìm thấy hồ sơ với mã và số giấy tờ này" in page.text()
     assert dossier["code"] in page.all("//input[@name='code']/@value")
+
+
+def test_a_form_without_errors_has_no_error_summary(browser: Browser) -> None:
+    for path in ("/tra-cuu", "/dang-nhap"):
+        assert browser.get(path).all("//*[@data-error-summary]") == []
 
 
 def test_an_incomplete_lookup_lists_what_is_missing(browser: Browser) -> None:

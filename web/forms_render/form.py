@@ -225,7 +225,8 @@ class _ViewBuilder:
                         name=row_name,
                         marker=f"{row_name}.{ROW_MARKER}",
                         item=self.build(spec.item, row, row_name, {}),
-                        can_remove=shown > spec.min_items,
+                        # One row always shows: removing the last would only empty it.
+                        can_remove=shown > max(spec.min_items, 1),
                     )
                 )
         return view

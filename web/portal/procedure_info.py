@@ -3,8 +3,9 @@ diagram declares; what the diagram does not declare is shown as such, never made
 
 Diagram properties read here (process properties, see docs/web.md): `procedure_code`, `sla`,
 `result`, `legal_basis`, `fees`, `dossier_components` (items separated by `;` or new lines),
-`competent_authority`. Steps are the diagram's user tasks; the units are those that receive
-dossiers.
+`competent_authority`, and `summary` (a plain-language sentence for citizens; the process
+documentation is the analysts' own note and is not shown). Steps are the diagram's user tasks;
+the units are those that receive dossiers.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class StepInfo:
 class ProcedureInfo:
     key: str
     name: str
-    description: str
+    summary: str | None
     rows: list[InfoRow]
     steps: list[StepInfo]
     units: list[UnitView]
@@ -77,7 +78,7 @@ def procedure_info(detail: ProcedureDetail, units: list[UnitView]) -> ProcedureI
         StepInfo(
             name=step.name,
             who=role_name(step.role),
-            time_limit=sla_text(step.sla.amount, step.sla.unit, step.sla.text)
+            time_limit=sla_text(step.sla.amount, step.sla.unit, step.sla.text, short=True)
             if step.sla
             else None,
         )
@@ -86,7 +87,7 @@ def procedure_info(detail: ProcedureDetail, units: list[UnitView]) -> ProcedureI
     return ProcedureInfo(
         key=detail.key,
         name=detail.name,
-        description=detail.documentation.strip(),
+        summary=_text(props.get("summary")),
         rows=rows,
         steps=steps,
         units=units,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from engine import queries
+from engine.services import accounts
 from web.auth.session import WORKSPACE_ROLES, current_actor, login_required
 from web.context import engine
 
@@ -22,7 +23,14 @@ def home() -> str:
     """Who is signed in, in which unit and roles, and how much work waits for them."""
     actor = current_actor()
     assert actor is not None
+    ctx = engine()
     open_tasks = None
+    unit_name = None
     if actor.is_officer and actor.unit_code is not None:
-        open_tasks = queries.inbox(engine(), actor, page_size=1).total
-    return render_template("workspace/home.html", actor=actor, open_tasks=open_tasks)
+        open_tasks = queries.inbox(ctx, actor, page_size=1).total
+        unit_name = next(
+            (u.name for u in accounts.list_units(ctx) if u.code == actor.unit_code), None
+        )
+    return render_template(
+        "workspace/home.html", actor=actor, open_tasks=open_tasks, unit_name=unit_name
+    )
