@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_FOUND, FLAGS, SKIP_REASON
 from tests.live_server import DemoServer, free_port, motcua
-
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 
