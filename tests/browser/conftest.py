@@ -4,16 +4,21 @@ Playwright. Without Chromium every browser test is skipped and says why."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from werkzeug.serving import make_server
 
+import web
+from engine.context import EngineContext
 from server.cli import main
 from tests.browser.chromium import CHROMIUM, CHROMIUM_FOUND, FLAGS, SKIP_REASON
 from tests.live_server import REPO, DemoServer, free_port
+from tests.pages.form_harness import register
 
 HERE = Path(__file__).resolve().parent
 
@@ -98,3 +103,17 @@ def page_without_javascript(chromium: Browser) -> Iterator[Page]:
     context = new_context(chromium, javascript=False)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def origin(ctx: EngineContext) -> Iterator[str]:
+    """The web pages alone, with the tests' form page, served from a thread of this process on
+    the test's database (for what needs no gunicorn: the form renderer, the vendor files)."""
+    app = web.create_app(context=ctx)
+    register(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

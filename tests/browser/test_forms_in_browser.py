@@ -5,31 +5,12 @@ from an in-process server, since the pages that will use the renderer come later
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-import web
-from engine.context import EngineContext
 from tests.browser.chromium import assert_accessible, screenshots
-from tests.pages.form_harness import register
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def origin(ctx: EngineContext) -> Iterator[str]:
-    app = web.create_app(context=ctx)
-    register(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def test_rows_are_added_and_removed_in_place_with_javascript(page: Page, origin: str) -> None:

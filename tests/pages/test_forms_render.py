@@ -377,3 +377,12 @@ def test_a_hostile_schema_renders_within_bounds() -> None:
     state = form.from_post({"a%2Eb%25c": "giá trị"})
     data, errors = state.submit()
     assert data == {"a.b%c": "giá trị"} and errors == {}
+
+
+def test_errors_the_engine_finds_after_the_form_are_shown_next_to_their_field() -> None:
+    form = SchemaForm(schema_of("cap_lai_the_bhyt", "submission"))
+    state = form.from_post({"full_name": "Nguyễn Văn An"})
+    state.add_engine_errors([("data.full_name", "does not match the ID card"), ("data", "x")])
+    view = state.view()
+    assert view.summary == [("f-full_name", "Họ và tên không hợp lệ")]
+    assert view.form_errors == ["Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from forms import FormFieldError, validate
 from web.forms_render import parse
-from web.forms_render.messages import form_message, message
+from web.forms_render.messages import form_message, invalid, message
 from web.forms_render.parse import ROW_MARKER, Raw, choice_text, name_of
 from web.forms_render.schema import Condition, Field, encode_key, read_schema, short_label
 from web.i18n import _
@@ -85,7 +85,7 @@ class FormState:
             if target is None:
                 self.form_errors.append(_("Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại"))
             else:
-                self.errors.setdefault(target[0], _("%(name)s không hợp lệ", name=target[1].label))
+                self.errors.setdefault(target[0], invalid(target[1]))
 
     def view(self) -> FormView:
         builder = _ViewBuilder(self.errors)

@@ -92,6 +92,11 @@ def message(field: Field, error: FormFieldError) -> str:
     return _("%(name)s không hợp lệ", name=_cap(name))
 
 
+def invalid(field: Field) -> str:
+    """The field is wrong in a way only the engine knows (its reason is not for this page)."""
+    return _("%(name)s không hợp lệ", name=_cap(subject(field)))
+
+
 def form_message(error: FormFieldError) -> str:
     """An error about the form as a whole (no field to show it next to)."""
     return _("Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại các thông tin đã nhập")
