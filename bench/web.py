@@ -7,7 +7,7 @@ the units); the citizen owns `--owned` of them, spread over the whole table, so 
 stop early. Requests go through the composed WSGI app in this process (server time: routing,
 session, engine queries, templates), not through sockets.
 
-    .venv/bin/python bench/web.py --postgres-url postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python -m bench.web --postgres-url postgresql://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def main() -> None:
             }
         finally:
             ctx.close()
-    print(json.dumps(found, indent=2))  # noqa: T201
+    print(json.dumps(found, indent=2))
 
 
 if __name__ == "__main__":

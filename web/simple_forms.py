@@ -13,6 +13,15 @@ class FormErrors:
     def add(self, field: str, message: str) -> None:
         self._messages.setdefault(field, message)
 
+    def check_text(
+        self, field: str, value: str, *, missing: str, max_length: int, too_long: str
+    ) -> None:
+        """A required text field: `missing` when empty, `too_long` past `max_length`."""
+        if not value:
+            self.add(field, missing)
+        elif len(value) > max_length:
+            self.add(field, too_long)
+
     def get(self, field: str) -> str | None:
         return self._messages.get(field)
 

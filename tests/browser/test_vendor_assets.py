@@ -12,7 +12,8 @@ from tests.live_server import REPO
 pytestmark = pytest.mark.timeout(180)
 DRAW = """async ([xml, styles, script]) => {
     const violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => violations.push(e.violatedDirective));
+    document.addEventListener(
+        "securitypolicyviolation", (e) => violations.push(e.violatedDirective));
     for (const href of styles) {
         const link = Object.assign(document.createElement("link"), {rel: "stylesheet", href});
         document.head.appendChild(link);

@@ -6,27 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask, Response
+from flask import Flask
 
 import web
 from engine.context import EngineContext
+from tests.conftest import failing_on_5xx
 from tests.pages.browsing import Browser
 
 
 @pytest.fixture
 def web_app(ctx: EngineContext) -> Iterator[Flask]:
-    application = web.create_app(context=ctx)
-    application.config["TESTING"] = True
-    server_errors: list[str] = []
-
-    @application.after_request
-    def _record_5xx(response: Response) -> Response:
-        if response.status_code >= 500:
-            server_errors.append(f"{response.status_code} {response.get_data(as_text=True)[:300]}")
-        return response
-
-    yield application
-    assert not server_errors, f"pages answered with 5xx: {server_errors}"
+    with failing_on_5xx(web.create_app(context=ctx)) as application:
+        yield application
 
 
 @pytest.fixture

@@ -36,14 +36,20 @@ def login() -> Response | tuple[str, int] | str:
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     errors = FormErrors()
-    if not username:
-        errors.add("username", _("Nhập tên đăng nhập"))
-    elif len(username) > MAX_USERNAME:
-        errors.add("username", _("Tên đăng nhập dài tối đa %(n)s ký tự", n=MAX_USERNAME))
-    if not password:
-        errors.add("password", _("Nhập mật khẩu"))
-    elif len(password) > MAX_PASSWORD:
-        errors.add("password", _("Mật khẩu dài tối đa %(n)s ký tự", n=MAX_PASSWORD))
+    errors.check_text(
+        "username",
+        username,
+        missing=_("Nhập tên đăng nhập"),
+        max_length=MAX_USERNAME,
+        too_long=_("Tên đăng nhập dài tối đa %(n)s ký tự", n=MAX_USERNAME),
+    )
+    errors.check_text(
+        "password",
+        password,
+        missing=_("Nhập mật khẩu"),
+        max_length=MAX_PASSWORD,
+        too_long=_("Mật khẩu dài tối đa %(n)s ký tự", n=MAX_PASSWORD),
+    )
     status = 422
     if not errors:
         try:

@@ -55,14 +55,20 @@ def lookup() -> str | tuple[str, int]:
     code = request.form.get("code", "").strip().upper()
     id_number = request.form.get("id_number", "").strip().upper()
     errors = FormErrors()
-    if not code:
-        errors.add("code", _("Nhập mã hồ sơ"))
-    elif len(code) > MAX_CODE:
-        errors.add("code", _("Mã hồ sơ dài tối đa %(n)s ký tự", n=MAX_CODE))
-    if not id_number:
-        errors.add("id_number", _("Nhập số CCCD/ĐDCN/Hộ chiếu của người nộp hồ sơ"))
-    elif len(id_number) > MAX_ID_NUMBER:
-        errors.add("id_number", _("Số giấy tờ dài tối đa %(n)s ký tự", n=MAX_ID_NUMBER))
+    errors.check_text(
+        "code",
+        code,
+        missing=_("Nhập mã hồ sơ"),
+        max_length=MAX_CODE,
+        too_long=_("Mã hồ sơ dài tối đa %(n)s ký tự", n=MAX_CODE),
+    )
+    errors.check_text(
+        "id_number",
+        id_number,
+        missing=_("Nhập số CCCD/ĐDCN/Hộ chiếu của người nộp hồ sơ"),
+        max_length=MAX_ID_NUMBER,
+        too_long=_("Số giấy tờ dài tối đa %(n)s ký tự", n=MAX_ID_NUMBER),
+    )
     values = {"code": code, "id_number": id_number}
     if errors:
         return render_template("portal/lookup.html", values=values, errors=errors, found=None), 422
