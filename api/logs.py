@@ -37,4 +37,9 @@ def configure_process_logging() -> None:
     """Log lines of a server or scheduler process: ours at INFO; APScheduler only when something
     goes wrong (at INFO it writes several lines for every sweep, every few seconds)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # On the handler, not a logger: a logger's filter never sees its children's records
+    # (`motcua.api`, `motcua.web`, `motcua.scheduler`).
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -30,6 +30,7 @@ class _Server(BaseApplication):
     def load(self) -> Any:
         from server import create_app  # each worker builds its own engine and connection pool
 
+        configure_process_logging()  # our loggers write masked lines, scheduler or not
         return create_app()
 
 
