@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from engine.results import ProcedureSummary
 
 _LETTER_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+@lru_cache(maxsize=4096)  # the catalogue's names recur on every request
 def fold(text: str) -> str:
     """`Cấp lại, đổi THẺ` -> `cap lai, doi the`."""
     decomposed = unicodedata.normalize("NFD", text.translate(_LETTER_FOLDS))
