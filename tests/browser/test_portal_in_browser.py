@@ -90,6 +90,7 @@ def test_keyboard_alone_reaches_and_completes_the_lookup(
     assert button.text == "Tra cứu" and button.visible
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text("Mới đăng ký")
+    assert_accessible(page)
 
 
 def test_a_lookup_with_errors_shows_the_summary_and_passes_axe(
