@@ -385,4 +385,4 @@ def test_errors_the_engine_finds_after_the_form_are_shown_next_to_their_field() 
     state.add_engine_errors([("data.full_name", "does not match the ID card"), ("data", "x")])
     view = state.view()
     assert view.summary == [("f-full_name", "Họ và tên không hợp lệ")]
-    assert view.form_errors == ["Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại"]
+    assert view.form_errors == ["Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại các thông tin đã nhập"]

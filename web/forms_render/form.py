@@ -83,7 +83,7 @@ class FormState:
             name = path.removeprefix("data.").removeprefix("data")
             target = self._nearest_field(name)
             if target is None:
-                self.form_errors.append(_("Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại"))
+                self._add_form_error(form_message())
             else:
                 self.errors.setdefault(target[0], invalid(target[1]))
 
@@ -100,13 +100,18 @@ class FormState:
     def _add(self, error: FormFieldError, parse_errors: dict[str, str]) -> None:
         target = self._nearest_field(error.field)
         if target is None:
-            self.form_errors.append(form_message(error))
+            self._add_form_error(form_message())
             return
         name, found = target
         if name in parse_errors:
             return  # "not a number" says more than the "required" that follows from it
+        # An error inside a field drawn as a whole (JSON text) is about that field.
         exact = name == error.field
-        self.errors.setdefault(name, message(found, error) if exact else form_message(error))
+        self.errors.setdefault(name, message(found, error) if exact else invalid(found))
+
+    def _add_form_error(self, text: str) -> None:
+        if text not in self.form_errors:
+            self.form_errors.append(text)
 
     def _nearest_field(self, path: str) -> tuple[str, Field] | None:
         """The input name and field an error path belongs to (the deepest rendered one)."""
@@ -148,11 +153,7 @@ class FieldView:
     @property
     def anchor(self) -> str:
         """Where the error summary's link goes: the first control of the field."""
-        if self.spec.widget == "radios":
-            return f"{self.id}-1"
-        if self.spec.kind in ("object", "array"):
-            return self.id
-        return self.id
+        return f"{self.id}-1" if self.spec.widget == "radios" else self.id
 
     @property
     def can_add(self) -> bool:

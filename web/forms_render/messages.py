@@ -97,7 +97,7 @@ def invalid(field: Field) -> str:
     return _("%(name)s không hợp lệ", name=_cap(subject(field)))
 
 
-def form_message(error: FormFieldError) -> str:
+def form_message() -> str:
     """An error about the form as a whole (no field to show it next to)."""
     return _("Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại các thông tin đã nhập")
 
