@@ -210,11 +210,14 @@ class Dossiers:
         return self.session.scalars(stmt).first()
 
     def page(self, stmt: Select[Dossier], offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        """A page for a list: the workflow state and the submitted data (the bulk of a row)
+        load only if a caller touches them."""
         total = (
             self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
             or 0
         )
-        return self.session.scalars(stmt.offset(offset).limit(limit)).all(), total
+        listed = stmt.options(defer(Dossier.state), defer(Dossier.submission), defer(Dossier.data))
+        return self.session.scalars(listed.offset(offset).limit(limit)).all(), total
 
     def after_id(self, dossier_id: int, limit: int) -> Sequence[Dossier]:
         """The next `limit` dossiers by id: walks every dossier in batches."""
