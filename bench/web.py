@@ -21,10 +21,10 @@ from collections.abc import Callable
 from sqlalchemy import text
 from werkzeug.test import Client
 
-import server
 from bench import inbox
 from bench.environment import PASSWORD, postgres_backend, seed
 from bench.load import percentile
+from server.app import create_app
 from storage.db import make_engine
 
 PAGES = ("/", "/?q=cap+lai+the", "/thu-tuc/cap_lai_the_bhyt", "/tra-cuu", "/ho-so-cua-toi")
@@ -94,7 +94,7 @@ def main() -> None:
         engine.dispose()
         ctx = backend.context()
         try:
-            client = Client(server.create_app(context=ctx))
+            client = Client(create_app(context=ctx))
             log_in(client)
             found = {
                 "dossiers": args.dossiers,

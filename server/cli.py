@@ -9,8 +9,6 @@ import click
 
 from api.cli import main
 from engine.settings import SettingsError
-from server import create_app
-from server.gunicorn import serve_forever
 
 __all__ = ["main"]
 
@@ -26,6 +24,10 @@ __all__ = ["main"]
 )
 def serve(host: str, port: int | None, workers: int, with_scheduler: bool) -> None:
     """Serve the web pages and the HTTP API with gunicorn."""
+    # Imported here: every other command starts without loading the web pages and gunicorn.
+    from server.app import create_app
+    from server.gunicorn import serve_forever
+
     port = port or int(os.environ.get("MOTCUA_PORT", "8000"))
     try:
         create_app().context.close()  # fail fast on configuration (and front-end assets) first

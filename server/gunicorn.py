@@ -28,7 +28,7 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from server import create_app  # each worker builds its own engine and connection pool
+        from server.app import create_app  # each worker builds its own engine and connection pool
 
         configure_process_logging()  # our loggers write masked lines, scheduler or not
         return create_app()

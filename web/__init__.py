@@ -2,7 +2,7 @@
 same engine services as the API (ARCHITECTURE.md s.8). See docs/web.md.
 
 `create_app` builds the Flask app of the pages alone (tests use it with their own context);
-`server.create_app` composes it with the API around one engine.
+`server.app.create_app` composes it with the API around one engine.
 """
 
 from __future__ import annotations

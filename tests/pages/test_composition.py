@@ -6,13 +6,13 @@ from __future__ import annotations
 from click.testing import CliRunner
 from werkzeug.test import Client
 
-import server
 from engine.context import EngineContext
+from server.app import create_app
 from server.cli import main
 
 
 def test_paths_under_api_reach_the_api_and_the_rest_the_pages(ctx: EngineContext) -> None:
-    app = server.create_app(context=ctx)
+    app = create_app(context=ctx)
     client = Client(app)
     api = client.get("/api/v1/procedures")
     assert api.status_code == 200 and api.headers["Content-Type"] == "application/json"
