@@ -1,10 +1,10 @@
-"""The `motcua` command: migrate, deploy, manage units and users, serve."""
+"""The `motcua` command: migrate, deploy, manage units and users (`serve` is added by the
+composition root, `server.cli`, which serves the API and the web pages together)."""
 
 from __future__ import annotations
 
 import contextlib
 import getpass
-import os
 import signal
 import sys
 import threading
@@ -15,12 +15,10 @@ from typing import TypeVar
 
 import click
 
-from api import create_app
 from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.documents_cli import documents
 from api.logs import configure_process_logging
-from api.server import serve_forever
 from api.times import local_iso
 from engine.authz import Actor
 from engine.consistency import check_all
@@ -312,29 +310,6 @@ def consistency() -> None:
     click.echo(f"{checked} dossiers checked, {broken} inconsistent")
     if broken:
         sys.exit(1)
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None, help="default: $MOTCUA_PORT or 8000")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option(
-    "--with-scheduler",
-    is_flag=True,
-    help="also fire timers from this server (one worker runs the scheduler, the others stand by)",
-)
-def serve(host: str, port: int | None, workers: int, with_scheduler: bool) -> None:
-    """Serve the HTTP API with gunicorn."""
-    port = port or int(os.environ.get("MOTCUA_PORT", "8000"))
-    try:
-        context = create_app().extensions["motcua"]  # fail fast on configuration before forking
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    context.close()
-    click.echo(f"serving http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs)")
-    serve_forever(
-        host=host, port=port, workers=workers, tz=context.tz, with_scheduler=with_scheduler
-    )
 
 
 @main.command()

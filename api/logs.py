@@ -10,17 +10,12 @@ deployment's time zone (`MOTCUA_TIMEZONE`), as the API and the command line show
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, tzinfo
-from typing import Any, ClassVar
-
-from gunicorn.glogging import Logger
+from datetime import datetime, tzinfo
 
 from engine.masking import mask_text
 
 MASKED_LOGGERS = ("motcua", "gunicorn.access", "gunicorn.error", "werkzeug", "flask_limiter")
 LINE_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
-#: gunicorn's default access line without its `%(t)s` (the line's own time says when).
-ACCESS_FORMAT = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
 
 class MaskingFilter(logging.Filter):
@@ -48,27 +43,6 @@ class LocalTimeFormatter(logging.Formatter):
         return datetime.fromtimestamp(record.created, self.tz).isoformat(timespec="milliseconds")
 
 
-class GunicornLogger(Logger):
-    """gunicorn's logger with our line format on its error and access logs."""
-
-    tz: ClassVar[tzinfo] = UTC
-
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        formatter = LocalTimeFormatter(self.tz)
-        for log in (self.error_log, self.access_log):
-            for handler in log.handlers:
-                handler.setFormatter(formatter)
-
-    def now(self) -> str:
-        """The `%(t)s` atom, should an access format use it."""
-        return datetime.now(self.tz).isoformat(timespec="seconds")
-
-
-def gunicorn_logger_class(tz: tzinfo) -> type[GunicornLogger]:
-    return type("MotcuaGunicornLogger", (GunicornLogger,), {"tz": tz})
-
-
 def install_log_masking() -> None:
     """Attach the masking filter to every logger that may see request data (idempotent)."""
     for name in MASKED_LOGGERS:
@@ -83,4 +57,9 @@ def configure_process_logging(tz: tzinfo) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(LocalTimeFormatter(tz))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # On the handler, not a logger: a logger's filter never sees its children's records
+    # (`motcua.api`, `motcua.web`, `motcua.scheduler`).
+    for each in logging.getLogger().handlers:
+        if not any(isinstance(f, MaskingFilter) for f in each.filters):
+            each.addFilter(MaskingFilter())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

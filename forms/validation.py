@@ -16,10 +16,17 @@ _FORMATS = FormatChecker()
 
 @dataclass(frozen=True, slots=True)
 class FormFieldError:
-    """`field` is a dotted path under `prefix`, e.g. `data.applicant.id_number`."""
+    """`field` is a dotted path under `prefix`, e.g. `data.applicant.id_number`.
+
+    `keyword` is the JSON Schema keyword that failed (`required`, `maxLength`, `format`, ...) and
+    `constraint` its value in the schema (e.g. 100, `date`), so that a page can say what is wrong
+    in the reader's language instead of the validator's English `message`.
+    """
 
     field: str
     message: str
+    keyword: str = ""
+    constraint: Any = None
 
 
 def schema_problems(schema: Any) -> list[str]:
@@ -64,15 +71,34 @@ def _field_errors(
         for missing in _missing_properties(error):
             title = _title_of(schema, [*path, missing])
             label = f"{missing} ({title})" if title and title != missing else missing
-            found.append(FormFieldError(_join(prefix, [*path, missing]), f"{label} is required"))
+            found.append(
+                FormFieldError(
+                    _join(prefix, [*path, missing]), f"{label} is required", "required", missing
+                )
+            )
         if found:
             return found
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         declared = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
         extra = sorted(set(error.instance) - set(declared))
         if extra:
-            return [FormFieldError(_join(prefix, [*path, name]), "unknown field") for name in extra]
-    return [FormFieldError(_join(prefix, path), _message(error))]
+            return [
+                FormFieldError(
+                    _join(prefix, [*path, name]), "unknown field", "additionalProperties"
+                )
+                for name in extra
+            ]
+    return [
+        FormFieldError(
+            _join(prefix, path), _message(error), str(error.validator), _constraint(error)
+        )
+    ]
+
+
+def _constraint(error: ValidationError) -> Any:
+    value = error.validator_value
+    # Only plain values: a sub-schema (`if`, `not`, ...) says nothing a reader could use.
+    return value if isinstance(value, str | int | float | bool | list) else None
 
 
 def _missing_properties(error: ValidationError) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.db import dialect_of, insert_for
 from storage.models import (
@@ -103,6 +103,8 @@ class Definitions:
         return self.session.scalars(stmt).all()
 
     def all_latest(self) -> Sequence[Definition]:
+        """The newest version of every procedure, for lists: the diagram sources and the forms
+        (most of a row's bytes, JSON to decode) load only if a caller touches them."""
         newest = (
             select(Definition.key, func.max(Definition.version).label("version"))
             .group_by(Definition.key)
@@ -114,6 +116,7 @@ class Definitions:
                 newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version)
             )
             .order_by(Definition.key)
+            .options(defer(Definition.sources), defer(Definition.forms))
         )
         return self.session.scalars(stmt).all()
 
@@ -207,11 +210,14 @@ class Dossiers:
         return self.session.scalars(stmt).first()
 
     def page(self, stmt: Select[Dossier], offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        """A page for a list: the workflow state and the submitted data (the bulk of a row)
+        load only if a caller touches them."""
         total = (
             self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
             or 0
         )
-        return self.session.scalars(stmt.offset(offset).limit(limit)).all(), total
+        listed = stmt.options(defer(Dossier.state), defer(Dossier.submission), defer(Dossier.data))
+        return self.session.scalars(listed.offset(offset).limit(limit)).all(), total
 
     def after_id(self, dossier_id: int, limit: int) -> Sequence[Dossier]:
         """The next `limit` dossiers by id: walks every dossier in batches."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -150,9 +151,9 @@ def dialect_copies(ctx: EngineContext) -> EngineContext:
     return ctx
 
 
-@pytest.fixture
-def app(ctx: EngineContext) -> Iterator[Flask]:
-    application = create_app(context=ctx)
+@contextmanager
+def failing_on_5xx(application: Flask) -> Iterator[Flask]:
+    """The app in testing mode; leaving the block fails if any request was answered with 5xx."""
     application.config["TESTING"] = True
     server_errors: list[str] = []
 
@@ -164,6 +165,12 @@ def app(ctx: EngineContext) -> Iterator[Flask]:
 
     yield application
     assert not server_errors, f"requests answered with 5xx: {server_errors}"
+
+
+@pytest.fixture
+def app(ctx: EngineContext) -> Iterator[Flask]:
+    with failing_on_5xx(create_app(context=ctx)) as application:
+        yield application
 
 
 @pytest.fixture

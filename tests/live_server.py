@@ -1,5 +1,6 @@
-"""A real `motcua serve` in a subprocess (its own session, so it can be killed whole) and a
-small HTTP client for it. Tests poll only for readiness, never sleep for a fixed time."""
+"""A real `motcua serve` in a subprocess (its own session, so it can be killed whole): the
+composed server, web pages at `origin` and the API at `base`; a small HTTP client for the API.
+Tests poll only for readiness, never sleep for a fixed time."""
 
 from __future__ import annotations
 
@@ -36,13 +37,15 @@ class LiveServer:
         self, env: dict[str, str], port: int, log: Path, workers: int = 2, cwd: Path = REPO
     ) -> None:
         self.env, self.port, self.log, self.workers, self.cwd = env, port, log, workers, cwd
-        self.base = f"http://127.0.0.1:{port}/api/v1"
+        #: The web pages (portal, workspace) are served from the origin's root.
+        self.origin = f"http://127.0.0.1:{port}"
+        self.base = f"{self.origin}/api/v1"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "api", "serve", "--port", str(self.port)]
+                [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
                 + ["--workers", str(self.workers)],
                 env=self.env,
                 cwd=self.cwd,
@@ -60,6 +63,10 @@ class LiveServer:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
+
+    def url(self, path: str) -> str:
+        """The address of a web page, e.g. `url("/tra-cuu")`."""
+        return self.origin + path
 
     def kill(self) -> None:
         """kill -9 the master and every worker at once: no shutdown code runs."""
@@ -166,7 +173,7 @@ def running(env: dict[str, str], port: int, log: Path) -> Iterator[DemoServer]:
 def motcua(env: dict[str, str], *args: str) -> str:
     """Run the CLI as a user would; its stdout (asserting it succeeded)."""
     result = subprocess.run(
-        [sys.executable, "-m", "api", *args],
+        [sys.executable, "-m", "server", *args],
         env=env,
         cwd=REPO,
         capture_output=True,

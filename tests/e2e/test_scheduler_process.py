@@ -31,7 +31,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def process(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api", *args], env=env, cwd=REPO, stdout=out, stderr=out
+            [sys.executable, "-m", "server", *args], env=env, cwd=REPO, stdout=out, stderr=out
         )
     try:
         yield proc

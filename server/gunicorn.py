@@ -1,4 +1,4 @@
-"""Run the WSGI app under gunicorn from our own CLI (`motcua serve`).
+"""Run the composed WSGI app (API and web pages) under gunicorn from `motcua serve`.
 
 With the scheduler, every worker starts one after it has loaded the app; their singleton lock
 lets exactly one fire timers while the others stand by and take over if that worker goes away.
@@ -8,15 +8,39 @@ scheduler's threads' locks in whatever state they are in.
 
 from __future__ import annotations
 
-from datetime import tzinfo
-from typing import Any
+from datetime import UTC, datetime, tzinfo
+from typing import Any, ClassVar
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
-from api.logs import ACCESS_FORMAT, configure_process_logging, gunicorn_logger_class
+from api.logs import LocalTimeFormatter, configure_process_logging
 from engine.scheduler import TimerScheduler
 
 SCHEDULER_KEY = "motcua_scheduler"
+#: gunicorn's default access line without its `%(t)s` (the line's own time says when).
+ACCESS_FORMAT = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+
+
+class GunicornLogger(Logger):
+    """gunicorn's logger with our line format on its error and access logs."""
+
+    tz: ClassVar[tzinfo] = UTC
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        formatter = LocalTimeFormatter(self.tz)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(formatter)
+
+    def now(self) -> str:
+        """The `%(t)s` atom, should an access format use it."""
+        return datetime.now(self.tz).isoformat(timespec="seconds")
+
+
+def gunicorn_logger_class(tz: tzinfo) -> type[GunicornLogger]:
+    return type("MotcuaGunicornLogger", (GunicornLogger,), {"tz": tz})
 
 
 class _Server(BaseApplication):
@@ -29,7 +53,7 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from api import create_app  # each worker builds its own engine and connection pool
+        from server.app import create_app  # each worker builds its own engine and connection pool
 
         return create_app()
 
@@ -58,13 +82,13 @@ def serve_forever(
 
 
 def _start_logging(worker: Any) -> None:
-    configure_process_logging(worker.wsgi.extensions["motcua"].tz)
+    configure_process_logging(worker.wsgi.context.tz)
 
 
 def _start_scheduler(worker: Any) -> None:
     _start_logging(worker)
     app = worker.wsgi
-    scheduler = TimerScheduler(app.extensions["motcua"])
+    scheduler = TimerScheduler(app.context)
     scheduler.start()
     app.extensions[SCHEDULER_KEY] = scheduler
 

@@ -1,5 +1,0 @@
-"""WSGI entry point for servers: `gunicorn api.wsgi:app`."""
-
-from api import create_app
-
-app = create_app()

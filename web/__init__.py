@@ -1,0 +1,59 @@
+"""The web pages: the citizens' portal and the officers' workspace, server-rendered HTML over the
+same engine services as the API (ARCHITECTURE.md s.8). See docs/web.md.
+
+`create_app` builds the Flask app of the pages alone (tests use it with their own context);
+`server.app.create_app` composes it with the API around one engine.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from engine.context import EngineContext, build
+from engine.settings import Settings
+from web import auth, portal, workspace
+from web.assets import AssetManifest, init_assets
+from web.context import EXTENSION
+from web.errors import register_error_pages
+from web.formatting import init_formatting
+from web.i18n import init_i18n
+from web.navigation import init_navigation
+from web.ratelimit import init_rate_limits
+from web.security import init_security
+
+#: Largest form post the pages accept (uploads get their own limit when they arrive).
+MAX_FORM_BYTES = 1 * 1024 * 1024
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    context: EngineContext | None = None,
+    assets: AssetManifest | None = None,
+) -> Flask:
+    """Build the pages; raises SettingsError when the front-end packages are not installed."""
+    if context is None:
+        context = build(settings or Settings.from_env())
+    settings = context.settings
+    app = Flask(__name__, static_folder=None)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES)
+    app.extensions[EXTENSION] = context
+    init_assets(app, assets or AssetManifest.build())
+    init_i18n(app)
+    init_formatting(app, context.tz)
+    init_navigation(app)
+    init_security(app, settings)
+    register_error_pages(app)
+    for module in (auth, portal, workspace):
+        app.register_blueprint(module.blp)
+    init_rate_limits(
+        app,
+        settings,
+        {"auth.login": settings.ratelimit_login, "portal.lookup": settings.ratelimit_public},
+    )
+    if settings.proxy_count:
+        # Only then is X-Forwarded-For the client's address rather than anyone's claim.
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    return app

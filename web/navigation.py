@@ -1,0 +1,66 @@
+"""The navigation of the two layouts, in one place: a page that exists adds its entry here, so
+no layout links to a page that does not exist yet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+
+from engine.authz import Actor, Role
+from web.auth.session import current_actor, is_workspace_user
+from web.i18n import _
+
+
+def _anyone(actor: Actor | None) -> bool:
+    return True
+
+
+def _citizen(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.CITIZEN)
+
+
+def _staff(actor: Actor | None) -> bool:
+    return actor is not None and is_workspace_user(actor)
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    endpoint: str
+    label: str
+    shown_to: Callable[[Actor | None], bool] = _anyone
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    url: str
+    label: str
+    current: bool
+
+
+PORTAL_NAV: list[NavItem] = [
+    NavItem("portal.home", "Thủ tục hành chính"),
+    NavItem("portal.lookup", "Tra cứu hồ sơ"),
+    NavItem("portal.my_dossiers", "Hồ sơ của tôi", _citizen),
+    NavItem("workspace.home", "Trang làm việc", _staff),
+]
+WORKSPACE_NAV: list[NavItem] = [
+    NavItem("workspace.home", "Trang làm việc", _staff),
+    NavItem("portal.home", "Cổng Dịch vụ công"),
+]
+NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}
+
+
+def nav_links(site: str) -> list[NavLink]:
+    actor = current_actor()
+    return [
+        NavLink(url_for(item.endpoint), _(item.label), request.endpoint == item.endpoint)
+        for item in NAVIGATION[site]
+        if item.shown_to(actor)
+    ]
+
+
+def init_navigation(app: Flask) -> None:
+    app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.globals["current_actor"] = current_actor

@@ -1,0 +1,36 @@
+"""The One-Stop workspace (Hệ thống thông tin một cửa điện tử): pages for officers, leaders,
+auditors, analysts and administrators, under `/can-bo` (issue 16).
+
+Built so far: the signed-in landing page. New pages register here and add themselves to the
+workspace navigation (web/navigation.py).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from engine import queries
+from engine.services import accounts
+from web.auth.session import WORKSPACE_ROLES, current_actor, login_required
+from web.context import engine
+
+blp = Blueprint("workspace", __name__, url_prefix="/can-bo")
+
+
+@blp.get("")
+@login_required(*WORKSPACE_ROLES)
+def home() -> str:
+    """Who is signed in, in which unit and roles, and how much work waits for them."""
+    actor = current_actor()
+    assert actor is not None
+    ctx = engine()
+    open_tasks = None
+    unit_name = None
+    if actor.is_officer and actor.unit_code is not None:
+        open_tasks = queries.inbox(ctx, actor, page_size=1).total
+        unit_name = next(
+            (u.name for u in accounts.list_units(ctx) if u.code == actor.unit_code), None
+        )
+    return render_template(
+        "workspace/home.html", actor=actor, open_tasks=open_tasks, unit_name=unit_name
+    )
