@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from engine import deadlines, events
 from engine.authz import SYSTEM_ACTOR, Actor
 from engine.calendar import WorkingCalendar
+from engine.documents import DocumentSink
 from engine.procedures import ProcedureModel
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
@@ -26,7 +27,7 @@ class WorkItemStore(Protocol):
     def add(self, item: WorkItem) -> None: ...
 
 
-class StepStore(events.EventSink, Protocol):
+class StepStore(DocumentSink, Protocol):
     """What a step changes: the unit of work (live), or a replay's scratch copy of the dossier."""
 
     @property

@@ -22,14 +22,23 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, list[str], 
 
 def test_validate_passes_the_procedures_in_bpmn() -> None:
     code, lines, summary = run("validate", str(REPO / "bpmn"), "--forms", str(REPO / "forms"))
-    assert (code, lines) == (0, [])
-    assert "4 diagram(s) checked: 0 error(s), 0 warning(s)" in summary
+    assert code == 0
+    # The procedures are clean. The two dialect copies of bhxh_mot_lan (demos of the same
+    # steps in other modelers) lack the overdue path and keep a placeholder code.
+    assert [Path(line.split(": warning: ")[0]).name for line in lines] == [
+        "bhxh_mot_lan_bpmnio.bpmn:7: bhxh_mot_lan_bpmnio",
+        "bhxh_mot_lan_bpmnio.bpmn:7: bhxh_mot_lan_bpmnio",
+        "bhxh_mot_lan_spiff.bpmn:7: bhxh_mot_lan_spiff",
+        "bhxh_mot_lan_spiff.bpmn:7: bhxh_mot_lan_spiff",
+    ]
+    assert "4 diagram(s) checked: 0 error(s), 4 warning(s)" in summary
 
 
 def test_validate_prints_file_line_element_message_and_fails_on_errors() -> None:
     broken = CORPUS / "broken_unknown_role.bpmn"
     code, lines, summary = run("validate", str(broken), *FORMS, "--forms", "/nonexistent")
     assert code == 1
+    lines = [line for line in lines if ": warning: " not in line]  # e.g.: no overdue path
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), lines
     assert [(m["file"], m["line"], m["element"]) for m in parsed if m] == [
