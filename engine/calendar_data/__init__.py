@@ -87,7 +87,10 @@ class CalendarDataSet:
         except (KeyError, TypeError, ValueError) as exc:
             raise CalendarDataError(f"{origin}: office_hours: {exc}") from None
         self.fallback = str(content.get("fallback", ""))
-        years = [_year(item, f"{origin}: years[{i}]") for i, item in enumerate(content["years"])]
+        raw_years = content.get("years")
+        if not isinstance(raw_years, list):
+            raise CalendarDataError(f"{origin}: years: a list")
+        years = [_year(item, f"{origin}: years[{i}]") for i, item in enumerate(raw_years)]
         self.years: Mapping[int, YearData] = {y.year: y for y in years}
         self._days_off = {
             y.year: {d: e.name for d, e in y.days.items() if not e.working} for y in years

@@ -203,3 +203,20 @@ def test_a_bad_data_file_is_refused_naming_the_file_and_field(
     with pytest.raises(CalendarDataError, match="vn/2030.json") as raised:
         repository_data_set(HOURS, folder)
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"format": 2}, "format must be 1"),
+        ({"format": 1, "office_hours": ["7-12"]}, "office_hours"),
+        ({"format": 1, "office_hours": ["07:30-12:00"]}, "years: a list"),
+        ({**DATA.content, "years": [{"year": 2026}]}, "years[0]: status"),
+    ],
+)
+def test_stored_content_that_is_not_calendar_data_is_refused(
+    content: dict[str, object], message: str
+) -> None:
+    with pytest.raises(CalendarDataError, match="calendar version 7") as raised:
+        CalendarDataSet(content, "calendar version 7")
+    assert message in str(raised.value)
