@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.base import Blueprint, ProblemSchema, Schema
+from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import BEARER_SECURITY, actor, engine
 from engine.calendar import DayKind
 from engine.errors import FieldError, ValidationFailedError
@@ -19,7 +19,10 @@ blp = Blueprint(
     "calendar",
     __name__,
     url_prefix="/api/v1/calendar",
-    description="Working days: Vietnamese public holidays plus the administrators' overrides",
+    description=(
+        "Working days: the official calendar kept as versioned data (announced or estimated "
+        "years), plus the administrators' overrides"
+    ),
 )
 
 
@@ -28,6 +31,18 @@ class YearQuery(Schema):
         required=True,
         validate=ma.validate.Range(min=calendar_service.MIN_YEAR, max=calendar_service.MAX_YEAR),
     )
+    version = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "a registered calendar data version (default: the one in force)"},
+    )
+
+
+class NoticeSchema(Schema):
+    number = ma.fields.String(required=True, metadata={"description": "e.g. 12729/VPCP-KGVX"})
+    date = ma.fields.Date(required=True)
+    issuer = ma.fields.String(required=True)
+    subject = ma.fields.String(required=True)
 
 
 class CalendarDaySchema(Schema):
@@ -35,10 +50,46 @@ class CalendarDaySchema(Schema):
     working = ma.fields.Boolean(required=True)
     reason = ma.fields.String(required=True, metadata={"description": "holiday name, note, ..."})
     overridden = ma.fields.Boolean(required=True)
+    source = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "announced (data of an announced year), estimated, or override",
+            "enum": ["announced", "estimated", "override"],
+        },
+    )
+    origin = ma.fields.String(
+        required=True,
+        metadata={"description": "data file (vn/2026.json) or package; for an override, who"},
+    )
+    basis = ma.fields.String(required=True, metadata={"description": "legal basis, or note"})
+    notice = ma.fields.Nested(NoticeSchema, allow_none=True, required=True)
+
+
+class CalendarVersionSchema(Schema):
+    version = ma.fields.Integer(required=True)
+    content_hash = ma.fields.String(required=True, metadata={"description": "SHA-256"})
+    registered_at = LocalDateTime(required=True)
+    registered_by = ma.fields.String(required=True)
+
+
+class CalendarVersionListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(CalendarVersionSchema), required=True)
 
 
 class CalendarYearSchema(Schema):
     year = ma.fields.Integer(required=True)
+    status = ma.fields.String(
+        required=True,
+        metadata={"description": "announced (an official notice exists) or estimated"},
+    )
+    origin = ma.fields.String(required=True, metadata={"description": "data file or package"})
+    notices = ma.fields.List(ma.fields.Nested(NoticeSchema), required=True)
+    calendar_version = ma.fields.Nested(
+        CalendarVersionSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the registered calendar data shown (null: none registered)"},
+    )
     office_hours = ma.fields.List(ma.fields.String(), required=True)
     days = ma.fields.List(
         ma.fields.Nested(CalendarDaySchema),
@@ -69,10 +120,20 @@ class OverrideListSchema(Schema):
 class CalendarYear(MethodView):
     @blp.arguments(YearQuery, location="query")
     @blp.response(200, CalendarYearSchema)
+    @blp.alt_response(404, schema=ProblemSchema, description="No such calendar data version")
     @blp.alt_response(422, schema=ProblemSchema, description="No such year")
-    def get(self, query: dict[str, int]) -> CalendarYearView:
-        """Holidays, swapped working days and overrides of a year, and the office hours"""
-        return calendar_service.calendar_year(engine(), query["year"])
+    def get(self, query: dict[str, Any]) -> CalendarYearView:
+        """Holidays, swapped working days and overrides of a year, each with its source, and
+        the office hours"""
+        return calendar_service.calendar_year(engine(), query["year"], query["version"])
+
+
+@blp.route("/versions")
+class CalendarVersions(MethodView):
+    @blp.response(200, CalendarVersionListSchema)
+    def get(self) -> dict[str, Any]:
+        """The registered versions of the calendar data, oldest first (a dossier pins one)"""
+        return {"items": calendar_service.list_versions(engine())}
 
 
 @blp.route("/overrides")

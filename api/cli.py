@@ -21,6 +21,7 @@ from api.documents_cli import documents
 from api.logs import configure_process_logging
 from api.times import local_iso
 from engine.authz import Actor
+from engine.calendar_data import CalendarDataError
 from engine.consistency import check_all
 from engine.context import EngineContext, build
 from engine.errors import (
@@ -108,10 +109,17 @@ def main() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Create or upgrade the database schema (MOTCUA_DATABASE_URL; default var/motcua.db)."""
+    """Create or upgrade the database schema (MOTCUA_DATABASE_URL; default var/motcua.db), and
+    register this release's calendar data as the version in force if it changed."""
     settings = Settings.from_env()
     upgrade(settings.database_url)
     click.echo(f"database up to date: {_safe_url(settings.database_url)}")
+    try:
+        version, created = calendar_service.register_repository_data(_context(), _cli_actor())
+    except CalendarDataError as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "registered as new version" if created else "unchanged, version"
+    click.echo(f"calendar data: {verb} {version.version} ({version.content_hash[:12]})")
 
 
 @main.command()
@@ -338,23 +346,53 @@ def scheduler(once: bool) -> None:
 
 @main.group()
 def calendar() -> None:
-    """The working calendar: Vietnamese holidays plus yearly overrides."""
+    """The working calendar: the official calendar data (versioned) plus overrides."""
 
 
 @calendar.command("show")
 @click.option("--year", type=int, default=None, help="default: this year")
-def calendar_show(year: int | None) -> None:
-    """List the year's holidays, swapped working days and overrides."""
+@click.option(
+    "--version", type=int, default=None, help="a calendar data version (default: in force)"
+)
+def calendar_show(year: int | None, version: int | None) -> None:
+    """List the year's holidays, swapped working days and overrides, with their sources."""
     ctx = _context()
     try:
-        shown = calendar_service.calendar_year(ctx, year or ctx.clock.now().astimezone(ctx.tz).year)
+        shown = calendar_service.calendar_year(
+            ctx, year or ctx.clock.now().astimezone(ctx.tz).year, version
+        )
     except EngineError as exc:
         raise _fail(exc) from exc
-    click.echo(f"{shown.year}: office hours {', '.join(shown.office_hours)}")
+    registered = shown.calendar_version
+    click.echo(
+        f"{shown.year}: {shown.status} ({shown.origin}); calendar data "
+        + (
+            f"version {registered.version} ({registered.content_hash[:12]})"
+            if registered
+            else "not registered yet (run motcua migrate)"
+        )
+        + f"; office hours {', '.join(shown.office_hours)}"
+    )
+    for notice in shown.notices:
+        click.echo(f"  notice {notice.number} of {notice.date:%d/%m/%Y} ({notice.issuer})")
     for day in shown.days:
         mark = "working" if day.working else "day off"
-        source = " (override)" if day.overridden else ""
-        click.echo(f"  {day.day:%Y-%m-%d %a}  {mark:<8} {day.reason}{source}")
+        source = f"{day.source}: {day.origin}" if day.origin else day.source
+        if day.notice is not None:
+            source += f", {day.notice.number}"
+        click.echo(f"  {day.day:%Y-%m-%d %a}  {mark:<8} {day.reason}  [{source}]")
+
+
+@calendar.command("versions")
+def calendar_versions() -> None:
+    """List the registered versions of the calendar data (each dossier pins one)."""
+    ctx = _context()
+    for found in calendar_service.list_versions(ctx):
+        registered = found.registered_at.astimezone(ctx.tz)
+        click.echo(
+            f"  {found.version:>4}  {found.content_hash[:12]}  "
+            f"{registered:%Y-%m-%d %H:%M%z}  {found.registered_by}"
+        )
 
 
 @calendar.command("set")

@@ -11,7 +11,7 @@ from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import BEARER_SECURITY, actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine import queries
-from engine.results import DossierDetail, PublicDossierView, ReceiptView
+from engine.results import DocumentView, DossierDetail, PublicDossierView, ReceiptView
 from engine.services import dossiers, reads
 from engine.services.dossiers import Applicant, SubmitDossier
 
@@ -91,11 +91,18 @@ class ReceivedDocumentSchema(Schema):
 
 
 class ReceiptSchema(Schema):
-    """Mẫu 01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    """Mẫu 01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả, as issued at acceptance (never edited)."""
 
+    form = ma.fields.String(required=True, metadata={"description": "the form's number: 01"})
+    title = ma.fields.String(required=True)
+    form_set = ma.fields.String(required=True, metadata={"description": "Thông tư 03/2025/TT-VPCP"})
+    issued_at = LocalDateTime(required=True)
     code = ma.fields.String(required=True)
     procedure = ma.fields.String(required=True)
-    procedure_code = ma.fields.String(allow_none=True)
+    procedure_code = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "national procedure code; null when unknown (chưa xác định)"},
+    )
     procedure_name = ma.fields.String(required=True)
     unit_code = ma.fields.String(required=True)
     unit_name = ma.fields.String(required=True)
@@ -104,10 +111,26 @@ class ReceiptSchema(Schema):
     received_at = LocalDateTime(required=True)
     received_by = ma.fields.String(required=True)
     sla = ma.fields.String(allow_none=True)
-    appointment_at = LocalDateTime(allow_none=True)
-    original_due_at = LocalDateTime(allow_none=True)
+    appointment_at = LocalDateTime(
+        allow_none=True, metadata={"description": "the appointment given at acceptance"}
+    )
     channel = ma.fields.String(required=True)
     return_channel = ma.fields.String(required=True)
+    calendar_version = ma.fields.Integer(
+        allow_none=True, metadata={"description": "calendar data version the dates count on"}
+    )
+
+
+class DocumentSchema(Schema):
+    """A document of record as issued (a form of Circular 03/2025/TT-VPCP)."""
+
+    form = ma.fields.String(required=True, metadata={"description": "the form's number, e.g. 04"})
+    title = ma.fields.String(required=True)
+    form_set = ma.fields.String(required=True)
+    issued_at = LocalDateTime(required=True)
+    issued_by = ma.fields.String(required=True)
+    unit_code = ma.fields.String(required=True)
+    data = ma.fields.Dict(required=True, metadata={"description": "the content as issued"})
 
 
 class PublicQuery(Schema):
@@ -177,8 +200,22 @@ class Receipt(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Not received (no Mẫu 01) yet")
     @blp.doc(security=BEARER_SECURITY)
     def get(self, code: str) -> ReceiptView:
-        """Mẫu 01: receipt and appointment of an accepted dossier (read logged)"""
+        """Mẫu 01: receipt and appointment of an accepted dossier, as issued (read logged)"""
         return reads.read_receipt(engine(), actor(), code)
+
+
+@blp.route("/<string:code>/reappointment")
+class Reappointment(MethodView):
+    @blp.response(200, DocumentSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
+    @blp.alt_response(403, schema=ProblemSchema, description="Not yours / not your unit")
+    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
+    @blp.alt_response(409, schema=ProblemSchema, description="No new appointment (no Mẫu 04)")
+    @blp.doc(security=BEARER_SECURITY)
+    def get(self, code: str) -> DocumentView:
+        """Mẫu 04: the apology and new appointment as issued, with whether it was late (read
+        logged)"""
+        return reads.read_reappointment(engine(), actor(), code)
 
 
 @blp.route("/<string:code>/supplements")

@@ -25,7 +25,14 @@ blp = Blueprint(
 class ProcedureSummarySchema(Schema):
     key = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
-    code = ma.fields.String(allow_none=True, metadata={"description": "national procedure code"})
+    code = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "national procedure code (DVCQG); null while it is not known"},
+    )
+    code_label = ma.fields.String(
+        required=True,
+        metadata={"description": "the code as shown: the code, or 'chưa xác định' (unknown)"},
+    )
     version = ma.fields.Integer(required=True)
     sla = ma.fields.Nested(
         SlaSchema, allow_none=True, metadata={"description": "statutory time limit"}

@@ -41,6 +41,18 @@ class ReappointmentSchema(Schema):
     apology = ma.fields.String(allow_none=True)
     previous_due_at = LocalDateTime(required=True)
     new_due_at = LocalDateTime(required=True)
+    latest_issue_day = ma.fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "the letter was due by this day: the working day before the appointment"
+        },
+    )
+    issued_late = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "issued after `latest_issue_day` (still issued, reported as late)"
+        },
+    )
 
 
 class NoticeFieldSchema(Schema):
@@ -96,7 +108,18 @@ class DossierSchema(Schema):
         allow_none=True, metadata={"description": "when the overdue warning fired (R-2.5)"}
     )
     reappointment = ma.fields.Nested(
-        ReappointmentSchema, allow_none=True, metadata={"description": "Mẫu 04, at most one"}
+        ReappointmentSchema,
+        allow_none=True,
+        metadata={
+            "description": (
+                "Mẫu 04 Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết: at most one "
+                "(the letter as issued: GET /dossiers/{code}/reappointment)"
+            )
+        },
+    )
+    calendar_version = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "the calendar data version pinned at acceptance (R-0.1)"},
     )
     notices = ma.fields.List(
         ma.fields.Nested(NoticeSchema),

@@ -1,10 +1,10 @@
 """Working-day arithmetic for Vietnamese public administration (DOMAIN.md section 4). Pure.
 
 A day is a working day when it is Monday to Friday and not a public holiday or compensatory day
-off (the `holidays` package knows Vietnam's, including the official swaps it has data for), unless
-an override says otherwise: overrides are data an administrator keeps (a swapped working Saturday,
-an extra day off) and they always win. Office hours (default 07:30-12:00 and 13:00-16:30) decide
-where a working day starts and ends.
+off, or a weekend day worked by an official swap; the holiday source says which (the calendar
+data of `engine.calendar_data`, in a registered version). Overrides are data an administrator
+keeps (a swapped working Saturday, an extra day off) and they always win. Office hours (default
+07:30-12:00 and 13:00-16:30) decide where a working day starts and ends.
 
 Nothing here reads a clock or a database: callers pass the moments and the overrides.
 """
@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from functools import lru_cache
 from typing import Protocol
-
-import holidays
 
 from engine.procedures import Sla
 
@@ -95,27 +92,9 @@ class HolidaySource(Protocol):
         """Public holidays and compensatory days off of `year`, with their names."""
         ...
 
-    def weekend_workdays(self, year: int) -> frozenset[date]:
-        """Saturdays and Sundays of `year` that are working days by official swap."""
+    def weekend_workdays(self, year: int) -> Mapping[date, str]:
+        """Saturdays and Sundays of `year` that are working days by official swap, named."""
         ...
-
-
-class VietnamHolidays:
-    """Vietnam's public holidays from the `holidays` package (Labour Code 2019 art. 112)."""
-
-    def days_off(self, year: int) -> Mapping[date, str]:
-        return _vietnam(year)[0]
-
-    def weekend_workdays(self, year: int) -> frozenset[date]:
-        return _vietnam(year)[1]
-
-
-@lru_cache(maxsize=64)
-def _vietnam(year: int) -> tuple[Mapping[date, str], frozenset[date]]:
-    data = holidays.country_holidays("VN", years=year)
-    days_off = {day: str(name) for day, name in sorted(data.items()) if day.year == year}
-    swapped = frozenset(d for d in getattr(data, "weekend_workdays", ()) if d.year == year)
-    return days_off, swapped
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,16 +102,21 @@ class FixedHolidays:
     """A fixed list of days off, e.g. the synthetic calendar of DOMAIN.md's test vectors."""
 
     days: Mapping[date, str]
-    workdays: frozenset[date] = frozenset()
+    workdays: Mapping[date, str] = field(default_factory=dict)
 
     def days_off(self, year: int) -> Mapping[date, str]:
         return {day: name for day, name in self.days.items() if day.year == year}
 
-    def weekend_workdays(self, year: int) -> frozenset[date]:
-        return frozenset(d for d in self.workdays if d.year == year)
+    def weekend_workdays(self, year: int) -> Mapping[date, str]:
+        return {day: name for day, name in self.workdays.items() if day.year == year}
 
 
-VIETNAM = VietnamHolidays()
+@dataclass(frozen=True, slots=True)
+class CalendarVersionRef:
+    """Which registered calendar data a calendar counts on (R-0.1: a dossier pins it)."""
+
+    number: int
+    content_hash: str
 
 
 class WorkingCalendar:
@@ -142,14 +126,17 @@ class WorkingCalendar:
         self,
         tz: tzinfo,
         *,
-        source: HolidaySource = VIETNAM,
+        source: HolidaySource,
         overrides: Iterable[DayOverride] = (),
         hours: OfficeHours | None = None,
+        version: CalendarVersionRef | None = None,
     ) -> None:
         self.tz = tz
         self.source = source
         self.overrides = {o.day: o for o in overrides}
         self.hours = hours or OfficeHours()
+        #: The registered calendar data `source` is; None for a calendar built in memory.
+        self.version = version
 
     # -- days ---------------------------------------------------------------------------------
     def day_info(self, day: date) -> DayInfo:
@@ -159,8 +146,9 @@ class WorkingCalendar:
                 "working day by override" if override.kind == DayKind.WORKDAY else "day off"
             )
             return DayInfo(day, override.kind == DayKind.WORKDAY, reason)
-        if day in self.source.weekend_workdays(day.year):
-            return DayInfo(day, True, "swapped working day")
+        swapped = self.source.weekend_workdays(day.year).get(day)
+        if swapped is not None:
+            return DayInfo(day, True, swapped)
         name = self.source.days_off(day.year).get(day)
         if name is not None:
             return DayInfo(day, False, name)

@@ -1,36 +1,35 @@
 """A dossier's legal deadlines (DOMAIN.md section 4, R-0.1, R-2.5), applied inside use cases.
 
-- Acceptance (status 2) pins the limit (`sla`) and supplement policy of the diagram version,
-  starts the clock at the effective receipt time and sets the appointment (ngày hẹn trả).
+- Acceptance (status 2) pins the calendar version (`engine.calendar_versions`), the limit (`sla`)
+  and supplement policy of the diagram version, starts the clock at the effective receipt time,
+  sets the appointment (ngày hẹn trả) and issues Mẫu 01 with it (`engine.records`).
 - A supplement requested during processing (status 5) stops the clock; when the applicant
   resubmits it restarts with the whole limit (`restart`, the default) or goes on with what was
   left (`pause`), and the appointment is recomputed.
 - Resolution (status 9) classifies the dossier early / on time / late against the statutory
-  due date, which a re-appointment (Mẫu 04, at most one) never moves.
+  due date, which a re-appointment (Mẫu 04, at most one, to a future working day; issued late
+  if after the working day before the appointment) never moves.
 - Diagram timers may call `working_days(n)` and `before_appointment(n)`.
+- Mẫu 04, the dossier's one new appointment, is `engine.reappointments`.
 
 Nothing here commits: callers run it inside their unit of work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from engine import events
+from engine import calendar_versions, events, records
 from engine.authz import Actor
-from engine.calendar import DayKind, DayOverride, OfficeHours, WorkingCalendar
+from engine.calendar import WorkingCalendar
 from engine.definitions import SCRIPT_FUNCTIONS
-from engine.errors import (
-    FieldError,
-    InvalidStateError,
-    ReappointmentLimitError,
-    ValidationFailedError,
-)
+from engine.errors import InvalidStateError
 from engine.events import EventSink
 from engine.procedures import NodeModel, ProcedureModel, Sla
+from engine.records import RECEIPT, DocumentSink
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
     from engine.context import EngineContext
 
 SUPPLEMENT_POLICIES = ("restart", "pause")
-TRUE_VALUES = frozenset({"true", "yes", "1"})
 #: A bound on the day counts diagram functions accept (about four years of working days).
 MAX_DIAGRAM_DAYS = 1000
 CATCH_EVENT_KINDS = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent"})
@@ -53,42 +51,6 @@ class StepEnvironment:
     functions: Mapping[str, Callable[..., Any]]
 
 
-def load_calendar(ctx: EngineContext, uow: UnitOfWork) -> WorkingCalendar:
-    """The working calendar as it stands: packaged holidays plus the stored overrides."""
-    overrides = [DayOverride(o.day, DayKind(o.kind), o.note) for o in uow.calendar.all()]
-    return WorkingCalendar(ctx.tz, overrides=overrides, hours=ctx.settings.office_hours)
-
-
-class CalendarEvent(Protocol):
-    """An event of the system chain, as stored (an ORM row or a streamed row)."""
-
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-
-def calendar_as_of(
-    tz: tzinfo, hours: OfficeHours, system_events: Iterable[CalendarEvent], moment: datetime
-) -> WorkingCalendar:
-    """The working calendar as it stood at `moment`, from the overrides' events on the system
-    chain (replay computes deadlines with the calendar the live step had)."""
-    overrides: dict[str, DayOverride] = {}
-    for event in system_events:
-        if event.occurred_at > moment:
-            break
-        if event.type == "calendar_override_set":
-            day = date.fromisoformat(event.payload["day"])
-            overrides[event.payload["day"]] = DayOverride(
-                day, DayKind(event.payload["kind"]), event.payload["note"]
-            )
-        elif event.type == "calendar_override_removed":
-            overrides.pop(event.payload["previous"]["day"], None)
-    return WorkingCalendar(tz, overrides=overrides.values(), hours=hours)
-
-
 def step_environment(
     ctx: EngineContext,
     uow: UnitOfWork,
@@ -96,8 +58,9 @@ def step_environment(
     dossier: Dossier,
     now: datetime,
 ) -> StepEnvironment:
-    """Calendar and diagram functions for a step of `dossier` at `now`."""
-    return environment(load_calendar(ctx, uow), model, dossier, now)
+    """Calendar and diagram functions for a step of `dossier` at `now`: the calendar version
+    it pinned at acceptance (or the one in force), with the overrides as they stand now."""
+    return environment(calendar_versions.for_dossier(uow, ctx, dossier), model, dossier, now)
 
 
 def environment(
@@ -144,7 +107,7 @@ def projected_appointment(
 
 
 def on_status_change(
-    uow: EventSink,
+    uow: DocumentSink,
     dossier: Dossier,
     model: ProcedureModel,
     calendar: WorkingCalendar,
@@ -158,8 +121,8 @@ def on_status_change(
     """Start, stop or resume the dossier's clock, or classify it, after its status changed."""
     new = DossierStatus(dossier.status)
     running = dossier.counted_from is not None
-    if new == DossierStatus.ACCEPTED and not running and model.sla is not None:
-        _start(uow, dossier, model, calendar, data, actor, now, bpmn_id)
+    if new == DossierStatus.ACCEPTED and records.issued(uow, dossier, RECEIPT) is None:
+        _accept(uow, dossier, model, calendar, data, actor, now, bpmn_id)
     elif new == DossierStatus.SUPPLEMENT_REQUESTED and running and dossier.clock_paused_at is None:
         dossier.clock_paused_at = now
         events.record_for_dossier(
@@ -186,7 +149,7 @@ def on_node_entered(
 ) -> None:
     """A node with `overdue_warning=true` (the warning timer) flags the dossier (R-2.5) when it
     happens: a catch event when it fires, not when it starts waiting."""
-    if flag(node, "overdue_warning") and (fired or node.kind not in CATCH_EVENT_KINDS):
+    if node.flag("overdue_warning") and (fired or node.kind not in CATCH_EVENT_KINDS):
         dossier.overdue_warned_at = now
         events.record_for_dossier(
             uow,
@@ -212,64 +175,30 @@ def step_timeliness(calendar: WorkingCalendar, item: WorkItem, now: datetime) ->
     return str(calendar.timeliness(now, item.due_at)) if item.due_at is not None else None
 
 
-def apply_reappointment(
-    uow: UnitOfWork,
+def _accept(
+    uow: DocumentSink,
     dossier: Dossier,
-    node: NodeModel | None,
-    data: Mapping[str, Any],
+    model: ProcedureModel,
     calendar: WorkingCalendar,
+    data: Mapping[str, Any],
     actor: Actor,
     now: datetime,
+    bpmn_id: str | None,
 ) -> None:
-    """Completing a `reappointment=true` task with decision `reappoint` issues Mẫu 04.
-
-    Raises:
-        ReappointmentLimitError: the dossier already had its one new appointment.
-        ValidationFailedError: the new date is not a working day after the appointment.
-    """
-    if node is None or not flag(node, "reappointment") or data.get("decision") != "reappoint":
-        return
-    if dossier.reappointment is not None:
-        raise ReappointmentLimitError(
-            "this dossier already had its one new appointment (Mẫu 04); a second is not allowed"
-        )
-    if dossier.due_at is None or dossier.timeliness is not None:
-        raise InvalidStateError("the dossier has no pending appointment to move")
-    new_day = _date(data.get("new_due_date"))
-    current = calendar.local(dossier.due_at).date()
-    problem = None
-    if new_day is None:
-        problem = "the new appointment date is required (YYYY-MM-DD)"
-    elif new_day <= current:
-        problem = f"must be after the current appointment {current:%d/%m/%Y}"
-    elif not calendar.is_working_day(new_day):
-        problem = f"{new_day:%d/%m/%Y} is not a working day ({calendar.day_info(new_day).reason})"
-    if problem is not None or new_day is None:
-        raise ValidationFailedError(
-            "the new appointment is not valid", [FieldError("data.new_due_date", str(problem))]
-        )
-    record = {
-        "at": _iso(now),
-        "by": actor.username,
-        "reason": str(data.get("reason", "")),
-        "apology": data.get("apology"),
-        "previous_due_at": _iso(dossier.due_at),
-        "new_due_at": _iso(calendar.closing(new_day)),
-    }
-    reappoint(dossier, record)
-    events.record_for_dossier(
-        uow, dossier, "reappointed", actor=actor, now=now, bpmn_id=node.bpmn_id, payload=record
+    """The dossier is received: pin its calendar, start its clock, issue Mẫu 01 (R-2.3)."""
+    if calendar.version is not None:
+        dossier.calendar_version = calendar.version.number
+    if model.sla is not None:
+        _start(uow, dossier, model, calendar, actor, now, bpmn_id)
+    content = records.receipt_content(
+        uow,
+        dossier,
+        model,
+        documents_received=data.get("documents_received"),
+        received_by=actor.username,
+        now=now,
     )
-
-
-def reappoint(dossier: Dossier, record: Mapping[str, Any]) -> None:
-    """Give the dossier its new appointment (Mẫu 04); replay applies the logged record."""
-    dossier.reappointment = dict(record)
-    dossier.due_at = datetime.fromisoformat(record["new_due_at"])
-
-
-def flag(node: NodeModel, name: str) -> bool:
-    return node.properties.get(name, "").strip().lower() in TRUE_VALUES
+    records.issue(uow, dossier, RECEIPT, content, actor=actor, now=now, bpmn_id=bpmn_id)
 
 
 def _start(
@@ -277,7 +206,6 @@ def _start(
     dossier: Dossier,
     model: ProcedureModel,
     calendar: WorkingCalendar,
-    data: Mapping[str, Any],
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
@@ -290,10 +218,7 @@ def _start(
     dossier.sla, dossier.supplement_clock = model.sla.text, policy
     _set_clock(dossier, clock)
     dossier.due_at = clock.statutory_due
-    dossier.receipt = {
-        "documents_received": list(data.get("documents_received") or []),
-        "received_by": actor.username,
-    }
+    version = calendar.version
     events.record_for_dossier(
         uow,
         dossier,
@@ -307,6 +232,8 @@ def _start(
             "received_at": _iso(now),
             "counted_from": _iso(clock.counted_from),
             "due_at": _iso(clock.statutory_due),
+            "calendar_version": version.number if version is not None else None,
+            "calendar_hash": version.content_hash if version is not None else None,
         },
     )
 
@@ -371,13 +298,6 @@ def _appointment(dossier: Dossier, statutory_due: datetime) -> datetime:
 def _check_days(function: str, count: Any) -> None:
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_DIAGRAM_DAYS:
         raise ValueError(f"{function}() needs a whole number of days from 0 to {MAX_DIAGRAM_DAYS}")
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -19,6 +19,8 @@ SLA_UNITS = ("working_days", "calendar_days_excl_holidays", "working_hours", "sa
 DEFAULT_SAME_DAY_CUTOFF = time(15, 0)
 #: Nodes SpiffWorkflow stops at for a person (`bpmn:task` included): each needs a role.
 USER_TASK_KINDS = frozenset({"userTask", "manualTask", "task"})
+#: How a diagram writes a true flag property (`overdue_warning=true`, `reappointment=yes`).
+TRUE_VALUES = frozenset({"true", "yes", "1"})
 
 _SLA_PATTERN = re.compile(
     r"^\s*(?:(?P<amount>\d{1,4})\s+(?P<unit>[a-z_]+)|(?P<same_day>same_day)(?:\s+(?P<cutoff>\d{1,2}:\d{2}))?)\s*$"
@@ -101,6 +103,10 @@ class NodeModel:
     @property
     def is_user_task(self) -> bool:
         return self.kind in USER_TASK_KINDS
+
+    def flag(self, name: str) -> bool:
+        """Whether the node sets the flag property `name` (e.g. `overdue_warning`)."""
+        return self.properties.get(name, "").strip().lower() in TRUE_VALUES
 
 
 @dataclass(frozen=True, slots=True)

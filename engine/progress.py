@@ -15,6 +15,7 @@ from engine import deadlines, events
 from engine.authz import SYSTEM_ACTOR, Actor
 from engine.calendar import WorkingCalendar
 from engine.procedures import ProcedureModel
+from engine.records import DocumentSink
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from engine.timers import TimerStore, record_fired, sync_timers
@@ -26,7 +27,7 @@ class WorkItemStore(Protocol):
     def add(self, item: WorkItem) -> None: ...
 
 
-class StepStore(events.EventSink, Protocol):
+class StepStore(DocumentSink, Protocol):
     """What a step changes: the unit of work (live), or a replay's scratch copy of the dossier."""
 
     @property

@@ -14,7 +14,7 @@ from engine.authz import (
     ensure_officer,
 )
 from engine.context import EngineContext
-from engine.errors import InvalidStateError, NotFoundError
+from engine.errors import NotFoundError
 from engine.results import (
     DossierDetail,
     DossierSummary,
@@ -22,7 +22,6 @@ from engine.results import (
     ProcedureDetail,
     ProcedureSummary,
     PublicDossierView,
-    ReceiptView,
     StatusView,
     StepView,
     TaskDetail,
@@ -31,7 +30,6 @@ from engine.results import (
 )
 from engine.spiff import runtime
 from engine.views import (
-    CHANNEL_NAMES,
     dossier_detail,
     mask_name,
     model_of,
@@ -42,7 +40,6 @@ from storage.uow import UnitOfWork
 from storage.work import InboxFilter
 
 MAX_PAGE_SIZE = 100
-RECEIPT_APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
 
 
 def list_procedures(ctx: EngineContext) -> list[ProcedureSummary]:
@@ -108,42 +105,6 @@ def get_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:
             raise NotFoundError(f"no dossier {code}")
         ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
         return dossier_detail(uow, dossier)
-
-
-def get_receipt(ctx: EngineContext, actor: Actor, code: str) -> ReceiptView:
-    """Mẫu 01 of an accepted dossier, for its owner, officers of its unit and auditors.
-
-    Raises:
-        InvalidStateError: the dossier has not been received (accepted) yet.
-    """
-    with ctx.uow(write=False) as uow:
-        dossier = uow.dossiers.by_code(code)
-        if dossier is None:
-            raise NotFoundError(f"no dossier {code}")
-        ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
-        if dossier.received_at is None or dossier.receipt is None:
-            raise InvalidStateError(f"dossier {code} has not been received yet: no Mẫu 01")
-        definition = uow.definitions.get(dossier.definition_id)
-        unit = uow.units.get(dossier.unit_code)
-        assert definition is not None and unit is not None
-        applicant = dossier.applicant
-        return ReceiptView(
-            code=dossier.code,
-            procedure=dossier.procedure_key,
-            procedure_code=model_of(definition).code,
-            procedure_name=definition.name,
-            unit_code=unit.code,
-            unit_name=unit.name,
-            applicant={k: applicant.get(k) for k in RECEIPT_APPLICANT_FIELDS},
-            documents_received=list(dossier.receipt.get("documents_received", [])),
-            received_at=dossier.received_at,
-            received_by=str(dossier.receipt.get("received_by", "")),
-            sla=dossier.sla,
-            appointment_at=dossier.due_at,
-            original_due_at=dossier.original_due_at,
-            channel=CHANNEL_NAMES[dossier.channel],
-            return_channel=CHANNEL_NAMES[dossier.return_channel],
-        )
 
 
 def list_dossiers(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from engine.errors import DefinitionProblem
+from engine.procedure_checks import UNKNOWN_CODE
 from engine.statuses import DossierStatus
 
 T = TypeVar("T")
@@ -47,6 +48,11 @@ class ProcedureSummary:
     version: int
     sla: SlaView | None
 
+    @property
+    def code_label(self) -> str:
+        """The national code as shown; an unknown one says so, never a made-up code."""
+        return self.code or UNKNOWN_CODE
+
 
 @dataclass(frozen=True, slots=True)
 class StepView:
@@ -71,6 +77,10 @@ class ProcedureDetail:
     deployed_at: datetime
     units: list[UnitView] = field(default_factory=list)
 
+    @property
+    def code_label(self) -> str:
+        return self.code or UNKNOWN_CODE
+
 
 @dataclass(frozen=True, slots=True)
 class CurrentStep:
@@ -93,6 +103,10 @@ class ReappointmentView:
     apology: str | None
     previous_due_at: datetime
     new_due_at: datetime
+    #: The latest day the letter was due (the working day before the appointment) and whether it
+    #: was issued after it (still issued: the applicant is owed it).
+    latest_issue_day: date | None = None
+    issued_late: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +153,7 @@ class DossierDetail:
     timeliness: str | None = None
     overdue_warned_at: datetime | None = None
     reappointment: ReappointmentView | None = None
+    calendar_version: int | None = None
     notices: list[NoticeView] = field(default_factory=list)
 
 
@@ -186,9 +201,28 @@ class TaskSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class ReceiptView:
-    """Mẫu 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả, as issued at acceptance."""
+class DocumentView:
+    """A document of record as issued: its form (number, title, form set), who issued it, when,
+    for which unit, and its content then (`data`), which never changes."""
 
+    form: str
+    title: str
+    form_set: str
+    issued_at: datetime
+    issued_by: str
+    unit_code: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    """Mẫu 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả, as issued at acceptance: a re-appointment
+    issues Mẫu 04 and leaves this as it was."""
+
+    form: str
+    title: str
+    form_set: str
+    issued_at: datetime
     code: str
     procedure: str
     procedure_code: str | None
@@ -201,9 +235,9 @@ class ReceiptView:
     received_by: str
     sla: str | None
     appointment_at: datetime | None
-    original_due_at: datetime | None
     channel: str
     return_channel: str
+    calendar_version: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,11 +332,35 @@ class FileContent:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficialNoticeView:
+    """An official notice that announced calendar days (number, date, issuer, subject)."""
+
+    number: str
+    date: date
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarDayView:
     day: date
     working: bool
     reason: str
     overridden: bool
+    #: announced (a data file of an announced year), estimated, or override
+    source: str = "estimated"
+    #: the data file or package (vn/2026.json, holidays 0.109), or who set the override
+    origin: str = ""
+    basis: str = ""
+    notice: OfficialNoticeView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarVersionView:
+    version: int
+    content_hash: str
+    registered_at: datetime
+    registered_by: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +368,12 @@ class CalendarYearView:
     year: int
     office_hours: list[str]
     days: list[CalendarDayView]
+    #: announced or estimated, from which data file or package, and the notices that announced it
+    status: str = "estimated"
+    origin: str = ""
+    notices: list[OfficialNoticeView] = field(default_factory=list)
+    #: the registered calendar data shown; None if none is registered yet (the repository's)
+    calendar_version: CalendarVersionView | None = None
 
 
 @dataclass(frozen=True, slots=True)

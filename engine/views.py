@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from engine.notices import COMPLETED, applicant_notices
 from engine.procedures import ProcedureModel, Sla
 from engine.progress import WorkItemStore
+from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the documents
 from engine.results import (
     CurrentStep,
     DossierDetail,
@@ -21,7 +22,6 @@ from engine.results import (
 from storage.audit import EventRow
 from storage.models import Definition, Dossier, Unit, WorkItem
 
-CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 CHANNEL_CODES = {name: code for code, name in CHANNEL_NAMES.items()}
 
 
@@ -132,6 +132,7 @@ def dossier_detail(
         timeliness=dossier.timeliness,
         overdue_warned_at=dossier.overdue_warned_at,
         reappointment=reappointment_view(dossier),
+        calendar_version=dossier.calendar_version,
         notices=applicant_notices(
             uow.audit.dossier_events(dossier.id, COMPLETED),
             definition.forms,
@@ -152,6 +153,10 @@ def reappointment_view(dossier: Dossier) -> ReappointmentView | None:
         apology=found.get("apology"),
         previous_due_at=datetime.fromisoformat(found["previous_due_at"]),
         new_due_at=datetime.fromisoformat(found["new_due_at"]),
+        latest_issue_day=date.fromisoformat(found["latest_issue_day"])
+        if found.get("latest_issue_day")
+        else None,
+        issued_late=bool(found.get("issued_late")),
     )
 
 

@@ -124,8 +124,10 @@ class Dossier(Base):
     reappointment: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     overdue_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     timeliness: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    #: Mẫu 01 as issued at acceptance: documents received and the receiving officer.
-    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    #: The calendar data version pinned at acceptance (R-0.1); None before acceptance.
+    calendar_version: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_version.version"), nullable=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -201,6 +203,45 @@ class CalendarOverride(Base):
     note: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(80))
+
+
+class CalendarVersion(Base):
+    """One registered version of the calendar data (year files, estimates, office hours).
+
+    Immutable (the database refuses UPDATE and DELETE): a dossier pins the version in force when
+    it was accepted and every later computation of its dates uses it (R-0.1).
+    """
+
+    __tablename__ = "calendar_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: Loaded only when a process has not parsed this content yet (it is ~160 KB).
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_by: Mapped[str] = mapped_column(String(80))
+
+
+class Document(Base):
+    """A document of record issued for a dossier (a form of Circular 03/2025, e.g. Mẫu 01).
+
+    Immutable once issued (the database refuses UPDATE and DELETE): a later decision issues a
+    new document. `data` is the document's content as issued, which its event also records.
+    """
+
+    __tablename__ = "document"
+    __table_args__ = (Index("ix_document_dossier", "dossier_id", "form"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    form: Mapped[str] = mapped_column(String(10))  # "01", "04": the form's number
+    title: Mapped[str] = mapped_column(String(200))
+    #: The form set the form belongs to, e.g. "Thông tư 03/2025/TT-VPCP".
+    form_set: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
 
 class Chain(Base):

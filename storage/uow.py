@@ -22,6 +22,7 @@ from storage.errors import (
 from storage.events import Events
 from storage.files import DossierFiles
 from storage.models import Definition, User
+from storage.records import CalendarVersions, Documents
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -51,6 +52,8 @@ class UnitOfWork:
     checkpoints: Checkpoints
     logins: LoginThrottles
     files: DossierFiles
+    calendar_versions: CalendarVersions
+    documents: Documents
 
     def __init__(
         self,
@@ -91,6 +94,8 @@ class UnitOfWork:
         self.checkpoints = Checkpoints(self.session)
         self.logins = LoginThrottles(self.session)
         self.files = DossierFiles(self.session)
+        self.calendar_versions = CalendarVersions(self.session)
+        self.documents = Documents(self.session)
         return self
 
     def __exit__(
@@ -105,6 +110,11 @@ class UnitOfWork:
             self.session.close()
         if exc is not None:
             _raise_translated(exc)
+
+    @property
+    def writable(self) -> bool:
+        """False in a read transaction (nothing it adds could be committed)."""
+        return self._write
 
     def flush(self) -> None:
         with translate_errors():

@@ -22,10 +22,11 @@ from engine.audit.registry import CONSEQUENCES, HANDLERS
 from engine.audit.results import Mismatch, ReplayResult
 from engine.audit.scratch import ReplayDivergenceError, ScratchStore
 from engine.authz import Actor
+from engine.calendar_versions import calendar_as_of
 from engine.clock import FrozenClock
 from engine.context import EngineContext
-from engine.deadlines import StepEnvironment, calendar_as_of, environment
-from engine.errors import EngineError
+from engine.deadlines import StepEnvironment, environment
+from engine.errors import EngineError, InvalidStateError
 from engine.events import SYSTEM_CHAIN, dossier_chain, format_time
 from engine.procedures import ProcedureModel
 from engine.progress import Completion, apply_step
@@ -33,7 +34,7 @@ from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.views import dossier_detail, model_of
 from storage.audit import EventRow
-from storage.models import Definition, Dossier, DossierFile, WorkItem
+from storage.models import Definition, Document, Dossier, DossierFile, WorkItem
 from storage.uow import UnitOfWork
 
 #: Compared between the replayed and the stored dossier, and for every work item.
@@ -64,7 +65,7 @@ DOSSIER_FIELDS = (
     "reappointment",
     "overdue_warned_at",
     "timeliness",
-    "receipt",
+    "calendar_version",
 )
 WORK_ITEM_FIELDS = (
     "bpmn_id",
@@ -84,6 +85,7 @@ WORK_ITEM_FIELDS = (
     "timeliness",
 )
 FILE_FIELDS = ("name", "size", "content_type", "uploaded_at", "uploaded_by")
+DOCUMENT_FIELDS = ("form", "title", "form_set", "issued_at", "issued_by", "unit_code", "data")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class DossierRecords:
     dossier: Dossier
     tasks: Sequence[WorkItem]
     files: Sequence[DossierFile]
+    documents: Sequence[Document]
 
 
 class Replay:
@@ -109,7 +112,8 @@ class Replay:
         self._uow = uow
         self._ctx = ctx
         self._definitions = ctx.definitions
-        #: Deadlines are computed on the calendar as it stood at each event's time.
+        #: Deadlines are computed on the calendar of each event's time: the dossier's pinned
+        #: version (or the one then in force) and the overrides as they stood.
         self._calendar_events = [
             e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type.startswith("calendar_")
         ]
@@ -134,6 +138,12 @@ class Replay:
         if self._workflow is None:
             raise ReplayDivergenceError(None, "the dossier's procedure has not started")
         return self._workflow
+
+    @property
+    def model(self) -> ProcedureModel:
+        if self._model is None:
+            raise ReplayDivergenceError(None, "the dossier's procedure has not started")
+        return self._model
 
     @property
     def parsed(self) -> ParsedProcedure:
@@ -191,9 +201,12 @@ class Replay:
         if self._model is None:
             raise ReplayDivergenceError(None, "the dossier's procedure has not started")
         now = self.clock.now()
-        calendar = calendar_as_of(
-            self._ctx.tz, self._ctx.settings.office_hours, self._calendar_events, now
-        )
+        try:
+            calendar = calendar_as_of(
+                self._ctx, self._uow, self._calendar_events, self.dossier.calendar_version, now
+            )
+        except InvalidStateError as exc:
+            raise ReplayDivergenceError(None, exc.detail) from None
         return environment(calendar, self._model, self.dossier, now)
 
     def step(
@@ -259,7 +272,15 @@ class Replay:
         mismatches: list[Mismatch] = []
         if complete and stored is not None:
             mismatches = (
-                compare(DossierRecords(self._dossier, self.store.items.all(), self.files), stored)
+                compare(
+                    DossierRecords(
+                        self._dossier,
+                        self.store.items.all(),
+                        self.files,
+                        self.store.documents.all(),
+                    ),
+                    stored,
+                )
                 if self._dossier is not None
                 else [Mismatch("dossier", None, stored.dossier.code)]  # stored, but no events
             )
@@ -294,7 +315,10 @@ def replay_log(
     row = uow.dossiers.by_code(code)
     stored = (
         DossierRecords(
-            row, uow.work_items.history_for_dossier(row.id), uow.files.for_dossier(row.id)
+            row,
+            uow.work_items.history_for_dossier(row.id),
+            uow.files.for_dossier(row.id),
+            uow.documents.for_dossier(row.id),
         )
         if row is not None
         else None
@@ -316,7 +340,19 @@ def compare(replayed: DossierRecords, stored: DossierRecords) -> list[Mismatch]:
         {f.sha256: f for f in stored.files},
         FILE_FIELDS,
     )
+    found += _collection(
+        "documents", _numbered(replayed.documents), _numbered(stored.documents), DOCUMENT_FIELDS
+    )
     return found
+
+
+def _numbered(documents: Sequence[Document]) -> dict[str, Document]:
+    """Documents keyed by form and order of issue (`01#1`, `04#1`, ...)."""
+    keyed: dict[str, Document] = {}
+    for document in documents:
+        count = sum(1 for key in keyed if key.startswith(f"{document.form}#")) + 1
+        keyed[f"{document.form}#{count}"] = document
+    return keyed
 
 
 def _collection(

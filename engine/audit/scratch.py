@@ -10,7 +10,7 @@ from typing import Any
 from engine.events import GENESIS_HASH, event_body
 from engine.spiff.runtime import ReadyTask, StepOutcome
 from storage.audit import EventRow
-from storage.models import Event, Timer, WorkItem
+from storage.models import Document, Event, Timer, WorkItem
 from storage.repositories import Definitions, Units
 
 
@@ -92,6 +92,22 @@ class ScratchTimers:
         self._timers[timer.id] = timer
 
 
+class ScratchDocuments:
+    """The documents the replayed steps issue, in order."""
+
+    def __init__(self) -> None:
+        self._documents: list[Document] = []
+
+    def add(self, document: Document) -> None:
+        self._documents.append(document)
+
+    def for_dossier(self, dossier_id: int) -> list[Document]:
+        return list(self._documents)
+
+    def all(self) -> list[Document]:
+        return list(self._documents)
+
+
 class ScratchChain:
     """The dossier's chain as the replay rebuilds it, compared event by event with the log."""
 
@@ -156,6 +172,7 @@ class ScratchStore:
         self.ids = TaskIds()
         self.items = ScratchWorkItems()
         self.timer_rows = ScratchTimers()
+        self.document_rows = ScratchDocuments()
         self.chain = ScratchChain(chain, log, self.ids, self.items)
         self._definitions = definitions
         self._units = units
@@ -167,6 +184,10 @@ class ScratchStore:
     @property
     def timers(self) -> ScratchTimers:
         return self.timer_rows
+
+    @property
+    def documents(self) -> ScratchDocuments:
+        return self.document_rows
 
     @property
     def events(self) -> ScratchChain:

@@ -35,7 +35,11 @@ CHANNEL_NAMES_VI = {"online": "trực tuyến", "direct": "trực tiếp", "post
 READ_TARGETS = {
     "dossier": ("chi tiết hồ sơ", "dossier detail"),
     "task": ("chi tiết bước xử lý", "task detail"),
-    "receipt": ("giấy tiếp nhận và hẹn trả kết quả", "receipt"),
+    "receipt": ("giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)", "receipt (Mẫu 01)"),
+    "reappointment": (
+        "văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (Mẫu 04)",
+        "apology and extension letter (Mẫu 04)",
+    ),
     "timeline": ("nhật ký hồ sơ", "dossier timeline"),
     "replay": ("bản dựng lại hồ sơ", "dossier replay"),
     "export": ("gói xuất kiểm tra", "audit export"),
@@ -195,10 +199,6 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Cảnh báo sắp quá hạn (hẹn trả {due_at})",
         "Overdue warning (appointment {due_at})",
     ),
-    "reappointed": (
-        "Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04): {new_due_at}",
-        "Apology and new appointment (Mẫu 04): {new_due_at}",
-    ),
     "timer_armed": ("Đặt hẹn giờ «{step}»: {due_at}", "Timer '{step}' set for {due_at}"),
     "timer_fired": ("Đến hẹn giờ «{step}» (hẹn {due_at})", "Timer '{step}' fired (due {due_at})"),
     "timer_failed": ("Hẹn giờ «{step}» lỗi: {error}", "Timer '{step}' failed: {error}"),
@@ -224,3 +224,21 @@ def _phrased(templates: tuple[str, str]) -> Describer:
 
 for _type, _templates in PHRASES.items():
     DESCRIBERS[_type] = _phrased(_templates)
+
+
+@describes("reappointed")
+def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
+    new_due_at = _utc(event.payload.get("new_due_at"))
+    vi = f"Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (Mẫu 04): hẹn mới {new_due_at}"
+    en = f"Apology and request to extend the handling time (Mẫu 04): new appointment {new_due_at}"
+    if event.payload.get("issued_late"):
+        limit = event.payload.get("latest_issue_day")
+        vi += f"; ban hành muộn (hạn chậm nhất {limit})"
+        en += f"; issued late (due by {limit})"
+    return vi, en
+
+
+@describes("document_issued")
+def _document_issued(event: EventRow, step: str) -> tuple[str, str]:
+    form, title = event.payload.get("form"), event.payload.get("title")
+    return f"Ban hành Mẫu {form} {title}", f"Issued Mẫu {form} ({title})"

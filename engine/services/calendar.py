@@ -1,45 +1,108 @@
-"""The working calendar: read a year, and let administrators keep the yearly overrides.
+"""The working calendar: read a year (with where each day comes from), list the registered
+calendar data versions, register the repository's, and let administrators keep overrides.
 
-Overrides are the government's yearly swaps and extra days off that the `holidays` package does
-not know (R-4.1). Every change is an event on the `system` chain. Changing the calendar never
-moves the appointment of a dossier already accepted (R-0.1): appointments are stored, not derived.
+Overrides are decisions an administrator records for days the registered calendar data does not
+have yet (a swap announced mid-year, R-4.1). Every change is an event on the `system` chain.
+Changing the calendar never moves a date already computed (R-0.1): dates are stored, not
+derived; see `engine.calendar_versions` for which calendar each later computation uses.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from engine import events
+from engine import calendar_versions, events
 from engine.authz import Actor, ensure_admin
-from engine.calendar import DayKind
+from engine.calendar import DayInfo, DayKind, DayOverride
+from engine.calendar_data import CalendarDataSet, Notice
 from engine.context import EngineContext
-from engine.deadlines import load_calendar
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
-from engine.results import CalendarDayView, CalendarYearView, OverrideView
+from engine.results import (
+    CalendarDayView,
+    CalendarVersionView,
+    CalendarYearView,
+    OfficialNoticeView,
+    OverrideView,
+)
 from engine.transactions import conflicts_as_errors
-from storage.models import CalendarOverride
+from storage.models import CalendarOverride, CalendarVersion
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_NOTE = 300
 
 
-def calendar_year(ctx: EngineContext, year: int) -> CalendarYearView:
-    """Holidays, swapped working days and overrides of `year`, and the office hours.
+def calendar_year(ctx: EngineContext, year: int, version: int | None = None) -> CalendarYearView:
+    """The days of `year` that are not ordinary weekdays or weekends, each with its source
+    (an announced year's data file and notice, an estimate, an override), and the office hours;
+    on the calendar data version in force, or on `version`.
 
     Raises:
         ValidationFailedError: a year outside 2000-2100.
+        NotFoundError: no such calendar data version.
     """
     _check_year(year)
     with ctx.uow(write=False) as uow:
-        calendar = load_calendar(ctx, uow)
+        row = (
+            uow.calendar_versions.latest()
+            if version is None
+            else uow.calendar_versions.get(version)
+        )
+        if version is not None and row is None:
+            raise NotFoundError(f"no calendar data version {version}")
+        stored = {o.day: _view(o) for o in uow.calendar.all()}
+        overrides = [DayOverride(d, DayKind(o.kind), o.note) for d, o in stored.items()]
+        data = calendar_versions.data_of(ctx, uow, row)
+        calendar = calendar_versions.build(ctx, uow, row, overrides)
+        shown = _version(row) if row is not None else None
+    year_data = data.year_data(year)
     return CalendarYearView(
         year=year,
         office_hours=[f"{a:%H:%M}-{b:%H:%M}" for a, b in calendar.hours.periods],
-        days=[
-            CalendarDayView(info.day, info.working, info.reason, info.day in calendar.overrides)
-            for info in calendar.year(year)
-        ],
+        days=[_day(info, stored.get(info.day), data) for info in calendar.year(year)],
+        status=year_data.status if year_data else "estimated",
+        origin=year_data.source if year_data else "",
+        notices=[_notice(n) for n in year_data.notices] if year_data else [],
+        calendar_version=shown,
     )
+
+
+def _day(info: DayInfo, override: OverrideView | None, data: CalendarDataSet) -> CalendarDayView:
+    """A listed day and where it comes from: an override, else the data of its year."""
+    entry = data.entry(info.day)
+    year = data.year_data(info.day.year)
+    if override is not None:
+        source, origin, basis, notice = "override", override.updated_by, override.note, None
+    elif entry is not None and year is not None:
+        source, origin, basis = year.status, year.source, entry.basis
+        notice = _notice(entry.notice) if entry.notice else None
+    else:  # every listed day is in the data or overridden; keep the type checker honest
+        source, origin, basis, notice = "estimated", "", "", None
+    return CalendarDayView(
+        info.day, info.working, info.reason, override is not None, source, origin, basis, notice
+    )
+
+
+def list_versions(ctx: EngineContext) -> list[CalendarVersionView]:
+    """Every registered calendar data version, oldest first."""
+    with ctx.uow(write=False) as uow:
+        return [_version(row) for row in uow.calendar_versions.all()]
+
+
+def register_repository_data(ctx: EngineContext, actor: Actor) -> tuple[CalendarVersionView, bool]:
+    """Register this deployment's calendar data (year files, estimates, office hours) as the
+    version in force if its content changed (`motcua migrate` does this); dossiers already
+    accepted keep theirs. Returns the version in force and whether it is new.
+
+    Raises:
+        PermissionDeniedError: not an administrator.
+    """
+    ensure_admin(actor)
+    with conflicts_as_errors():
+        number, created = calendar_versions.register_repository(ctx, actor)
+    with ctx.uow(write=False) as uow:
+        row = uow.calendar_versions.get(number)
+        assert row is not None
+        return _version(row), created
 
 
 def list_overrides(ctx: EngineContext) -> list[OverrideView]:
@@ -88,7 +151,7 @@ def set_override(
 
 
 def remove_override(ctx: EngineContext, actor: Actor, day: date) -> None:
-    """Remove the override of `day`: the packaged holidays and weekdays decide again.
+    """Remove the override of `day`: the calendar data and weekdays decide again.
 
     Raises:
         PermissionDeniedError: not an administrator.
@@ -124,3 +187,11 @@ def _payload(override: CalendarOverride) -> dict[str, str]:
 
 def _view(override: CalendarOverride) -> OverrideView:
     return OverrideView(override.day, override.kind, override.note, override.updated_by)
+
+
+def _notice(notice: Notice) -> OfficialNoticeView:
+    return OfficialNoticeView(notice.number, notice.day, notice.issuer, notice.subject)
+
+
+def _version(row: CalendarVersion) -> CalendarVersionView:
+    return CalendarVersionView(row.version, row.content_hash, row.registered_at, row.registered_by)

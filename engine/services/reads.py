@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import events, queries
+from engine import document_queries, events, queries
 from engine.authz import Actor, Role
 from engine.context import EngineContext
 from engine.errors import NotFoundError
-from engine.results import DossierDetail, ReceiptView, TaskDetail
+from engine.results import DocumentView, DossierDetail, ReceiptView, TaskDetail
 from engine.transactions import conflicts_as_errors
 
 READ_EVENT = "dossier_read"
@@ -28,10 +28,18 @@ def read_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:
 
 
 def read_receipt(ctx: EngineContext, actor: Actor, code: str) -> ReceiptView:
-    """Mẫu 01 of an accepted dossier (`queries.get_receipt`), logged."""
-    receipt = queries.get_receipt(ctx, actor, code)
+    """Mẫu 01 of an accepted dossier as issued (`document_queries.get_receipt`), logged."""
+    receipt = document_queries.get_receipt(ctx, actor, code)
     log_read(ctx, actor, code, "receipt")
     return receipt
+
+
+def read_reappointment(ctx: EngineContext, actor: Actor, code: str) -> DocumentView:
+    """Mẫu 04 of a re-appointed dossier as issued (`document_queries.get_reappointment`),
+    logged."""
+    letter = document_queries.get_reappointment(ctx, actor, code)
+    log_read(ctx, actor, code, "reappointment")
+    return letter
 
 
 def read_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
@@ -44,7 +52,8 @@ def read_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
 def log_read(ctx: EngineContext, actor: Actor, code: str, what: str, **details: Any) -> None:
     """Record that `actor` read `what` of dossier `code` (after checking they may).
 
-    `what` is one of dossier, task, files, file, receipt, timeline, replay, export.
+    `what` is one of dossier, task, files, file, receipt, reappointment, timeline, replay,
+    export.
     """
     if actor.has(Role.CITIZEN):
         return  # applicants only ever see their own dossier

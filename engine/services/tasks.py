@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import forms
-from engine import deadlines, events
+from engine import events, reappointments
 from engine.authz import Actor, ensure_can_act_on_task
 from engine.context import EngineContext
 from engine.errors import (
@@ -91,8 +91,8 @@ def complete_task(
             )
         live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
         assert live.open_items is not None  # given open items, it returns them (or the new ones)
-        deadlines.apply_reappointment(
-            uow, dossier, live.model.node(item.bpmn_id), data, live.calendar, actor, now
+        reappointments.apply_reappointment(
+            uow, dossier, live.model, item.bpmn_id, data, live.calendar, actor, now
         )
         outcome = live.workflow.complete_user_task(item.id, data)
         events.record_for_dossier(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from engine import procedure_checks
 from engine.authz import OFFICER_ROLES
 from engine.errors import DefinitionProblem
 from engine.procedures import USER_TASK_KINDS, NodeModel, ProcedureModel, Sla, role_for_lane
@@ -90,6 +91,7 @@ def extract_model(
         properties=props,
         nodes=nodes,
     )
+    problems += procedure_checks.check(model, filename, process.sourceline)
     return model, problems
 
 

@@ -108,7 +108,7 @@ def test_the_timeline_puts_each_event_into_words(http: HttpApi, code: str) -> No
     page = http.call(
         "GET", f"/api/v1/audit/dossiers/{code}/events", "auditor", query={"page_size": 5}
     )
-    assert page["total"] == 9 and len(page["items"]) == 5
+    assert page["total"] == 10 and len(page["items"]) == 5
     first, opened, claimed, completed, accepted = page["items"]
     assert first["type"] == "dossier_submitted" and first["seq"] == 1
     assert first["time"] == "2026-03-10T09:00:00+07:00"
@@ -138,12 +138,13 @@ def test_the_timeline_puts_each_event_into_words(http: HttpApi, code: str) -> No
         "auditor",
         query={"page": 2, "page_size": 5},
     )
-    assert [item["seq"] for item in rest["items"]] == [6, 7, 8, 9, 10]  # 10: page 1's read
+    assert [item["seq"] for item in rest["items"]] == [6, 7, 8, 9, 10]
     assert rest["items"][0]["action_en"] == "Appointment set: 2026-03-19 09:30 UTC (7 working_days)"
-    assert rest["items"][3]["action_en"] == (
+    assert rest["items"][1]["action"] == ("Ban hành Mẫu 01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    assert rest["items"][4]["action_en"] == (
         "Timer '1 ngày làm việc trước hẹn trả' set for 2026-03-18 00:30 UTC"
     )
-    assert rest["items"][4]["action"] == "Xem nhật ký hồ sơ" and rest["items"][0]["intact"]
+    assert rest["items"][0]["intact"]
     http.call("GET", "/api/v1/audit/dossiers/nope/events", "auditor", expect=404)
 
 
@@ -180,7 +181,7 @@ def test_the_bundle_downloads_and_verifies_offline(http: HttpApi, code: str) -> 
     assert "attachment" in response.headers["Content-Disposition"]
     report = verify_bundle(response.data)
     assert report.ok, report.problems
-    assert report.dossier == code and report.events == 10  # the export is its last event
+    assert report.dossier == code and report.events == 11  # the export is its last event
     http.call("GET", "/api/v1/audit/dossiers/nope/bundle", "auditor", expect=404)
 
 

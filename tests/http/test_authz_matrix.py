@@ -301,8 +301,17 @@ OPERATIONS = (
         setup=World.accept,
         params=_dossier,
     ),
-    # The working calendar is public; administrators keep its overrides.
+    # Mẫu 04 is read like the dossier; before any new appointment its readers get 409.
+    Op(
+        "GET",
+        "/api/v1/dossiers/{code}/reappointment",
+        statuses(403, citizen=409, reception=409, specialist=409, leader=409, auditor=409),
+        setup=World.accept,
+        params=_dossier,
+    ),
+    # The working calendar and its versions are public; administrators keep its overrides.
     Op("GET", "/api/v1/calendar", EVERYONE_200, query={"year": "2026"}),
+    Op("GET", "/api/v1/calendar/versions", EVERYONE_200),
     Op("GET", "/api/v1/calendar/overrides", EVERYONE_200),
     Op(
         "PUT",

@@ -24,12 +24,16 @@ def test_anyone_can_read_a_years_holidays_and_office_hours(http: HttpApi) -> Non
         "2026-02-19",
         "2026-02-20",
     ]
-    assert not days["2026-02-17"]["working"] and "Lunar New Year" in days["2026-02-17"]["reason"]
+    assert not days["2026-02-17"]["working"] and "Tết Âm lịch" in days["2026-02-17"]["reason"]
     assert days["2026-08-22"] == {
         "day": "2026-08-22",
         "working": True,
-        "reason": "swapped working day",
+        "reason": "Làm bù cho thứ Hai 31/8/2026",
         "overridden": False,
+        "source": "announced",
+        "origin": "vn/2026.json",
+        "basis": "hoán đổi ngày làm việc dịp Quốc khánh 2026",
+        "notice": None,
     }
     for query in ({}, {"year": 1800}, {"year": "soon"}):
         problem = http.call("GET", "/api/v1/calendar", None, query=query, expect=422)

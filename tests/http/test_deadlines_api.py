@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine.calendar_versions import repository_data
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.events import dossier_chain
@@ -134,6 +135,8 @@ def test_a_supplement_during_processing_restarts_the_clock(
                 "received_at": "2026-03-10T02:00:00.000000+00:00",
                 "counted_from": "2026-03-10T02:00:00.000000+00:00",
                 "due_at": "2026-03-19T09:30:00.000000+00:00",
+                "calendar_version": 1,
+                "calendar_hash": repository_data(ctx).content_hash,
             },
         ),
         ("clock_paused", {"paused_at": "2026-03-12T03:00:00.000000+00:00"}),
@@ -334,9 +337,13 @@ def test_the_receipt_is_mau_01_of_an_accepted_dossier(http: HttpApi, travel: Tra
     http.act(code, "reception", ACCEPT)
     receipt = http.call("GET", path, "citizen")
     assert receipt == {
+        "form": "01",
+        "title": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+        "form_set": "Thông tư 03/2025/TT-VPCP",
+        "issued_at": local(2026, 3, 10, 9, 20),
         "code": code,
         "procedure": "cap_lai_the_bhyt",
-        "procedure_code": "1.000044",
+        "procedure_code": None,  # the national code is not known yet (never a wrong one)
         "procedure_name": "Cấp lại, đổi thẻ bảo hiểm y tế",
         "unit_code": "000.00.07.H29",
         "unit_name": "BHXH quận Ba Đình",
@@ -352,9 +359,9 @@ def test_the_receipt_is_mau_01_of_an_accepted_dossier(http: HttpApi, travel: Tra
         "received_by": "reception",
         "sla": "7 working_days",
         "appointment_at": local(2026, 3, 19),
-        "original_due_at": local(2026, 3, 19),
         "channel": "online",
         "return_channel": "online",
+        "calendar_version": 1,
     }
     for user in ("reception", "specialist", "leader", "auditor"):
         http.call("GET", path, user)

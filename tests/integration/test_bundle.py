@@ -29,17 +29,17 @@ def bundle(http: HttpApi, ctx: EngineContext) -> bytes:
 
 def test_a_bundle_holds_what_an_offline_check_needs(bundle: bytes, ctx: EngineContext) -> None:
     content = json.loads(bundle)["bundle"]
-    assert [e["seq"] for e in content["events"]] == list(range(1, 14))
+    assert [e["seq"] for e in content["events"]] == list(range(1, 15))
     assert content["events"][-1]["payload"] == {"what": "export"}
     [definition] = content["definitions"]
     assert definition["key"] == "cap_lai_the_bhyt" and definition["version"] == 1
     assert "<bpmn:process" in definition["sources"]["cap_lai_the_bhyt.bpmn"]
     assert "submission" in definition["forms"]
-    assert content["checkpoint"]["entry"][1] == 9  # the head when the checkpoint was signed
+    assert content["checkpoint"]["entry"][1] == 10  # the head when the checkpoint was signed
     assert content["public_key"]["key_id"] == ctx.audit_key.key_id
     report = verify_bundle(bundle, ctx.audit_key.public)
     assert report.ok and report.problems == [] and report.key_pinned
-    assert (report.events, report.checkpoint) == (13, 1)
+    assert (report.events, report.checkpoint) == (14, 1)
 
 
 def test_changing_any_byte_makes_verification_fail(bundle: bytes) -> None:
@@ -66,7 +66,7 @@ def test_a_bundle_re_signed_after_removing_certified_events_is_caught(
     report = verify_bundle(forged)
     assert not report.ok
     assert report.problems == [
-        "event 9: truncated: checkpoint #1 certified it; the bundle does not have it"
+        "event 10: truncated: checkpoint #1 certified it; the bundle does not have it"
     ]
 
 

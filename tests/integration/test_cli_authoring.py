@@ -33,6 +33,7 @@ def test_validate_prints_file_line_element_message_and_fails_on_errors() -> None
     broken = CORPUS / "broken_unknown_role.bpmn"
     code, lines, summary = run("validate", str(broken), *FORMS, "--forms", "/nonexistent")
     assert code == 1
+    lines = [line for line in lines if ": warning: " not in line]  # e.g.: no overdue path
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), lines
     assert [(m["file"], m["line"], m["element"]) for m in parsed if m] == [

@@ -99,9 +99,9 @@ def test_migration_keeps_the_due_time_of_a_waiting_timer(ctx: EngineContext, htt
         "payment_method": "post_office",
     }
     code = http.submit(procedure=key, data=request)["code"]
-    http.act(code, "reception", ACCEPT)  # appraise is open; its 5-day reminder timer waits
-    before = _timers(ctx, code)
-    assert set(before) == {"remind_appraisal"}
+    http.act(code, "reception", ACCEPT)  # appraise is open; its 5-day reminder timer waits,
+    before = _timers(ctx, code)  # and so does the processing's overdue warning
+    assert set(before) == {"remind_appraisal", "warn_overdue"}
 
     bundle = replaced(
         procedure_bundle(key),

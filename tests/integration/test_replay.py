@@ -46,7 +46,7 @@ def test_replay_until_an_event_shows_the_state_after_its_step(
     accepted: str, ctx: EngineContext
 ) -> None:
     # 1 submitted, 2 task opened, 3 claimed, 4 completed (accept), 5 status 2, 6 deadline set,
-    # 7 status 4, 8 task opened, 9 overdue timer armed
+    # 7 Mẫu 01 issued, 8 status 4, 9 task opened, 10 overdue timer armed
     submitted = replay_dossier(ctx, ADMIN, accepted, until=1)
     assert submitted.at_seq == 2 and not submitted.complete and submitted.matches_stored is None
     assert submitted.dossier is not None and submitted.dossier.status.code == 1
@@ -55,7 +55,7 @@ def test_replay_until_an_event_shows_the_state_after_its_step(
     claimed = replay_dossier(ctx, ADMIN, accepted, until=3)
     assert claimed.dossier is not None and claimed.dossier.current_steps[0].claimed_by
     mid_step = replay_dossier(ctx, ADMIN, accepted, until=5)
-    assert mid_step.at_seq == 9  # the acceptance recorded events 4 to 9 in one transaction
+    assert mid_step.at_seq == 10  # the acceptance recorded events 4 to 10 in one transaction
     assert mid_step.dossier is not None and mid_step.dossier.received_at is not None
     assert mid_step.dossier.status.code == 4
 
@@ -98,7 +98,7 @@ def test_a_forgery_with_every_hash_recomputed_is_caught_by_replay(
     http.act(code, "reception", ACCEPT)
     chain = dossier_chain(code)
     with tampering(ctx) as conn:
-        rows = [stored(conn, code, seq) for seq in range(1, 10)]
+        rows = [stored(conn, code, seq) for seq in range(1, 11)]
         completed = rows[3]
         data = {**completed.payload["data"], "decision": "refuse", "reasons": "forged"}
         rows[3] = completed._replace(payload={**completed.payload, "data": data})

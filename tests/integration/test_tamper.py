@@ -47,13 +47,13 @@ def forge(template: EventRow, **changes: Any) -> dict[str, object]:
 
 @pytest.fixture
 def codes(http: HttpApi, ctx: EngineContext) -> tuple[str, str]:
-    """Two dossiers: the first accepted and appraised (12 events), the second only submitted."""
+    """Two dossiers: the first accepted and appraised (13 events), the second only submitted."""
     first = http.submit()["code"]
     http.act(first, "reception", ACCEPT)
     http.act(first, "specialist", APPRAISE)
     second = http.submit()["code"]
     with ctx.uow(write=False) as uow:
-        assert uow.audit.count_events(dossier_chain(first)) == 12
+        assert uow.audit.count_events(dossier_chain(first)) == 13
     return first, second
 
 

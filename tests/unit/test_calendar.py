@@ -1,4 +1,5 @@
-"""The working-day calendar: DOMAIN.md section 4's test vectors, then real Vietnamese years."""
+"""The working-day calendar: DOMAIN.md section 4's test vectors, then real Vietnamese years (on
+the repository's calendar data, `engine/calendar_data`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from engine.calendar import (
     Timeliness,
     WorkingCalendar,
 )
+from engine.calendar_data import repository_data_set
 from engine.procedures import Sla
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -23,7 +25,8 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SYNTHETIC = WorkingCalendar(
     VN, source=FixedHolidays({date(2025, 4, 30): "30/4", date(2025, 5, 1): "1/5"})
 )
-REAL = WorkingCalendar(VN)
+DATA = repository_data_set(OfficeHours())
+REAL = WorkingCalendar(VN, source=DATA)
 
 
 def at(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -124,13 +127,13 @@ def test_a_remaining_budget_counts_from_the_new_start() -> None:
     assert SYNTHETIC.due(week, at(2025, 5, 3), budget=0) == closing(2025, 5, 5)
 
 
-# -- real years, from the holidays package ------------------------------------------------------
+# -- real years, from the repository's calendar data ---------------------------------------------
 
 
 def test_lunar_new_year_2026_is_five_days_off() -> None:
     for day in range(16, 21):
         info = REAL.day_info(date(2026, 2, day))
-        assert not info.working and "Lunar New Year" in info.reason
+        assert not info.working and "Tết Âm lịch" in info.reason
     assert REAL.next_working_day(date(2026, 2, 13)) == date(2026, 2, 23)
 
 
@@ -166,7 +169,7 @@ def test_national_day_2026_with_its_swapped_saturday() -> None:
 def test_a_holiday_on_sunday_gives_a_compensatory_monday() -> None:
     # Hùng Kings' day 2026 falls on Sunday 26 April: Monday 27 April is off instead.
     info = REAL.day_info(date(2026, 4, 27))
-    assert not info.working and "observed" in info.reason
+    assert not info.working and "Nghỉ bù Giỗ Tổ Hùng Vương" in info.reason
     assert REAL.due(Sla(1, "working_days"), at(2026, 4, 24)) == closing(2026, 4, 28)
 
 
@@ -182,7 +185,7 @@ def test_calendar_days_skip_real_holidays_but_count_weekends() -> None:
 def test_a_swapped_working_saturday_from_the_overrides_counts() -> None:
     saturday = DayOverride(date(2026, 3, 14), DayKind.WORKDAY, "Làm bù cho ngày 20/3")
     day_off = DayOverride(date(2026, 3, 20), DayKind.DAY_OFF, "Nghỉ bù")
-    calendar = WorkingCalendar(VN, overrides=[saturday, day_off])
+    calendar = WorkingCalendar(VN, source=DATA, overrides=[saturday, day_off])
     assert calendar.day_info(date(2026, 3, 14)).reason == "Làm bù cho ngày 20/3"
     assert calendar.due(Sla(1, "working_days"), at(2026, 3, 13)) == closing(2026, 3, 14)
     assert calendar.due(Sla(5, "working_days"), at(2026, 3, 13)) == closing(2026, 3, 19)
@@ -191,10 +194,12 @@ def test_a_swapped_working_saturday_from_the_overrides_counts() -> None:
     assert calendar.is_holiday(date(2026, 3, 20)) and not calendar.is_holiday(date(2026, 3, 14))
 
 
-def test_an_override_can_cancel_a_packaged_holiday() -> None:
-    assert not REAL.is_working_day(date(2026, 11, 24))  # Vietnam Cultural Day in the package
+def test_an_override_can_cancel_a_holiday_of_the_data() -> None:
+    assert not REAL.is_working_day(date(2026, 11, 24))  # Vietnam Culture Day, in the data
     calendar = WorkingCalendar(
-        VN, overrides=[DayOverride(date(2026, 11, 24), DayKind.WORKDAY, "not a day off")]
+        VN,
+        source=DATA,
+        overrides=[DayOverride(date(2026, 11, 24), DayKind.WORKDAY, "not a day off")],
     )
     assert calendar.is_working_day(date(2026, 11, 24))
     assert not calendar.is_holiday(date(2026, 11, 24))
@@ -202,7 +207,7 @@ def test_an_override_can_cancel_a_packaged_holiday() -> None:
 
 def test_the_years_listing_shows_holidays_swaps_and_overrides() -> None:
     calendar = WorkingCalendar(
-        VN, overrides=[DayOverride(date(2026, 3, 14), DayKind.WORKDAY, "Làm bù")]
+        VN, source=DATA, overrides=[DayOverride(date(2026, 3, 14), DayKind.WORKDAY, "Làm bù")]
     )
     days = {info.day: info for info in calendar.year(2026)}
     assert date(2026, 2, 17) in days and not days[date(2026, 2, 17)].working
@@ -215,6 +220,7 @@ def test_a_calendar_without_working_days_says_so() -> None:
     first = date(2026, 1, 1).toordinal()
     every_day_off = WorkingCalendar(
         VN,
+        source=DATA,
         overrides=[DayOverride(date.fromordinal(first + i), DayKind.DAY_OFF) for i in range(500)],
     )
     with pytest.raises(CalendarError):

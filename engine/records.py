@@ -1,0 +1,173 @@
+"""Documents of record a dossier is issued: the forms of Circular 03/2025/TT-VPCP (DOMAIN §2).
+
+`FORM_SET` is the one place the form numbers and titles live: when the authority over the forms
+changes them (Decree 309/2026 moved it to the Ministry of Justice), it is an edit here, and
+documents already issued keep the number, title and form set they were issued under.
+
+A document is issued once, with its content as of that moment, and never changes: a row of
+`document` (the database refuses UPDATE and DELETE) and a `document_issued` event on the
+dossier's chain with the same content, which replay re-derives and compares. A later decision
+issues a new document: a re-appointment issues Mẫu 04, it does not edit Mẫu 01.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine import events
+from engine.authz import Actor
+from engine.events import EventSink
+from engine.procedures import ProcedureModel
+from storage.models import Document, Dossier, Unit
+
+CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
+APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
+ISSUED = "document_issued"
+
+
+@dataclass(frozen=True, slots=True)
+class FormSet:
+    name: str
+    titles: Mapping[str, str]
+
+
+FORM_SET = FormSet(
+    name="Thông tư 03/2025/TT-VPCP",
+    titles={
+        "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+        "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+        "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+        "04": "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
+        "05": "Thông báo dừng giải quyết hồ sơ",
+        "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+        "07": "Sổ theo dõi hồ sơ",
+    },
+)
+RECEIPT = "01"
+APOLOGY = "04"
+
+
+class DocumentStore(Protocol):
+    def add(self, document: Document) -> None: ...
+    def for_dossier(self, dossier_id: int) -> Sequence[Document]: ...
+
+
+class UnitLookup(Protocol):
+    def get(self, code: str) -> Unit | None: ...
+
+
+class DocumentSink(EventSink, Protocol):
+    """Where a document is issued: the unit of work, or a replay's scratch copy."""
+
+    @property
+    def documents(self) -> DocumentStore: ...
+    @property
+    def units(self) -> UnitLookup: ...
+
+
+def issue(
+    store: DocumentSink,
+    dossier: Dossier,
+    form: str,
+    data: Mapping[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    bpmn_id: str | None,
+) -> Document:
+    """Issue form `form` of `FORM_SET` for `dossier` with content `data` (JSON values)."""
+    document = Document(
+        dossier_id=dossier.id,
+        form=form,
+        title=FORM_SET.titles[form],
+        form_set=FORM_SET.name,
+        issued_at=now,
+        issued_by=actor.username,
+        unit_code=actor.unit_code or dossier.unit_code,
+        data=dict(data),
+    )
+    store.documents.add(document)
+    events.record_for_dossier(
+        store,
+        dossier,
+        ISSUED,
+        actor=actor,
+        now=now,
+        bpmn_id=bpmn_id,
+        payload={
+            "form": form,
+            "title": document.title,
+            "form_set": document.form_set,
+            "unit": document.unit_code,
+            "data": document.data,
+        },
+    )
+    return document
+
+
+def issued(store: DocumentSink, dossier: Dossier, form: str) -> Document | None:
+    """The dossier's first document of `form`, if any was issued."""
+    return next((d for d in store.documents.for_dossier(dossier.id) if d.form == form), None)
+
+
+def receipt_content(
+    store: DocumentSink,
+    dossier: Dossier,
+    model: ProcedureModel,
+    *,
+    documents_received: Any,
+    received_by: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """What Mẫu 01 says when it is issued: the appointment is the one set at acceptance."""
+    unit = store.units.get(dossier.unit_code)
+    return {
+        **_dossier_header(dossier, model, unit),
+        "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_FIELDS},
+        "documents_received": list(documents_received or []),
+        "received_at": events.format_time(now),
+        "counted_from": _time(dossier.counted_from),
+        "received_by": received_by,
+        "sla": dossier.sla,
+        "appointment_at": _time(dossier.due_at),
+        "channel": CHANNEL_NAMES[dossier.channel],
+        "return_channel": CHANNEL_NAMES[dossier.return_channel],
+        "calendar_version": dossier.calendar_version,
+    }
+
+
+def apology_content(
+    store: DocumentSink, dossier: Dossier, model: ProcedureModel, record: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What Mẫu 04 says: the delay's reason, the apology and the one new appointment."""
+    unit = store.units.get(dossier.unit_code)
+    return {
+        **_dossier_header(dossier, model, unit),
+        "applicant_name": dossier.applicant.get("full_name"),
+        "received_at": _time(dossier.received_at),
+        "previous_due_at": record["previous_due_at"],
+        "new_due_at": record["new_due_at"],
+        "reason": record["reason"],
+        "apology": record.get("apology"),
+        "signed_by": record["by"],
+        "latest_issue_day": record.get("latest_issue_day"),
+        "issued_late": bool(record.get("issued_late")),
+    }
+
+
+def _dossier_header(dossier: Dossier, model: ProcedureModel, unit: Unit | None) -> dict[str, Any]:
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure_key,
+        "procedure_code": model.code,
+        "procedure_name": model.name,
+        "unit_code": dossier.unit_code,
+        "unit_name": unit.name if unit is not None else None,
+    }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return events.format_time(moment) if moment is not None else None
