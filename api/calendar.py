@@ -38,7 +38,7 @@ class YearQuery(Schema):
     )
 
 
-class NoticeSchema(Schema):
+class OfficialNoticeSchema(Schema):
     number = ma.fields.String(required=True, metadata={"description": "e.g. 12729/VPCP-KGVX"})
     date = ma.fields.Date(required=True)
     issuer = ma.fields.String(required=True)
@@ -62,7 +62,7 @@ class CalendarDaySchema(Schema):
         metadata={"description": "data file (vn/2026.json) or package; for an override, who"},
     )
     basis = ma.fields.String(required=True, metadata={"description": "legal basis, or note"})
-    notice = ma.fields.Nested(NoticeSchema, allow_none=True, required=True)
+    notice = ma.fields.Nested(OfficialNoticeSchema, allow_none=True, required=True)
 
 
 class CalendarVersionSchema(Schema):
@@ -83,7 +83,7 @@ class CalendarYearSchema(Schema):
         metadata={"description": "announced (an official notice exists) or estimated"},
     )
     origin = ma.fields.String(required=True, metadata={"description": "data file or package"})
-    notices = ma.fields.List(ma.fields.Nested(NoticeSchema), required=True)
+    notices = ma.fields.List(ma.fields.Nested(OfficialNoticeSchema), required=True)
     calendar_version = ma.fields.Nested(
         CalendarVersionSchema,
         allow_none=True,
