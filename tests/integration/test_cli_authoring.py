@@ -20,13 +20,31 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, list[str], 
     return result.exit_code, result.stdout.splitlines(), result.stderr
 
 
-def test_validate_passes_the_procedures_in_bpmn_and_the_dialect_copies() -> None:
+def test_validate_passes_the_procedures_in_bpmn_clean() -> None:
+    code, lines, summary = run("validate", str(REPO / "bpmn"), "--forms", str(REPO / "forms"))
+    assert (code, lines) == (0, [])
+    count = len(list((REPO / "bpmn").glob("*.bpmn")))
+    assert f"{count} diagram(s) checked: 0 error(s), 0 warning(s)" in summary
+
+
+def test_the_dialect_copies_validate_with_only_the_warnings_of_their_older_design() -> None:
+    # The SpiffArena and bpmn.io copies are demos kept as bhxh_mot_lan was before the overdue
+    # path and before its placeholder code was dropped: they pass, with those warnings.
     dialects = REPO / "tests" / "fixtures" / "dialects"
-    for diagrams, forms_root in ((REPO / "bpmn", REPO / "forms"), (dialects, dialects / "forms")):
-        code, lines, summary = run("validate", str(diagrams), "--forms", str(forms_root))
-        assert (code, lines) == (0, [])
-        count = len(list(diagrams.glob("*.bpmn")))
-        assert f"{count} diagram(s) checked: 0 error(s), 0 warning(s)" in summary
+    code, lines, summary = run("validate", str(dialects), "--forms", str(dialects / "forms"))
+    assert code == 0
+    parsed = [LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    kinds = sorted(
+        (Path(m["file"]).name, "R-2.5" if "R-2.5" in m["message"] else "code") for m in parsed if m
+    )
+    assert all(": warning: " in line for line in lines)
+    assert kinds == [
+        (f"bhxh_mot_lan_{dialect}.bpmn", kind)
+        for dialect in ("bpmnio", "spiff")
+        for kind in ("R-2.5", "code")
+    ]
+    assert "2 diagram(s) checked: 0 error(s), 4 warning(s)" in summary
 
 
 def test_validate_prints_file_line_element_message_and_fails_on_errors() -> None:

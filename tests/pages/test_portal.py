@@ -60,7 +60,8 @@ def test_a_procedure_page_shows_what_its_diagram_declares_and_marks_the_rest(
     steps = page.text("//ol[@class='steps']")
     assert "Nộp hồ sơ" in steps and "Bộ phận Một cửa" in steps and "Lãnh đạo" in steps
     assert "thời hạn 8 giờ làm việc" in steps
-    assert "Xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04) Lãnh đạo · thời hạn trong ngày" in steps
+    mau_04 = "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (Mẫu 04)"
+    assert f"{mau_04} Lãnh đạo · thời hạn trong ngày" in steps
     # The process documentation is the analysts' note (in English here), not citizens' text.
     assert "Reissue" not in page.text()
     assert "BHXH quận Ba Đình" in page.text()  # the units that receive dossiers

@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-APPLICATION = ("api", "engine", "storage", "forms")
+APPLICATION = ("api", "engine", "storage", "forms", "server", "web")
 #: Default dependencies used without an import statement of their own.
 USED_INDIRECTLY = {
     "psycopg": "the PostgreSQL driver SQLAlchemy loads for postgresql:// URLs",
 }
+
+
+_NOT_PACKAGES = frozenset({"__future__", "_typeshed"})
 
 
 def _canonical(name: str) -> str:
@@ -59,7 +62,8 @@ def _imported_distributions(packages: tuple[str, ...]) -> dict[str, set[str]]:
                     modules = [node.module]
                 for module in modules:
                     top = module.split(".")[0]
-                    if top in sys.stdlib_module_names or top in local or top == "__future__":
+                    # _typeshed exists only for type checkers (imported under TYPE_CHECKING)
+                    if top in sys.stdlib_module_names or top in local or top in _NOT_PACKAGES:
                         continue
                     for distribution in owners.get(top, [top]):
                         where = str(path.relative_to(REPO))
