@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, sync_playwright
 
 from api import create_app
 from engine.authz import Actor
@@ -22,6 +23,7 @@ from engine.services import accounts, definitions
 from engine.services.accounts import NewUser
 from engine.settings import Settings
 from storage.migrate import upgrade
+from tests.browser.chromium import CHROMIUM, FLAGS
 from tests.databases import SKIP_REASON, PostgresTestDatabase, postgres_admin_url
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, USERS, HttpApi
 
@@ -92,6 +94,16 @@ def database_url(
     path = tmp_path / "motcua.db"
     shutil.copyfile(request.getfixturevalue("migrated_template"), path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for the whole run: Playwright's sync API allows a single driver
+    per thread, so every browser test (pages, API docs) shares this one."""
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

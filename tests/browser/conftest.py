@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
 import web
 from engine.context import EngineContext
 from server.cli import main
-from tests.browser.chromium import CHROMIUM, CHROMIUM_FOUND, FLAGS, SKIP_REASON
+from tests.browser.chromium import CHROMIUM_FOUND, SKIP_REASON
 from tests.live_server import REPO, DemoServer, free_port
 from tests.pages.form_harness import register
 
@@ -29,19 +29,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(scope="module")

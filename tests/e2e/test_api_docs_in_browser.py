@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Request, Route, sync_playwright
+from playwright.sync_api import Browser, Request, Route
 
-from tests.e2e.test_diagram_in_browser import CHROMIUM, FLAGS
+from tests.e2e.test_diagram_in_browser import CHROMIUM
 from tests.live_server import free_port, motcua, running
 
 
@@ -19,7 +19,7 @@ from tests.live_server import free_port, motcua, running
     reason="Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)",
 )
 @pytest.mark.timeout(180)
-def test_swagger_ui_renders_every_operation_offline(tmp_path: Path) -> None:
+def test_swagger_ui_renders_every_operation_offline(tmp_path: Path, chromium: Browser) -> None:
     env = {**os.environ, "MOTCUA_VAR_DIR": str(tmp_path / "var")}
     env.pop("MOTCUA_DATABASE_URL", None)
     motcua(env, "migrate")
@@ -41,33 +41,32 @@ def test_swagger_ui_renders_every_operation_offline(tmp_path: Path) -> None:
                 outside.append(request.url)
                 route.abort()
 
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            try:
-                page = browser.new_page()
-                page.route("**/*", only_local)
-                page.on(
-                    "console",
-                    lambda message: (
-                        refused.append(message.text)
-                        if "Content Security Policy" in message.text
-                        else None
-                    ),
-                )
-                page.goto(f"{origin}/api/v1/docs", wait_until="load")
-                page.wait_for_selector(".opblock", timeout=60_000)
-                shown = page.locator(".opblock").count()
-                paths = page.locator(".opblock-summary-path").all_inner_texts()
+        context = chromium.new_context()
+        try:
+            page = context.new_page()
+            page.route("**/*", only_local)
+            page.on(
+                "console",
+                lambda message: (
+                    refused.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            page.goto(f"{origin}/api/v1/docs", wait_until="load")
+            page.wait_for_selector(".opblock", timeout=60_000)
+            shown = page.locator(".opblock").count()
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
 
-                catalogue = page.locator("#operations-procedures-get_api_v1_procedures")
-                catalogue.locator(".opblock-summary").click()
-                catalogue.locator("button.try-out__btn").click()
-                catalogue.locator("button.execute").click()
-                answer = catalogue.locator(".live-responses-table tbody .response-col_status").first
-                answer.wait_for(timeout=30_000)
-                answered = answer.inner_text().strip()
-            finally:
-                browser.close()
+            catalogue = page.locator("#operations-procedures-get_api_v1_procedures")
+            catalogue.locator(".opblock-summary").click()
+            catalogue.locator("button.try-out__btn").click()
+            catalogue.locator("button.execute").click()
+            answer = catalogue.locator(".live-responses-table tbody .response-col_status").first
+            answer.wait_for(timeout=30_000)
+            answered = answer.inner_text().strip()
+        finally:
+            context.close()
 
     assert outside == []
     assert refused == []
