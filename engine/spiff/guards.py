@@ -63,8 +63,19 @@ SAFE_FUNCTIONS: Mapping[str, Any] = {
     "tuple": tuple,
     "zip": zip,
 }
+SAFE_IDS = frozenset(id(f) for f in SAFE_FUNCTIONS.values())
+
+
+def allowed_ids(functions: Mapping[str, Callable[..., Any]]) -> frozenset[int]:
+    """Ids of the allowed functions and of the registered diagram functions."""
+    return SAFE_IDS | {id(f) for f in functions.values()}
+
+
 #: Functions that walk every element of their arguments in C (or hash, compare or print them).
 _WALKING = frozenset({str, sorted, min, max, sum, any, all, list, tuple, dict})
+_SCALARS = frozenset({int, float, bool, type(None)})
+_SIZED = frozenset({str, list, tuple, dict})
+_PRECHECKED = frozenset({sum, round})
 _WALKING_METHODS = frozenset({"count", "index", "join"})
 _ARITHMETIC = {
     "+": lambda a, b: a + b,
@@ -79,11 +90,10 @@ _ARITHMETIC = {
 class Guards:
     """The wrappers for one evaluation, bound to the step's meter and the allowed callees."""
 
-    def __init__(self, meter: Meter, functions: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(self, meter: Meter, allowed: frozenset[int] | None = None) -> None:
+        """`allowed`: ids of the functions that may be called (`allowed_ids`)."""
         self.meter = meter
-        self._allowed = {id(f) for f in SAFE_FUNCTIONS.values()} | {
-            id(f) for f in functions.values()
-        }
+        self._allowed = SAFE_IDS if allowed is None else allowed
 
     def namespace(self) -> dict[str, Any]:
         return {
@@ -100,15 +110,14 @@ class Guards:
         if id(func) not in self._allowed:
             raise UnsafeScriptError("only the allowed functions may be called")
         positional = args[:1] if func is isinstance else args  # isinstance(x, str) names a type
-        _refuse_callables(positional, kwargs)
-        if func is sum and (len(args) > 1 or "start" in kwargs):
-            start = args[1] if len(args) > 1 else kwargs["start"]
-            if not isinstance(start, int | float):
-                raise UnsafeScriptError("sum() adds numbers only; use join() or a loop")
-        if func is round and len(args) > 1 and isinstance(args[1], int) and abs(args[1]) > 100:
-            raise ScriptLimitError("round() to more than 100 digits is not allowed")
+        if any(map(callable, positional)) or (kwargs and any(map(callable, kwargs.values()))):
+            raise UnsafeScriptError("functions and methods cannot be passed as values")
+        if func in _PRECHECKED:
+            _precheck(func, args, kwargs)
         if func in _WALKING:
-            for value in (*args, *kwargs.values()):
+            for value in args:
+                self.walked(value)
+            for value in kwargs.values():
                 self.walked(value)
         return _checked_result(func(*args, **kwargs))
 
@@ -139,31 +148,45 @@ class Guards:
         if op == "*":
             _check_repeat(left, right)
             _check_repeat(right, left)
-        elif op == "+" and _is_sized(left) and _is_sized(right):
-            if len(left) + len(right) > MAX_ITEMS:
-                raise ScriptLimitError(f"the script built a value longer than {MAX_ITEMS}")
+        elif (
+            op == "+"
+            and _is_sized(left)
+            and _is_sized(right)
+            and len(left) + len(right) > MAX_ITEMS
+        ):
+            raise ScriptLimitError(f"the script built a value longer than {MAX_ITEMS}")
         return _checked_result(_ARITHMETIC[op](left, right))
 
     def walked(self, value: Any) -> Any:
         """Refuse `value` if C code walking it (printing, comparing, hashing) would be unbounded:
         more than MAX_ITEMS elements and characters, counted through nested containers."""
-        if isinstance(value, int | float | bool | None):
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is str:
+            if len(value) > MAX_ITEMS:
+                raise ScriptLimitError(f"the script used a text longer than {MAX_ITEMS}")
             return value
         total = 0
         stack = [value]
         while stack:
             item = stack.pop()
-            if isinstance(item, str):
+            kind = type(item)
+            if kind is dict:
+                elements: Any = [*item.keys(), *item.values()]
+            elif kind is list or kind is tuple:
+                elements = item
+            elif kind is str:
                 total += len(item)
-            elif isinstance(item, list | tuple):
-                total += len(item)
-                stack.extend(item)
-            elif isinstance(item, dict):
-                total += len(item)
-                stack.extend(item.keys())
-                stack.extend(item.values())
+                elements = ()
             else:
                 total += 1
+                elements = ()
+            if elements:
+                total += len(elements)
+                kinds = set(map(type, elements))
+                if not kinds <= _SCALARS:  # texts and containers inside: look at each one
+                    stack.extend(e for e in elements if type(e) not in _SCALARS)
             if total > MAX_ITEMS:
                 raise ScriptLimitError(
                     f"the script used a value of more than {MAX_ITEMS} elements in all"
@@ -176,6 +199,15 @@ class Guards:
         if len(value) > MAX_ITEMS:
             raise ScriptLimitError(f"the script built a text longer than {MAX_ITEMS}")
         return value
+
+
+def _precheck(func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    if func is sum and (len(args) > 1 or "start" in kwargs):
+        start = args[1] if len(args) > 1 else kwargs["start"]
+        if not isinstance(start, int | float):
+            raise UnsafeScriptError("sum() adds numbers only; use join() or a loop")
+    if func is round and len(args) > 1 and isinstance(args[1], int) and abs(args[1]) > 100:
+        raise ScriptLimitError("round() to more than 100 digits is not allowed")
 
 
 def _refuse_callables(args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
@@ -203,12 +235,15 @@ def _check_method_size(obj: Any, name: str, args: tuple[Any, ...]) -> None:
 
 
 def _checked_result(result: Any) -> Any:
-    if isinstance(result, str | list | tuple | dict) and len(result) > MAX_ITEMS:
+    kind = type(result)
+    if kind is int:
+        if result.bit_length() > MAX_INT_BITS:
+            raise ScriptLimitError(f"the script built a number larger than 2**{MAX_INT_BITS}")
+    elif kind is float:
+        if not math.isfinite(result):
+            raise ScriptLimitError(f"the script computed {result}, which is not a number to store")
+    elif kind in _SIZED and len(result) > MAX_ITEMS:
         raise ScriptLimitError(f"the script built a value longer than {MAX_ITEMS}")
-    if isinstance(result, float) and not math.isfinite(result):
-        raise ScriptLimitError(f"the script computed {result}, which is not a number to store")
-    if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
-        raise ScriptLimitError(f"the script built a number larger than 2**{MAX_INT_BITS}")
     return result
 
 

@@ -25,7 +25,6 @@ import math
 import re
 import tokenize
 from collections.abc import Mapping
-from typing import Any
 
 from engine.spiff.limits import (
     MAX_INT_BITS,
@@ -379,4 +378,3 @@ def _check_format_spec(spec: ast.expr, line: int | None) -> None:
         widths = [int(d) for d in _DIGITS.findall(str(part.value))]
         if any(width > MAX_FORMAT_WIDTH for width in widths):
             raise UnsafeScriptError(f"format widths above {MAX_FORMAT_WIDTH} are not allowed", line)
-

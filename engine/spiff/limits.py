@@ -55,7 +55,15 @@ class Meter:
     `monotonic` is the clock the deadline is read from (tests pass one that advances on each
     reading; nothing here sleeps)."""
 
-    __slots__ = ("_deadline", "_monotonic", "max_operations", "max_seconds", "operations", "tasks")
+    __slots__ = (
+        "_deadline",
+        "_monotonic",
+        "_next_check",
+        "max_operations",
+        "max_seconds",
+        "operations",
+        "tasks",
+    )
 
     def __init__(
         self,
@@ -69,18 +77,22 @@ class Meter:
         self.tasks = 0
         self._monotonic = monotonic
         self._deadline = monotonic() + max_seconds
+        self._next_check = min(_CHECK_CLOCK_EVERY, max_operations + 1)
 
     def tick(self, count: int = 1) -> bool:
         """Count `count` operations; True, so that it can sit in a comprehension's `if`."""
-        before = self.operations
-        self.operations = before + count
+        self.operations += count
+        if self.operations >= self._next_check:
+            self._check()
+        return True
+
+    def _check(self) -> None:
         if self.operations > self.max_operations:
             raise ScriptLimitError(
                 f"the step ran more than {self.max_operations} operations of diagram scripts"
             )
-        if self.operations // _CHECK_CLOCK_EVERY != before // _CHECK_CLOCK_EVERY:
-            self.check_deadline()
-        return True
+        self.check_deadline()
+        self._next_check = min(self.operations + _CHECK_CLOCK_EVERY, self.max_operations + 1)
 
     def task(self) -> None:
         """Count one engine task run in the step."""

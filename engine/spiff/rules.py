@@ -192,10 +192,10 @@ def _coverage_message(
 def _case(text: str) -> tuple[str, frozenset[Any]] | None:
     """`decision == "accept"` -> ("decision", {"accept"}); None when not that simple."""
     try:
-        tree = parse(text, "eval").body
+        tree = parse(text, "eval")
     except UnsafeScriptError:
         return None
-    return _simple_case(tree)
+    return _simple_case(tree.body) if isinstance(tree, ast.Expression) else None
 
 
 def _simple_case(node: ast.expr) -> tuple[str, frozenset[Any]] | None:

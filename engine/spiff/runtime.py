@@ -357,8 +357,8 @@ def _describe(exc: BaseException) -> str:
     inner = exc.__cause__ or exc.__context__
     limit = exc if isinstance(exc, UnsafeScriptError) else inner
     if isinstance(limit, UnsafeScriptError):  # a bound of the sandbox: say which and where
-        spec = getattr(exc, "task_spec", None)
-        where = f"'{spec.bpmn_id}': " if getattr(spec, "bpmn_id", None) else ""
+        bpmn_id = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+        where = f"'{bpmn_id}': " if bpmn_id else ""
         return f"{where}{_first_line(limit)}"[:300]
     text = _first_line(exc)
     # SpiffWorkflow wraps what went wrong in a diagram expression; say what it was.

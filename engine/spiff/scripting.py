@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
 )
 
 from engine.spiff import limits
-from engine.spiff.guards import HELPER_NAMES, SAFE_FUNCTIONS, Guards
+from engine.spiff.guards import HELPER_NAMES, SAFE_FUNCTIONS, Guards, allowed_ids
 from engine.spiff.instrument import instrument
 from engine.spiff.language import check_source
 from engine.spiff.limits import MAX_LOOP_ITERATIONS, ScriptLimitError, UnsafeScriptError
@@ -52,19 +52,15 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[m
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
         super().__init__(dict(functions or {}))
         self._function_names = frozenset(self.globals)
+        self._allowed = allowed_ids(self.globals)
+        self._fixed = {"__builtins__": _CONSTANTS, **SAFE_FUNCTIONS, **self.globals}
 
     def _namespace(
         self, context: Mapping[str, Any], external: Mapping[str, Any] | None
     ) -> dict[str, Any]:
-        guards = Guards(limits.current_meter(), self.globals)
-        namespace: dict[str, Any] = {"__builtins__": dict(_CONSTANTS)}
-        namespace.update(external or {})
-        namespace.update(context)
+        guards = Guards(limits.current_meter(), self._allowed)
         # Last: task data can never shadow an allowed function or a wrapper.
-        namespace.update(SAFE_FUNCTIONS)
-        namespace.update(self.globals)
-        namespace.update(guards.namespace())
-        return namespace
+        return {**(external or {}), **context, **self._fixed, **guards.namespace()}
 
     def evaluate(
         self,
@@ -149,12 +145,15 @@ class _BoundedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
                     "iterations are allowed"
                 )
         result = super().evaluate(task, expression, external_context)
-        if isinstance(spec, MultiInstanceTask) and expression == spec.cardinality:
-            if not isinstance(result, int) or result > MAX_LOOP_ITERATIONS:
-                raise ScriptLimitError(
-                    f"multi-instance '{spec.bpmn_id}' asked for {result!r} instances; at most "
-                    f"{MAX_LOOP_ITERATIONS} are allowed"
-                )
+        if (
+            isinstance(spec, MultiInstanceTask)
+            and expression == spec.cardinality
+            and (not isinstance(result, int) or result > MAX_LOOP_ITERATIONS)
+        ):
+            raise ScriptLimitError(
+                f"multi-instance '{spec.bpmn_id}' asked for {result!r} instances; at most "
+                f"{MAX_LOOP_ITERATIONS} are allowed"
+            )
         return result
 
 

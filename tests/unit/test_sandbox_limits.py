@@ -133,7 +133,9 @@ BYPASSES = [
 
 @pytest.mark.parametrize("source", BYPASSES)
 def test_no_callable_value_can_be_bound_or_passed(source: str) -> None:
-    with pytest.raises(UnsafeScriptError, match="may only be called|must be called|assigned|'f' is not allowed"):
+    with pytest.raises(
+        UnsafeScriptError, match="may only be called|must be called|assigned|'f' is not allowed"
+    ):
         check_source(source, "exec")
     with pytest.raises(UnsafeScriptError):
         SandboxedEnvironment().execute(source, {})
@@ -188,7 +190,12 @@ def test_deeply_nested_huge_or_non_finite_expressions_are_refused_before_parsing
 
 @pytest.mark.parametrize(
     "source",
-    ["x = float('na' + 'n')", "x = 1e308 * 10", "x = [1.0, 1e308 - -1e308]", "x = {'a': 1e308 + 1e308}"],
+    [
+        "x = float('na' + 'n')",
+        "x = 1e308 * 10",
+        "x = [1.0, 1e308 - -1e308]",
+        "x = {'a': 1e308 + 1e308}",
+    ],
 )
 def test_non_finite_numbers_never_reach_task_data(source: str) -> None:
     context: dict[str, Any] = {}
@@ -201,3 +208,13 @@ def test_task_data_shadowing_a_function_name_does_not_change_the_function() -> N
     env = SandboxedEnvironment()
     assert env.evaluate("len(items)", {"items": [1, 2], "len": "x"}) == 2
     assert env.evaluate("isinstance(n, (int, float)) and isinstance(s, str)", {"n": 1, "s": ""})
+
+
+def test_what_a_script_writes_must_be_storable() -> None:
+    from engine.spiff.scripting import check_storable
+
+    with pytest.raises(ScriptLimitError, match="'rows'.*NaN and infinity cannot be stored"):
+        check_storable("rows", [{"a": [1.0, float("inf")]}])
+    with pytest.raises(ScriptLimitError, match="'rows' with more than"):
+        check_storable("rows", [[0] * 1000] * 1000)
+    check_storable("rows", [{"a": [1.0, "x", None, True]}])
