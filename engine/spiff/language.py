@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import io
+import keyword
 import math
 import re
 import tokenize
@@ -205,13 +206,14 @@ def _check_text_nesting(source: str) -> None:
     depth = 0
     unary_run = 0
     operators = 0  # arithmetic operators of the logical line: each nests one level deeper
+    previous: tokenize.TokenInfo | None = None
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             text = token.string
             if token.type == tokenize.NEWLINE:
                 operators = 0
-            elif token.type == tokenize.OP and text in _ARITHMETIC:
-                operators += 1
+            elif token.type == tokenize.OP and text in _ARITHMETIC and _ends_value(previous):
+                operators += 1  # binary: `-1` in a list of negative numbers is no operator
                 if operators > MAX_OPERATORS:
                     raise UnsafeScriptError(
                         f"more than {MAX_OPERATORS} arithmetic operators in one statement; "
@@ -226,6 +228,8 @@ def _check_text_nesting(source: str) -> None:
                 unary_run += 1
             elif token.type not in (tokenize.NL, tokenize.COMMENT):
                 unary_run = 0 if text not in _OPEN else unary_run
+            if token.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT):
+                previous = token
             if depth > MAX_NESTING or unary_run > MAX_NESTING:
                 raise UnsafeScriptError(
                     f"the expression nests too deeply (at most {MAX_NESTING} levels)",
@@ -233,6 +237,17 @@ def _check_text_nesting(source: str) -> None:
                 )
     except (tokenize.TokenError, SyntaxError):
         return  # ast.parse below says what is wrong, with its line
+
+
+def _ends_value(token: tokenize.TokenInfo | None) -> bool:
+    """Whether an operator after `token` is binary (`a - b`, `) * 2`) rather than a sign."""
+    if token is None:
+        return False
+    if token.type in (tokenize.NUMBER, tokenize.STRING):
+        return True
+    if token.type == tokenize.NAME:
+        return not keyword.iskeyword(token.string) or token.string in {"True", "False", "None"}
+    return token.string in _CLOSE
 
 
 def _check_tree_size(tree: ast.AST) -> None:

@@ -218,3 +218,12 @@ def test_what_a_script_writes_must_be_storable() -> None:
     with pytest.raises(ScriptLimitError, match="'rows' with more than"):
         check_storable("rows", [[0] * 1000] * 1000)
     check_storable("rows", [{"a": [1.0, "x", None, True]}])
+
+
+def test_long_lists_of_signed_numbers_and_ordinary_sums_are_not_too_deep() -> None:
+    negatives = "rates = [" + ", ".join(f"-{i}" for i in range(300)) + "]"
+    context: dict[str, Any] = {}
+    SandboxedEnvironment().execute(negatives + "\ntotal = 1 + 2 - 3 * 4 + -5", context)
+    assert len(context["rates"]) == 300
+    assert context["total"] == -14
+    assert SandboxedEnvironment().evaluate(" + ".join(["1"] * 90), {}) == 90
