@@ -227,3 +227,12 @@ def test_long_lists_of_signed_numbers_and_ordinary_sums_are_not_too_deep() -> No
     assert len(context["rates"]) == 300
     assert context["total"] == -14
     assert SandboxedEnvironment().evaluate(" + ".join(["1"] * 90), {}) == 90
+
+
+def test_walrus_and_registered_functions_cannot_be_rebound_either() -> None:
+    with pytest.raises(UnsafeScriptError, match="NamedExpr"):
+        check_source("x = (abs := 1)", "exec")
+    with pytest.raises(UnsafeScriptError, match="'working_days' is the name of a function"):
+        check_source("working_days = 3", "exec", frozenset({"working_days"}))
+    with pytest.raises(UnsafeScriptError, match="may only be called"):
+        check_source("x = sorted(days, key=working_days)", "exec", frozenset({"working_days"}))
