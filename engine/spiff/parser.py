@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from engine.errors import DefinitionProblem, InvalidDefinitionError
 from engine.procedures import ProcedureModel
 from engine.spiff.dialects import adapt
+from engine.spiff.loops import loop_problems
 from engine.spiff.metadata import executable_process_ids, extract_model
 from engine.spiff.rules import (
     decision_table_problems,
@@ -121,6 +122,7 @@ def inspect_bundle(
             rules.extend(gateway_problems(root, filename, forms))
         rules.extend(timer_problems(root, filename, script_functions))
         rules.extend(expression_problems(root, filename, script_functions))
+        rules.extend(loop_problems(root, filename))
         rules.extend(layout_problems(root, filename))
     for filename, root in dmn_roots.items():
         rules.extend(decision_table_problems(root, filename, script_functions))

@@ -18,6 +18,7 @@ from engine.errors import DefinitionProblem
 from engine.procedures import USER_TASK_KINDS
 from engine.spiff.dialects import PYTHON_SCRIPT_FORMATS, TIMER_KINDS
 from engine.spiff.juel import is_juel
+from engine.spiff.language import parse
 from engine.spiff.metadata import element_form_key
 from engine.spiff.scripting import SandboxedEnvironment, UnsafeScriptError, check_source
 from engine.spiff.xml import BPMN_NS, FLOW_NODE_KINDS, SPIFF_NS, local_name
@@ -28,6 +29,7 @@ _SCRIPT_TAGS = (
     (f"{{{BPMN_NS}}}conditionExpression", "eval", "condition"),
     (f"{{{BPMN_NS}}}completionCondition", "eval", "completion condition"),
     (f"{{{BPMN_NS}}}loopCondition", "eval", "loop condition"),
+    (f"{{{BPMN_NS}}}loopCardinality", "eval", "loop cardinality"),
     (f"{{{BPMN_NS}}}script", "exec", "script"),
     (f"{{{SPIFF_NS}}}preScript", "exec", "pre-script"),
     (f"{{{SPIFF_NS}}}postScript", "exec", "post-script"),
@@ -190,10 +192,10 @@ def _coverage_message(
 def _case(text: str) -> tuple[str, frozenset[Any]] | None:
     """`decision == "accept"` -> ("decision", {"accept"}); None when not that simple."""
     try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError:
+        tree = parse(text, "eval")
+    except UnsafeScriptError:
         return None
-    return _simple_case(tree)
+    return _simple_case(tree.body) if isinstance(tree, ast.Expression) else None
 
 
 def _simple_case(node: ast.expr) -> tuple[str, frozenset[Any]] | None:

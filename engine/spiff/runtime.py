@@ -15,11 +15,12 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import InvalidStateError, ProcessError, TaskNotReadyError
-from engine.spiff import serializer
+from engine.spiff import limits, serializer
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.scripting import UnsafeScriptError, make_script_engine
 from engine.spiff.timing import cycle_marker, engine_time, is_timer, parse_due, timer_due
@@ -212,29 +213,39 @@ def _step(
         if task.state == TaskState.WAITING:
             cycles[task.id] = cycle_marker(task)
     completed_in_order: list[Any] = []
-    try:
-        with engine_time(now):
-            action()
-            wf.do_engine_steps(did_complete_task=completed_in_order.append)
-            for _round in range(MAX_TIMER_ROUNDS if run_timers else 0):
-                if not wf.get_tasks(state=TaskState.READY, manual=False):
-                    break
-                wf.do_engine_steps(did_complete_task=completed_in_order.append)
-    except (InvalidStateError, TaskNotReadyError):
-        raise
-    except (
-        SpiffWorkflowException,
-        UnsafeScriptError,
-        NameError,
-        TypeError,
-        ValueError,
-        KeyError,
-        ZeroDivisionError,
-        AttributeError,
-        IndexError,
-    ) as exc:
-        raise ProcessError(f"the procedure could not continue: {_describe(exc)}") from exc
+    # One meter for the whole step: every script, condition and engine task counts on it.
+    with limits.metered() as meter:
+
+        def did_complete(task: Any) -> None:
+            completed_in_order.append(task)
+            meter.task()
+
+        try:
+            with engine_time(now):
+                action()
+                wf.do_engine_steps(did_complete_task=did_complete)
+                for _round in range(MAX_TIMER_ROUNDS if run_timers else 0):
+                    if not wf.get_tasks(state=TaskState.READY, manual=False):
+                        break
+                    wf.do_engine_steps(did_complete_task=did_complete)
+        except (InvalidStateError, TaskNotReadyError):
+            raise
+        except (
+            SpiffWorkflowException,
+            UnsafeScriptError,
+            NameError,
+            TypeError,
+            ValueError,
+            KeyError,
+            ArithmeticError,
+            AttributeError,
+            IndexError,
+            RecursionError,
+            MemoryError,
+        ) as exc:
+            raise ProcessError(f"the procedure could not continue: {_describe(exc)}") from exc
     tasks = wf.get_tasks()
+    _check_loop_instances(tasks)
     errored = _in_state(tasks, TaskState.ERROR)
     if errored:
         raise ProcessError(
@@ -259,6 +270,20 @@ def _step(
         for t in fired
     )
     return _outcome(wf, tuple(t.task_spec.bpmn_id for t in entered), fired_views, tasks)
+
+
+def _check_loop_instances(tasks: list[Any]) -> None:
+    """No loop activity holds more than MAX_LOOP_ITERATIONS instances (e.g. a multi-instance
+    over a list of thousands, which SpiffWorkflow creates at once)."""
+    for task in tasks:
+        spec = task.task_spec
+        if isinstance(spec, LoopTask):
+            count = sum(1 for child in task.children if child.task_spec.name == spec.task_spec)
+            if count > limits.MAX_LOOP_ITERATIONS:
+                raise ProcessError(
+                    f"the procedure could not continue: loop '{spec.bpmn_id}' has {count} "
+                    f"instances; at most {limits.MAX_LOOP_ITERATIONS} are allowed"
+                )
 
 
 def _fired_now(task: Any, before: Mapping[Any, Any], cycles: Mapping[Any, Any]) -> bool:
@@ -329,6 +354,12 @@ def _frontier_data(wf: Any, tasks: list[Any]) -> dict[str, Any]:
 
 
 def _describe(exc: BaseException) -> str:
+    inner = exc.__cause__ or exc.__context__
+    limit = exc if isinstance(exc, UnsafeScriptError) else inner
+    if isinstance(limit, UnsafeScriptError):  # a bound of the sandbox: say which and where
+        bpmn_id = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+        where = f"'{bpmn_id}': " if bpmn_id else ""
+        return f"{where}{_first_line(limit)}"[:300]
     text = _first_line(exc)
     # SpiffWorkflow wraps what went wrong in a diagram expression; say what it was.
     inner = exc.__cause__ or exc.__context__
