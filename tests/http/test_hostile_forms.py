@@ -46,14 +46,16 @@ def _doubling(levels: int) -> Schema:
     return defs
 
 
-def _bundle(change: Callable[[Schema], None] | None = None, **extra: Any) -> dict[str, bytes]:
+def _bundle(
+    change: Callable[[Schema], None] | None = None, extra: dict[str, Schema] | None = None
+) -> dict[str, bytes]:
     files = procedure_bundle()
     schema = json.loads(files[FORM])
     if change is not None:
         change(schema)
     files[FORM] = json.dumps(schema, ensure_ascii=False).encode()
-    compact = {"separators": (",", ":")}
-    files.update({name: json.dumps(form, **compact).encode() for name, form in extra.items()})
+    for name, form in (extra or {}).items():
+        files[name] = json.dumps(form, separators=(",", ":")).encode()
     return files
 
 
@@ -199,7 +201,7 @@ def test_forms_nested_beyond_what_json_can_parse_are_refused(http: HttpApi) -> N
 def test_a_bundle_over_the_cost_budget_is_refused(http: HttpApi) -> None:
     # 3 forms of 120,000 values each (every one under the 256 KiB file limit): 360,000 > 300,000.
     big = {"type": "object", "properties": {"x": {"enum": [0] * 120_000}}}
-    files = _bundle(**{f"big{i}.json": big for i in range(3)})
+    files = _bundle(extra={f"big{i}.json": big for i in range(3)})
     body = upload(http, files, expect=422).get_json()
     assert any("at most 300000" in e["message"] for e in body["errors"]), body["errors"]
 
@@ -255,7 +257,7 @@ def test_forms_of_the_bundle_refer_to_each_other(http: HttpApi) -> None:
             home={"$ref": "dia_chi.json#/$defs/street"},
             work={"$ref": "address.json#/$defs/street"},
         ),
-        **{"address.json": address},
+        extra={"address.json": address},
     )
     upload(http, files)
     problem = http.submit(data=submission(home="ab", work="Số 1 Tràng Tiền"), expect=422)
@@ -277,8 +279,8 @@ REDOS: dict[str, tuple[Schema, Any]] = {
         {"a" * 64 + "!": "x"},
     ),
     "property_names": (
-        {"type": "object", "propertyNames": {"pattern": "^(\\w+\\s?)*$"}},
-        {"a " * 40 + "!": 1},
+        {"type": "object", "propertyNames": {"pattern": "^(a+)+$"}},
+        {"a" * 64 + "!": 1},
     ),
 }
 
