@@ -4,9 +4,12 @@ Pure Python plus jsonschema; knows nothing of the engine, the database or HTTP.
 """
 
 from forms.registry import FormFileError, load_directory, load_form_bytes
+from forms.safety import FormProblem, bundle_problems
 from forms.validation import FormFieldError, schema_problems, validate
 
 __all__ = [
+    "FormProblem",
+    "bundle_problems",
     "FormFieldError",
     "FormFileError",
     "load_directory",

@@ -24,6 +24,10 @@ def load_form_bytes(filename: str, content: bytes) -> dict[str, Any]:
         parsed = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormFileError(filename, f"not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise FormFileError(
+            filename, "not usable JSON: nested too deeply (a form nests at most 64 levels)"
+        ) from exc
     if not isinstance(parsed, dict):
         raise FormFileError(filename, "a form file must hold a JSON object")
     return parsed

@@ -1,4 +1,10 @@
-"""Validate submitted data against a form's JSON Schema, one error per offending field."""
+"""Validate submitted data against a form's JSON Schema, one error per offending field.
+
+Validation never reaches outside the procedure's bundle: references resolve in a registry of the
+bundle's forms whose retrieval refuses everything (no network, no file system), and `pattern`,
+`patternProperties` and `format: regex` run on RE2, whose matching time is linear in the input
+(forms/safety.py; the deploy checks refuse what would not work here).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,88 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from forms.safety import bundle_names, compiled_pattern, pattern_problem
+
+#: Submitted data nested deeper than this is refused before validation (a recursive form would
+#: otherwise recurse as deep as the data goes).
+MAX_DATA_DEPTH = 32
 
 _FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("regex")
+def _is_re2_pattern(instance: object) -> bool:
+    """`format: regex`: the value is a pattern RE2 accepts within the forms' bounds."""
+    return not isinstance(instance, str) or pattern_problem(instance) is None
+
+
+def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterable[ValidationError]:
+    if validator.is_type(instance, "string") and not _search(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(
+    validator: Any, patterns: Any, instance: Any, schema: Any
+) -> Iterable[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            if _search(pattern, name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: Any
+) -> Iterable[ValidationError]:
+    """jsonschema's `additionalProperties`, with the `patternProperties` it skips matched by
+    RE2 (jsonschema's own matches them with Python's backtracking `re`)."""
+    if not validator.is_type(instance, "object"):
+        return
+    declared = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    extras = [
+        name
+        for name in instance
+        if name not in declared and not any(_search(p, name) for p in patterns)
+    ]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        listed = ", ".join(repr(each) for each in sorted(extras))
+        yield ValidationError(f"Additional properties are not allowed ({listed} unexpected)")
+
+
+def _search(pattern: str, text: str) -> bool:
+    problem = pattern_problem(pattern)
+    if problem is not None:  # deployed before the deploy checks refused it
+        raise _FormUnusableError(f"the form's pattern {pattern!r} cannot be used: {problem}")
+    return compiled_pattern(pattern).search(text) is not None
+
+
+class _FormUnusableError(Exception):
+    """The deployed form itself is at fault (not the data): the submission cannot be checked."""
+
+
+def _refuse_retrieval(uri: str) -> Resource[Any]:
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
+
+
+_Validator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +113,26 @@ class FormFieldError:
     constraint: Any = None
 
 
+def registry_of(bundle: Mapping[str, Mapping[str, Any]]) -> Registry[Any]:
+    """The bundle's forms (form key -> schema) by every name a reference may give them: their
+    file name (`<key>.json`, `<key>.schema.json`) and their `$id`; nothing else resolves."""
+    files: dict[str, Any] = {}
+    for key, schema in bundle.items():
+        files[f"{key}.json"] = schema
+        files[f"{key}.schema.json"] = schema
+    pairs = [
+        (name, DRAFT202012.create_resource(files[file]))
+        for name, file in bundle_names(files).items()
+    ]
+    return Registry(retrieve=_refuse_retrieval).with_resources(pairs)  # type: ignore[call-arg]
+
+
 def schema_problems(schema: Any) -> list[str]:
-    """Why `schema` is not a usable JSON Schema (Draft 2020-12); empty when it is fine."""
+    """Why `schema` is not a usable JSON Schema (Draft 2020-12); empty when it is fine.
+
+    The bundle-wide checks (references, patterns, cycles, cost) are `forms.safety`'s; they run
+    first at deploy, so that the meta-schema check never meets a form it cannot handle.
+    """
     if not isinstance(schema, Mapping):
         return ["a form must be a JSON object (a JSON Schema)"]
     # Checking against the metaschema costs ~10 ms a form; deploys repeat the same forms.
@@ -41,7 +143,7 @@ def schema_problems(schema: Any) -> list[str]:
 def _problems_of(canonical: str) -> tuple[str, ...]:
     schema = json.loads(canonical)
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(schema, format_checker=_FORMATS)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "(root)"
         return (f"invalid JSON Schema at {where}: {exc.message}",)
@@ -50,16 +152,74 @@ def _problems_of(canonical: str) -> tuple[str, ...]:
     return ()
 
 
-def validate(schema: Mapping[str, Any], data: Any, *, prefix: str = "data") -> list[FormFieldError]:
-    """All problems of `data` against `schema`, sorted by field; empty when valid."""
-    validator = Draft202012Validator(schema, format_checker=_FORMATS)
-    errors = [
-        found
-        for error in validator.iter_errors(data)
-        for found in _field_errors(error, schema, prefix)
-    ]
+def validate(
+    schema: Mapping[str, Any],
+    data: Any,
+    *,
+    prefix: str = "data",
+    bundle: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[FormFieldError]:
+    """All problems of `data` against `schema`, sorted by field; empty when valid.
+
+    `bundle`: the procedure's forms by key, which `schema` may refer to by file name or `$id`.
+    A form that cannot be evaluated (a reference outside the bundle, a pattern that is not
+    RE2, deployed before the deploy checks refused them) gives one problem on `prefix`, as does
+    data nested deeper than `MAX_DATA_DEPTH`; this function never raises on hostile content.
+    """
+    if _depth_exceeds(data, MAX_DATA_DEPTH):
+        return [
+            FormFieldError(prefix, f"nested more than {MAX_DATA_DEPTH} levels deep", "maxDepth")
+        ]
+    if _combines_unevaluated_and_patterns(schema, bundle or {}):
+        return [
+            _unusable(
+                prefix,
+                "unevaluatedProperties cannot be combined with patternProperties "
+                "(the deploy checks refuse it)",
+            )
+        ]
+    validator = _Validator(schema, format_checker=_FORMATS, registry=registry_of(bundle or {}))
+    try:
+        errors = [
+            found
+            for error in validator.iter_errors(data)
+            for found in _field_errors(error, schema, prefix)
+        ]
+    except Unresolvable as exc:
+        return [_unusable(prefix, f"it refers to '{exc.ref}' outside its procedure's forms")]
+    except _FormUnusableError as exc:
+        return [_unusable(prefix, str(exc))]
+    except RecursionError:
+        return [_unusable(prefix, "it nests references too deeply to be evaluated")]
     unique = {(e.field, e.message): e for e in errors}
     return sorted(unique.values(), key=lambda e: (e.field, e.message))
+
+
+def _combines_unevaluated_and_patterns(
+    schema: Mapping[str, Any], bundle: Mapping[str, Mapping[str, Any]]
+) -> bool:
+    """jsonschema matches `patternProperties` with Python's `re` when it evaluates
+    `unevaluatedProperties`: a form deployed before the deploy checks refused the two together
+    is not evaluated at all."""
+    text = json.dumps([schema, bundle])
+    return '"unevaluatedProperties"' in text and '"patternProperties"' in text
+
+
+def _unusable(prefix: str, why: str) -> FormFieldError:
+    return FormFieldError(prefix, f"the form cannot check this data: {why}", "form")
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, Mapping):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
 
 
 def _field_errors(

@@ -52,6 +52,7 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     diagrams: dict[str, bytes] = {}
     sources: dict[str, str] = {}
     form_schemas: dict[str, dict[str, Any]] = {}
+    form_files: dict[str, dict[str, Any]] = {}
     for filename, content in sorted(files.items()):
         name = PurePath(filename).name
         suffix = PurePath(name).suffix.lower()
@@ -68,10 +69,7 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
             except forms.FormFileError as exc:
                 problems.append(DefinitionProblem("error", exc.message, name))
                 continue
-            problems.extend(
-                DefinitionProblem("error", message, name)
-                for message in [*forms.schema_problems(schema), *visibility_problems(schema)]
-            )
+            form_files[name] = schema
             form_schemas[forms.registry.form_key_of(name)] = schema
         else:
             problems.append(
@@ -82,6 +80,19 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
                 )
             )
 
+    # What a form may contain (references inside the bundle, RE2 patterns, no cycles, cost
+    # bounds) first: the meta-schema check and the gateway checks read the forms after it.
+    unsafe = forms.bundle_problems(form_files)
+    problems.extend(DefinitionProblem("error", p.message, p.file) for p in unsafe)
+    unsafe_files = {p.file for p in unsafe}
+    for name, schema in sorted(form_files.items()):
+        if name not in unsafe_files:
+            problems.extend(
+                DefinitionProblem("error", message, name)
+                for message in [*forms.schema_problems(schema), *visibility_problems(schema)]
+            )
+    if unsafe:
+        raise InvalidDefinitionError("the procedure cannot be deployed", problems)
     inspection = inspect_bundle(diagrams, forms=form_schemas, script_functions=SCRIPT_FUNCTIONS)
     problems.extend(inspection.structure)
     if inspection.model is not None and inspection.main_file is not None:

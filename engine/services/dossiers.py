@@ -8,11 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import forms
 from engine import deadlines, events
 from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
 from engine.context import EngineContext
-from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
+from engine.errors import (
+    ConcurrentModificationError,
+    FieldError,
+    InvalidStateError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from engine.form_checks import raise_for_form
 from engine.progress import apply_step
 from engine.results import DossierDetail
 from engine.services.live import load_for_step
@@ -21,6 +27,7 @@ from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
 from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail, model_of
 from storage.models import Definition, Dossier
+from storage.uow import UnitOfWork
 
 SUPPLEMENT_MESSAGE = "supplement_submitted"
 ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
@@ -65,69 +72,107 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
     """
     errors = _applicant_errors(command.applicant) + _channel_errors(actor, command)
     now = ctx.clock.now()
-    with conflicts_as_errors(), ctx.uow() as uow:
+    for _attempt in range(3):
+        checked_id = _checked_submission(ctx, actor, command, errors)
+        with conflicts_as_errors(), ctx.uow() as uow:
+            definition = uow.definitions.latest(command.procedure)
+            if definition is None or definition.id != checked_id:
+                continue  # a new version was deployed meanwhile: check the data against it
+            return _register(ctx, uow, actor, command, definition, now)
+    raise ConcurrentModificationError(
+        "the procedure kept changing while the dossier was submitted; try again"
+    )
+
+
+def _checked_submission(
+    ctx: EngineContext, actor: Actor, command: SubmitDossier, errors: list[FieldError]
+) -> int:
+    """The id of the procedure version whose submission form the data passes.
+
+    Runs before the write transaction opens (SQLite takes its write lock at BEGIN IMMEDIATE,
+    PostgreSQL would hold the code sequence's row lock): a form that is costly to check,
+    however legal, never makes other writers wait.
+    """
+    with conflicts_as_errors(), ctx.uow(write=False) as uow:
         definition = uow.definitions.latest(command.procedure)
+        errors = list(errors)
         if definition is None:
             errors.append(FieldError("procedure", f"no procedure '{command.procedure}'"))
         if uow.units.get(command.unit) is None:
             errors.append(FieldError("unit", f"no unit '{command.unit}'"))
-        if errors:
-            raise ValidationFailedError("the dossier cannot be submitted", errors)
-        assert definition is not None
-        ensure_can_submit(actor, command.unit)
-        model = model_of(definition)
-        form = definition.forms.get(model.submission_form or "", {})
-        _raise_for_form(form, command.data, "the submitted data does not match the form")
+    if errors:
+        raise ValidationFailedError("the dossier cannot be submitted", errors)
+    assert definition is not None
+    ensure_can_submit(actor, command.unit)
+    model = model_of(definition)
+    raise_for_form(
+        definition,
+        model.submission_form,
+        command.data,
+        "the submitted data does not match the form",
+    )
+    return definition.id
 
-        code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
-        parsed = ctx.definitions.get(definition)
-        applicant = command.applicant.as_dict()
-        dossier = new_dossier(
-            code=code,
-            definition=definition,
-            unit=command.unit,
-            owner_user_id=actor.user_id if actor.has(Role.CITIZEN) else None,
-            applicant=applicant,
-            submission=dict(command.data),
-            channel=command.channel,
-            return_channel=command.return_channel or command.channel,
-            now=now,
-        )
-        env = deadlines.step_environment(ctx, uow, model, dossier, now)
-        workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
-        uow.dossiers.add(dossier)
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type="dossier_submitted",
-            actor=actor,
-            now=now,
-            payload={
-                "procedure": definition.key,
-                "definition_version": definition.version,
-                "definition_hash": definition.content_hash,
-                "unit": command.unit,
-                "applicant": applicant,
-                "data": dict(command.data),
-                "channel": command.channel,
-                "return_channel": command.return_channel or command.channel,
-                "owner_user_id": dossier.owner_user_id,
-            },
-        )
-        open_items = apply_step(
-            uow,
-            dossier=dossier,
-            model=model,
-            workflow=workflow,
-            outcome=outcome,
-            actor=actor,
-            now=now,
-            calendar=env.calendar,
-            open_items=[],
-        )
-        uow.flush()
-        detail = dossier_detail(uow, dossier, open_items)
-        uow.commit()
+
+def _register(
+    ctx: EngineContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    command: SubmitDossier,
+    definition: Definition,
+    now: datetime,
+) -> DossierDetail:
+    """Register the checked dossier and run its first step, in the write transaction."""
+    model = model_of(definition)
+    code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
+    parsed = ctx.definitions.get(definition)
+    applicant = command.applicant.as_dict()
+    dossier = new_dossier(
+        code=code,
+        definition=definition,
+        unit=command.unit,
+        owner_user_id=actor.user_id if actor.has(Role.CITIZEN) else None,
+        applicant=applicant,
+        submission=dict(command.data),
+        channel=command.channel,
+        return_channel=command.return_channel or command.channel,
+        now=now,
+    )
+    env = deadlines.step_environment(ctx, uow, model, dossier, now)
+    workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
+    uow.dossiers.add(dossier)
+    events.record_for_dossier(
+        uow,
+        dossier,
+        type="dossier_submitted",
+        actor=actor,
+        now=now,
+        payload={
+            "procedure": definition.key,
+            "definition_version": definition.version,
+            "definition_hash": definition.content_hash,
+            "unit": command.unit,
+            "applicant": applicant,
+            "data": dict(command.data),
+            "channel": command.channel,
+            "return_channel": command.return_channel or command.channel,
+            "owner_user_id": dossier.owner_user_id,
+        },
+    )
+    open_items = apply_step(
+        uow,
+        dossier=dossier,
+        model=model,
+        workflow=workflow,
+        outcome=outcome,
+        actor=actor,
+        now=now,
+        calendar=env.calendar,
+        open_items=[],
+    )
+    uow.flush()
+    detail = dossier_detail(uow, dossier, open_items)
+    uow.commit()
     return detail
 
 
@@ -141,25 +186,26 @@ def submit_supplement(
         ValidationFailedError: the completed dossier still fails the submission form.
     """
     now = ctx.clock.now()
-    with conflicts_as_errors(), ctx.uow() as uow:
-        dossier = uow.dossiers.by_code(code, for_update=True)
-        if dossier is None:
-            raise NotFoundError(f"no dossier {code}")
-        ensure_owner(actor, dossier.owner_user_id)
-        if dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
-            raise InvalidStateError(
-                f"dossier {code} is '{DossierStatus(dossier.status).label}', "
-                "not waiting for a supplement"
-            )
+    # The form is checked before the write transaction opens (see _checked_submission).
+    with conflicts_as_errors(), ctx.uow(write=False) as uow:
+        dossier = _waiting_for_supplement(uow, actor, code, for_update=False)
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
-        model = model_of(definition)
+        checked = supplemented(dossier, data)
+    raise_for_form(
+        definition,
+        model_of(definition).submission_form,
+        checked,
+        "the supplemented dossier does not match the form",
+    )
+    with conflicts_as_errors(), ctx.uow() as uow:
+        dossier = _waiting_for_supplement(uow, actor, code, for_update=True)
         merged = supplemented(dossier, data)
-        _raise_for_form(
-            definition.forms.get(model.submission_form or "", {}),
-            merged,
-            "the supplemented dossier does not match the form",
-        )
+        if dossier.definition_id != definition.id or merged != checked:
+            raise ConcurrentModificationError(
+                f"dossier {code} was changed by someone else at the same time; reload and try again"
+            )
+        model = model_of(definition)
         live = load_for_step(ctx, uow, dossier, definition, now)
         outcome = live.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
         events.record_for_dossier(
@@ -185,6 +231,21 @@ def submit_supplement(
         detail = dossier_detail(uow, dossier)
         uow.commit()
     return detail
+
+
+def _waiting_for_supplement(
+    uow: UnitOfWork, actor: Actor, code: str, *, for_update: bool
+) -> Dossier:
+    dossier = uow.dossiers.by_code(code, for_update=for_update)
+    if dossier is None:
+        raise NotFoundError(f"no dossier {code}")
+    ensure_owner(actor, dossier.owner_user_id)
+    if dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
+        raise InvalidStateError(
+            f"dossier {code} is '{DossierStatus(dossier.status).label}', "
+            "not waiting for a supplement"
+        )
+    return dossier
 
 
 def new_dossier(
@@ -234,12 +295,6 @@ def process_input(dossier: Dossier) -> dict[str, Any]:
 def supplemented(dossier: Dossier, data: Mapping[str, Any]) -> dict[str, Any]:
     """The submission with the applicant's supplement applied over it."""
     return {**dossier.submission, **dict(data)}
-
-
-def _raise_for_form(schema: Mapping[str, Any], data: Mapping[str, Any], detail: str) -> None:
-    problems = forms.validate(schema, dict(data), prefix="data") if schema else []
-    if problems:
-        raise ValidationFailedError(detail, [FieldError(p.field, p.message) for p in problems])
 
 
 def _applicant_errors(applicant: Applicant) -> list[FieldError]:

@@ -6,18 +6,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import forms
 from engine import events, reappointments
 from engine.authz import Actor, ensure_can_act_on_task
 from engine.context import EngineContext
 from engine.errors import (
-    FieldError,
+    ConcurrentModificationError,
     NotFoundError,
     TaskAlreadyClaimedError,
     TaskNotClaimedError,
     TaskNotReadyError,
-    ValidationFailedError,
 )
+from engine.form_checks import raise_for_form
 from engine.progress import Completion, apply_step
 from engine.results import CompletionResult, StatusView, TaskSummary
 from engine.services.live import load_for_step
@@ -77,17 +76,30 @@ def complete_task(
         ValidationFailedError: the data fails the task's form; nothing is changed.
     """
     now = ctx.clock.now()
+    # The form is checked before the write transaction opens (engine/form_checks.py).
+    with conflicts_as_errors(), ctx.uow(write=False) as uow:
+        item = uow.work_items.get(task_id)
+        if item is None:
+            raise NotFoundError(f"no task {task_id}")
+        ensure_can_act_on_task(actor, item.role, item.unit_code)
+        if item.status != "open":
+            raise TaskNotReadyError("the task has already been completed or cancelled")
+        if item.claimed_by_id != actor.user_id:
+            raise TaskNotClaimedError("claim the task before completing it")
+        dossier = uow.dossiers.get(item.dossier_id)
+        assert dossier is not None
+        definition = uow.definitions.get(dossier.definition_id)
+        assert definition is not None
+        form_key = item.form_key
+    raise_for_form(definition, form_key, data, "the form data is not valid")
     with conflicts_as_errors(), ctx.uow() as uow:
         item, dossier, open_items = _open_item(uow, actor, task_id)
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
-        definition = uow.definitions.get(dossier.definition_id)
-        assert definition is not None
-        schema = definition.forms.get(item.form_key or "", {})
-        problems = forms.validate(schema, dict(data), prefix="data") if schema else []
-        if problems:
-            raise ValidationFailedError(
-                "the form data is not valid", [FieldError(p.field, p.message) for p in problems]
+        if dossier.definition_id != definition.id:
+            raise ConcurrentModificationError(
+                "the dossier moved to another version of its procedure meanwhile; reload and "
+                "try again"
             )
         live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
         assert live.open_items is not None  # given open items, it returns them (or the new ones)
