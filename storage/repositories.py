@@ -182,6 +182,11 @@ class Users:
         rows = self.session.scalars(stmt.order_by(User.username).offset(offset).limit(limit))
         return rows.all(), total
 
+    def revoke_tokens(self, user: User) -> None:
+        """Raise the account's credentials epoch, in SQL (`epoch + 1` on the row as committed):
+        two concurrent changes raise it twice, so neither can leave a token of the other alive."""
+        user.credentials_epoch = User.credentials_epoch + 1
+
     def any_active_demo(self) -> bool:
         stmt = select(User.id).where(User.is_demo.is_(True), User.active.is_(True)).limit(1)
         return self.session.scalars(stmt).first() is not None

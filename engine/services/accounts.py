@@ -136,7 +136,7 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView
             raise InvalidStateError("administrators cannot deactivate their own account")
         user.active = False
         user.deleted_at = now
-        user.credentials_epoch += 1
+        uow.users.revoke_tokens(user)
         released = release_unworkable_claims(uow, user, actor, now, ACCOUNT_DEACTIVATED)
         events.record_system(
             uow,

@@ -129,7 +129,7 @@ def update_user(
         if set(changed) & {"roles", "unit_code", "password"}:
             # Tokens issued before stop working for good; claims the account can no longer
             # work (another unit, a role removed) go back to the task's unit.
-            user.credentials_epoch += 1
+            uow.users.revoke_tokens(user)
             released = release_unworkable_claims(uow, user, actor, now, ACCOUNT_CHANGED)
         if changed:
             events.record_system(

@@ -105,7 +105,7 @@ def approve_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantV
         grant.status, grant.decided_by, grant.decided_at = "approved", actor.username, now
         if grant.role not in user.roles:
             user.roles = sorted({*user.roles, grant.role})
-            user.credentials_epoch += 1
+            uow.users.revoke_tokens(user)
         record_grant_event(uow, "role_grant_approved", actor, grant, roles=list(user.roles))
         view = _view(grant)
         uow.commit()
