@@ -160,6 +160,20 @@ class Users:
     def by_username(self, username: str) -> User | None:
         return self.session.scalars(select(User).where(User.username == username)).first()
 
+    def lock_for_share(
+        self, *, user_id: int | None = None, username: str | None = None
+    ) -> User | None:
+        """The account, read under a share lock (PostgreSQL): a concurrent deactivation or move
+        either waits for the caller's transaction or is seen by it."""
+        stmt = select(User)
+        stmt = (
+            stmt.where(User.id == user_id)
+            if user_id is not None
+            else stmt.where(User.username == username)
+        )
+        stmt = stmt.with_for_update(read=True).execution_options(populate_existing=True)
+        return self.session.scalars(stmt).first()
+
     def add(self, user: User) -> None:
         self.session.add(user)
         self.session.flush()

@@ -18,6 +18,7 @@ from engine.context import EngineContext
 from engine.errors import (
     FieldError,
     NotFoundError,
+    PermissionDeniedError,
     TaskAlreadyClaimedError,
     TaskNotClaimedError,
     TaskNotReadyError,
@@ -41,10 +42,17 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
+        # The account first (share lock), then the dossier: the order an account change takes
+        # them in, so a concurrent deactivation or move either waits or is seen here.
+        account = uow.users.lock_for_share(user_id=actor.user_id)
         item, dossier, _ = _open_item(uow, actor, task_id)
         if item.claimed_by_id == actor.user_id:
             return task_summary(item, dossier)
         assert actor.user_id is not None
+        if account is None or not can_work(account, item):
+            # Deactivated or moved since the request was authenticated: a claim now would be
+            # one nobody releases (the account's change has already swept its claims).
+            raise PermissionDeniedError("your account can no longer work this task")
         if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
             if item.status != "open":
@@ -90,10 +98,10 @@ def assign_task(ctx: EngineContext, actor: Actor, task_id: str, officer: str) ->
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
+        target = uow.users.lock_for_share(username=officer)  # before the dossier: see claim_task
         item, dossier, _ = _open_item(
             uow, actor, task_id, check=lambda a, _role, unit: ensure_can_supervise_task(a, unit)
         )
-        target = uow.users.by_username(officer)
         if target is None or not can_work(target, item):
             raise ValidationFailedError(
                 "the officer cannot work this task",

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from api.cli import main
 from engine.consistency import check_dossier
 from engine.context import EngineContext
-from engine.services import audit_dossiers
+from engine.errors import PermissionDeniedError
+from engine.services import accounts, audit_dossiers, tasks
 from tests.conftest import ADMIN
 from tests.support import ACCEPT, OTHER_UNIT, HttpApi
 
@@ -158,3 +159,17 @@ def test_the_command_line_releases_and_assigns(
         ("task_assigned", True),
     ]
     _replays_and_is_consistent(ctx, code)
+
+
+def test_a_claim_in_flight_when_its_officer_is_deactivated_is_refused(
+    http: HttpApi, ctx: EngineContext
+) -> None:
+    """The request was authenticated just before the deactivation committed: its claim would
+    land after the deactivation swept the officer's claims, and stay for ever."""
+    code = http.submit()["code"]
+    task_id = http.task_for(code, "reception")["id"]
+    in_flight = accounts.authenticate(ctx, http.token("reception"))
+    accounts.deactivate_user(ctx, ADMIN, "reception")
+    with pytest.raises(PermissionDeniedError):
+        tasks.claim_task(ctx, in_flight, task_id)  # on main: claimed, by nobody who can work
+    assert _holder(http, code) is None
