@@ -10,9 +10,9 @@ from flask.views import MethodView
 from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import BEARER_SECURITY, actor, engine
 from api.schemas import PageQuery
-from engine.authz import ALL_ROLES
-from engine.results import Page, UnitDetail, UserDetail
-from engine.services import accounts, admin
+from engine.authz import ALL_ROLES, SECOND_ADMIN_ROLES
+from engine.results import Page, RoleGrantView, UnitDetail, UserDetail
+from engine.services import accounts, admin, grants
 from engine.services.accounts import NewUser
 from engine.services.admin import UserChanges
 
@@ -160,7 +160,12 @@ class UserAccount(MethodView):
         (422, "Per-field errors"),
     )
     def patch(self, body: dict[str, Any], username: str) -> UserDetail:
-        """Change name, roles, unit or password (takes effect at the user's next request)"""
+        """Change name, roles, unit or password
+
+        A role, unit or password change revokes every token issued before (the user logs in
+        again) and releases the claimed tasks the user can no longer work. Adding `auditor` or
+        `admin` needs a role grant (`/admin/role-grants`); an administrator never gives their
+        own account a role that reads dossiers (409)."""
         changes = UserChanges(
             full_name=body.get("full_name"),
             roles=tuple(body["roles"]) if "roles" in body else None,
@@ -176,7 +181,8 @@ class DeactivateUser(MethodView):
     @blp.response(200, UserSchema)
     @_documented((404, "No such user"), (409, "Deactivating your own account"))
     def post(self, username: str) -> UserDetail:
-        """Deactivate an account: its tokens stop working at once; its history stays"""
+        """Deactivate an account: its tokens stop working for good (re-activation does not
+        revive them), its claimed tasks go back to their units; its history stays"""
         accounts.deactivate_user(engine(), actor(), username)
         return admin.get_user(engine(), actor(), username)
 
@@ -231,3 +237,96 @@ class UnitResource(MethodView):
     def patch(self, body: dict[str, str], code: str) -> UnitDetail:
         """Rename a unit (its code never changes: it is part of every dossier code)"""
         return admin.rename_unit(engine(), actor(), code, body["name"])
+
+
+GRANT_ID = "<int(max=2147483647):grant_id>"
+
+
+class RoleGrantQuery(PageQuery):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(grants.STATUSES))
+
+
+class RoleGrantSchema(Schema):
+    id = ma.fields.Integer(required=True)
+    username = ma.fields.String(required=True, metadata={"description": "who gets the role"})
+    role = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+    status = ma.fields.String(
+        required=True, metadata={"description": "pending | approved | rejected"}
+    )
+    requested_by = ma.fields.String(required=True)
+    requested_at = LocalDateTime(required=True)
+    decided_by = ma.fields.String(allow_none=True)
+    decided_at = LocalDateTime(allow_none=True)
+
+
+class RoleGrantListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(RoleGrantSchema), required=True)
+    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+
+
+class NewRoleGrantBody(Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(sorted(SECOND_ADMIN_ROLES)))
+    reason = ma.fields.String(
+        required=True, validate=ma.validate.Length(min=1, max=grants.MAX_REASON_LENGTH)
+    )
+
+
+@blp.route("/role-grants")
+class RoleGrants(MethodView):
+    @blp.arguments(RoleGrantQuery, location="query")
+    @blp.response(200, RoleGrantListSchema)
+    @_documented()
+    def get(self, query: dict[str, Any]) -> Page[RoleGrantView]:
+        """Role grant requests, newest first (filter by status)"""
+        return grants.list_grants(
+            engine(), actor(), query["status"], query["page"], query["page_size"]
+        )
+
+    @blp.arguments(NewRoleGrantBody)
+    @blp.response(201, RoleGrantSchema)
+    @_documented(
+        (404, "No such user"),
+        (409, "Your own account, a deactivated one, the role already held or already asked"),
+        (422, "Per-field errors"),
+    )
+    def post(self, body: dict[str, str]) -> RoleGrantView:
+        """Ask for a role reading personal data across units (auditor, admin) for an account;
+        a second administrator approves"""
+        return grants.request_grant(
+            engine(), actor(), body["username"], body["role"], body["reason"]
+        )
+
+
+@blp.route(f"/role-grants/{GRANT_ID}")
+class RoleGrantResource(MethodView):
+    @blp.response(200, RoleGrantSchema)
+    @_documented((404, "No such request"))
+    def get(self, grant_id: int) -> RoleGrantView:
+        """One role grant request"""
+        return grants.get_grant(engine(), actor(), grant_id)
+
+
+@blp.route(f"/role-grants/{GRANT_ID}/approve")
+class ApproveRoleGrant(MethodView):
+    @blp.response(200, RoleGrantSchema)
+    @_documented(
+        (404, "No such request"),
+        (409, "Not pending, asked by you, or for your own account"),
+    )
+    def post(self, grant_id: int) -> RoleGrantView:
+        """Approve a pending request (a second administrator: neither the one who asked nor
+        the grantee); the account has the role at its next login"""
+        return grants.approve_grant(engine(), actor(), grant_id)
+
+
+@blp.route(f"/role-grants/{GRANT_ID}/reject")
+class RejectRoleGrant(MethodView):
+    @blp.response(200, RoleGrantSchema)
+    @_documented((404, "No such request"), (409, "Not pending"))
+    def post(self, grant_id: int) -> RoleGrantView:
+        """Refuse (or, for the one who asked, withdraw) a pending request"""
+        return grants.reject_grant(engine(), actor(), grant_id)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import click
 
+from api.accounts_cli import USER_COMMANDS, task
 from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.documents_cli import documents
@@ -243,7 +244,12 @@ def user_add(
         )
     except EngineError as exc:
         raise _fail(exc) from exc
-    click.echo(f"user {created.username} added with roles {', '.join(created.roles)}")
+    click.echo(f"user {created.username} added with roles {', '.join(created.roles) or '-'}")
+    for withheld in sorted(set(role_list) - set(created.roles)):
+        click.echo(
+            f"role {withheld}: waiting for a second administrator "
+            "(`motcua user grants --status pending`, `motcua user approve ID`)"
+        )
 
 
 @user.command("deactivate")
@@ -421,6 +427,9 @@ def calendar_unset(day: datetime) -> None:
 
 main.add_command(audit)
 main.add_command(documents)
+main.add_command(task)
+for _command in USER_COMMANDS:
+    user.add_command(_command)
 
 
 def _every_page(fetch: Callable[[int], Page[T]]) -> Iterator[T]:

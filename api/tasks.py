@@ -111,10 +111,38 @@ class Claim(MethodView):
 @blp.route("/<string:task_id>/release")
 class Release(MethodView):
     @blp.response(200, TaskSchema)
-    @_documented((404, "No such task"), (409, "You do not hold the claim"))
+    @_documented(
+        (404, "No such task"),
+        (409, "You do not hold the claim"),
+    )
     def post(self, task_id: str) -> TaskSummary:
-        """Give a claimed task back to the unit"""
+        """Give a claimed task back to the unit
+
+        Its claimant may; leaders of the task's unit and administrators may release anyone's
+        claim (the event names whose claim it was); for them a task nobody holds stays so."""
         return tasks.release_task(engine(), actor(), task_id)
+
+
+class AssignBody(Schema):
+    officer = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=80),
+        metadata={"description": "username of an active officer of the task's unit and role"},
+    )
+
+
+@blp.route("/<string:task_id>/assign")
+class Assign(MethodView):
+    @blp.arguments(AssignBody)
+    @blp.response(200, TaskSchema)
+    @_documented(
+        (404, "No such task"),
+        (409, "No longer open"),
+        (422, "The officer cannot work the task (inactive, other unit or role)"),
+    )
+    def post(self, body: dict[str, str], task_id: str) -> TaskSummary:
+        """Give a task, claimed or not, to an officer (leaders of its unit, administrators)"""
+        return tasks.assign_task(engine(), actor(), task_id, body["officer"])
 
 
 @blp.route("/<string:task_id>/complete")

@@ -26,6 +26,14 @@ OFFICER_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.LEADER})
 ALL_ROLES = frozenset(Role)
 #: Roles that act on behalf of a unit and therefore must belong to one.
 UNIT_ROLES = OFFICER_ROLES
+#: Roles that reach applicants' personal data in the dossiers of *every* unit: auditors read
+#: every dossier (`ensure_can_read_dossier`), administrators export any dossier's audit bundle
+#: with its full events (`ensure_auditor`). Nobody gets one from a single administrator: one asks
+#: (a role grant request), a second one approves, and never for their own account.
+SECOND_ADMIN_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
+#: Roles that read personal data in dossiers (every unit's, or their own unit's for officers):
+#: an administrator never gives one to their own account.
+PERSONAL_DATA_ROLES = SECOND_ADMIN_ROLES | OFFICER_ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,20 @@ def ensure_can_act_on_task(actor: Actor, task_role: str, task_unit: str) -> None
         raise PermissionDeniedError("this task belongs to another unit")
     if task_role not in actor.roles:
         raise PermissionDeniedError(f"this task needs the role '{task_role}'")
+
+
+def may_supervise_task(actor: Actor, task_unit: str) -> bool:
+    """Leaders of the task's unit and administrators release or reassign anyone's claim."""
+    if actor.has(Role.ADMIN):
+        return True
+    return actor.has(Role.LEADER) and actor.unit_code is not None and actor.unit_code == task_unit
+
+
+def ensure_can_supervise_task(actor: Actor, task_unit: str) -> None:
+    if not may_supervise_task(actor, task_unit):
+        raise PermissionDeniedError(
+            "only leaders of the task's unit and administrators release or reassign claims"
+        )
 
 
 def ensure_can_read_task(actor: Actor, task_role: str, task_unit: str) -> None:

@@ -129,6 +129,8 @@ def work_items_match_events(facts: DossierFacts) -> list[str]:
     for event in facts.events:
         if event.type == "task_claimed":
             holder[event.payload["task_id"]] = event.actor_username
+        elif event.type == "task_assigned":
+            holder[event.payload["task_id"]] = event.payload["officer"]
         elif event.type == "task_released":
             holder[event.payload["task_id"]] = None
     for item in facts.work_items:

@@ -306,6 +306,21 @@ class UserDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleGrantView:
+    """A request to give an account a role that reads personal data across units."""
+
+    id: int
+    username: str
+    role: str
+    reason: str
+    status: str  # pending | approved | rejected
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class UnitDetail:
     code: str
     name: str

@@ -41,6 +41,8 @@ class TokenClaims:
     user_id: int
     username: str
     token_id: str
+    #: The account's credentials epoch when the token was issued (`ver`).
+    credentials_epoch: int
 
 
 class Tokens:
@@ -49,7 +51,14 @@ class Tokens:
         self.ttl_seconds = ttl_seconds
 
     def issue(
-        self, user_id: int, username: str, roles: list[str], unit_code: str | None, now: datetime
+        self,
+        user_id: int,
+        username: str,
+        roles: list[str],
+        unit_code: str | None,
+        now: datetime,
+        *,
+        credentials_epoch: int = 0,
     ) -> str:
         claims: dict[str, Any] = {
             "iss": _ISSUER,
@@ -60,6 +69,7 @@ class Tokens:
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
             "jti": uuid.uuid4().hex,
+            "ver": credentials_epoch,
         }
         return str(jwt.encode(claims, self._secret, algorithm=_ALGORITHM))
 
@@ -71,14 +81,17 @@ class Tokens:
                 self._secret,
                 algorithms=[_ALGORITHM],
                 issuer=_ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False},
+                options={"require": ["exp", "iat", "sub", "iss", "ver"], "verify_exp": False},
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError("invalid token") from exc
         try:
             expires = int(claims["exp"])
             found = TokenClaims(
-                int(claims["sub"]), str(claims.get("username", "")), str(claims.get("jti", ""))
+                int(claims["sub"]),
+                str(claims.get("username", "")),
+                str(claims.get("jti", "")),
+                _whole_number(claims["ver"]),
             )
         except (TypeError, ValueError) as exc:
             raise AuthenticationError("invalid token") from exc
@@ -86,3 +99,10 @@ class Tokens:
         if expires <= int(now.timestamp()):
             raise AuthenticationError("token expired")
         return found
+
+
+def _whole_number(value: Any) -> int:
+    """An integer claim as issued (never a bool, a float or a string of digits)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("not an integer")
+    return value

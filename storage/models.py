@@ -79,6 +79,28 @@ class User(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Raised by every deactivation, password change, role or unit change; each token carries
+    #: the value it was issued under and stops working once the two differ (never again equal).
+    credentials_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RoleGrant(Base):
+    """A request to give an account a role that reads personal data across units (auditor):
+    asked by one administrator, decided by another (never the grantee)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (Index("ix_role_grant_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | cancelled
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Dossier(Base):

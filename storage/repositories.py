@@ -19,6 +19,7 @@ from storage.models import (
     CodeSequence,
     Definition,
     Dossier,
+    RoleGrant,
     Unit,
     User,
     WorkItem,
@@ -159,6 +160,20 @@ class Users:
     def by_username(self, username: str) -> User | None:
         return self.session.scalars(select(User).where(User.username == username)).first()
 
+    def lock_for_share(
+        self, *, user_id: int | None = None, username: str | None = None
+    ) -> User | None:
+        """The account, read under a share lock (PostgreSQL): a concurrent deactivation or move
+        either waits for the caller's transaction or is seen by it."""
+        stmt = select(User)
+        stmt = (
+            stmt.where(User.id == user_id)
+            if user_id is not None
+            else stmt.where(User.username == username)
+        )
+        stmt = stmt.with_for_update(read=True).execution_options(populate_existing=True)
+        return self.session.scalars(stmt).first()
+
     def add(self, user: User) -> None:
         self.session.add(user)
         self.session.flush()
@@ -181,9 +196,43 @@ class Users:
         rows = self.session.scalars(stmt.order_by(User.username).offset(offset).limit(limit))
         return rows.all(), total
 
+    def revoke_tokens(self, user: User) -> None:
+        """Raise the account's credentials epoch, in SQL (`epoch + 1` on the row as committed):
+        two concurrent changes raise it twice, so neither can leave a token of the other alive."""
+        user.credentials_epoch = User.credentials_epoch + 1
+
     def any_active_demo(self) -> bool:
         stmt = select(User.id).where(User.is_demo.is_(True), User.active.is_(True)).limit(1)
         return self.session.scalars(stmt).first() is not None
+
+
+class RoleGrants:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, grant: RoleGrant) -> None:
+        self.session.add(grant)
+        self.session.flush()
+
+    def get(self, grant_id: int, *, for_update: bool = False) -> RoleGrant | None:
+        stmt = select(RoleGrant).where(RoleGrant.id == grant_id)
+        if for_update:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).first()
+
+    def pending_for(self, user_id: int, role: str) -> RoleGrant | None:
+        stmt = select(RoleGrant).where(
+            RoleGrant.user_id == user_id, RoleGrant.role == role, RoleGrant.status == "pending"
+        )
+        return self.session.scalars(stmt).first()
+
+    def page(self, status: str | None, offset: int, limit: int) -> tuple[Sequence[RoleGrant], int]:
+        stmt = select(RoleGrant)
+        if status is not None:
+            stmt = stmt.where(RoleGrant.status == status)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.scalars(stmt.order_by(RoleGrant.id.desc()).offset(offset).limit(limit))
+        return rows.all(), total
 
 
 class Dossiers:

@@ -28,6 +28,7 @@ from storage.repositories import (
     CodeSequences,
     Definitions,
     Dossiers,
+    RoleGrants,
     Units,
     Users,
 )
@@ -42,6 +43,7 @@ class UnitOfWork:
     definitions: Definitions
     units: Units
     users: Users
+    role_grants: RoleGrants
     dossiers: Dossiers
     codes: CodeSequences
     work_items: WorkItems
@@ -84,6 +86,7 @@ class UnitOfWork:
         self.definitions = Definitions(self.session, self._definition_cache)
         self.units = Units(self.session)
         self.users = Users(self.session)
+        self.role_grants = RoleGrants(self.session)
         self.dossiers = Dossiers(self.session)
         self.codes = CodeSequences(self.session)
         self.work_items = WorkItems(self.session)
@@ -201,6 +204,7 @@ class Database:
             unit_code=row.unit_code,
             active=bool(row.active) and row.deleted_at is None,
             is_demo=bool(row.is_demo),
+            credentials_epoch=int(row.credentials_epoch),
         )
 
     def dispose(self) -> None:
@@ -216,6 +220,8 @@ class Account:
     #: False once deactivated or deleted.
     active: bool
     is_demo: bool
+    #: Tokens issued under another value are refused (see `User.credentials_epoch`).
+    credentials_epoch: int
 
 
 _USERS = User.__table__.c
@@ -227,4 +233,5 @@ _ACCOUNT_QUERY = select(
     _USERS.active,
     _USERS.deleted_at,
     _USERS.is_demo,
+    _USERS.credentials_epoch,
 ).where(_USERS.id == bindparam("user_id"))

@@ -90,6 +90,42 @@ class WorkItems:
         self._claimed(item, user_id, username, now)
         return True
 
+    def claimed_by(self, user_id: int) -> Sequence[WorkItem]:
+        """The open items `user_id` holds, by dossier (the order task actions lock them in)."""
+        stmt = (
+            select(WorkItem)
+            .where(WorkItem.claimed_by_id == user_id, WorkItem.status == "open")
+            .order_by(WorkItem.dossier_id, WorkItem.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def reassign(
+        self,
+        item: WorkItem,
+        holder_id: int | None,
+        user_id: int | None,
+        username: str | None,
+        now: datetime | None,
+    ) -> bool:
+        """Move the claim from `holder_id` (None: unclaimed) to `user_id` (None: release), if it
+        is still held as the caller saw it: one conditional UPDATE, like a claim."""
+        held = (
+            WorkItem.claimed_by_id.is_(None)
+            if holder_id is None
+            else WorkItem.claimed_by_id == holder_id
+        )
+        stmt = (
+            update(WorkItem)
+            .where(WorkItem.id == item.id, WorkItem.status == "open", held)
+            .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
+            .returning(WorkItem.id)
+            .execution_options(synchronize_session=False)
+        )
+        if self.session.execute(stmt).first() is None:
+            return False
+        self._claimed(item, user_id, username, now)
+        return True
+
     def try_release(self, item: WorkItem, user_id: int) -> bool:
         if self.session.execute(_RELEASE, {"item_id": item.id, "user_id": user_id}).first() is None:
             return False

@@ -19,7 +19,7 @@ from api import create_app
 from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import EngineContext, build
-from engine.services import accounts, definitions
+from engine.services import accounts, definitions, grants
 from engine.services.accounts import NewUser
 from engine.settings import Settings
 from storage.migrate import upgrade
@@ -35,6 +35,10 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Tuesday 10 March 2026, 09:00 in Hanoi: an ordinary working morning.
 START = datetime(2026, 3, 10, 9, 0, tzinfo=VN)
 ADMIN = Actor(user_id=None, username="test-admin", roles=frozenset({"admin"}), unit_code=None)
+#: The second administrator who approves the role grants `ADMIN` asks for (issue 12, C11).
+SECOND_ADMIN = Actor(
+    user_id=None, username="test-admin-2", roles=frozenset({"admin"}), unit_code=None
+)
 
 
 def pytest_report_header() -> str:
@@ -141,6 +145,9 @@ def seed(context: EngineContext) -> None:
             ADMIN,
             NewUser(username, DEMO_PASSWORD, username.title(), tuple(roles.split(",")), unit),
         )
+    # Roles reading every unit's dossiers (auditor) wait for a second administrator.
+    for grant in grants.list_grants(context, ADMIN, "pending", 1, 100).items:
+        grants.approve_grant(context, SECOND_ADMIN, grant.id)
 
 
 @pytest.fixture

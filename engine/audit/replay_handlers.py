@@ -78,6 +78,15 @@ def _released(replay: Replay, event: EventRow) -> None:
     replay.take(event)
 
 
+@replays("task_assigned")
+def _assigned(replay: Replay, event: EventRow) -> None:
+    item = replay.open_item(event)
+    item.claimed_by_id = event.payload["officer_id"]
+    item.claimed_by_username = event.payload["officer"]
+    item.claimed_at = event.occurred_at
+    replay.take(event)
+
+
 @replays("task_completed")
 def _completed(replay: Replay, event: EventRow) -> None:
     item = replay.open_item(event)

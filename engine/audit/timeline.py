@@ -183,6 +183,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Trả lại bước «{step}» cho đơn vị",
         "Released step '{step}' back to the unit",
     ),
+    "task_assigned": ("Giao bước «{step}» cho {officer}", "Assigned step '{step}' to {officer}"),
     "task_cancelled": ("Hủy bước «{step}»", "Cancelled step '{step}'"),
     "supplement_submitted": ("Người nộp bổ sung hồ sơ", "The applicant submitted a supplement"),
     "file_uploaded": ("Nộp tệp «{name}»", "Uploaded file '{name}'"),

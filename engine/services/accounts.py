@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from engine import events
-from engine.authz import ALL_ROLES, UNIT_ROLES, Actor, Role, ensure_admin
+from engine.authz import ALL_ROLES, SECOND_ADMIN_ROLES, UNIT_ROLES, Actor, Role, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
     AuthenticationError,
@@ -17,14 +18,18 @@ from engine.errors import (
     ValidationFailedError,
 )
 from engine.results import UnitView, UserView
+from engine.services.claims import ACCOUNT_DEACTIVATED, release_unworkable_claims
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
-from storage.models import Unit, User
+from storage.models import RoleGrant, Unit, User
+from storage.repositories import UserFilter
+from storage.uow import UnitOfWork
 
 USERNAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.@-]{3,80}$")
 UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z.]{1,40}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 200
+NEW_ACCOUNT_REASON = "asked for when the account was created"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,9 @@ def create_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitV
 
 
 def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
+    """A new account. Roles reading personal data across units (`SECOND_ADMIN_ROLES`) are not
+    given yet: each becomes a pending role grant request that a second administrator approves
+    (`engine.services.grants`); the account holds its other roles, possibly none, meanwhile."""
     ensure_admin(actor)
     errors = _user_errors(new)
     if errors:
@@ -82,15 +90,17 @@ def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
                 )
             if uow.users.by_username(new.username) is not None:
                 raise DuplicateError(f"user {new.username} already exists")
+            withheld = _withheld_roles(uow, new)
             user = User(
                 username=new.username,
                 password_hash=password_hash,
                 full_name=new.full_name,
-                roles=sorted(set(new.roles)),
+                roles=sorted(set(new.roles) - set(withheld)),
                 unit_code=new.unit_code,
                 active=True,
                 is_demo=new.is_demo,
                 created_at=now,
+                credentials_epoch=0,
             )
             uow.users.add(user)
             events.record_system(
@@ -105,6 +115,8 @@ def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
                     "demo": user.is_demo,
                 },
             )
+            for role in withheld:
+                ask_for_role(uow, actor, user, role, NEW_ACCOUNT_REASON, now)
             uow.commit()
             return _user_view(user)
     except DuplicateRecordError as exc:
@@ -112,7 +124,8 @@ def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
 
 
 def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView:
-    """Users are never deleted (events name them); a deactivated user's tokens stop working."""
+    """Users are never deleted (events name them); a deactivated user's tokens stop working for
+    good (re-activation does not revive them) and their claimed tasks go back to their units."""
     ensure_admin(actor)
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
@@ -123,12 +136,14 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserView
             raise InvalidStateError("administrators cannot deactivate their own account")
         user.active = False
         user.deleted_at = now
+        uow.users.revoke_tokens(user)
+        released = release_unworkable_claims(uow, user, actor, now, ACCOUNT_DEACTIVATED)
         events.record_system(
             uow,
             "user_deactivated",
             actor=actor,
             now=now,
-            payload={"username": username},
+            payload={"username": username, "released_tasks": released},
         )
         uow.commit()
         return _user_view(user)
@@ -140,6 +155,9 @@ def authenticate(ctx: EngineContext, token: str) -> Actor:
     account = ctx.db.account(claims.user_id)
     if account is None or not account.active:
         raise AuthenticationError("the account behind this token no longer exists")
+    if claims.credentials_epoch != account.credentials_epoch:
+        # Issued before a deactivation, a password, role or unit change: never valid again.
+        raise AuthenticationError("this token was revoked; log in again")
     if ctx.settings.is_production and account.is_demo:
         raise AuthenticationError("demo accounts cannot be used in production")
     return Actor(
@@ -147,6 +165,58 @@ def authenticate(ctx: EngineContext, token: str) -> Actor:
         username=account.username,
         roles=frozenset(account.roles),
         unit_code=account.unit_code,
+    )
+
+
+def _withheld_roles(uow: UnitOfWork, new: NewUser) -> list[str]:
+    """The roles of `new` that wait for a second administrator: those reading personal data
+    across units, except for the very first administrator (nobody could approve otherwise)
+    and for demo accounts (refused in production)."""
+    guarded = sorted(set(new.roles) & SECOND_ADMIN_ROLES)
+    if not guarded or new.is_demo:
+        return []
+    if (
+        guarded == [Role.ADMIN]
+        and not uow.users.search(UserFilter(role=Role.ADMIN, active=True), 0, 1)[1]
+    ):
+        return []
+    return guarded
+
+
+def ask_for_role(
+    uow: UnitOfWork, actor: Actor, user: User, role: str, reason: str, now: datetime
+) -> RoleGrant:
+    """A pending role grant request, recorded on the system chain."""
+    grant = RoleGrant(
+        user_id=user.id,
+        username=user.username,
+        role=role,
+        reason=reason,
+        status="pending",
+        requested_by=actor.username,
+        requested_at=now,
+    )
+    uow.role_grants.add(grant)
+    record_grant_event(uow, "role_grant_requested", actor, grant)
+    return grant
+
+
+def record_grant_event(
+    uow: UnitOfWork, type_: str, actor: Actor, grant: RoleGrant, **extra: object
+) -> None:
+    events.record_system(
+        uow,
+        type_,
+        actor=actor,
+        now=grant.decided_at or grant.requested_at,
+        payload={
+            "grant": grant.id,
+            "username": grant.username,
+            "role": grant.role,
+            "reason": grant.reason,
+            "requested_by": grant.requested_by,
+            **extra,
+        },
     )
 
 

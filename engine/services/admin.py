@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import events
-from engine.authz import Actor, Role, ensure_admin
+from engine.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
 from engine.results import Page, UnitDetail, UserDetail
 from engine.services.accounts import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH, role_errors
+from engine.services.claims import ACCOUNT_CHANGED, release_unworkable_claims
+from engine.services.grants import is_own_account
 from engine.transactions import conflicts_as_errors
 from engine.views import mask_name
 from storage.models import Unit, User
@@ -93,6 +95,23 @@ def update_user(
             raise ValidationFailedError("the user is not valid", errors)
         if user.id == actor.user_id and Role.ADMIN not in roles:
             raise InvalidStateError("administrators cannot remove their own admin role")
+        added = set(roles) - set(user.roles)
+        if is_own_account(actor, user) and added & PERSONAL_DATA_ROLES:
+            raise InvalidStateError(
+                "administrators cannot give their own account a role that reads dossiers: "
+                + ", ".join(sorted(added & PERSONAL_DATA_ROLES))
+            )
+        if added & SECOND_ADMIN_ROLES:
+            raise ValidationFailedError(
+                "the user is not valid",
+                [
+                    FieldError(
+                        "roles",
+                        f"{', '.join(sorted(added & SECOND_ADMIN_ROLES))}: ask for a role grant "
+                        "(POST /api/v1/admin/role-grants) that a second administrator approves",
+                    )
+                ],
+            )
         changed = []
         if changes.full_name is not None and changes.full_name.strip() != user.full_name:
             user.full_name = changes.full_name.strip()
@@ -106,6 +125,12 @@ def update_user(
         if password_hash is not None:
             user.password_hash = password_hash
             changed.append("password")
+        released: list[str] = []
+        if set(changed) & {"roles", "unit_code", "password"}:
+            # Tokens issued before stop working for good; claims the account can no longer
+            # work (another unit, a role removed) go back to the task's unit.
+            uow.users.revoke_tokens(user)
+            released = release_unworkable_claims(uow, user, actor, now, ACCOUNT_CHANGED)
         if changed:
             events.record_system(
                 uow,
@@ -117,6 +142,7 @@ def update_user(
                     "changed": changed,
                     "roles": user.roles,
                     "unit": user.unit_code,
+                    "released_tasks": released,
                 },
             )
         uow.flush()

@@ -56,8 +56,10 @@ def login(
     with ctx.uow(write=False) as uow:
         user = uow.users.by_username(username)
         stored_hash = user.password_hash if user is not None and user.active else None
-        user_id, roles, unit = (
-            (user.id, list(user.roles), user.unit_code) if user else (0, [], None)
+        user_id, roles, unit, epoch = (
+            (user.id, list(user.roles), user.unit_code, user.credentials_epoch)
+            if user
+            else (0, [], None, 0)
         )
         is_demo = user is not None and user.is_demo
     good = ctx.passwords.verify(stored_hash, password) and stored_hash is not None
@@ -69,7 +71,7 @@ def login(
         if refusal is None:
             uow.logins.clear(username)
             uow.commit()
-            token = ctx.tokens.issue(user_id, username, roles, unit, now)
+            token = ctx.tokens.issue(user_id, username, roles, unit, now, credentials_epoch=epoch)
             return TokenResult(access_token=token, expires_in=ctx.tokens.ttl_seconds)
         # Lock the throttle row before the system chain, in the order the reservation took
         # them: concurrent failures would otherwise deadlock on PostgreSQL.

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from engine import events, reappointments
-from engine.authz import Actor, ensure_can_act_on_task
+from engine.authz import (
+    Actor,
+    ensure_can_act_on_task,
+    ensure_can_supervise_task,
+    may_supervise_task,
+)
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentModificationError,
     NotFoundError,
+    PermissionDeniedError,
     TaskAlreadyClaimedError,
     TaskNotClaimedError,
     TaskNotReadyError,
@@ -19,6 +25,7 @@ from engine.errors import (
 from engine.form_checks import raise_for_form
 from engine.progress import Completion, apply_step
 from engine.results import CompletionResult, StatusView, TaskSummary
+from engine.services.claims import BY_SUPERVISOR, can_work, record_release
 from engine.services.live import load_for_step
 from engine.transactions import conflicts_as_errors
 from engine.views import current_step, task_summary
@@ -34,10 +41,17 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
+        # The account first (share lock), then the dossier: the order an account change takes
+        # them in, so a concurrent deactivation or move either waits or is seen here.
+        account = uow.users.lock_for_share(user_id=actor.user_id)
         item, dossier, _ = _open_item(uow, actor, task_id)
         if item.claimed_by_id == actor.user_id:
             return task_summary(item, dossier)
         assert actor.user_id is not None
+        if account is None or not can_work(account, item):
+            # Deactivated or moved since the request was authenticated: a claim now would be
+            # one nobody releases (the account's change has already swept its claims).
+            raise PermissionDeniedError("your account can no longer work this task")
         if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
             if item.status != "open":
@@ -49,20 +63,83 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
 
 
 def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
-    """Give a claimed task back to the unit's pool; only its claimant may.
+    """Give a claimed task back to the unit's pool: its claimant may, and so may leaders of the
+    task's unit and administrators, whoever holds it (recorded with whom it was taken from).
+
+    For a supervisor, releasing a task nobody holds changes nothing and succeeds.
 
     Raises:
-        TaskNotClaimedError: the caller does not hold the claim.
+        TaskNotClaimedError: an officer who does not hold the claim.
     """
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier, _ = _open_item(uow, actor, task_id)
-        assert actor.user_id is not None
-        if not uow.work_items.try_release(item, actor.user_id):
+        item, dossier, _ = _open_item(uow, actor, task_id, check=_may_release)
+        holder_id, holder = item.claimed_by_id, item.claimed_by_username
+        if holder_id is not None and holder_id == actor.user_id:
+            uow.work_items.try_release(item, holder_id)
+            _record_task_action(uow, dossier, item, "task_released", actor, now)
+        elif may_supervise_task(actor, item.unit_code):
+            # The task is free afterwards whatever it was before: nobody's claim is a no-op.
+            if holder_id is not None and uow.work_items.reassign(item, holder_id, None, None, None):
+                record_release(uow, dossier, item, actor, now, holder, BY_SUPERVISOR)
+        else:
             raise TaskNotClaimedError("only the officer who claimed the task may release it")
-        _record_task_action(uow, dossier, item, "task_released", actor, now)
         uow.commit()
         return task_summary(item, dossier)
+
+
+def assign_task(ctx: EngineContext, actor: Actor, task_id: str, officer: str) -> TaskSummary:
+    """Give a task (claimed or not) to another officer: leaders of the task's unit and
+    administrators may; the officer must be active, of the task's unit, with the task's role.
+
+    Raises:
+        ValidationFailedError: `officer` could not work the task.
+    """
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        target = uow.users.lock_for_share(username=officer)  # before the dossier: see claim_task
+        item, dossier, _ = _open_item(
+            uow, actor, task_id, check=lambda a, _role, unit: ensure_can_supervise_task(a, unit)
+        )
+        if target is None or not can_work(target, item):
+            raise ValidationFailedError(
+                "the officer cannot work this task",
+                [
+                    FieldError(
+                        "officer",
+                        f"{officer} is not an active officer of unit {item.unit_code} "
+                        f"with the role '{item.role}'",
+                    )
+                ],
+            )
+        previous = item.claimed_by_username
+        if item.claimed_by_id != target.id:
+            if not uow.work_items.reassign(
+                item, item.claimed_by_id, target.id, target.username, now
+            ):
+                raise TaskAlreadyClaimedError("the claim changed meanwhile; try again")
+            events.record_for_dossier(
+                uow,
+                dossier,
+                "task_assigned",
+                actor=actor,
+                now=now,
+                bpmn_id=item.bpmn_id,
+                payload={
+                    "task_id": item.id,
+                    "officer": target.username,
+                    "officer_id": target.id,
+                    "previous": previous,
+                    "reason": "assigned_by_supervisor",
+                },
+            )
+        uow.commit()
+        return task_summary(item, dossier)
+
+
+def _may_release(actor: Actor, task_role: str, task_unit: str) -> None:
+    if not may_supervise_task(actor, task_unit):
+        ensure_can_act_on_task(actor, task_role, task_unit)
 
 
 def complete_task(
@@ -157,7 +234,11 @@ def _record_task_action(
 
 
 def _open_item(
-    uow: UnitOfWork, actor: Actor, task_id: str
+    uow: UnitOfWork,
+    actor: Actor,
+    task_id: str,
+    *,
+    check: Callable[[Actor, str, str], None] = ensure_can_act_on_task,
 ) -> tuple[WorkItem, Dossier, Sequence[WorkItem]]:
     """The open task, its dossier (locked) and all the dossier's open tasks."""
     # Every task action locks the dossier row first (PostgreSQL), so all of them take their
@@ -171,7 +252,7 @@ def _open_item(
     if item is None:
         closed = uow.work_items.get(task_id)
         assert closed is not None
-        ensure_can_act_on_task(actor, closed.role, closed.unit_code)
+        check(actor, closed.role, closed.unit_code)
         raise TaskNotReadyError("the task has already been completed or cancelled")
-    ensure_can_act_on_task(actor, item.role, item.unit_code)
+    check(actor, item.role, item.unit_code)
     return item, dossier, open_items

@@ -94,7 +94,9 @@ def test_changing_roles_and_unit_takes_effect_at_the_next_request(
         json={"unit_code": OTHER_UNIT, "roles": ["specialist", "leader"]},
     )
     assert (moved["unit_code"], moved["roles"]) == (OTHER_UNIT, ["leader", "specialist"])
-    http.dossier(code, "specialist", expect=403)  # same token, new unit
+    http.dossier(code, "specialist", expect=401)  # the token issued before is revoked
+    http.forget_tokens()
+    http.dossier(code, "specialist", expect=403)  # logged in again: the new unit
     assert _system_events(ctx)[-1] == (
         "user_updated",
         {
@@ -102,6 +104,7 @@ def test_changing_roles_and_unit_takes_effect_at_the_next_request(
             "changed": ["roles", "unit_code"],
             "roles": ["leader", "specialist"],
             "unit": OTHER_UNIT,
+            "released_tasks": [],
         },
     )
     problem = http.call(

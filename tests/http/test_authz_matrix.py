@@ -73,6 +73,7 @@ class World:
     code: str = ""
     task_id: str = ""
     file_sha256: str = ""
+    grant_id: int = 0
 
     def claim_reception_task(self) -> None:
         self.http.claim(self.task_id, "reception")
@@ -85,6 +86,12 @@ class World:
 
     def override_a_day(self) -> None:
         self.http.call("PUT", OVERRIDE_PATH, "admin", json={"kind": "workday"})
+
+    def ask_for_a_grant(self) -> None:
+        body = {"username": "analyst", "role": "auditor", "reason": "kiểm tra định kỳ"}
+        self.grant_id = self.http.call(
+            "POST", "/api/v1/admin/role-grants", "admin", expect=201, json=body
+        )["id"]
 
     def upload(self) -> None:
         response = self.http.client.post(
@@ -197,12 +204,24 @@ OPERATIONS = (
         params=_task,
     ),
     Op("POST", "/api/v1/tasks/{task_id}/claim", statuses(403, reception=200), params=_task),
+    # Leaders of the task's unit and administrators release anyone's claim (issue 12, B7);
+    # after the claimant released it, their release finds the task free and leaves it so.
     Op(
         "POST",
         "/api/v1/tasks/{task_id}/release",
-        statuses(403, reception=200),
+        statuses(403, reception=200, leader=200, admin=200),
         setup=World.claim_reception_task,
         params=_task,
+    ),
+    # ... and give a task to an officer of its unit and role; `reception2` already holding it,
+    # the next assignment to the same officer changes nothing.
+    Op(
+        "POST",
+        "/api/v1/tasks/{task_id}/assign",
+        statuses(403, leader=200, admin=200),
+        setup=World.claim_reception_task,
+        params=_task,
+        body=lambda actor: {"officer": "reception2"},
     ),
     Op(
         "POST",
@@ -246,6 +265,36 @@ OPERATIONS = (
             params=lambda w: {"username": "specialist_other"},
         )
         for action in ("deactivate", "activate", "unlock")
+    ),
+    # Role grants (issue 12, C11): `admin` asks; the approval by a second administrator is in
+    # tests/http/test_admin_api.py (this table has one administrator, who may not approve).
+    Op("GET", "/api/v1/admin/role-grants", ADMIN_ONLY),
+    Op(
+        "POST",
+        "/api/v1/admin/role-grants",
+        statuses(403, admin=201),
+        body=lambda actor: {"username": "analyst", "role": "auditor", "reason": "kiểm tra"},
+    ),
+    Op(
+        "GET",
+        "/api/v1/admin/role-grants/{grant_id}",
+        ADMIN_ONLY,
+        setup=World.ask_for_a_grant,
+        params=lambda w: {"grant_id": str(w.grant_id)},
+    ),
+    Op(
+        "POST",
+        "/api/v1/admin/role-grants/{grant_id}/approve",
+        statuses(403, admin=409),
+        setup=World.ask_for_a_grant,
+        params=lambda w: {"grant_id": str(w.grant_id)},
+    ),
+    Op(
+        "POST",
+        "/api/v1/admin/role-grants/{grant_id}/reject",
+        ADMIN_ONLY,
+        setup=World.ask_for_a_grant,
+        params=lambda w: {"grant_id": str(w.grant_id)},
     ),
     Op("GET", "/api/v1/admin/units", ADMIN_ONLY),
     Op(

@@ -39,8 +39,65 @@ def test_a_token_of_a_user_that_does_not_exist_is_401(http: HttpApi, ctx: Engine
     assert _status(http.client, forged) == 401
 
 
-def test_roles_come_from_the_database_not_the_token(http: HttpApi, ctx: EngineContext) -> None:
-    token = http.token("analyst")
-    assert _status(http.client, token, "/api/v1/admin/units") == 403
-    admin.update_user(ctx, ADMIN, "analyst", admin.UserChanges(roles=("analyst", "admin")))
-    assert _status(http.client, token, "/api/v1/admin/units") == 200
+def test_a_role_change_revokes_the_tokens_issued_before(http: HttpApi, ctx: EngineContext) -> None:
+    token = http.token("specialist")
+    assert _status(http.client, token, "/api/v1/tasks") == 200
+    admin.update_user(ctx, ADMIN, "specialist", admin.UserChanges(roles=("leader", "specialist")))
+    assert _status(http.client, token, "/api/v1/tasks") == 401
+    http.forget_tokens()
+    assert _status(http.client, http.token("specialist"), "/api/v1/tasks") == 200
+
+
+# -- issue 12, C10: a token issued before a deactivation, a password or a role change is dead
+
+
+def test_a_token_issued_before_a_deactivation_stays_dead_after_re_activation(
+    http: HttpApi, ctx: EngineContext
+) -> None:
+    token = http.token("leader")
+    assert _status(http.client, token, "/api/v1/tasks") == 200
+    http.call("POST", "/api/v1/admin/users/leader/deactivate", "admin")
+    assert _status(http.client, token, "/api/v1/tasks") == 401
+    http.call("POST", "/api/v1/admin/users/leader/activate", "admin")
+    assert _status(http.client, token, "/api/v1/tasks") == 401  # on main: 200 again
+    http.forget_tokens()
+    assert _status(http.client, http.token("leader"), "/api/v1/tasks") == 200
+
+
+def test_a_password_change_by_an_administrator_revokes_the_tokens_issued_before(
+    http: HttpApi,
+) -> None:
+    token = http.token("specialist")
+    http.call(
+        "PATCH", "/api/v1/admin/users/specialist", "admin", json={"password": "a-brand-new-secret"}
+    )
+    assert _status(http.client, token, "/api/v1/tasks") == 401  # on main: 200
+
+
+def test_an_administrator_changing_their_own_password_revokes_their_own_tokens(
+    http: HttpApi,
+) -> None:
+    token = http.token("admin")
+    http.call("PATCH", "/api/v1/admin/users/admin", "admin", json={"password": "a-new-admin-pw"})
+    assert _status(http.client, token, "/api/v1/admin/users") == 401
+    fresh = http.client.post(
+        "/api/v1/auth/token", json={"username": "admin", "password": "a-new-admin-pw"}
+    ).get_json()["access_token"]
+    assert _status(http.client, fresh, "/api/v1/admin/users") == 200
+
+
+def test_a_name_change_revokes_nothing(http: HttpApi) -> None:
+    token = http.token("specialist")
+    http.call("PATCH", "/api/v1/admin/users/specialist", "admin", json={"full_name": "Phạm Dũng"})
+    assert _status(http.client, token, "/api/v1/tasks") == 200
+
+
+def test_a_token_without_its_credentials_epoch_is_401(http: HttpApi, ctx: EngineContext) -> None:
+    """Tokens issued before the epoch existed (or forged without it) are not accepted."""
+    claims = _claims(http.token("citizen"))
+    del claims["ver"]
+    old_style = jwt.encode(claims, ctx.settings.secret_key, algorithm="HS256")
+    assert _status(http.client, old_style) == 401
+    for bad in ("0", 0.0, True, None):
+        forged = jwt.encode({**claims, "ver": bad}, ctx.settings.secret_key, algorithm="HS256")
+        assert _status(http.client, forged) == 401, bad

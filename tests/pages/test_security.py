@@ -11,6 +11,8 @@ from flask import Flask
 import web
 from engine.context import EngineContext
 from engine.events import SYSTEM_CHAIN
+from engine.services import accounts, admin
+from tests.conftest import ADMIN
 from tests.pages.browsing import Browser, Page
 from tests.support import DEMO_PASSWORD, HttpApi, applicant
 
@@ -128,3 +130,14 @@ def test_the_lookup_and_the_login_form_are_rate_limited_per_address(ctx: EngineC
     for _ in range(2):
         browser.login("citizen", "wrong", expect=401)
     browser.login("citizen", expect=429)
+
+
+def test_a_web_session_started_before_a_deactivation_stays_ended_after_re_activation(
+    browser: Browser, ctx: EngineContext
+) -> None:
+    """Issue 12, C10: the session holds a token, revoked for good like any other."""
+    browser.login("leader")
+    browser.get("/can-bo")
+    accounts.deactivate_user(ctx, ADMIN, "leader")
+    admin.activate_user(ctx, ADMIN, "leader")
+    assert browser.get("/can-bo", expect=302).headers["Location"].startswith("/dang-nhap")

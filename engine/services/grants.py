@@ -1,0 +1,176 @@
+"""Role grants that need a second administrator (issue 12, C11).
+
+The roles in `engine.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's dossiers. One
+administrator asks (`request_grant`), another approves (`approve_grant`) or either refuses
+(`reject_grant`); nobody asks for, or approves, a grant to their own account, and the one who
+asked never approves. Every step is an event on the system chain. Administrators are told apart
+by their account, or, on the command line, by the operating-system login (`cli:<login>`).
+"""
+
+from __future__ import annotations
+
+from engine.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
+from engine.context import EngineContext
+from engine.errors import (
+    DuplicateError,
+    FieldError,
+    InvalidStateError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from engine.results import Page, RoleGrantView
+from engine.services.accounts import ask_for_role, record_grant_event, role_errors
+from engine.transactions import conflicts_as_errors
+from storage.models import RoleGrant, User
+from storage.uow import UnitOfWork
+
+MAX_PAGE_SIZE = 100
+MAX_REASON_LENGTH = 500
+STATUSES = ("pending", "approved", "rejected")
+
+
+def is_own_account(actor: Actor, user: User) -> bool:
+    return (actor.user_id is not None and actor.user_id == user.id) or (
+        actor.username == user.username
+    )
+
+
+def request_grant(
+    ctx: EngineContext, actor: Actor, username: str, role: str, reason: str
+) -> RoleGrantView:
+    """Ask for `role` to be given to `username`; a second administrator decides.
+
+    Raises:
+        ValidationFailedError: not a role that needs a grant, no reason, or the account could
+            not hold the role (a citizen).
+        InvalidStateError: one's own account, an inactive account, or the role already held.
+        DuplicateError: the same request is already pending.
+    """
+    ensure_admin(actor)
+    errors = []
+    if role not in SECOND_ADMIN_ROLES:
+        errors.append(
+            FieldError(
+                "role",
+                f"only {', '.join(sorted(SECOND_ADMIN_ROLES))} need a second administrator; "
+                "other roles are set on the account directly",
+            )
+        )
+    if not 0 < len(reason.strip()) <= MAX_REASON_LENGTH:
+        errors.append(FieldError("reason", f"why, in at most {MAX_REASON_LENGTH} characters"))
+    if errors:
+        raise ValidationFailedError("the role grant request is not valid", errors)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        user = _user(uow, username)
+        if is_own_account(actor, user):
+            raise InvalidStateError("administrators cannot ask for a role for their own account")
+        if not user.active:
+            raise InvalidStateError(f"{username} is deactivated")
+        if role in user.roles:
+            raise InvalidStateError(f"{username} already has the role {role}")
+        problems = role_errors((*user.roles, role), user.unit_code)
+        if problems:
+            raise ValidationFailedError("the account cannot hold this role", problems)
+        if uow.role_grants.pending_for(user.id, role) is not None:
+            raise DuplicateError(f"a request for {role} to {username} is already pending")
+        grant = ask_for_role(uow, actor, user, role, reason.strip(), now)
+        view = _view(grant)
+        uow.commit()
+    return view
+
+
+def approve_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantView:
+    """A second administrator approves: the account has the role from its next login (its
+    tokens issued before stop working).
+
+    Raises:
+        InvalidStateError: not pending, asked by the caller, or for the caller's own account.
+    """
+    ensure_admin(actor)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        grant = _pending(uow, grant_id)
+        if grant.requested_by == actor.username:
+            raise InvalidStateError("a second administrator must approve: you asked for this grant")
+        user = uow.users.get(grant.user_id)
+        assert user is not None  # a foreign key
+        if is_own_account(actor, user):
+            raise InvalidStateError("administrators cannot approve a grant to their own account")
+        if not user.active:
+            raise InvalidStateError(f"{user.username} is deactivated; reject the request")
+        problems = role_errors((*user.roles, grant.role), user.unit_code)
+        if problems:
+            raise ValidationFailedError("the account cannot hold this role", problems)
+        grant.status, grant.decided_by, grant.decided_at = "approved", actor.username, now
+        if grant.role not in user.roles:
+            user.roles = sorted({*user.roles, grant.role})
+            uow.users.revoke_tokens(user)
+        record_grant_event(uow, "role_grant_approved", actor, grant, roles=list(user.roles))
+        view = _view(grant)
+        uow.commit()
+    return view
+
+
+def reject_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantView:
+    """Refuse a pending request (the administrator who asked may withdraw it this way too)."""
+    ensure_admin(actor)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        grant = _pending(uow, grant_id)
+        grant.status, grant.decided_by, grant.decided_at = "rejected", actor.username, now
+        record_grant_event(uow, "role_grant_rejected", actor, grant)
+        view = _view(grant)
+        uow.commit()
+    return view
+
+
+def list_grants(
+    ctx: EngineContext, actor: Actor, status: str | None, page: int, page_size: int
+) -> Page[RoleGrantView]:
+    """Role grant requests, newest first (filter by status)."""
+    ensure_admin(actor)
+    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
+    with ctx.uow(write=False) as uow:
+        rows, total = uow.role_grants.page(status, (page - 1) * page_size, page_size)
+        items = [_view(grant) for grant in rows]
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+def get_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantView:
+    ensure_admin(actor)
+    with ctx.uow(write=False) as uow:
+        grant = uow.role_grants.get(grant_id)
+        if grant is None:
+            raise NotFoundError(f"no role grant {grant_id}")
+        return _view(grant)
+
+
+def _pending(uow: UnitOfWork, grant_id: int) -> RoleGrant:
+    grant = uow.role_grants.get(grant_id, for_update=True)
+    if grant is None:
+        raise NotFoundError(f"no role grant {grant_id}")
+    if grant.status != "pending":
+        raise InvalidStateError(f"role grant {grant_id} is already {grant.status}")
+    return grant
+
+
+def _user(uow: UnitOfWork, username: str) -> User:
+    user = uow.users.by_username(username)
+    if user is None:
+        raise NotFoundError(f"no user {username}")
+    return user
+
+
+def _view(grant: RoleGrant) -> RoleGrantView:
+    return RoleGrantView(
+        id=grant.id,
+        username=grant.username,
+        role=grant.role,
+        reason=grant.reason,
+        status=grant.status,
+        requested_by=grant.requested_by,
+        requested_at=grant.requested_at,
+        decided_by=grant.decided_by,
+        decided_at=grant.decided_at,
+    )
