@@ -19,6 +19,7 @@ from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.documents_cli import documents
 from api.logs import configure_process_logging
+from api.timers_cli import timers as timers_group
 from api.times import local_iso
 from engine.authz import Actor
 from engine.calendar_data import CalendarDataError
@@ -421,6 +422,7 @@ def calendar_unset(day: datetime) -> None:
 
 main.add_command(audit)
 main.add_command(documents)
+main.add_command(timers_group)
 
 
 def _every_page(fetch: Callable[[int], Page[T]]) -> Iterator[T]:
