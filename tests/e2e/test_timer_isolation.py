@@ -36,7 +36,7 @@ from tests.support import PROCEDURE, UNIT, applicant, submission
 WRITERS = 4
 ROUNDS = 6  # each writer submits and claims this many dossiers
 #: A write slower than this counts as blocked (SQLite's busy timeout is 30 s).
-SLOW_WRITE_S = 5.0
+SLOW_WRITE_S = 10.0
 
 
 def _server_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
