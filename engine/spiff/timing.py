@@ -75,18 +75,16 @@ _spiff_timer.datetime = EngineDatetime
 @contextmanager
 def engine_time(now: datetime | None) -> Iterator[None]:
     """Run a block with SpiffWorkflow's timers reading `now` (no change when None)."""
-    if now is None:
-        yield
-        return
-    if now.tzinfo is None:
+    if now is not None and now.tzinfo is None:
         raise ValueError("engine time must be timezone-aware")
-    token = _engine_now.set(now)
-    firings = _cycle_firings.set({})
+    token = _engine_now.set(now) if now is not None else None
+    firings = _cycle_firings.set({})  # each step counts its cycles' firings afresh
     try:
         yield
     finally:
         _cycle_firings.reset(firings)
-        _engine_now.reset(token)
+        if token is not None:
+            _engine_now.reset(token)
 
 
 _CYCLE_COMPLETE = CycleTimerEventDefinition.cycle_complete

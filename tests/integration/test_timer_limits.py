@@ -230,3 +230,19 @@ def test_one_pass_fires_a_bounded_number_of_timers_within_its_time_budget(
     assert slow.run_once() == 2
     assert TimerScheduler(ctx).run_once() == 1
     assert all(open_steps(ctx, code) == ["work"] for code in codes)
+
+
+def test_an_officers_step_on_a_dossier_with_a_runaway_timer_is_refused_with_422(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with limits_of_an_older_release(monkeypatch):
+        deploy_deadline_probe(ctx, '"R/PT1S"', kind="timeCycle", interrupting=False, automatic=True)
+        code = submit_probe(ctx, START.isoformat())
+    clock.advance(timedelta(hours=2))
+    http.forget_tokens()
+    assert TimerScheduler(ctx).run_once() == 0  # parked
+    task = http.task_for(code, "reception")
+    http.claim(task["id"], "reception")
+    problem = http.complete(task["id"], "reception", {"note": "xong"}, expect=422)
+    assert "timer 'deadline' repeats without end" in problem["detail"]
+    http.submit()  # other dossiers go on
