@@ -18,6 +18,7 @@ from api import (
     files,
     procedures,
     tasks,
+    timers,
     tokens,
     units,
 )
@@ -43,6 +44,7 @@ RESOURCES = (
     definitions,
     dossier_versions,
     calendar,
+    timers,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -20,6 +20,7 @@ from api.audit_cli import audit
 from api.cli_authoring import validate
 from api.documents_cli import documents
 from api.logs import configure_process_logging
+from api.timers_cli import timers as timers_group
 from api.times import local_iso
 from engine.authz import Actor
 from engine.calendar_data import CalendarDataError
@@ -428,6 +429,7 @@ def calendar_unset(day: datetime) -> None:
 main.add_command(audit)
 main.add_command(documents)
 main.add_command(task)
+main.add_command(timers_group)
 for _command in USER_COMMANDS:
     user.add_command(_command)
 

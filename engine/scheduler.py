@@ -26,14 +26,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.authz import SYSTEM_ACTOR
 from engine.context import EngineContext
-from engine.errors import ConcurrentModificationError, ProcessError
+from engine.errors import ConcurrentModificationError, EngineError
 from engine.services import audit, timers
+from storage.errors import is_database_error
 from storage.locks import SingletonLock, singleton_lock
 
 log = logging.getLogger("motcua.scheduler")
 LOCK_NAME = "motcua-scheduler"
 SWEEP_BATCH = 500
 FIRE_ATTEMPTS = 3
+#: At most this many timers fired per pass, and no new firing once a pass has run this long.
+PASS_MAX_FIRINGS = 200
+PASS_SECONDS = 10.0
 
 
 class TimerScheduler:
@@ -48,8 +52,12 @@ class TimerScheduler:
         workers: int = 2,
         lock: SingletonLock | None = None,
         on_fired: Callable[[str], None] | None = None,
+        max_firings: int = PASS_MAX_FIRINGS,
+        pass_seconds: float = PASS_SECONDS,
     ) -> None:
         self.ctx = ctx
+        self.max_firings = max_firings
+        self.pass_budget = timedelta(seconds=pass_seconds)
         self.poll_seconds = poll_seconds or ctx.settings.scheduler_poll_seconds
         self.lookahead = timedelta(
             seconds=lookahead_seconds or ctx.settings.scheduler_lookahead_seconds
@@ -137,7 +145,10 @@ class TimerScheduler:
         return fired
 
     def _fire_overdue(self) -> int:
+        """One bounded pass: each due timer tried once, at most `max_firings` of them, until
+        the time budget is spent; the rest waits for the next pass."""
         fired, tried = 0, set[str]()
+        deadline = self.ctx.clock.now() + self.pass_budget
         while True:
             batch = [
                 timer_id
@@ -149,6 +160,15 @@ class TimerScheduler:
             for timer_id in batch:
                 if self._stopping.is_set():
                     return fired
+                if len(tried) >= self.max_firings or self.ctx.clock.now() >= deadline:
+                    log.warning(
+                        "timer pass stopped after %d timers (bound %d, %s s); the rest is due "
+                        "at the next pass",
+                        len(tried),
+                        self.max_firings,
+                        self.pass_budget.total_seconds(),
+                    )
+                    return fired
                 tried.add(timer_id)
                 fired += self.fire(timer_id)
 
@@ -159,12 +179,14 @@ class TimerScheduler:
                 fired = timers.fire_timer(self.ctx, timer_id)
             except ConcurrentModificationError:
                 continue
-            except ProcessError as exc:
-                log.error("timer %s failed and is parked: %s", timer_id, exc.detail)
-                timers.fail_timer(self.ctx, timer_id, exc.detail)
-                return False
-            except Exception:  # the database may be down: log it, the next sweep retries
-                log.exception("timer %s could not be fired", timer_id)
+            except Exception as exc:
+                if is_database_error(exc):  # the database is busy or down: the next sweep retries
+                    log.exception("timer %s could not be fired", timer_id)
+                    return False
+                # the diagram's fault, not the database's: park it
+                reason = exc.detail if isinstance(exc, EngineError) else _describe(exc)
+                log.error("timer %s failed and is parked: %s", timer_id, reason)
+                self._park(timer_id, reason)
                 return False
             if fired:
                 log.info("timer %s fired", timer_id)
@@ -175,6 +197,12 @@ class TimerScheduler:
             "timer %s kept conflicting with other changes; the next sweep retries", timer_id
         )
         return False
+
+    def _park(self, timer_id: str, reason: str) -> None:
+        try:
+            timers.fail_timer(self.ctx, timer_id, reason)
+        except Exception:  # the next sweep tries the timer, and parks it, again
+            log.exception("timer %s could not be parked", timer_id)
 
     def checkpoint(self) -> bool:
         """Sign the audit chains' heads (the active scheduler does it every interval); True if
@@ -252,3 +280,8 @@ class TimerScheduler:
                 log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)
             if self.active:
                 self._schedule_sweep(datetime.now(UTC) + timedelta(seconds=self.poll_seconds))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
 
 class StorageError(Exception):
     pass
@@ -21,3 +23,8 @@ class DatabaseBusyError(StorageError):
 
 class AppendOnlyError(StorageError):
     """The database refused to change or delete an audit row (append-only triggers)."""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True if `exc` came from the database (busy, down, refused), not from what ran on it."""
+    return isinstance(exc, StorageError | SQLAlchemyError)

@@ -197,3 +197,14 @@ class Timers:
             .limit(limit)
         )
         return [(str(row.id), row.due_at) for row in self.session.execute(stmt)]
+
+    def failed(self, limit: int) -> Sequence[tuple[Timer, str]]:
+        """Parked timers with their dossier's code, most recently parked first."""
+        stmt = (
+            select(Timer, Dossier.code)
+            .join(Dossier, Dossier.id == Timer.dossier_id)
+            .where(Timer.status == "failed")
+            .order_by(Timer.closed_at.desc(), Timer.id)
+            .limit(limit)
+        )
+        return [(row[0], str(row[1])) for row in self.session.execute(stmt)]

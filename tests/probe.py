@@ -81,3 +81,33 @@ def open_items(ctx: EngineContext, code: str) -> list[tuple[str, datetime | None
         dossier = uow.dossiers.by_code(code)
         assert dossier is not None
         return [(i.id, i.due_at) for i in uow.work_items.open_for_dossier(dossier.id)]
+
+
+def deploy_deadline_probe(
+    ctx: EngineContext,
+    deadline: str,
+    *,
+    kind: str = "timeDate",
+    interrupting: bool = True,
+    automatic: bool = False,
+    wait: str = '"2026-01-01T00:00:00+07:00"',
+) -> None:
+    """The probe with `work`'s boundary timer `deadline` replaced: `kind` (timeDate,
+    timeDuration, timeCycle) and `deadline` its expression (e.g. `submission["fire_at"]`, the
+    applicant's text), non-interrupting if asked; `wait_until` waits until `wait`."""
+    files = definitions.bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
+    text = files["timer_probe.bpmn"].decode()
+    text = text.replace('submission["fire_at"]', wait)
+    text = text.replace(
+        '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">working_days(1)</bpmn:timeDate>',
+        f'<bpmn:{kind} xsi:type="bpmn:tFormalExpression">{deadline}</bpmn:{kind}>',
+    )
+    if not interrupting:
+        text = text.replace('attachedToRef="work"', 'cancelActivity="false" attachedToRef="work"')
+    if automatic:  # the timer leads straight to an end event: nothing waits for anyone
+        text = text.replace(
+            'sourceRef="deadline" targetRef="escalate"',
+            'sourceRef="deadline" targetRef="end_escalated"',
+        )
+    files["timer_probe.bpmn"] = text.encode()
+    definitions.deploy(ctx, ADMIN, files)

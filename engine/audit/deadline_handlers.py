@@ -60,3 +60,8 @@ def _reappointed(replay: Replay, event: EventRow) -> None:
 @replays("timer_failed")
 def _timer_failed(replay: Replay, event: EventRow) -> None:
     replay.take(event)  # the timer is parked; the dossier itself does not change
+
+
+@replays("timer_resumed")
+def _timer_resumed(replay: Replay, event: EventRow) -> None:
+    replay.take(event)  # an administrator unparked the timer; the dossier does not change

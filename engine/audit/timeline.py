@@ -203,6 +203,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "timer_armed": ("Đặt hẹn giờ «{step}»: {due_at}", "Timer '{step}' set for {due_at}"),
     "timer_fired": ("Đến hẹn giờ «{step}» (hẹn {due_at})", "Timer '{step}' fired (due {due_at})"),
     "timer_failed": ("Hẹn giờ «{step}» lỗi: {error}", "Timer '{step}' failed: {error}"),
+    "timer_resumed": (
+        "Cho chạy lại hẹn giờ «{step}» (lỗi trước: {error})",
+        "Timer '{step}' resumed (earlier failure: {error})",
+    ),
 }
 
 

@@ -7,15 +7,31 @@ same timer twice, or a sweep racing a scheduled wake-up, fires it once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from engine import events
-from engine.authz import SYSTEM_ACTOR
+from engine.authz import SYSTEM_ACTOR, Actor, ensure_admin
 from engine.context import EngineContext
+from engine.errors import InvalidStateError, NotFoundError
 from engine.services.live import load_for_step
 from engine.transactions import conflicts_as_errors
+from storage.models import Timer
 
 MAX_ERROR_CHARS = 2000
+MAX_PARKED_LISTED = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedTimer:
+    """A timer the scheduler parked as failed: later passes skip it until it is resumed."""
+
+    timer_id: str
+    dossier_code: str
+    bpmn_id: str
+    due_at: datetime
+    failed_at: datetime | None
+    reason: str
 
 
 def due_timers(
@@ -72,3 +88,49 @@ def fail_timer(ctx: EngineContext, timer_id: str, error: str) -> None:
             payload={"due_at": events.format_time(timer.due_at), "error": timer.error},
         )
         uow.commit()
+
+
+def parked_timers(ctx: EngineContext, actor: Actor) -> list[ParkedTimer]:
+    """Timers parked as failed, most recent first (administrators)."""
+    ensure_admin(actor)
+    with ctx.uow(write=False) as uow:
+        return [_parked(timer, code) for timer, code in uow.timers.failed(MAX_PARKED_LISTED)]
+
+
+def resume_timer(ctx: EngineContext, actor: Actor, timer_id: str) -> ParkedTimer:
+    """Put a parked timer back to pending: the scheduler's next pass fires it again (and parks
+    it again if it fails again). Audited as `timer_resumed` on the dossier's chain.
+
+    Raises:
+        NotFoundError: no such timer.
+        InvalidStateError: the timer is not parked.
+    """
+    ensure_admin(actor)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        timer = uow.timers.get(timer_id)
+        if timer is None:
+            raise NotFoundError(f"no timer '{timer_id}'")
+        if timer.status != "failed":
+            raise InvalidStateError(f"timer '{timer_id}' is {timer.status}, not parked")
+        dossier = uow.dossiers.get(timer.dossier_id, for_update=True)
+        assert dossier is not None
+        parked = _parked(timer, dossier.code)
+        timer.status, timer.closed_at, timer.error = "pending", None, None
+        events.record_for_dossier(
+            uow,
+            dossier,
+            type="timer_resumed",
+            actor=actor,
+            now=now,
+            bpmn_id=timer.bpmn_id,
+            payload={"due_at": events.format_time(timer.due_at), "error": parked.reason},
+        )
+        uow.commit()
+    return parked
+
+
+def _parked(timer: Timer, code: str) -> ParkedTimer:
+    return ParkedTimer(
+        timer.id, code, timer.bpmn_id, timer.due_at, timer.closed_at, timer.error or ""
+    )

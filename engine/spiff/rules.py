@@ -21,6 +21,7 @@ from engine.spiff.juel import is_juel
 from engine.spiff.language import parse
 from engine.spiff.metadata import element_form_key
 from engine.spiff.scripting import SandboxedEnvironment, UnsafeScriptError, check_source
+from engine.spiff.timing import DATE_FUNCTIONS, limit_problem
 from engine.spiff.xml import BPMN_NS, FLOW_NODE_KINDS, SPIFF_NS, local_name
 
 _CONSTANT_NAMES = frozenset({"True", "False", "None"})
@@ -256,6 +257,16 @@ def _timer_message(kind: str, text: str, functions: frozenset[str]) -> str | Non
         tree = check_source(text, "eval", functions)
     except UnsafeScriptError as exc:
         return f"timer expression '{text[:80]}': {exc}"
+    if kind != "timeDate":
+        called = sorted(
+            node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in DATE_FUNCTIONS
+        )
+        if called:
+            return f"{called[0]}(...) gives a date-time: use it in a timeDate, not a {kind}"
     if not _is_constant(tree):
         return None  # uses dossier data or a registered function: evaluated when reached
     try:
@@ -264,6 +275,9 @@ def _timer_message(kind: str, text: str, functions: frozenset[str]) -> str | Non
         return f"timer expression '{text[:80]}' cannot be evaluated: {exc}"
     if not isinstance(value, str):
         return f"timer expression '{text[:80]}' gives {type(value).__name__}, not an ISO 8601 text"
+    limit = limit_problem(kind, value)  # docs/deadlines.md, "Timer limits"
+    if limit is not None:
+        return limit
     if not _is_iso(kind, value):
         expected = {
             "timeDuration": "an ISO 8601 duration such as P5D or PT4H",

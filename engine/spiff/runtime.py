@@ -23,10 +23,19 @@ from engine.errors import InvalidStateError, ProcessError, TaskNotReadyError
 from engine.spiff import limits, serializer
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.scripting import UnsafeScriptError, make_script_engine
-from engine.spiff.timing import cycle_marker, engine_time, is_timer, parse_due, timer_due
+from engine.spiff.timing import (
+    armed_cycle_problem,
+    cycle_marker,
+    engine_time,
+    is_timer,
+    parse_due,
+    timer_due,
+)
 
-#: Timers due at once may chain (a fired timer reaching another one already due); stop somewhere.
-MAX_TIMER_ROUNDS = 100
+#: Rounds of one timer step: timers due at once may chain (a fired timer reaching another one
+#: already due), and a cycle catching up fires once a round. A step stops after this many; what
+#: is still due waits for the next step (the scheduler's next pass), so one step stays short.
+MAX_TIMER_ROUNDS = 10
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _ENTERED = (
     TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
@@ -117,6 +126,10 @@ class Workflow:
         reports the workflow as it is, which costs a fraction of a timer step."""
         if not self._has_due_timers():
             return self.outcome()
+        for task in self._wf.get_tasks(state=TaskState.WAITING):
+            problem = armed_cycle_problem(task) if is_timer(task) else None
+            if problem is not None:  # armed before the limits existed (docs/deadlines.md)
+                raise ProcessError(f"timer '{task.task_spec.bpmn_id}' {problem}")
         return _step(self._wf, self._wf.refresh_timers, self.now, run_timers=True)
 
     def _has_due_timers(self) -> bool:
@@ -254,6 +267,8 @@ def _step(
 
     fired = [t for t in tasks if is_timer(t) and _fired_now(t, before, cycles)]
     fired_ids = {t.id for t in fired}
+    if run_timers:
+        _refuse_stuck_cycles(tasks, cycles, now or _utc_now())
 
     def newly_entered(task: Any) -> bool:
         # A timer that fired counts as entered again: the event happened now.
@@ -283,6 +298,18 @@ def _check_loop_instances(tasks: list[Any]) -> None:
                 raise ProcessError(
                     f"the procedure could not continue: loop '{spec.bpmn_id}' has {count} "
                     f"instances; at most {limits.MAX_LOOP_ITERATIONS} are allowed"
+                )
+
+
+def _refuse_stuck_cycles(tasks: list[Any], cycles: Mapping[Any, Any], now: datetime) -> None:
+    """A cycle still due after a whole timer step whose next time did not move fires for ever
+    (e.g. `R/PT0S` armed before the limits existed): the step fails, so it is parked."""
+    for task in tasks:
+        if task.id in cycles and task.state == TaskState.WAITING and cycles[task.id] is not None:
+            due = timer_due(task)
+            if due is not None and due <= now and cycle_marker(task) == cycles[task.id]:
+                raise ProcessError(
+                    f"timer '{task.task_spec.bpmn_id}' is due again at once each time it fires"
                 )
 
 

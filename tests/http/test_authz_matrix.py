@@ -304,6 +304,13 @@ OPERATIONS = (
         body=lambda actor: {"code": "000.00.09.H29", "name": "BHXH quận Tây Hồ"},
     ),
     Op("GET", "/api/v1/admin/units/{code}", ADMIN_ONLY, params=lambda w: {"code": UNIT}),
+    Op("GET", "/api/v1/admin/timers/parked", ADMIN_ONLY),
+    Op(
+        "POST",
+        "/api/v1/admin/timers/{timer_id}/resume",
+        statuses(403, admin=404),  # no timer is parked in this world
+        params=lambda w: {"timer_id": "00000000-0000-0000-0000-000000000000"},
+    ),
     # Identical content: deploying again answers 200 with the existing version.
     Op("POST", "/api/v1/definitions", statuses(403, analyst=200, admin=200), bundle=True),
     Op("POST", "/api/v1/definitions/validate", statuses(403, analyst=200, admin=200), bundle=True),

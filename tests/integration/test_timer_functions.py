@@ -12,8 +12,9 @@ from tests.conftest import REPO
 CORPUS = REPO / "tests" / "fixtures" / "bpmn"
 
 
-def bundle_with_timer(expression: str) -> dict[str, bytes]:
+def bundle_with_timer(expression: str, kind: str = "timeDuration") -> dict[str, bytes]:
     diagram = (CORPUS / "broken_timer_unknown_function.bpmn").read_bytes()
+    diagram = diagram.replace(b"bpmn:timeDuration", f"bpmn:{kind}".encode())
     files = {"timer.bpmn": diagram.replace(b"business_hours(8)", expression.encode())}
     files.update({p.name: p.read_bytes() for p in (CORPUS / "forms").glob("*.json")})
     return files
@@ -31,6 +32,15 @@ def test_a_registered_function_is_accepted_without_other_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(definitions, "SCRIPT_FUNCTIONS", frozenset({"working_days"}))
-    assert definitions.validate_bundle(bundle_with_timer("working_days(5)")).parsed.key
+    # working_days gives a date-time: a timeDate (in a timeDuration it is refused, see below)
+    assert definitions.validate_bundle(bundle_with_timer("working_days(5)", "timeDate")).parsed.key
     with pytest.raises(InvalidDefinitionError, match="not valid|cannot be deployed"):
-        definitions.validate_bundle(bundle_with_timer("working_days(5).__class__"))
+        definitions.validate_bundle(bundle_with_timer("working_days(5).__class__", "timeDate"))
+
+
+def test_a_date_function_in_a_duration_is_refused_naming_the_timer_and_line() -> None:
+    with pytest.raises(InvalidDefinitionError) as caught:
+        definitions.validate_bundle(bundle_with_timer("working_days(5)"))
+    [problem] = [p for p in caught.value.problems if p.severity == "error"]
+    assert (problem.element_id, problem.line) == ("remind", 20)
+    assert "working_days(...) gives a date-time: use it in a timeDate" in problem.message
