@@ -10,7 +10,7 @@ from typing import Any
 
 import forms
 from engine import deadlines, events
-from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
+from engine.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
 from engine.progress import apply_step
@@ -136,7 +136,13 @@ def submit_supplement(
 ) -> DossierDetail:
     """The applicant sends what reception asked for (Mẫu 02); only while status is 5.
 
+    For a dossier without an applicant account (counter, postal), reception of its unit hands
+    the supplement in for the applicant (R-2.8): the event names the officer as actor and the
+    applicant in `on_behalf_of`.
+
     Raises:
+        PermissionDeniedError: neither the applicant's account nor, for a dossier without one,
+            reception of its unit.
         InvalidStateError: the dossier is not waiting for a supplement.
         ValidationFailedError: the completed dossier still fails the submission form.
     """
@@ -145,7 +151,7 @@ def submit_supplement(
         dossier = uow.dossiers.by_code(code, for_update=True)
         if dossier is None:
             raise NotFoundError(f"no dossier {code}")
-        ensure_owner(actor, dossier.owner_user_id)
+        on_behalf = ensure_can_act_for_applicant(actor, dossier.unit_code, dossier.owner_user_id)
         if dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
             raise InvalidStateError(
                 f"dossier {code} is '{DossierStatus(dossier.status).label}', "
@@ -168,7 +174,7 @@ def submit_supplement(
             type="supplement_submitted",
             actor=actor,
             now=now,
-            payload={"data": dict(data)},
+            payload={"data": dict(data), **on_behalf_of(dossier, on_behalf)},
         )
         dossier.submission = merged
         apply_step(
@@ -185,6 +191,20 @@ def submit_supplement(
         detail = dossier_detail(uow, dossier)
         uow.commit()
     return detail
+
+
+def on_behalf_of(dossier: Dossier, on_behalf: bool) -> dict[str, Any]:
+    """What an event of an applicant's act adds when reception acted for the applicant."""
+    if not on_behalf:
+        return {}
+    applicant = dossier.applicant
+    return {
+        "on_behalf_of": {
+            "full_name": applicant.get("full_name"),
+            "id_number": applicant.get("id_number"),
+            "channel": CHANNEL_NAMES[dossier.channel],
+        }
+    }
 
 
 def new_dossier(
