@@ -285,6 +285,14 @@ def _channel_errors(actor: Actor, command: SubmitDossier) -> list[FieldError]:
         errors.append(
             FieldError("channel", "a dossier submitted through the portal is an online dossier")
         )
+    elif actor.has(Role.RECEPTION) and command.channel == "online":
+        errors.append(
+            FieldError(
+                "channel",
+                "reception registers dossiers handed in at the counter ('direct') or by post "
+                "('postal'); an online dossier is submitted by the applicant's own account",
+            )
+        )
     if command.return_channel is not None and command.return_channel not in CHANNEL_CODES:
         errors.append(FieldError("return_channel", f"one of {sorted(CHANNEL_CODES)}"))
     return errors
