@@ -11,6 +11,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from engine.numbers import in_bigint_range
 from engine.errors import AuthenticationError
 
 _ALGORITHM = "HS256"
@@ -82,6 +83,8 @@ class Tokens:
             )
         except (TypeError, ValueError) as exc:
             raise AuthenticationError("invalid token") from exc
+        if not in_bigint_range(found.user_id):  # no account has such an id: never ask SQL
+            raise AuthenticationError("invalid token")
         # Expiry against our clock (not the wall clock) so frozen-time tests mean something.
         if expires <= int(now.timestamp()):
             raise AuthenticationError("token expired")
