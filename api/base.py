@@ -124,7 +124,7 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field[Any]) -> None:
         bound_integers(field_obj)
 
 

@@ -30,10 +30,10 @@ class BigIntConverter(IntegerConverter):
 
     def __init__(
         self,
-        map: Map,  # noqa: A002 - werkzeug's parameter name
+        map: Map,
         fixed_digits: int = 0,
-        min: int | None = None,  # noqa: A002
-        max: int | None = None,  # noqa: A002
+        min: int | None = None,
+        max: int | None = None,
         signed: bool = False,
     ) -> None:
         super().__init__(
@@ -50,7 +50,7 @@ BIGINT_RANGE = ma.validate.Range(
 )
 
 
-def bound_integers(field: ma.fields.Field) -> None:
+def bound_integers(field: ma.fields.Field[Any]) -> None:
     """Give an integer field (or a list of them) the BIGINT range, whatever else it checks."""
     if isinstance(field, ma.fields.List):
         bound_integers(field.inner)

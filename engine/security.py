@@ -11,8 +11,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from engine.numbers import in_bigint_range
 from engine.errors import AuthenticationError
+from engine.numbers import in_bigint_range
 
 _ALGORITHM = "HS256"
 _ISSUER = "motcua"
