@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import Request, current_app, request
 from flask_smorest import abort
 from werkzeug.routing import IntegerConverter, Map
 
@@ -73,10 +73,7 @@ def declared_inputs(
     declared: dict[str, frozenset[str]] = {}
     for parameter in doc.get("arguments", {}).get("parameters", []):
         schema = parameter["schema"]
-        schema = schema() if isinstance(schema, type) else schema
-        names = {
-            field.data_key or name for name, field in schema.fields.items() if not field.dump_only
-        }
+        names = schema_names(schema() if isinstance(schema, type) else schema)
         location = str(parameter["in"])
         declared[location] = declared.get(location, frozenset()) | names
     return declared
@@ -95,19 +92,31 @@ def refuse_undeclared_input() -> None:
     if unknown:
         messages["query"] = unknown
     if not declared.keys() & BODY_LOCATIONS:
+        # An operation that declares a body reads it after its blueprint has set the size limit
+        # (uploads may be larger than other bodies): its parser checks parts (`StrictParser`).
         unknown = _body_fields()
         if unknown:
             messages["json"] = unknown
-    else:
-        unknown = _unknown(request.files, declared.get("files"), "unknown multipart part")
-        form = declared.get("form", frozenset()) | declared.get("json_or_form", frozenset())
-        unknown |= _unknown(request.form, form, "unknown form field")
-        if unknown:
-            messages["files"] = unknown
     if messages:
         abort(
             422, messages=messages, message="the request holds input this operation does not take"
         )
+
+
+def unknown_parts(req: Request, schema: ma.Schema) -> dict[str, list[str]]:
+    """Multipart parts and form fields the schema of a `files` argument does not declare."""
+    names = schema_names(schema)
+    return {
+        **_unknown(req.files, names, "unknown multipart part"),
+        **_unknown(req.form, names, "unknown form field"),
+    }
+
+
+def schema_names(schema: ma.Schema) -> frozenset[str]:
+    """The names a schema takes as input."""
+    return frozenset(
+        field.data_key or name for name, field in schema.fields.items() if not field.dump_only
+    )
 
 
 def _unknown(
