@@ -23,6 +23,7 @@ from api import (
     units,
 )
 from api.base import Api
+from api.contract import BigIntConverter, refuse_undeclared_input
 from api.logs import install_log_masking
 from api.payloads import refuse_unstorable_url
 from api.ratelimit import init_rate_limits
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["motcua"] = context
+    app.url_map.converters["int"] = BigIntConverter  # before any route is added
     api = Api(app, spec_kwargs={"info": {"description": _DESCRIPTION}})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     app.register_blueprint(docs.blp)  # a page, not an API operation: outside the OpenAPI document
     errors.register(app)
     app.before_request(refuse_unstorable_url)
+    app.before_request(refuse_undeclared_input)
     init_rate_limits(app, context.settings)
     production = context.settings.is_production
 

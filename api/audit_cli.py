@@ -22,6 +22,7 @@ from engine.audit.verify import Progress
 from engine.authz import Actor
 from engine.context import EngineContext
 from engine.errors import EngineError
+from engine.numbers import BIGINT_MAX
 from engine.services import audit as audit_service
 from engine.services import audit_dossiers
 
@@ -114,7 +115,9 @@ def checkpoint() -> None:
 
 @audit.command()
 @click.argument("code")
-@click.option("--until", type=click.IntRange(min=1), default=None, help="stop at event N")
+@click.option(
+    "--until", type=click.IntRange(min=1, max=BIGINT_MAX), default=None, help="stop at event N"
+)
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def replay(code: str, until: int | None, as_json: bool) -> None:
     """Rebuild dossier CODE from its definition and events; exit code 1 on any mismatch."""

@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from api.contract import bound_integers
 from api.payloads import StrictParser
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -118,8 +119,13 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class Schema(ma.Schema):
+    """Unknown fields are refused (422), integers kept in the database's BIGINT range."""
+
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field[Any]) -> None:
+        bound_integers(field_obj)
 
 
 class LocalDateTime(ma.fields.DateTime):

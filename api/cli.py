@@ -33,6 +33,7 @@ from engine.errors import (
     NotFoundError,
     ValidationFailedError,
 )
+from engine.numbers import BIGINT_MAX
 from engine.results import Page
 from engine.scheduler import TimerScheduler
 from engine.services import accounts, admin, definitions
@@ -357,9 +358,12 @@ def calendar() -> None:
 
 
 @calendar.command("show")
-@click.option("--year", type=int, default=None, help="default: this year")
+@click.option("--year", type=click.IntRange(1, 9999), default=None, help="default: this year")
 @click.option(
-    "--version", type=int, default=None, help="a calendar data version (default: in force)"
+    "--version",
+    type=click.IntRange(1, BIGINT_MAX),
+    default=None,
+    help="a calendar data version (default: in force)",
 )
 def calendar_show(year: int | None, version: int | None) -> None:
     """List the year's holidays, swapped working days and overrides, with their sources."""

@@ -13,6 +13,8 @@ from flask import abort, request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from api.contract import unknown_parts
+
 #: Deep enough for every form (the deepest nests objects in lists in `data`), far below the
 #: recursion limits of the JSON parser, JSON Schema validation and canonical JSON of events.
 MAX_JSON_DEPTH = 32
@@ -29,6 +31,13 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = dict.fromkeys(
         FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
     )
+
+    def load_files(self, req: Any, schema: ma.Schema) -> Any:
+        """Multipart parts: any part or form field the schema does not name is refused (422)."""
+        unknown = unknown_parts(req, schema)
+        if unknown:
+            raise ma.ValidationError(unknown)
+        return super().load_files(req, schema)
 
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):

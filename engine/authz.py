@@ -124,6 +124,23 @@ def ensure_owner(actor: Actor, owner_user_id: int | None) -> None:
         raise PermissionDeniedError("only the applicant who submitted this dossier may do this")
 
 
+def ensure_can_act_for_applicant(actor: Actor, unit_code: str, owner_user_id: int | None) -> bool:
+    """An applicant's act on their dossier (a supplement, ...): the applicant's own account; for a
+    dossier without one (registered at the counter or by post), reception of the dossier's unit,
+    acting on the applicant's behalf (DOMAIN R-2.8). Returns True when reception acts for them.
+
+    A dossier with an account stays the applicant's own: reception may not act for them.
+    """
+    if owner_user_id is not None:
+        ensure_owner(actor, owner_user_id)
+        return False
+    if actor.has(Role.RECEPTION) and actor.unit_code == unit_code:
+        return True
+    raise PermissionDeniedError(
+        "this dossier has no applicant account: reception of its unit acts for the applicant"
+    )
+
+
 def ensure_officer(actor: Actor) -> None:
     if not actor.is_officer or actor.unit_code is None:
         raise PermissionDeniedError(

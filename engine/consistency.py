@@ -23,7 +23,9 @@ from storage.audit import EventRow
 from storage.models import Chain, Definition, Dossier, Event, WorkItem
 from storage.uow import UnitOfWork
 
-BATCH = 200
+#: Dossiers checked per read transaction: long enough to amortise its start, short enough
+#: never to hold a snapshot (and the rows it pins) for long.
+BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +61,28 @@ def check_dossier(ctx: EngineContext, code: str) -> ConsistencyReport:
         return _check(_facts(ctx, uow, dossier))
 
 
-def check_all(ctx: EngineContext) -> Iterator[ConsistencyReport]:
-    """Every dossier's report, oldest first, read in batches of short transactions."""
+def check_all(ctx: EngineContext, *, batch: int = BATCH) -> Iterator[ConsistencyReport]:
+    """Every dossier's report, oldest first, in constant memory whatever the number of dossiers.
+
+    Keyset pagination by id: each batch is one short read transaction (one snapshot) that reads
+    the next ids, then each dossier in turn, dropping its rows once checked. Reports are handed
+    out only after the transaction has ended, so a slow consumer never holds one open, and no
+    ORM row outlives its transaction.
+    """
     after = 0
     while True:
-        with ctx.uow(write=False) as uow:
-            batch = uow.dossiers.after_id(after, BATCH)
-            for dossier in batch:
-                yield _check(_facts(ctx, uow, dossier))
-        if len(batch) < BATCH:
+        reports: list[ConsistencyReport] = []
+        with ctx.uow(write=False, snapshot=True) as uow:
+            ids = uow.dossiers.ids_after(after, batch)
+            for dossier_id in ids:
+                dossier = uow.dossiers.get(dossier_id)
+                if dossier is not None:
+                    reports.append(_check(_facts(ctx, uow, dossier)))
+                uow.forget()
+        yield from reports
+        if len(ids) < batch:
             return
-        after = batch[-1].id
+        after = ids[-1]
 
 
 def _facts(ctx: EngineContext, uow: UnitOfWork, dossier: Dossier) -> DossierFacts:

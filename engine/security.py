@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from engine.errors import AuthenticationError
+from engine.numbers import in_bigint_range
 
 _ALGORITHM = "HS256"
 _ISSUER = "motcua"
@@ -95,6 +96,8 @@ class Tokens:
             )
         except (TypeError, ValueError) as exc:
             raise AuthenticationError("invalid token") from exc
+        if not in_bigint_range(found.user_id):  # no account has such an id: never ask SQL
+            raise AuthenticationError("invalid token")
         # Expiry against our clock (not the wall clock) so frozen-time tests mean something.
         if expires <= int(now.timestamp()):
             raise AuthenticationError("token expired")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -14,6 +15,10 @@ PRODUCTION = "production"
 #: Secrets that must never protect a production deployment.
 KNOWN_WEAK_SECRETS = frozenset({"", "secret", "changeme", "dev", "development", "motcua"})
 MIN_SECRET_LENGTH = 32
+#: A production secret must look random: this many distinct characters, and at least this many
+#: bits by a Shannon estimate over its own characters (length x entropy per character).
+MIN_SECRET_DISTINCT = 10
+MIN_SECRET_BITS = 128
 
 
 class SettingsError(Exception):
@@ -65,10 +70,12 @@ class Settings:
         secret = env_vars.get("MOTCUA_SECRET_KEY", "")
         from_env = bool(secret)
         if env == PRODUCTION:
-            if secret.strip().lower() in KNOWN_WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            weakness = secret_weakness(secret)
+            if weakness:
                 raise SettingsError(
                     f"MOTCUA_ENV=production needs MOTCUA_SECRET_KEY: a random secret of at least "
-                    f"{MIN_SECRET_LENGTH} characters (e.g. `python -c 'import secrets; "
+                    f"{MIN_SECRET_LENGTH} characters and {MIN_SECRET_BITS} bits of entropy "
+                    f"({weakness}; e.g. `python -c 'import secrets; "
                     f"print(secrets.token_urlsafe(48))'`)"
                 )
         elif not secret:
@@ -125,6 +132,26 @@ def _office_hours(raw: str | None) -> OfficeHours:
         return OfficeHours.parse(raw)
     except ValueError as exc:
         raise SettingsError(f"MOTCUA_OFFICE_HOURS: {exc} (e.g. 07:30-12:00,13:00-16:30)") from exc
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why `secret` cannot protect a production deployment, or None. Never names the secret."""
+    if secret.strip().lower() in KNOWN_WEAK_SECRETS:
+        return "missing or a well-known default"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"it has {len(secret)} characters"
+    distinct = len(set(secret))
+    if distinct < MIN_SECRET_DISTINCT:
+        return f"it uses only {distinct} distinct characters"
+    if secret in (secret + secret)[1:-1]:
+        return "it repeats a shorter pattern"
+    bits = len(secret) * -sum(
+        (n / len(secret)) * math.log2(n / len(secret))
+        for n in (secret.count(c) for c in set(secret))
+    )
+    if bits < MIN_SECRET_BITS:
+        return f"its characters carry about {bits:.0f} bits"
+    return None
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -15,7 +15,9 @@ __all__ = ["main"]
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None, help="default: $MOTCUA_PORT or 8000")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="default: $MOTCUA_PORT or 8000"
+)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option(
     "--with-scheduler",

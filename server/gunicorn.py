@@ -8,9 +8,12 @@ scheduler's threads' locks in whatever state they are in.
 
 from __future__ import annotations
 
+import json
+import socket
 from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
@@ -20,6 +23,31 @@ from engine.scheduler import TimerScheduler
 SCHEDULER_KEY = "motcua_scheduler"
 #: gunicorn's default access line without its `%(t)s` (the line's own time says when).
 ACCESS_FORMAT = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+#: Requests gunicorn refuses itself, before the app sees them (docs/configuration.md):
+#: a request line (method, path and query) longer than this is 414 ...
+LIMIT_REQUEST_LINE = 4094
+#: ... and more header fields, or one longer than this, are 431.
+LIMIT_REQUEST_FIELDS = 100
+LIMIT_REQUEST_FIELD_SIZE = 8190
+#: What gunicorn's own refusals say (never the offending input: it may hold personal data).
+_GUNICORN_PROBLEMS = {
+    400: ("bad-request", "the request is not valid HTTP"),
+    403: ("permission-denied", "the request is refused"),
+    414: ("uri-too-long", f"the request line may have at most {LIMIT_REQUEST_LINE} bytes"),
+    417: ("expectation-failed", "only 'Expect: 100-continue' is supported"),
+    431: (
+        "headers-too-large",
+        f"at most {LIMIT_REQUEST_FIELDS} header fields of at most "
+        f"{LIMIT_REQUEST_FIELD_SIZE} bytes each",
+    ),
+    501: ("not-implemented", "this transfer coding is not supported"),
+}
+_PROBLEM_HEADERS = (
+    "Content-Type: application/problem+json\r\n"
+    "Cache-Control: no-store\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+)
 
 
 class GunicornLogger(Logger):
@@ -37,6 +65,33 @@ class GunicornLogger(Logger):
     def now(self) -> str:
         """The `%(t)s` atom, should an access format use it."""
         return datetime.now(self.tz).isoformat(timespec="seconds")
+
+
+def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's `util.write_error` as problem+json (RFC 9457), like every answer of the API."""
+    code, detail = _GUNICORN_PROBLEMS.get(
+        status_int, ("internal-error", "an unexpected error occurred; it has been logged")
+    )
+    body = json.dumps(
+        {
+            "type": f"/problems/{code}",
+            "title": reason,
+            "status": status_int,
+            "code": code,
+            "detail": detail,
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n{_PROBLEM_HEADERS}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+def install_problem_errors() -> None:
+    """gunicorn writes its own refusals (414, 431, 400 ...) through `util.write_error`, which
+    sends an HTML page; no setting changes that, so the one function is replaced."""
+    gunicorn_util.write_error = write_problem
 
 
 def gunicorn_logger_class(tz: tzinfo) -> type[GunicornLogger]:
@@ -75,9 +130,13 @@ def serve_forever(
         "logger_class": gunicorn_logger_class(tz),
         "preload_app": False,
         "post_worker_init": _start_logging,
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
     }
     if with_scheduler:
         options.update(post_worker_init=_start_scheduler, worker_exit=_stop_scheduler)
+    install_problem_errors()  # in the master: every worker it forks inherits it
     _Server(options).run()
 
 

@@ -268,9 +268,10 @@ class Dossiers:
         listed = stmt.options(defer(Dossier.state), defer(Dossier.submission), defer(Dossier.data))
         return self.session.scalars(listed.offset(offset).limit(limit)).all(), total
 
-    def after_id(self, dossier_id: int, limit: int) -> Sequence[Dossier]:
-        """The next `limit` dossiers by id: walks every dossier in batches."""
-        stmt = select(Dossier).where(Dossier.id > dossier_id).order_by(Dossier.id).limit(limit)
+    def ids_after(self, dossier_id: int, limit: int) -> Sequence[int]:
+        """The next `limit` dossier ids (keyset pagination): walks every dossier in batches,
+        reading only the primary key index."""
+        stmt = select(Dossier.id).where(Dossier.id > dossier_id).order_by(Dossier.id).limit(limit)
         return self.session.scalars(stmt).all()
 
     def for_owner(self, user_id: int, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:

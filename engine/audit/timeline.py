@@ -231,6 +231,16 @@ for _type, _templates in PHRASES.items():
     DESCRIBERS[_type] = _phrased(_templates)
 
 
+@describes("supplement_submitted")
+def _supplemented(event: EventRow, step: str) -> tuple[str, str]:
+    if not event.payload.get("on_behalf_of"):
+        return PHRASES["supplement_submitted"]
+    return (
+        "Bộ phận một cửa nộp bổ sung hồ sơ thay người nộp (hồ sơ không có tài khoản)",
+        "Reception submitted the supplement on the applicant's behalf (no applicant account)",
+    )
+
+
 @describes("reappointed")
 def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
     new_due_at = _utc(event.payload.get("new_due_at"))

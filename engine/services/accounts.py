@@ -259,6 +259,14 @@ def role_errors(roles: tuple[str, ...], unit_code: str | None) -> list[FieldErro
         errors.append(
             FieldError("unit", "reception, specialist and leader officers belong to a unit")
         )
+    elif unit_code and not set(roles) & UNIT_ROLES:
+        errors.append(
+            FieldError(
+                "unit",
+                "only reception, specialist and leader officers belong to a unit; "
+                "a citizen (or employer), auditor, analyst or administrator account has none",
+            )
+        )
     if Role.CITIZEN in roles and len(roles) > 1:
         errors.append(FieldError("roles", "a citizen account has no other role"))
     return errors

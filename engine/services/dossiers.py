@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from engine import deadlines, events
-from engine.authz import Actor, Role, ensure_can_submit, ensure_owner
+from engine.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentModificationError,
@@ -181,14 +181,20 @@ def submit_supplement(
 ) -> DossierDetail:
     """The applicant sends what reception asked for (Mẫu 02); only while status is 5.
 
+    For a dossier without an applicant account (counter, postal), reception of its unit hands
+    the supplement in for the applicant (R-2.8): the event names the officer as actor and the
+    applicant in `on_behalf_of`.
+
     Raises:
+        PermissionDeniedError: neither the applicant's account nor, for a dossier without one,
+            reception of its unit.
         InvalidStateError: the dossier is not waiting for a supplement.
         ValidationFailedError: the completed dossier still fails the submission form.
     """
     now = ctx.clock.now()
     # The form is checked before the write transaction opens (see _checked_submission).
     with conflicts_as_errors(), ctx.uow(write=False) as uow:
-        dossier = _waiting_for_supplement(uow, actor, code, for_update=False)
+        dossier, _ = _waiting_for_supplement(uow, actor, code, for_update=False)
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
         checked = supplemented(dossier, data)
@@ -199,7 +205,7 @@ def submit_supplement(
         "the supplemented dossier does not match the form",
     )
     with conflicts_as_errors(), ctx.uow() as uow:
-        dossier = _waiting_for_supplement(uow, actor, code, for_update=True)
+        dossier, on_behalf = _waiting_for_supplement(uow, actor, code, for_update=True)
         merged = supplemented(dossier, data)
         if dossier.definition_id != definition.id or merged != checked:
             raise ConcurrentModificationError(
@@ -214,7 +220,7 @@ def submit_supplement(
             type="supplement_submitted",
             actor=actor,
             now=now,
-            payload={"data": dict(data)},
+            payload={"data": dict(data), **on_behalf_of(dossier, on_behalf)},
         )
         dossier.submission = merged
         apply_step(
@@ -235,17 +241,33 @@ def submit_supplement(
 
 def _waiting_for_supplement(
     uow: UnitOfWork, actor: Actor, code: str, *, for_update: bool
-) -> Dossier:
+) -> tuple[Dossier, bool]:
+    """The dossier, if it waits for a supplement that `actor` may hand in; and whether the actor
+    is reception acting for an applicant without an account (R-2.8)."""
     dossier = uow.dossiers.by_code(code, for_update=for_update)
     if dossier is None:
         raise NotFoundError(f"no dossier {code}")
-    ensure_owner(actor, dossier.owner_user_id)
+    on_behalf = ensure_can_act_for_applicant(actor, dossier.unit_code, dossier.owner_user_id)
     if dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
         raise InvalidStateError(
             f"dossier {code} is '{DossierStatus(dossier.status).label}', "
             "not waiting for a supplement"
         )
-    return dossier
+    return dossier, on_behalf
+
+
+def on_behalf_of(dossier: Dossier, on_behalf: bool) -> dict[str, Any]:
+    """What an event of an applicant's act adds when reception acted for the applicant."""
+    if not on_behalf:
+        return {}
+    applicant = dossier.applicant
+    return {
+        "on_behalf_of": {
+            "full_name": applicant.get("full_name"),
+            "id_number": applicant.get("id_number"),
+            "channel": CHANNEL_NAMES[dossier.channel],
+        }
+    }
 
 
 def new_dossier(
@@ -319,6 +341,14 @@ def _channel_errors(actor: Actor, command: SubmitDossier) -> list[FieldError]:
     elif actor.has(Role.CITIZEN) and command.channel != "online":
         errors.append(
             FieldError("channel", "a dossier submitted through the portal is an online dossier")
+        )
+    elif actor.has(Role.RECEPTION) and command.channel == "online":
+        errors.append(
+            FieldError(
+                "channel",
+                "reception registers dossiers handed in at the counter ('direct') or by post "
+                "('postal'); an online dossier is submitted by the applicant's own account",
+            )
         )
     if command.return_channel is not None and command.return_channel not in CHANNEL_CODES:
         errors.append(FieldError("return_channel", f"one of {sorted(CHANNEL_CODES)}"))

@@ -169,3 +169,25 @@ def test_units_are_listed_created_and_renamed(http: HttpApi, ctx: EngineContext)
     assert [e["field"] for e in bad["errors"]] == ["code"]
     http.call("POST", "/api/v1/admin/units", "admin", json={"code": UNIT, "name": "x"}, expect=409)
     http.call("GET", "/api/v1/admin/units/nope", "admin", expect=404)
+
+
+def test_only_officer_accounts_have_a_unit(http: HttpApi) -> None:
+    for n, roles in enumerate((["citizen"], ["auditor"], ["analyst"], ["admin"])):
+        body = {
+            "username": f"someone{n}",
+            "password": "long-enough-pw",
+            "full_name": "Someone",
+            "roles": roles,
+            "unit_code": UNIT,
+        }
+        problem = http.call("POST", "/api/v1/admin/users", "admin", json=body, expect=422)
+        assert [e["field"] for e in problem["errors"]] == ["unit"], roles
+        assert "officers belong to a unit" in problem["errors"][0]["message"]
+        http.call(
+            "POST", "/api/v1/admin/users", "admin", json={**body, "unit_code": None}, expect=201
+        )
+    # moving a citizen into a unit is refused the same way
+    problem = http.call(
+        "PATCH", "/api/v1/admin/users/citizen", "admin", json={"unit_code": UNIT}, expect=422
+    )
+    assert [e["field"] for e in problem["errors"]] == ["unit"]

@@ -38,7 +38,16 @@ def test_only_citizens_and_the_units_reception_submit(http: HttpApi) -> None:
     http.submit("reception_other", channel="direct", expect=403)
     counter = http.submit("reception", channel="direct", return_channel="postal")
     assert counter["channel"] == "direct" and counter["return_channel"] == "postal"
+    assert http.submit("reception", channel="postal")["channel"] == "postal"
     http.submit(None, expect=401)
+
+
+def test_reception_cannot_register_an_online_dossier(http: HttpApi) -> None:
+    problem = http.submit("reception", channel="online", expect=422)
+    assert [e["field"] for e in problem["errors"]] == ["channel"]
+    problem = http.submit("reception", expect=422)  # online is the default channel
+    assert [e["field"] for e in problem["errors"]] == ["channel"]
+    assert http.call("GET", "/api/v1/dossiers", "reception")["total"] == 0
 
 
 def test_dossier_codes_follow_the_circular_and_count_per_unit_and_day(http: HttpApi) -> None:

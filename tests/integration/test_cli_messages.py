@@ -102,3 +102,18 @@ def test_audit_commands_write_local_times_with_their_offset(
     moments = [as_json["dossier"][k] for k in ("submitted_at", "received_at", "due_at")]
     assert all(LOCAL_MOMENT.fullmatch(moment) for moment in moments), moments
     assert datetime.fromisoformat(moments[1]) == datetime.fromisoformat(received.group(1))
+
+
+def test_numbers_beyond_bigint_are_usage_errors_not_tracebacks(
+    cli_env: dict[str, str], http: HttpApi
+) -> None:
+    code = http.submit()["code"]
+    big = str(2**63)
+    for args in (
+        ("audit", "replay", code, "--until", big),
+        ("calendar", "show", "--version", big),
+        ("calendar", "show", "--year", big),
+    ):
+        result = CliRunner().invoke(main, list(args), env=cli_env)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is not in the range" in result.output, result.output

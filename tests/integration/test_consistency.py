@@ -11,12 +11,15 @@ from click.testing import CliRunner
 from sqlalchemy import Connection, delete, func, select, update
 
 from api.cli import main
-from engine.consistency import check_all, check_dossier
+from engine.consistency import BATCH, check_all, check_dossier
 from engine.context import EngineContext
+from engine.services import dossiers
+from engine.services.dossiers import Applicant, SubmitDossier
 from engine.settings import Settings
 from storage.models import Chain, Dossier, Event, WorkItem
 from storage.uow import UnitOfWork
-from tests.support import ACCEPT, APPRAISE, HttpApi
+from tests.probe import actor
+from tests.support import ACCEPT, APPRAISE, PROCEDURE, UNIT, HttpApi, submission
 from tests.tampering import tampering
 
 
@@ -144,3 +147,43 @@ def test_the_consistency_command_lists_inconsistent_dossiers_and_fails(
     assert result.exit_code == 1
     assert result.output.startswith(f"{bad}: status is 4 but the events end at 1")
     assert good not in result.output
+
+
+def _submit_many(ctx: EngineContext, count: int) -> list[str]:
+    """`count` dossiers submitted through the engine (no HTTP): every row a real submission."""
+    citizen = actor(ctx, "citizen")
+    command = SubmitDossier(
+        procedure=PROCEDURE,
+        unit=UNIT,
+        applicant=Applicant(full_name="Nguyễn Văn An", id_number="001090012345"),
+        data=submission(),
+    )
+    return [dossiers.submit_dossier(ctx, citizen, command).code for _ in range(count)]
+
+
+def test_the_check_streams_past_a_batch_and_names_the_one_broken_dossier(
+    ctx: EngineContext, settings: Settings
+) -> None:
+    # past two batches (the walk used to die with DetachedInstanceError after 200 dossiers)
+    codes = _submit_many(ctx, 250)
+    broken = codes[BATCH + 7]  # in the second batch
+    with tampering(ctx) as conn:
+        conn.execute(update(Dossier).where(Dossier.code == broken).values(status=4))
+
+    reports = list(check_all(ctx))
+    assert [r.code for r in reports] == codes  # each once, oldest first
+    status_4 = [
+        "status is 4 but the events end at 1",
+        "replay: dossier.status: replayed 1, stored 4",
+    ]
+    assert [(r.code, r.problems) for r in reports if not r.ok] == [(broken, status_4)]
+    env = {
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_VAR_DIR": str(settings.var_dir),
+        "MOTCUA_SECRET_KEY": settings.secret_key,
+    }
+    result = CliRunner().invoke(main, ["consistency"], env=env)
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"{broken}: {'; '.join(status_4)}\n{len(codes)} dossiers checked, 1 inconsistent\n"
+    )

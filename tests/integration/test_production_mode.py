@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,28 @@ from engine.services.accounts import NewUser
 from engine.settings import Settings, SettingsError
 from tests.conftest import ADMIN
 
-GOOD_SECRET = "k" * 48
+GOOD_SECRET = "kJ3v_9QzR1m-Xp7LwT0aYc5NbHs2UeFd8GiOr4Vt6Wq"  # what token_urlsafe gives
 
 
 def _production(tmp_path: Path, **env: str) -> Settings:
     return Settings.from_env({"MOTCUA_ENV": "production", "MOTCUA_VAR_DIR": str(tmp_path), **env})
 
 
-@pytest.mark.parametrize("secret", [None, "", "changeme", "secret", "short-but-random-1234"])
-def test_production_refuses_a_missing_default_or_short_secret(
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "",
+        "changeme",
+        "secret",
+        "short-but-random-1234",
+        "k" * 48,  # long, one letter
+        "ab" * 24,  # two letters
+        "0123456789abcdef" * 3,  # a pattern repeated
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa0123456789",  # mostly one letter
+    ],
+)
+def test_production_refuses_a_missing_default_short_or_low_entropy_secret(
     tmp_path: Path, secret: str | None
 ) -> None:
     env = {} if secret is None else {"MOTCUA_SECRET_KEY": secret}
@@ -33,6 +47,9 @@ def test_production_refuses_a_missing_default_or_short_secret(
         _production(tmp_path, **env)
     assert not (tmp_path / "secret_key").exists()  # no generated fallback in production
     assert _production(tmp_path, MOTCUA_SECRET_KEY=GOOD_SECRET).secret_from_environment
+    for _ in range(20):  # what the documentation tells operators to use always passes
+        assert _production(tmp_path, MOTCUA_SECRET_KEY=secrets.token_urlsafe(48))
+        assert _production(tmp_path, MOTCUA_SECRET_KEY=secrets.token_hex(32))
 
 
 def test_production_refuses_to_start_while_demo_accounts_are_active(ctx: EngineContext) -> None:
