@@ -122,7 +122,12 @@ def schema_names(schema: ma.Schema) -> frozenset[str]:
 def _unknown(
     sent: Mapping[str, Any], declared: frozenset[str] | None, message: str
 ) -> dict[str, list[str]]:
-    return {name[:100]: [message] for name in list(sent)[:50] if name not in (declared or ())}
+    # A part whose name the multipart parser could not read (e.g. a bare line break) has None.
+    return {
+        (name[:100] if isinstance(name, str) else "(unnamed part)"): [message]
+        for name in list(sent)[:50]
+        if name not in (declared or ())
+    }
 
 
 def _body_fields() -> dict[str, list[str]]:

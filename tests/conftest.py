@@ -100,10 +100,11 @@ def database_url(
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One headless Chromium for the whole run: Playwright's sync API allows a single driver
-    per thread, so every browser test (pages, API docs) shares this one."""
+    """A headless Chromium for one test module. Playwright's sync API allows a single driver per
+    thread and keeps an asyncio loop running in it while it lives, so it must stop before other
+    modules run (pyHanko's signing calls asyncio.run, which refuses inside a running loop)."""
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser

@@ -138,3 +138,25 @@ def test_a_token_whose_subject_is_beyond_bigint_is_just_invalid(app: Flask, http
         token = jwt.encode(claims, secret, algorithm="HS256")
         response = http.client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, response.get_data(as_text=True)
+
+
+def test_a_multipart_part_without_a_readable_name_is_refused_not_a_crash(
+    client: FlaskClient,
+) -> None:
+    # Found by the fuzz test: a part named by a bare line break reaches Flask named None.
+    for method, path, operation in operations(client):
+        if "multipart/form-data" not in body_types(operation):
+            continue
+        boundary = "b0undary"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="\n"\r\n\r\nnull\r\n'
+            f"--{boundary}--\r\n"
+        )
+        response = client.open(
+            concrete(path, operation),
+            method=method,
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+        assert response.status_code < 500, (method, path, response.status_code)
+        assert "(unnamed part)" in fields(response), (method, path)
