@@ -117,3 +117,15 @@ def test_the_repository_forms_cost_far_less_than_the_budget() -> None:
         data = {"decision": "accept", "documents_received": [document] * 30}
         assert validate(check, data) == [], procedure
         assert 0 < last_checks.get() < MAX_CHECKS // 20, procedure
+
+
+def test_the_processor_time_guard_stops_a_validation_too() -> None:
+    """The second guard, for work the checks do not count: the thread's CPU time, read every
+    256 checks (here a budget of no time at all, so the first reading stops it)."""
+    form = _alternatives_form(300)
+    errors = validate(form, {"rows": [{"k": 299}]}, name="submission", max_cpu_seconds=0.0)
+    assert last_checks.get() == 256
+    assert [e.message for e in errors] == [
+        "the form 'submission' costs more than 0 s of processor time for this data; "
+        "the analyst must simplify it"
+    ]
