@@ -21,10 +21,17 @@ def raise_for_form(
     definition: Definition, form_key: str | None, data: Mapping[str, Any], detail: str
 ) -> None:
     """Raises ValidationFailedError naming each offending field; nothing when the definition has
-    no such form."""
+    no such form. A form that costs more than the validation budget for this data
+    (forms.validation.MAX_CHECKS) gives one problem on `data` naming the form, which is also
+    the problem's detail: the analyst must simplify the form, the data may be fine."""
     schema = definition.forms.get(form_key or "", {})
     if not schema:
         return
-    problems = forms.validate(schema, dict(data), prefix="data", bundle=definition.forms)
+    problems = forms.validate(
+        schema, dict(data), prefix="data", bundle=definition.forms, name=f"{form_key}"
+    )
+    over_budget = [p.message for p in problems if p.keyword == "budget"]
+    if over_budget:
+        detail = over_budget[0]
     if problems:
         raise ValidationFailedError(detail, [FieldError(p.field, p.message) for p in problems])

@@ -4,12 +4,21 @@ Validation never reaches outside the procedure's bundle: references resolve in a
 bundle's forms whose retrieval refuses everything (no network, no file system), and `pattern`,
 `patternProperties` and `format: regex` run on RE2, whose matching time is linear in the input
 (forms/safety.py; the deploy checks refuse what would not work here).
+
+The cost of one validation is bounded (docs/authoring.md, "Forms: what a form may contain"):
+every keyword the validator applies, and every sub-schema `allOf`/`anyOf`/`oneOf` applies, is
+one check on a meter; past `MAX_CHECKS` checks, or `MAX_CPU_SECONDS` of the thread's CPU time,
+validation stops and the submission gets one problem naming the form. A form within every
+deploy bound can still be costly for some data (a list of items each tried against thousands
+of alternatives); that cost falls on the one submission, never on a worker for long.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,6 +34,12 @@ from forms.safety import bundle_names, compiled_pattern, pattern_problem
 #: Submitted data nested deeper than this is refused before validation (a recursive form would
 #: otherwise recurse as deep as the data goes).
 MAX_DATA_DEPTH = 32
+#: Checks (keyword applications, plus sub-schemas tried by allOf/anyOf/oneOf) one validation
+#: may make. The repository's forms make a few hundred for a full submission (bench/form_cost.py).
+MAX_CHECKS = 50_000
+#: The thread's CPU time one validation may take: a second guard for work the checks do not
+#: count (50,000 checks take ~0.6 s on a slow two-core machine).
+MAX_CPU_SECONDS = 3.0
 
 _FORMATS = FormatChecker()
 
@@ -84,17 +99,72 @@ class _FormUnusableError(Exception):
     """The deployed form itself is at fault (not the data): the submission cannot be checked."""
 
 
+class _OverBudgetError(Exception):
+    """The form costs more than the budget for this data."""
+
+
+class _Meter:
+    """Counts one validation's checks; raises _OverBudgetError past the budget."""
+
+    __slots__ = ("count", "limit", "cpu_seconds", "cpu_deadline")
+
+    def __init__(self, limit: int, cpu_seconds: float) -> None:
+        self.count = 0
+        self.limit = limit
+        self.cpu_seconds = cpu_seconds
+        self.cpu_deadline = time.thread_time() + cpu_seconds
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            raise _OverBudgetError(f"more than {self.limit:,} checks")
+        if not self.count & 0xFF and time.thread_time() > self.cpu_deadline:
+            raise _OverBudgetError(f"more than {self.cpu_seconds:g} s of processor time")
+
+
+_METER: ContextVar[_Meter | None] = ContextVar("forms_validation_meter", default=None)
+
+_Keyword = Callable[[Any, Any, Any, Any], Iterable[ValidationError] | None]
+#: Keywords that apply a list of sub-schemas to the same value: each one tried is a check.
+_TRIES_EACH = frozenset({"allOf", "anyOf", "oneOf"})
+
+
+class _TickingList(list[Any]):
+    """A keyword's list of sub-schemas that counts each one the keyword goes on to try."""
+
+    def __iter__(self) -> Iterator[Any]:
+        meter = _METER.get()
+        for subschema in super().__iter__():
+            if meter is not None:
+                meter.tick()
+            yield subschema
+
+
+def _metered(keyword: str, function: _Keyword) -> _Keyword:
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        meter = _METER.get()
+        if meter is not None:
+            meter.tick()
+            if keyword in _TRIES_EACH and isinstance(value, list):
+                value = _TickingList(value)
+        return function(validator, value, instance, schema)
+
+    return check
+
+
 def _refuse_retrieval(uri: str) -> Resource[Any]:
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
+_KEYWORDS: dict[str, _Keyword] = {
+    **Draft202012Validator.VALIDATORS,
+    "pattern": _pattern,
+    "patternProperties": _pattern_properties,
+    "additionalProperties": _additional_properties,
+}
 _Validator = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
-    {
-        "pattern": _pattern,
-        "patternProperties": _pattern_properties,
-        "additionalProperties": _additional_properties,
-    },
+    {keyword: _metered(keyword, function) for keyword, function in _KEYWORDS.items()},
 )
 
 
@@ -158,6 +228,9 @@ def validate(
     *,
     prefix: str = "data",
     bundle: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str = "",
+    max_checks: int = MAX_CHECKS,
+    max_cpu_seconds: float = MAX_CPU_SECONDS,
 ) -> list[FormFieldError]:
     """All problems of `data` against `schema`, sorted by field; empty when valid.
 
@@ -165,6 +238,9 @@ def validate(
     A form that cannot be evaluated (a reference outside the bundle, a pattern that is not
     RE2, deployed before the deploy checks refused them) gives one problem on `prefix`, as does
     data nested deeper than `MAX_DATA_DEPTH`; this function never raises on hostile content.
+    So does a form that costs more than `max_checks` checks (or `max_cpu_seconds` of the thread's
+    CPU time, checked every 256 checks) for this data:
+    the problem's keyword is `budget` and its message names the form by `name`.
     """
     if _depth_exceeds(data, MAX_DATA_DEPTH):
         return [
@@ -179,11 +255,23 @@ def validate(
             )
         ]
     validator = _Validator(schema, format_checker=_FORMATS, registry=registry_of(bundle or {}))
+    meter = _Meter(max_checks, max_cpu_seconds)
+    token = _METER.set(meter)
     try:
         errors = [
             found
             for error in validator.iter_errors(data)
             for found in _field_errors(error, schema, prefix)
+        ]
+    except _OverBudgetError as exc:
+        form = f"the form '{name}'" if name else "the form"
+        return [
+            FormFieldError(
+                prefix,
+                f"{form} costs {exc} for this data; the analyst must simplify it",
+                "budget",
+                max_checks,
+            )
         ]
     except Unresolvable as exc:
         return [_unusable(prefix, f"it refers to '{exc.ref}' outside its procedure's forms")]
@@ -191,8 +279,15 @@ def validate(
         return [_unusable(prefix, str(exc))]
     except RecursionError:
         return [_unusable(prefix, "it nests references too deeply to be evaluated")]
+    finally:
+        _METER.reset(token)
+        last_checks.set(meter.count)
     unique = {(e.field, e.message): e for e in errors}
     return sorted(unique.values(), key=lambda e: (e.field, e.message))
+
+
+#: How many checks the last validation of this thread (context) made: for measurements and tests.
+last_checks: ContextVar[int] = ContextVar("forms_validation_last_checks", default=0)
 
 
 def _combines_unevaluated_and_patterns(

@@ -1,8 +1,9 @@
 """A corpus of hostile or careless form JSON Schemas, deployed over HTTP with the procedure and
 then submitted to as a citizen (issue 12, A3, A4, A6): each one is refused at deploy with a 422
 naming the file and the JSON pointer, or deploys and answers submissions with 201 or a 422 naming
-the field. None answers 5xx (the `app` fixture fails any test that saw one), none hangs (each
-test has a time limit), none fetches anything (a real local socket counts connections)."""
+the field (or the form, when it costs more than the validation budget for the data). None
+answers 5xx (the `app` fixture fails any test that saw one), none hangs (each test has a time
+limit), none fetches anything (a real local socket counts connections)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from engine.context import EngineContext
+from forms.validation import MAX_CHECKS
 from tests.bundles import procedure_bundle, upload
 from tests.support import SUPPLEMENT, HttpApi, submission
 
@@ -363,4 +365,37 @@ def test_invalid_data_is_refused_while_another_writer_holds_the_lock(
         assert [e["field"] for e in problem["errors"]] == ["data.gender"]
         problem = http.complete(task["id"], "reception", {"decision": "x"}, expect=422)
         assert "data.decision" in [e["field"] for e in problem["errors"]]
+    http.call("POST", f"/api/v1/dossiers/{code}/supplements", "citizen", json={"data": {}})
+
+
+@pytest.mark.timeout(30)
+def test_a_form_costlier_than_the_budget_answers_422_naming_it(http: HttpApi) -> None:
+    """bench/form_lock.py's form deploys (within every deploy bound), and a valid submission of
+    50 rows, each tried against 2,000 alternatives, took 15-23 s of a worker's CPU and then
+    answered 201. Now the validation stops at the budget of checks: 422 naming the form, for
+    the submission, for a supplement and for the completion of a task with that form."""
+    alternatives = [
+        {"type": "object", "properties": {"k": {"const": i}}, "required": ["k"]}
+        for i in range(2000)
+    ]
+    costly = {"type": "array", "items": {"anyOf": alternatives}}
+    upload(http, _bundle(_with(rows=costly)))
+    message = (
+        f"the form 'submission' costs more than {MAX_CHECKS:,} checks for this data; "
+        "the analyst must simplify it"
+    )
+    problem = http.submit(data=submission(rows=[{"k": 1999}] * 50), expect=422)
+    assert problem["detail"] == message
+    assert [(e["field"], e["message"]) for e in problem["errors"]] == [("data", message)]
+    # Within the budget the same form works: the data, not the form, is what costs.
+    code = http.submit(data=submission(rows=[{"k": 1999}] * 2))["code"]
+    http.act(code, "reception", SUPPLEMENT)
+    problem = http.call(
+        "POST",
+        f"/api/v1/dossiers/{code}/supplements",
+        "citizen",
+        json={"data": {"rows": [{"k": 1999}] * 50}},
+        expect=422,
+    )
+    assert problem["detail"] == message
     http.call("POST", f"/api/v1/dossiers/{code}/supplements", "citizen", json={"data": {}})

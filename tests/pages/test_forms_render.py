@@ -386,3 +386,20 @@ def test_errors_the_engine_finds_after_the_form_are_shown_next_to_their_field() 
     view = state.view()
     assert view.summary == [("f-full_name", "Họ và tên không hợp lệ")]
     assert view.form_errors == ["Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại các thông tin đã nhập"]
+
+
+def test_a_form_costlier_than_the_budget_for_the_rows_entered_says_so() -> None:
+    """The page validates like the API: past the validation budget (forms.validation) the page
+    says the form is too complex for what was entered, not that a field is wrong."""
+    costly = {"type": "integer", "title": "Số", "allOf": [{}] * 5000}
+    form = SchemaForm(
+        {"type": "object", "properties": {"rows": {"type": "array", "items": costly}}}
+    )
+    data, errors = form.from_post({"rows.0": "1", "rows.1": "2"}).submit()
+    assert data == {"rows": [1, 2]} and errors == {}
+    state = form.from_post({f"rows.{i}": str(i) for i in range(12)})
+    state.submit()
+    assert state.view().form_errors == [
+        "Biểu mẫu này quá phức tạp để kiểm tra với dữ liệu đã nhập; "
+        "vui lòng bớt số dòng hoặc báo cho cơ quan giải quyết"
+    ]

@@ -21,7 +21,7 @@ from typing import Any
 
 from forms import FormFieldError, validate
 from web.forms_render import parse
-from web.forms_render.messages import form_message, invalid, message
+from web.forms_render.messages import form_message, invalid, message, too_costly_message
 from web.forms_render.parse import ROW_MARKER, Raw, choice_text, name_of
 from web.forms_render.schema import Condition, Field, encode_key, read_schema, short_label
 from web.i18n import _
@@ -98,6 +98,9 @@ class FormState:
         )
 
     def _add(self, error: FormFieldError, parse_errors: dict[str, str]) -> None:
+        if error.keyword == "budget":
+            self._add_form_error(too_costly_message())
+            return
         target = self._nearest_field(error.field)
         if target is None:
             self._add_form_error(form_message())

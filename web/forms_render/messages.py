@@ -102,6 +102,15 @@ def form_message() -> str:
     return _("Biểu mẫu chưa hợp lệ, vui lòng kiểm tra lại các thông tin đã nhập")
 
 
+def too_costly_message() -> str:
+    """The form costs more than the validation budget for the data entered (forms.validation):
+    the applicant cannot fix the form, only enter less or tell the agency."""
+    return _(
+        "Biểu mẫu này quá phức tạp để kiểm tra với dữ liệu đã nhập; "
+        "vui lòng bớt số dòng hoặc báo cho cơ quan giải quyết"
+    )
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
