@@ -30,7 +30,7 @@ UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z.]{1,40}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 200
 NEW_ACCOUNT_REASON = "asked for when the account was created"
-PASSWORD_RESET = "password_reset"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event value, not a password)
 REACTIVATION = "reactivation"
 
 
@@ -227,8 +227,7 @@ def withdraw_second_admin_roles(
         if uow.role_grants.pending_for(user.id, role) is not None:
             continue  # already asked for; its approver must not be `actor` either (approve_grant)
         reason = (
-            f"held before the {what} by {actor.username}; "
-            "back when a second administrator approves"
+            f"held before the {what} by {actor.username}; back when a second administrator approves"
         )
         ask_for_role(uow, actor, user, role, reason, now, after=after, by=actor.username)
     return withdrawn

@@ -160,7 +160,7 @@ def update_user(
                     "roles": user.roles,
                     "unit": user.unit_code,
                     "released_tasks": released,
-                    "withdrawn_roles": withdrawn,
+                    **({"withdrawn_roles": withdrawn} if withdrawn else {}),
                 },
             )
         uow.flush()
@@ -188,7 +188,10 @@ def activate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail
                 "user_activated",
                 actor=actor,
                 now=now,
-                payload={"username": username, "withdrawn_roles": withdrawn},
+                payload={
+                    "username": username,
+                    **({"withdrawn_roles": withdrawn} if withdrawn else {}),
+                },
             )
         detail = _detail(uow, user, now)
         uow.commit()

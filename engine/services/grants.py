@@ -2,10 +2,11 @@
 
 The roles in `engine.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's dossiers. One
 administrator asks (`request_grant`), another approves (`approve_grant`) or either refuses
-(`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither the
-one who asked nor the one who last set the account's password (`User.password_set_by`: they
-could log in as it) approves. Every step is an event on the system chain. Administrators are told apart
-by their account, or, on the command line, by the operating-system login (`cli:<login>`).
+(`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither
+the one who asked nor the one who last set the account's password (`User.password_set_by`:
+they could log in as it) approves. Every step is an event on the system chain. Administrators
+are told apart by their account, or, on the command line, by the operating-system login
+(`cli:<login>`).
 """
 
 from __future__ import annotations

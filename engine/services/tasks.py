@@ -16,11 +16,13 @@ from engine.authz import (
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentModificationError,
+    FieldError,
     NotFoundError,
     PermissionDeniedError,
     TaskAlreadyClaimedError,
     TaskNotClaimedError,
     TaskNotReadyError,
+    ValidationFailedError,
 )
 from engine.form_checks import raise_for_form
 from engine.progress import Completion, apply_step

@@ -84,9 +84,7 @@ def test_resetting_an_auditors_password_does_not_let_the_administrator_read_doss
     assert "second administrator" in refused["detail"]
     http.call("POST", f"{GRANTS}/{grant['id']}/approve", "admin2")
     assert _status(http, _login(http, "auditor", NEW_PASSWORD), f"/api/v1/dossiers/{code}") == 200
-    [updated_event] = [
-        p for _, a, p in _events(ctx, "user_updated") if p["username"] == "auditor"
-    ]
+    [updated_event] = [p for _, a, p in _events(ctx, "user_updated") if p["username"] == "auditor"]
     assert updated_event["changed"] == ["password", "roles"]
     assert updated_event["withdrawn_roles"] == ["auditor"]
     assert [
@@ -111,7 +109,9 @@ def test_resetting_another_administrators_password_withdraws_their_admin_role(
     [grant] = _pending(http, "admin3")
     assert grant["role"] == "admin"
     # an administrator changing their own password keeps their roles
-    own = http.call("PATCH", "/api/v1/admin/users/admin2", "admin2", json={"password": NEW_PASSWORD})
+    own = http.call(
+        "PATCH", "/api/v1/admin/users/admin2", "admin2", json={"password": NEW_PASSWORD}
+    )
     assert own["roles"] == ["admin"]
 
 
@@ -169,9 +169,7 @@ def test_the_command_line_password_reset_withdraws_the_auditor_role(
     assert "role auditor withdrawn: waiting for a second administrator" in reset.output
     assert _status(http, _login(http, "auditor", NEW_PASSWORD), f"/api/v1/dossiers/{code}") == 403
     listed = run("alice", "grants", "--status", "pending")
-    grant_id = next(
-        line.split()[0] for line in listed.output.splitlines() if " auditor " in line
-    )
+    grant_id = next(line.split()[0] for line in listed.output.splitlines() if " auditor " in line)
     assert "password reset by cli:alice" in listed.output
     own = run("alice", "approve", grant_id)
     assert own.exit_code == 1 and "second administrator" in own.output
