@@ -1,5 +1,5 @@
-"""`motcua task release|assign` (issue 12, B7) and the role grants of `motcua user`
-(`grant`, `grants`, `approve`, `reject`; issue 12, C11).
+"""`motcua task release|assign` (issue 12, B7), the role grants of `motcua user`
+(`grant`, `grants`, `approve`, `reject`; issue 12, C11) and `motcua user password`.
 
 On the command line the administrator is the operating-system login (`cli:<login>`): a grant
 asked for by one login must be approved by another.
@@ -17,7 +17,8 @@ from engine.authz import SECOND_ADMIN_ROLES, Actor
 from engine.context import EngineContext
 from engine.errors import EngineError
 from engine.results import RoleGrantView, TaskSummary
-from engine.services import grants, tasks
+from engine.services import admin, grants, tasks
+from engine.services.admin import UserChanges
 
 T = TypeVar("T")
 
@@ -107,6 +108,30 @@ def user_reject(grant_id: int) -> None:
     click.echo(_grant_line(ctx, found))
 
 
+@click.command("password")
+@click.argument("username")
+@click.option("--password", default=None, help="asked for (hidden, twice) when not given")
+def user_password(username: str, password: str | None) -> None:
+    """Set USERNAME's password; their tokens stop working. An auditor or administrator loses
+    those roles until a second administrator approves them back (`motcua user grants`)."""
+    ctx, actor = _session()
+    before = _run(lambda ctx, actor: admin.get_user(ctx, actor, username))[1]
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    new_password = password
+    _, after = _run(
+        lambda ctx, actor: admin.update_user(
+            ctx, actor, username, UserChanges(password=new_password)
+        )
+    )
+    click.echo(f"password of {username} set; their tokens are revoked")
+    for role in sorted(set(before.roles) - set(after.roles)):
+        click.echo(
+            f"role {role} withdrawn: waiting for a second administrator "
+            "(`motcua user grants --status pending`, `motcua user approve ID`)"
+        )
+
+
 def _grant_line(ctx: EngineContext, grant: RoleGrantView) -> str:
     line = (
         f"{grant.id:>5}  {grant.status:<8} {grant.role:<8} {grant.username:<20} "
@@ -117,4 +142,4 @@ def _grant_line(ctx: EngineContext, grant: RoleGrantView) -> str:
     return f"{line}; reason: {grant.reason}"
 
 
-USER_COMMANDS = (user_grant, user_grants, user_approve, user_reject)
+USER_COMMANDS = (user_grant, user_grants, user_approve, user_reject, user_password)

@@ -165,7 +165,9 @@ class UserAccount(MethodView):
         A role, unit or password change revokes every token issued before (the user logs in
         again) and releases the claimed tasks the user can no longer work. Adding `auditor` or
         `admin` needs a role grant (`/admin/role-grants`); an administrator never gives their
-        own account a role that reads dossiers (409)."""
+        own account a role that reads dossiers (409). Setting another account's password takes
+        its `auditor` and `admin` roles off until a second administrator approves them back
+        (pending grants filed in your name)."""
         changes = UserChanges(
             full_name=body.get("full_name"),
             roles=tuple(body["roles"]) if "roles" in body else None,
@@ -192,7 +194,8 @@ class ActivateUser(MethodView):
     @blp.response(200, UserSchema)
     @_documented((404, "No such user"), (409, "A demo account in production"))
     def post(self, username: str) -> UserDetail:
-        """Let a deactivated account log in again"""
+        """Let a deactivated account log in again; an auditor or administrator comes back
+        without those roles until a second administrator approves them (pending grants)"""
         return admin.activate_user(engine(), actor(), username)
 
 

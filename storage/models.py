@@ -82,6 +82,10 @@ class User(Base):
     #: Raised by every deactivation, password change, role or unit change; each token carries
     #: the value it was issued under and stops working once the two differ (never again equal).
     credentials_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Who last set the password (an administrator's username, `cli:<login>`; the account's
+    #: own name when they changed it themselves); NULL when set before migration 0012. A role
+    #: needing a second administrator is never approved by this one (issue 12, C11).
+    password_set_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class RoleGrant(Base):
@@ -96,7 +100,7 @@ class RoleGrant(Base):
     username: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | cancelled
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
     requested_by: Mapped[str] = mapped_column(String(80))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)

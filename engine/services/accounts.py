@@ -30,6 +30,8 @@ UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z.]{1,40}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 200
 NEW_ACCOUNT_REASON = "asked for when the account was created"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event value, not a password)
+REACTIVATION = "reactivation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserView:
                 is_demo=new.is_demo,
                 created_at=now,
                 credentials_epoch=0,
+                password_set_by=actor.username,
             )
             uow.users.add(user)
             events.record_system(
@@ -184,9 +187,15 @@ def _withheld_roles(uow: UnitOfWork, new: NewUser) -> list[str]:
 
 
 def ask_for_role(
-    uow: UnitOfWork, actor: Actor, user: User, role: str, reason: str, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    user: User,
+    role: str,
+    reason: str,
+    now: datetime,
+    **extra: object,
 ) -> RoleGrant:
-    """A pending role grant request, recorded on the system chain."""
+    """A pending role grant request, recorded on the system chain (`extra` in its event)."""
     grant = RoleGrant(
         user_id=user.id,
         username=user.username,
@@ -197,8 +206,31 @@ def ask_for_role(
         requested_at=now,
     )
     uow.role_grants.add(grant)
-    record_grant_event(uow, "role_grant_requested", actor, grant)
+    record_grant_event(uow, "role_grant_requested", actor, grant, **extra)
     return grant
+
+
+def withdraw_second_admin_roles(
+    uow: UnitOfWork, actor: Actor, user: User, after: str, now: datetime
+) -> list[str]:
+    """Take `SECOND_ADMIN_ROLES` off an account an administrator has just made usable by
+    someone else than its owner (`after`: `password_reset`, `reactivation`), and ask for each
+    back: a pending grant requested by `actor`, so another administrator must approve it.
+    Raises the credentials epoch when a role goes; returns the roles withdrawn."""
+    withdrawn = sorted(set(user.roles) & SECOND_ADMIN_ROLES)
+    if not withdrawn:
+        return []
+    user.roles = sorted(set(user.roles) - SECOND_ADMIN_ROLES)
+    uow.users.revoke_tokens(user)
+    what = "password reset" if after == PASSWORD_RESET else "reactivation"
+    for role in withdrawn:
+        if uow.role_grants.pending_for(user.id, role) is not None:
+            continue  # already asked for; its approver must not be `actor` either (approve_grant)
+        reason = (
+            f"held before the {what} by {actor.username}; back when a second administrator approves"
+        )
+        ask_for_role(uow, actor, user, role, reason, now, after=after, by=actor.username)
+    return withdrawn
 
 
 def record_grant_event(

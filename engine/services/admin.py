@@ -14,7 +14,14 @@ from engine.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, e
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
 from engine.results import Page, UnitDetail, UserDetail
-from engine.services.accounts import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH, role_errors
+from engine.services.accounts import (
+    MAX_NAME_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_RESET,
+    REACTIVATION,
+    role_errors,
+    withdraw_second_admin_roles,
+)
 from engine.services.claims import ACCOUNT_CHANGED, release_unworkable_claims
 from engine.services.grants import is_own_account
 from engine.transactions import conflicts_as_errors
@@ -70,6 +77,10 @@ def update_user(
 ) -> UserDetail:
     """Change name, roles, unit or password; effective at the user's next request.
 
+    An administrator who sets another account's password could log in as it: the account
+    loses `auditor` and `admin` until a second administrator approves them back (pending
+    grants filed in the administrator's name, see `withdraw_second_admin_roles`).
+
     Raises:
         ValidationFailedError: the account would be invalid (e.g. an officer without a unit).
         InvalidStateError: an administrator removing their own admin role.
@@ -122,9 +133,15 @@ def update_user(
         if unit_code != user.unit_code:
             user.unit_code = unit_code
             changed.append("unit_code")
+        withdrawn: list[str] = []
         if password_hash is not None:
             user.password_hash = password_hash
+            user.password_set_by = actor.username
             changed.append("password")
+            if not is_own_account(actor, user):
+                withdrawn = withdraw_second_admin_roles(uow, actor, user, PASSWORD_RESET, now)
+                if withdrawn and "roles" not in changed:
+                    changed.append("roles")
         released: list[str] = []
         if set(changed) & {"roles", "unit_code", "password"}:
             # Tokens issued before stop working for good; claims the account can no longer
@@ -143,6 +160,7 @@ def update_user(
                     "roles": user.roles,
                     "unit": user.unit_code,
                     "released_tasks": released,
+                    **({"withdrawn_roles": withdrawn} if withdrawn else {}),
                 },
             )
         uow.flush()
@@ -152,7 +170,9 @@ def update_user(
 
 
 def activate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail:
-    """Let a deactivated account log in again (never a demo account in production)."""
+    """Let a deactivated account log in again (never a demo account in production). An
+    `auditor` or `admin` comes back without those roles until a second administrator approves
+    them (the one who reactivates may know the old password, e.g. having set it)."""
     ensure_admin(actor)
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
@@ -162,12 +182,16 @@ def activate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail
         if not user.active:
             user.active = True
             user.deleted_at = None
+            withdrawn = withdraw_second_admin_roles(uow, actor, user, REACTIVATION, now)
             events.record_system(
                 uow,
                 "user_activated",
                 actor=actor,
                 now=now,
-                payload={"username": username},
+                payload={
+                    "username": username,
+                    **({"withdrawn_roles": withdrawn} if withdrawn else {}),
+                },
             )
         detail = _detail(uow, user, now)
         uow.commit()

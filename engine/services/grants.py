@@ -2,9 +2,11 @@
 
 The roles in `engine.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's dossiers. One
 administrator asks (`request_grant`), another approves (`approve_grant`) or either refuses
-(`reject_grant`); nobody asks for, or approves, a grant to their own account, and the one who
-asked never approves. Every step is an event on the system chain. Administrators are told apart
-by their account, or, on the command line, by the operating-system login (`cli:<login>`).
+(`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither
+the one who asked nor the one who last set the account's password (`User.password_set_by`:
+they could log in as it) approves. Every step is an event on the system chain. Administrators
+are told apart by their account, or, on the command line, by the operating-system login
+(`cli:<login>`).
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ def approve_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantV
         assert user is not None  # a foreign key
         if is_own_account(actor, user):
             raise InvalidStateError("administrators cannot approve a grant to their own account")
+        if user.password_set_by is not None and user.password_set_by == actor.username:
+            raise InvalidStateError(
+                f"a second administrator must approve: you set {user.username}'s password"
+            )
         if not user.active:
             raise InvalidStateError(f"{user.username} is deactivated; reject the request")
         problems = role_errors((*user.roles, grant.role), user.unit_code)
