@@ -4,7 +4,7 @@ personal data across units needs a second administrator)
 
 Tokens issued before this migration carry no epoch and are refused: everyone logs in again.
 
-Revision ID: 0008_account_security
+Revision ID: 0007_account_security
 Revises: 0006
 Create Date: 2026-12-02 15:20:00
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_account_security"
+revision = "0007_account_security"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

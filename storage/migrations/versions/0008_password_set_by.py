@@ -3,8 +3,8 @@ is approved by an administrator other than the one who knows the account's passw
 
 Accounts whose password was set before this migration keep NULL (unknown).
 
-Revision ID: 0012_password_set_by
-Revises: 0008_account_security
+Revision ID: 0008_password_set_by
+Revises: 0007_account_security
 Create Date: 2026-12-02 16:20:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_password_set_by"
-down_revision = "0008_account_security"
+revision = "0008_password_set_by"
+down_revision = "0007_account_security"
 branch_labels = None
 depends_on = None
 
