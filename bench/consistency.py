@@ -143,10 +143,11 @@ def walk(url: str, expected: int, broken: str | None, jobs: int, since: datetime
     )
     ctx = build(settings)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _cpu_seconds()
     summary = check_everything(ctx, jobs=jobs, changed_since=since)
     checked, bad = summary.checked, [r.code for r in summary.inconsistent]
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     ctx.close()
     assert checked == expected, (checked, expected)
@@ -156,11 +157,20 @@ def walk(url: str, expected: int, broken: str | None, jobs: int, since: datetime
         return
     print(
         f"{checked:>9,} dossiers, {jobs} job(s): {seconds:8.1f} s, "
-        f"{checked / seconds:7.1f} dossiers/s, "
+        f"{checked / seconds:7.1f} dossiers/s, CPU {cpu * 1000 / max(checked, 1):.1f} ms/dossier, "
         f"peak RSS {peak / 1024:6.1f} MiB (at start {before / 1024:.1f}); "
         f"reported {bad or 'none'}",
         flush=True,
     )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the `--jobs` workers): unlike the
+    wall time, barely affected by other work on the machine."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def template_dossier(ctx: EngineContext) -> str:

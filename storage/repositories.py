@@ -100,6 +100,13 @@ class Definitions:
         stmt = select(Definition).where(Definition.key == key, Definition.version == version)
         return self.session.scalars(stmt).first()
 
+    def cached_version(self, key: str, version: int) -> Definition | None:
+        """`version`, through the per-process copy `get` keeps: only the id is read (the
+        unique key's index), not the sources and forms again for every dossier replayed."""
+        stmt = select(Definition.id).where(Definition.key == key, Definition.version == version)
+        definition_id = self.session.scalars(stmt).first()
+        return None if definition_id is None else self.get(definition_id)
+
     def versions(self, key: str) -> Sequence[Definition]:
         stmt = select(Definition).where(Definition.key == key).order_by(Definition.version)
         return self.session.scalars(stmt).all()

@@ -163,7 +163,7 @@ class Replay:
 
     def pinned_definition(self, key: str, version: int, content_hash: str) -> Definition:
         """The definition version the event names, refusing one whose content changed."""
-        definition = self._uow.definitions.version(key, version)
+        definition = self._uow.definitions.cached_version(key, version)
         if definition is None:
             raise ReplayDivergenceError(None, f"procedure {key} version {version} is not deployed")
         if definition.content_hash != content_hash:
