@@ -25,7 +25,7 @@ from engine.settings import Settings
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
-from storage.models import Chain, Definition, Dossier, WorkItem
+from storage.models import CalendarVersion, Chain, Definition, Dossier, WorkItem
 from storage.uow import UnitOfWork
 
 #: Dossiers checked per read transaction: long enough to amortise its start, short enough
@@ -96,7 +96,8 @@ def check_all(
                 dossier = uow.dossiers.get(dossier_id)
                 if dossier is not None:
                     reports.append(_check(_facts(ctx, uow, dossier, calendar_events)))
-                uow.forget()
+                # the calendar versions every replayed step reads stay (immutable, a handful)
+                uow.forget(keep=(CalendarVersion,))
         yield from reports
         if len(ids) < batch:
             return
