@@ -4,6 +4,7 @@ tests; prints throughput (dossiers/s) and the walk's peak memory.
     .venv/bin/python bench/consistency.py                        # SQLite, 20,000 dossiers
     .venv/bin/python bench/consistency.py --dossiers 5000        # smaller
     .venv/bin/python bench/consistency.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/consistency.py --dossiers 2000 --jobs 2   # two worker processes
 
 One real dossier is submitted through the use case (status 2, its first task open); it is the
 template for the others, bulk-inserted with fresh codes and task ids (its workflow state, work
@@ -11,7 +12,9 @@ items and events copied with the code and ids renamed, the hash chain recomputed
 is a consistent dossier the check replays in full. One copy is then damaged and must be the only
 one reported. Each walk runs in a fresh process (`--walk`), so its peak resident memory (maxrss)
 is the walk's own, not the seeding's; measured at a tenth of the size and at the full size, it
-must not grow with the number of dossiers.
+must not grow with the number of dossiers. Last, `--changed-since` with a time after every
+copy's events: what selecting the changed dossiers costs when none has changed (the scan a
+post-crash check pays on top of checking the few that did).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from engine.authz import Actor  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
-from engine.consistency import check_all  # noqa: E402
+from engine.consistency import check_everything  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
 from engine.services import accounts, definitions, dossiers  # noqa: E402
@@ -60,13 +63,16 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=20_000)
     parser.add_argument("--postgres", metavar="URL", help="run on a fresh database of this server")
     parser.add_argument("--walk", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (motcua --jobs)")
     parser.add_argument("--broken", help=argparse.SUPPRESS)
+    parser.add_argument("--since", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.walk:
-        walk(args.walk, args.dossiers, args.broken)
+        since = datetime.fromisoformat(args.since) if args.since else None
+        walk(args.walk, args.dossiers, args.broken, args.jobs, since)
         return
     with tempfile.TemporaryDirectory() as tmp, database(args.postgres, Path(tmp)) as url:
-        run(url, Path(tmp), args.dossiers)
+        run(url, Path(tmp), args.dossiers, args.jobs)
 
 
 @contextmanager
@@ -81,7 +87,7 @@ def database(server: str | None, tmp: Path) -> Iterator[str]:
         yield url
 
 
-def run(url: str, tmp: Path, total: int) -> None:
+def run(url: str, tmp: Path, total: int, jobs: int) -> None:
     clock = FrozenClock(datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
     settings = Settings.from_env(
         {
@@ -99,22 +105,33 @@ def run(url: str, tmp: Path, total: int) -> None:
     started = time.perf_counter()
     seed_copies(ctx, code, 0, small - 1)
     print(f"seeded {small:,} dossiers in {time.perf_counter() - started:.1f} s", flush=True)
-    walk_in_a_process(url, tmp, small, None)
+    walk_in_a_process(url, tmp, small, None, jobs)
     seed_copies(ctx, code, small - 1, total - 1)
     broken = f"{UNIT}-{9_000_000 + total // 2:07d}"
     with ctx.db.engine.begin() as conn:
         conn.execute(update(Dossier).where(Dossier.code == broken).values(status=4))
     print(f"seeded {total:,} dossiers in {time.perf_counter() - started:.1f} s", flush=True)
-    walk_in_a_process(url, tmp, total, broken)
+    walk_in_a_process(url, tmp, total, broken, jobs)
+    later = clock.now() + timedelta(days=1)  # after every copy's events: none has changed
+    walk_in_a_process(url, tmp, 0, None, jobs, later)
     ctx.close()
 
 
-def walk_in_a_process(url: str, tmp: Path, expected: int, broken: str | None) -> None:
+def walk_in_a_process(
+    url: str,
+    tmp: Path,
+    expected: int,
+    broken: str | None,
+    jobs: int,
+    since: datetime | None = None,
+) -> None:
     command = [sys.executable, __file__, "--walk", url, "--dossiers", str(expected)]
-    subprocess.run([*command, *(["--broken", broken] if broken else [])], check=True, cwd=tmp)
+    command += ["--jobs", str(jobs), *(["--broken", broken] if broken else [])]
+    command += ["--since", since.isoformat()] if since else []
+    subprocess.run(command, check=True, cwd=tmp)
 
 
-def walk(url: str, expected: int, broken: str | None) -> None:
+def walk(url: str, expected: int, broken: str | None, jobs: int, since: datetime | None) -> None:
     """`motcua consistency`'s walk, as the command runs it, in this (fresh) process."""
     settings = Settings.from_env(
         {
@@ -126,23 +143,34 @@ def walk(url: str, expected: int, broken: str | None) -> None:
     )
     ctx = build(settings)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    checked, bad = 0, []
-    for report in check_all(ctx):
-        checked += 1
-        if not report.ok:
-            bad.append(report.code)
+    started, cpu_before = time.perf_counter(), _cpu_seconds()
+    summary = check_everything(ctx, jobs=jobs, changed_since=since)
+    checked, bad = summary.checked, [r.code for r in summary.inconsistent]
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     ctx.close()
     assert checked == expected, (checked, expected)
     assert bad == ([broken] if broken else []), bad[:5]
+    if since is not None:
+        print(f"changed since {since.isoformat()}: none of them, selected in {seconds:.1f} s")
+        return
     print(
-        f"{checked:>9,} dossiers: {seconds:8.1f} s, {checked / seconds:7.1f} dossiers/s, "
+        f"{checked:>9,} dossiers, {jobs} job(s): {seconds:8.1f} s, "
+        f"{checked / seconds:7.1f} dossiers/s, CPU {cpu * 1000 / max(checked, 1):.1f} ms/dossier, "
         f"peak RSS {peak / 1024:6.1f} MiB (at start {before / 1024:.1f}); "
         f"reported {bad or 'none'}",
         flush=True,
     )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the `--jobs` workers): unlike the
+    wall time, barely affected by other work on the machine."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def template_dossier(ctx: EngineContext) -> str:

@@ -9,18 +9,23 @@ events, and finally a full replay of the events compared with what is stored.
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from engine.audit.integrity import ChainChecker
 from engine.audit.replay import replay_log
-from engine.context import EngineContext
+from engine.context import EngineContext, build
 from engine.errors import NotFoundError
-from engine.events import dossier_chain
+from engine.events import SYSTEM_CHAIN, dossier_chain
+from engine.settings import Settings
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
-from storage.models import Chain, Definition, Dossier, Event, WorkItem
+from storage.models import CalendarVersion, Chain, Definition, Dossier, WorkItem
 from storage.uow import UnitOfWork
 
 #: Dossiers checked per read transaction: long enough to amortise its start, short enough
@@ -36,10 +41,12 @@ class DossierFacts:
     uow: UnitOfWork
     dossier: Dossier
     definition: Definition
-    events: Sequence[Event]
-    log: Sequence[EventRow]
+    #: The dossier's chain as stored, read once (the checks and the replay share it).
+    events: Sequence[EventRow]
     chain: Chain | None
     work_items: Sequence[WorkItem]
+    #: The system chain's calendar events of the same snapshot, if already read.
+    calendar_events: Sequence[EventRow] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,31 +68,156 @@ def check_dossier(ctx: EngineContext, code: str) -> ConsistencyReport:
         return _check(_facts(ctx, uow, dossier))
 
 
-def check_all(ctx: EngineContext, *, batch: int = BATCH) -> Iterator[ConsistencyReport]:
+def check_all(
+    ctx: EngineContext,
+    *,
+    batch: int = BATCH,
+    changed_since: datetime | None = None,
+    after: int = 0,
+    upto: int | None = None,
+) -> Iterator[ConsistencyReport]:
     """Every dossier's report, oldest first, in constant memory whatever the number of dossiers.
 
     Keyset pagination by id: each batch is one short read transaction (one snapshot) that reads
     the next ids, then each dossier in turn, dropping its rows once checked. Reports are handed
     out only after the transaction has ended, so a slow consumer never holds one open, and no
-    ORM row outlives its transaction.
+    ORM row outlives its transaction. `changed_since` keeps only the dossiers written to at or
+    after that time (after a crash, only those can be half changed); `after` and `upto` bound
+    the ids walked (a worker's share of `check_everything`).
     """
-    after = 0
     while True:
         reports: list[ConsistencyReport] = []
         with ctx.uow(write=False, snapshot=True) as uow:
-            ids = uow.dossiers.ids_after(after, batch)
+            ids = uow.dossiers.ids_after(after, batch, upto=upto, changed_since=changed_since)
+            # The calendar's history (system chain) is one for the whole snapshot: read once
+            # per batch, not once per dossier (the system chain also holds every login event).
+            calendar_events = calendar_history(uow)
             for dossier_id in ids:
                 dossier = uow.dossiers.get(dossier_id)
                 if dossier is not None:
-                    reports.append(_check(_facts(ctx, uow, dossier)))
-                uow.forget()
+                    reports.append(_check(_facts(ctx, uow, dossier, calendar_events)))
+                # the calendar versions every replayed step reads stay (immutable, a handful)
+                uow.forget(keep=(CalendarVersion,))
         yield from reports
         if len(ids) < batch:
             return
         after = ids[-1]
 
 
-def _facts(ctx: EngineContext, uow: UnitOfWork, dossier: Dossier) -> DossierFacts:
+@dataclass(frozen=True, slots=True)
+class ConsistencySummary:
+    """How many dossiers were checked, and the inconsistent ones sorted by code."""
+
+    checked: int
+    inconsistent: list[ConsistencyReport]
+
+
+def check_everything(
+    ctx: EngineContext,
+    *,
+    jobs: int = 1,
+    changed_since: datetime | None = None,
+    slice_size: int | None = None,
+) -> ConsistencySummary:
+    """`check_all` over every dossier (or those changed since), by `jobs` processes at once.
+
+    With more than one job the id range is cut into slices of `SLICE` ids (or `slice_size`),
+    handed out in turn
+    to `jobs` worker processes, each with its own engine (its own connections); the result is
+    the same whatever the number of jobs: the count, and the inconsistent reports by code.
+    """
+    if jobs <= 1:
+        checked, broken = 0, []
+        for report in check_all(ctx, changed_since=changed_since):
+            checked += 1
+            if not report.ok:
+                broken.append(report)
+        return ConsistencySummary(checked, sorted(broken, key=lambda r: r.code))
+    with ctx.uow(write=False) as uow:
+        bounds = uow.dossiers.id_bounds()
+    if bounds is None:
+        return ConsistencySummary(0, [])
+    low, high = bounds
+    size = slice_size or SLICE
+    slices = [
+        (start - 1, min(start + size - 1, high), changed_since)
+        for start in range(low, high + 1, size)
+    ]
+    checked, broken = 0, []
+    # spawn, not fork: a forked child would share the parent's pooled connections.
+    with multiprocessing.get_context("spawn").Pool(
+        jobs, initializer=_start_worker, initargs=(ctx.settings,)
+    ) as pool:
+        for count, reports in pool.imap_unordered(_check_slice, slices):
+            checked += count
+            broken += reports
+    return ConsistencySummary(checked, sorted(broken, key=lambda r: r.code))
+
+
+#: Dossier ids per unit of work handed to a worker process: small enough that the dossiers
+#: changed recently (the highest ids) are shared out among the workers too.
+SLICE = 10 * BATCH
+
+_worker: EngineContext | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker
+    _worker = build(settings)
+    atexit.register(_worker.close)
+
+
+def _check_slice(
+    bounds: tuple[int, int, datetime | None],
+) -> tuple[int, list[ConsistencyReport]]:
+    after, upto, changed_since = bounds
+    assert _worker is not None
+    count, broken = 0, []
+    for report in check_all(_worker, after=after, upto=upto, changed_since=changed_since):
+        count += 1
+        if not report.ok:
+            broken.append(report)
+    return count, broken
+
+
+def calendar_history(uow: UnitOfWork) -> list[EventRow]:
+    """The system chain's calendar events (versions registered, overrides), in order."""
+    return [e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type.startswith("calendar_")]
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`--changed-since`: an ISO 8601 date-time with its UTC offset, or a duration before
+    `now` such as `24h`, `90m`, `7d` or `1d12h`.
+
+    Raises:
+        ValueError: neither, or a date-time without an offset (which would be ambiguous).
+    """
+    text = text.strip()
+    match = _DURATION.fullmatch(text)
+    if text and match is not None:
+        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        return now - timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a date-time such as 2026-03-10T08:00:00+07:00 "
+            "nor a duration such as 24h, 90m or 7d"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset (write e.g. 2026-03-10T08:00:00+07:00)")
+    return moment
+
+
+def _facts(
+    ctx: EngineContext,
+    uow: UnitOfWork,
+    dossier: Dossier,
+    calendar_events: Sequence[EventRow] | None = None,
+) -> DossierFacts:
     chain = dossier_chain(dossier.code)
     definition = uow.definitions.get(dossier.definition_id)
     assert definition is not None  # a foreign key
@@ -94,10 +226,10 @@ def _facts(ctx: EngineContext, uow: UnitOfWork, dossier: Dossier) -> DossierFact
         uow=uow,
         dossier=dossier,
         definition=definition,
-        events=uow.events.for_chain(chain),
-        log=list(uow.audit.stream_events(chain)),
+        events=list(uow.audit.stream_events(chain)),
         chain=uow.events.head(chain),
         work_items=uow.work_items.history_for_dossier(dossier.id),
+        calendar_events=calendar_events,
     )
 
 
@@ -175,7 +307,13 @@ def state_matches_work_items(facts: DossierFacts) -> list[str]:
 
 def replays_to_stored_state(facts: DossierFacts) -> list[str]:
     """Rebuilt from its pinned definition and its events alone, the dossier is what is stored."""
-    result = replay_log(facts.dossier.code, facts.log, facts.uow, facts.ctx)
+    result = replay_log(
+        facts.dossier.code,
+        facts.events,
+        facts.uow,
+        facts.ctx,
+        calendar_events=facts.calendar_events,
+    )
     return [p.describe() for p in result.problems] + [
         f"replay: {m.field}: replayed {m.replayed!r}, stored {m.stored!r}"
         for m in result.mismatches

@@ -7,10 +7,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, func, select
+from sqlalchemy import Select, String, bindparam, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from storage.db import dialect_of, insert_for
@@ -19,6 +19,7 @@ from storage.models import (
     CodeSequence,
     Definition,
     Dossier,
+    Event,
     RoleGrant,
     Unit,
     User,
@@ -98,6 +99,13 @@ class Definitions:
     def version(self, key: str, version: int) -> Definition | None:
         stmt = select(Definition).where(Definition.key == key, Definition.version == version)
         return self.session.scalars(stmt).first()
+
+    def cached_version(self, key: str, version: int) -> Definition | None:
+        """`version`, through the per-process copy `get` keeps: only the id is read (the
+        unique key's index), not the sources and forms again for every dossier replayed."""
+        stmt = select(Definition.id).where(Definition.key == key, Definition.version == version)
+        definition_id = self.session.scalars(stmt).first()
+        return None if definition_id is None else self.get(definition_id)
 
     def versions(self, key: str) -> Sequence[Definition]:
         stmt = select(Definition).where(Definition.key == key).order_by(Definition.version)
@@ -268,11 +276,48 @@ class Dossiers:
         listed = stmt.options(defer(Dossier.state), defer(Dossier.submission), defer(Dossier.data))
         return self.session.scalars(listed.offset(offset).limit(limit)).all(), total
 
-    def ids_after(self, dossier_id: int, limit: int) -> Sequence[int]:
+    def ids_after(
+        self,
+        dossier_id: int,
+        limit: int,
+        *,
+        upto: int | None = None,
+        changed_since: datetime | None = None,
+    ) -> Sequence[int]:
         """The next `limit` dossier ids (keyset pagination): walks every dossier in batches,
-        reading only the primary key index."""
-        stmt = select(Dossier.id).where(Dossier.id > dossier_id).order_by(Dossier.id).limit(limit)
-        return self.session.scalars(stmt).all()
+        reading only the primary key index; `upto` ends the walk at that id (inclusive).
+
+        `changed_since` keeps only the dossiers something was written to at or after that time:
+        an event of the dossier, its row (`updated_at`), or one of its work items (created,
+        claimed or completed). Each candidate is probed through the dossier-id indexes, so a
+        walk reads every dossier id once however few have changed.
+        """
+        stmt = select(Dossier.id).where(Dossier.id > dossier_id)
+        if upto is not None:
+            stmt = stmt.where(Dossier.id <= upto)
+        if changed_since is not None:
+            stmt = stmt.where(
+                or_(
+                    Dossier.updated_at >= changed_since,
+                    exists().where(
+                        Event.dossier_id == Dossier.id, Event.occurred_at >= changed_since
+                    ),
+                    exists().where(
+                        WorkItem.dossier_id == Dossier.id,
+                        or_(
+                            WorkItem.created_at >= changed_since,
+                            WorkItem.claimed_at >= changed_since,
+                            WorkItem.completed_at >= changed_since,
+                        ),
+                    ),
+                )
+            )
+        return self.session.scalars(stmt.order_by(Dossier.id).limit(limit)).all()
+
+    def id_bounds(self) -> tuple[int, int] | None:
+        """The lowest and highest dossier id, or None without dossiers."""
+        low, high = self.session.execute(select(func.min(Dossier.id), func.max(Dossier.id))).one()
+        return None if low is None else (int(low), int(high))
 
     def for_owner(self, user_id: int, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         stmt = select(Dossier).where(Dossier.owner_user_id == user_id).order_by(Dossier.id.desc())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -119,9 +119,15 @@ class UnitOfWork:
         """False in a read transaction (nothing it adds could be committed)."""
         return self._write
 
-    def forget(self) -> None:
-        """Drop every row loaded so far (a read walking many rows keeps constant memory)."""
-        self.session.expunge_all()
+    def forget(self, *, keep: tuple[type[Any], ...] = ()) -> None:
+        """Drop every row loaded so far (a read walking many rows keeps constant memory), but
+        those of the `keep` types (a few rows every step reads again, e.g. immutable ones)."""
+        if not keep:
+            self.session.expunge_all()
+            return
+        for row in list(self.session):
+            if not isinstance(row, keep):
+                self.session.expunge(row)
 
     def flush(self) -> None:
         with translate_errors():

@@ -102,7 +102,12 @@ class Replay:
     """One dossier being rebuilt. Handlers use `take`, `step` and the accessors below."""
 
     def __init__(
-        self, code: str, log: Sequence[EventRow], uow: UnitOfWork, ctx: EngineContext
+        self,
+        code: str,
+        log: Sequence[EventRow],
+        uow: UnitOfWork,
+        ctx: EngineContext,
+        calendar_events: Sequence[EventRow] | None = None,
     ) -> None:
         self.code = code
         self.log = log
@@ -114,9 +119,14 @@ class Replay:
         self._definitions = ctx.definitions
         #: Deadlines are computed on the calendar of each event's time: the dossier's pinned
         #: version (or the one then in force) and the overrides as they stood.
-        self._calendar_events = [
-            e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type.startswith("calendar_")
-        ]
+        #: Read from the system chain unless the caller already read them in the same snapshot.
+        self._calendar_events = (
+            list(calendar_events)
+            if calendar_events is not None
+            else [
+                e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type.startswith("calendar_")
+            ]
+        )
         self._dossier: Dossier | None = None
         self._workflow: Workflow | None = None
         self._model: ProcedureModel | None = None
@@ -153,7 +163,7 @@ class Replay:
 
     def pinned_definition(self, key: str, version: int, content_hash: str) -> Definition:
         """The definition version the event names, refusing one whose content changed."""
-        definition = self._uow.definitions.version(key, version)
+        definition = self._uow.definitions.cached_version(key, version)
         if definition is None:
             raise ReplayDivergenceError(None, f"procedure {key} version {version} is not deployed")
         if definition.content_hash != content_hash:
@@ -305,12 +315,14 @@ def replay_log(
     ctx: EngineContext,
     *,
     until: int | None = None,
+    calendar_events: Sequence[EventRow] | None = None,
 ) -> ReplayResult:
-    """Replay a dossier's logged events (checked for integrity first) inside `uow`'s reads."""
+    """Replay a dossier's logged events (checked for integrity first) inside `uow`'s reads.
+    `calendar_events`: the system chain's calendar events, if read already in this snapshot."""
     checker = ChainChecker(dossier_chain(code))
     for event in log:
         checker.feed(event)
-    replay = Replay(code, log, uow, ctx)
+    replay = Replay(code, log, uow, ctx, calendar_events)
     problems = checker.finish() + replay.run(until)
     row = uow.dossiers.by_code(code)
     stored = (

@@ -4,6 +4,7 @@ two writes of one change would leave), and finds nothing on an intact dossier.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import Connection, delete, func, select, update
 
 from api.cli import main
-from engine.consistency import BATCH, check_all, check_dossier
+from engine.clock import FrozenClock
+from engine.consistency import BATCH, check_all, check_dossier, check_everything, parse_since
 from engine.context import EngineContext
 from engine.services import dossiers
 from engine.services.dossiers import Applicant, SubmitDossier
@@ -186,4 +188,95 @@ def test_the_check_streams_past_a_batch_and_names_the_one_broken_dossier(
     assert result.exit_code == 1, result.output
     assert result.output == (
         f"{broken}: {'; '.join(status_4)}\n{len(codes)} dossiers checked, 1 inconsistent\n"
+    )
+
+
+def _cli_env(settings: Settings) -> dict[str, str]:
+    return {
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_VAR_DIR": str(settings.var_dir),
+        "MOTCUA_SECRET_KEY": settings.secret_key,
+    }
+
+
+STATUS_4 = "status is 4 but the events end at 1; replay: dossier.status: replayed 1, stored 4"
+
+
+def test_changed_since_checks_only_the_dossiers_written_to_since_then(
+    ctx: EngineContext, http: HttpApi, clock: FrozenClock, settings: Settings
+) -> None:
+    # after a crash only the dossiers written to lately can be half changed: the check after
+    # one reads those alone, and still names a damaged one among them
+    untouched, worked_on = http.submit()["code"], http.submit()["code"]
+    old_damage = http.submit()["code"]
+    clock.advance(timedelta(minutes=20))
+    cutoff = clock.now() - timedelta(minutes=5)
+    http.act(worked_on, "reception", ACCEPT)  # an old dossier written to lately
+    claimed = http.submit()["code"]
+    http.claim(http.task_for(claimed, "reception")["id"], "reception")
+    recent_damage = http.submit()["code"]
+    with tampering(ctx) as conn:  # damage that no change of the last day explains
+        for code in (old_damage, recent_damage):
+            conn.execute(update(Dossier).where(Dossier.code == code).values(status=4))
+
+    since = parse_since("10m", clock.now())
+    assert since == clock.now() - timedelta(minutes=10)
+    assert parse_since("1d12h", clock.now()) == clock.now() - timedelta(hours=36)
+    summary = check_everything(ctx, changed_since=since)
+    assert summary.checked == 3  # worked_on, claimed, recent_damage; not untouched, old_damage
+    assert [(r.code, "; ".join(r.problems)) for r in summary.inconsistent] == [
+        (recent_damage, STATUS_4)
+    ]
+    assert untouched not in {r.code for r in summary.inconsistent}
+
+    result = CliRunner().invoke(
+        main, ["consistency", "--changed-since", cutoff.isoformat()], env=_cli_env(settings)
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"{recent_damage}: {STATUS_4}\n"
+        f"3 dossiers checked, 1 inconsistent (changed since {cutoff.isoformat()})\n"
+    )
+    # the whole database still finds both
+    everything = check_everything(ctx)
+    assert (everything.checked, [r.code for r in everything.inconsistent]) == (
+        5,
+        sorted([old_damage, recent_damage]),
+    )
+
+
+@pytest.mark.parametrize("when", ["yesterday", "2026-03-10T08:00:00", "24", "h"])
+def test_changed_since_refuses_what_is_not_a_moment(settings: Settings, when: str) -> None:
+    result = CliRunner().invoke(
+        main, ["consistency", "--changed-since", when], env=_cli_env(settings)
+    )
+    assert result.exit_code == 2
+    assert "--changed-since" in result.output
+    assert "24h" in result.output or "UTC offset" in result.output
+
+
+def test_jobs_give_the_report_of_a_single_walk(ctx: EngineContext, settings: Settings) -> None:
+    codes = _submit_many(ctx, 30)
+    broken = sorted([codes[25], codes[3]])
+    with tampering(ctx) as conn:
+        conn.execute(update(Dossier).where(Dossier.code.in_(broken)).values(status=4))
+
+    single = check_everything(ctx, jobs=1)
+    # slices of 7 ids: five slices shared by two worker processes, each with its own engine
+    split = check_everything(ctx, jobs=2, slice_size=7)
+    assert single == split
+    assert (split.checked, [r.code for r in split.inconsistent]) == (30, broken)
+
+    outputs = [
+        CliRunner().invoke(main, ["consistency", "--jobs", jobs], env=_cli_env(settings))
+        for jobs in ("1", "2")
+    ]
+    assert [r.exit_code for r in outputs] == [1, 1]
+    assert (
+        outputs[0].output
+        == outputs[1].output
+        == (
+            "".join(f"{code}: {STATUS_4}\n" for code in broken)
+            + "30 dossiers checked, 2 inconsistent\n"
+        )
     )
