@@ -18,8 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from sqlalchemy import insert, select
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import bench_settings, migrated_database  # noqa: E402
 from bench.load import STEPS as HAPPY_PATH  # noqa: E402
 from engine.audit.bundle import verify_bundle  # noqa: E402
 from engine.authz import Actor  # noqa: E402
@@ -38,10 +38,7 @@ from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
 from engine.services import accounts, audit, audit_dossiers, definitions, dossiers, tasks  # noqa: E402
 from engine.services.accounts import NewUser  # noqa: E402
-from engine.settings import Settings  # noqa: E402
-from storage.admin import temporary_database  # noqa: E402
 from storage.audit import EVENT_COLUMNS, EventRow, event_row  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import Chain, Dossier, Event  # noqa: E402
 from tests.support import submission  # noqa: E402
 
@@ -58,34 +55,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--postgres", metavar="URL", help="run on a fresh database of this server")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, database(args.postgres, Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        migrated_database(args.postgres, Path(tmp), "motcua_bench_audit") as url,
+    ):
         run(url, Path(tmp), args.events)
-
-
-@contextmanager
-def database(server: str | None, tmp: Path) -> Iterator[str]:
-    if server is None:
-        url = f"sqlite:///{tmp / 'bench.db'}"
-        upgrade(url)
-        yield url
-        return
-    with temporary_database(server, "motcua_bench_audit") as url:
-        upgrade(url)
-        yield url
 
 
 def run(url: str, tmp: Path, total_events: int) -> None:
     clock = FrozenClock(datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
-    settings = Settings.from_env(
-        {
-            "MOTCUA_ENV": "bench",
-            "MOTCUA_DATABASE_URL": url,
-            "MOTCUA_VAR_DIR": str(tmp / "var"),
-            "MOTCUA_SECRET_KEY": "bench-" + "x" * 40,
-            "MOTCUA_PASSWORD_TIME_COST": "1",
-            "MOTCUA_PASSWORD_MEMORY_KIB": "64",
-        }
-    )
+    settings = bench_settings(url, tmp / "var")
     ctx = build(settings, clock=clock)
     officers = seed(ctx)
     live_start = time.perf_counter()

@@ -27,8 +27,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from sqlalchemy import insert, select, update
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.environment import bench_settings, migrated_database  # noqa: E402
 from engine.authz import Actor  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.consistency import check_everything  # noqa: E402
@@ -46,10 +45,7 @@ from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
 from engine.services import accounts, definitions, dossiers  # noqa: E402
 from engine.services.accounts import NewUser  # noqa: E402
-from engine.settings import Settings  # noqa: E402
-from storage.admin import temporary_database  # noqa: E402
 from storage.audit import EventRow  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import Chain, Dossier, Event, WorkItem  # noqa: E402
 from tests.support import submission  # noqa: E402
 
@@ -71,34 +67,16 @@ def main() -> None:
         since = datetime.fromisoformat(args.since) if args.since else None
         walk(args.walk, args.dossiers, args.broken, args.jobs, since)
         return
-    with tempfile.TemporaryDirectory() as tmp, database(args.postgres, Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        migrated_database(args.postgres, Path(tmp), "motcua_bench_consistency") as url,
+    ):
         run(url, Path(tmp), args.dossiers, args.jobs)
-
-
-@contextmanager
-def database(server: str | None, tmp: Path) -> Iterator[str]:
-    if server is None:
-        url = f"sqlite:///{tmp / 'bench.db'}"
-        upgrade(url)
-        yield url
-        return
-    with temporary_database(server, "motcua_bench_consistency") as url:
-        upgrade(url)
-        yield url
 
 
 def run(url: str, tmp: Path, total: int, jobs: int) -> None:
     clock = FrozenClock(datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
-    settings = Settings.from_env(
-        {
-            "MOTCUA_ENV": "bench",
-            "MOTCUA_DATABASE_URL": url,
-            "MOTCUA_VAR_DIR": str(tmp / "var"),
-            "MOTCUA_SECRET_KEY": "bench-" + "x" * 40,
-            "MOTCUA_PASSWORD_TIME_COST": "1",
-            "MOTCUA_PASSWORD_MEMORY_KIB": "64",
-        }
-    )
+    settings = bench_settings(url, tmp / "var")
     ctx = build(settings, clock=clock)
     code = template_dossier(ctx)
     small = max(1, total // 10)
@@ -133,14 +111,7 @@ def walk_in_a_process(
 
 def walk(url: str, expected: int, broken: str | None, jobs: int, since: datetime | None) -> None:
     """`motcua consistency`'s walk, as the command runs it, in this (fresh) process."""
-    settings = Settings.from_env(
-        {
-            "MOTCUA_ENV": "bench",
-            "MOTCUA_DATABASE_URL": url,
-            "MOTCUA_VAR_DIR": str(Path.cwd() / "var"),
-            "MOTCUA_SECRET_KEY": "bench-" + "x" * 40,
-        }
-    )
+    settings = bench_settings(url, Path.cwd() / "var")
     ctx = build(settings)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu_before = time.perf_counter(), _cpu_seconds()

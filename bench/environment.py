@@ -25,6 +25,34 @@ ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_c
 OFFICER_ROLES = ("reception", "specialist", "leader")
 
 
+def bench_settings(url: str, var_dir: Path, **extra: str) -> Settings:
+    """Settings of a benchmark's own process: cheap password hashing, a throwaway secret."""
+    return Settings.from_env(
+        {
+            "MOTCUA_ENV": "bench",
+            "MOTCUA_DATABASE_URL": url,
+            "MOTCUA_VAR_DIR": str(var_dir),
+            "MOTCUA_SECRET_KEY": "bench-secret-" + "x" * 40,
+            "MOTCUA_PASSWORD_TIME_COST": "1",
+            "MOTCUA_PASSWORD_MEMORY_KIB": "64",
+            **extra,
+        }
+    )
+
+
+@contextmanager
+def migrated_database(server: str | None, tmp: Path, name: str) -> Iterator[str]:
+    """A migrated SQLite file in `tmp`, or a fresh database `name` on a PostgreSQL server."""
+    if server is None:
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        upgrade(url)
+        yield url
+        return
+    with temporary_database(server, name) as url:
+        upgrade(url)
+        yield url
+
+
 def unit_code(n: int) -> str:
     return f"000.00.{n:02d}.B01"
 

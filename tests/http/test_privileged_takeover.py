@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 from api.cli import main
 from engine.context import EngineContext
-from engine.services import grants
-from tests.conftest import ADMIN, SECOND_ADMIN
+from tests.grants_support import add_second_admin, system_events
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, HttpApi
 
 GRANTS = "/api/v1/admin/role-grants"
@@ -31,33 +30,6 @@ def _status(http: HttpApi, token: str, path: str) -> int:
     return http.client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code
 
 
-def _events(ctx: EngineContext, *types: str) -> list[tuple[str, str, dict[str, Any]]]:
-    with ctx.uow(write=False) as uow:
-        return [
-            (e.type, e.actor_username, dict(e.payload))
-            for e in uow.events.for_chain("system")
-            if e.type in types
-        ]
-
-
-def _second_admin(http: HttpApi, ctx: EngineContext, username: str = "admin2") -> None:
-    """Another administrator account, made by `ADMIN` and approved by `SECOND_ADMIN`."""
-    http.call(
-        "POST",
-        "/api/v1/admin/users",
-        "admin",
-        json={
-            "username": username,
-            "password": DEMO_PASSWORD,
-            "full_name": "Quản trị 2",
-            "roles": ["admin"],
-        },
-        expect=201,
-    )
-    pending = grants.list_grants(ctx, ADMIN, "pending", 1, 100).items
-    grants.approve_grant(ctx, SECOND_ADMIN, next(g.id for g in pending if g.username == username))
-
-
 def _pending(http: HttpApi, username: str) -> list[Any]:
     items = http.call("GET", GRANTS, "admin2", query={"status": "pending"})["items"]
     return [g for g in items if g["username"] == username]
@@ -66,7 +38,7 @@ def _pending(http: HttpApi, username: str) -> list[Any]:
 def test_resetting_an_auditors_password_does_not_let_the_administrator_read_dossiers(
     http: HttpApi, ctx: EngineContext
 ) -> None:
-    _second_admin(http, ctx)
+    add_second_admin(http, ctx)
     code = http.submit(unit=OTHER_UNIT)["code"]
     old_token = http.token("auditor")
     assert _status(http, old_token, f"/api/v1/dossiers/{code}") == 200
@@ -84,12 +56,14 @@ def test_resetting_an_auditors_password_does_not_let_the_administrator_read_doss
     assert "second administrator" in refused["detail"]
     http.call("POST", f"{GRANTS}/{grant['id']}/approve", "admin2")
     assert _status(http, _login(http, "auditor", NEW_PASSWORD), f"/api/v1/dossiers/{code}") == 200
-    [updated_event] = [p for _, a, p in _events(ctx, "user_updated") if p["username"] == "auditor"]
+    [updated_event] = [
+        p for _, a, p in system_events(ctx, "user_updated") if p["username"] == "auditor"
+    ]
     assert updated_event["changed"] == ["password", "roles"]
     assert updated_event["withdrawn_roles"] == ["auditor"]
     assert [
         (t, a, p["role"], p.get("after"), p.get("by"))
-        for t, a, p in _events(ctx, "role_grant_requested", "role_grant_approved")
+        for t, a, p in system_events(ctx, "role_grant_requested", "role_grant_approved")
         if p["username"] == "auditor"
     ][-2:] == [
         ("role_grant_requested", "admin", "auditor", "password_reset", "admin"),
@@ -100,8 +74,8 @@ def test_resetting_an_auditors_password_does_not_let_the_administrator_read_doss
 def test_resetting_another_administrators_password_withdraws_their_admin_role(
     http: HttpApi, ctx: EngineContext
 ) -> None:
-    _second_admin(http, ctx)
-    _second_admin(http, ctx, "admin3")
+    add_second_admin(http, ctx)
+    add_second_admin(http, ctx, "admin3")
     http.call("PATCH", "/api/v1/admin/users/admin3", "admin", json={"password": NEW_PASSWORD})
     taken_over = _login(http, "admin3", NEW_PASSWORD)
     assert _status(http, taken_over, "/api/v1/admin/users") == 403  # on integ: 200
@@ -120,8 +94,8 @@ def test_whoever_set_an_accounts_password_never_approves_its_grant(
 ) -> None:
     """Admin2 asks, honestly, for the analyst to become an auditor; admin, who has just set the
     analyst's password (and so could log in as them), is not the second administrator."""
-    _second_admin(http, ctx)
-    _second_admin(http, ctx, "admin3")
+    add_second_admin(http, ctx)
+    add_second_admin(http, ctx, "admin3")
     http.call("PATCH", "/api/v1/admin/users/analyst", "admin", json={"password": NEW_PASSWORD})
     asked = http.call(
         "POST",
@@ -138,7 +112,7 @@ def test_whoever_set_an_accounts_password_never_approves_its_grant(
 def test_reactivating_a_deactivated_auditor_needs_a_second_administrator(
     http: HttpApi, ctx: EngineContext
 ) -> None:
-    _second_admin(http, ctx)
+    add_second_admin(http, ctx)
     code = http.submit(unit=OTHER_UNIT)["code"]
     http.call("POST", "/api/v1/admin/users/auditor/deactivate", "admin")
     activated = http.call("POST", "/api/v1/admin/users/auditor/activate", "admin")
@@ -150,7 +124,7 @@ def test_reactivating_a_deactivated_auditor_needs_a_second_administrator(
     http.call("POST", f"{GRANTS}/{grant['id']}/approve", "admin", expect=409)
     http.call("POST", f"{GRANTS}/{grant['id']}/approve", "admin2")
     assert _status(http, _login(http, "auditor", DEMO_PASSWORD), f"/api/v1/dossiers/{code}") == 200
-    [event] = [p for _, _, p in _events(ctx, "user_activated") if p["username"] == "auditor"]
+    [event] = [p for _, _, p in system_events(ctx, "user_activated") if p["username"] == "auditor"]
     assert event["withdrawn_roles"] == ["auditor"]
 
 

@@ -10,38 +10,11 @@ from click.testing import CliRunner
 
 from api.cli import main
 from engine.context import EngineContext
-from engine.services import grants
-from tests.conftest import ADMIN, SECOND_ADMIN
+from tests.grants_support import add_second_admin, system_events
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, HttpApi
 
 GRANTS = "/api/v1/admin/role-grants"
-
-
-def _system_events(ctx: EngineContext, prefix: str = "role_grant") -> list[tuple[str, str, Any]]:
-    with ctx.uow(write=False) as uow:
-        return [
-            (e.type, e.actor_username, dict(e.payload))
-            for e in uow.events.for_chain("system")
-            if e.type.startswith(prefix)
-        ]
-
-
-def _second_admin(http: HttpApi, ctx: EngineContext, username: str = "admin2") -> None:
-    """Another administrator account (its admin role approved by a second administrator)."""
-    http.call(
-        "POST",
-        "/api/v1/admin/users",
-        "admin",
-        json={
-            "username": username,
-            "password": DEMO_PASSWORD,
-            "full_name": "Quản trị 2",
-            "roles": ["admin"],
-        },
-        expect=201,
-    )
-    pending = grants.list_grants(ctx, ADMIN, "pending", 1, 100).items
-    grants.approve_grant(ctx, SECOND_ADMIN, next(g.id for g in pending if g.username == username))
+GRANT_EVENTS = ("role_grant_requested", "role_grant_approved", "role_grant_rejected")
 
 
 def test_an_administrator_cannot_give_their_own_account_a_role_that_reads_dossiers(
@@ -101,7 +74,7 @@ def test_one_administrator_alone_cannot_make_an_auditor_or_an_administrator(
 def test_a_grant_asked_by_one_administrator_takes_effect_when_another_approves(
     http: HttpApi, ctx: EngineContext
 ) -> None:
-    _second_admin(http, ctx)
+    add_second_admin(http, ctx)
     code = http.submit(unit=OTHER_UNIT)["code"]
     analyst_token = http.token("analyst")
     asked = http.call(
@@ -127,7 +100,9 @@ def test_a_grant_asked_by_one_administrator_takes_effect_when_another_approves(
     )
     http.forget_tokens()
     assert http.dossier(code, "analyst")["code"] == code
-    assert [(t, a, p["username"], p["role"]) for t, a, p in _system_events(ctx)][-2:] == [
+    assert [(t, a, p["username"], p["role"]) for t, a, p in system_events(ctx, *GRANT_EVENTS)][
+        -2:
+    ] == [
         ("role_grant_requested", "admin", "analyst", "auditor"),
         ("role_grant_approved", "admin2", "analyst", "auditor"),
     ]
@@ -136,7 +111,7 @@ def test_a_grant_asked_by_one_administrator_takes_effect_when_another_approves(
 def test_nobody_approves_a_grant_to_their_own_account_and_a_request_can_be_rejected(
     http: HttpApi, ctx: EngineContext
 ) -> None:
-    _second_admin(http, ctx)
+    add_second_admin(http, ctx)
     asked = http.call(
         "POST",
         GRANTS,
@@ -173,7 +148,7 @@ def test_nobody_approves_a_grant_to_their_own_account_and_a_request_can_be_rejec
         expect=422,
     )
     assert [e["field"] for e in problem["errors"]] == ["role"]
-    assert [t for t, _, _ in _system_events(ctx)][-2:] == [
+    assert [t for t, _, _ in system_events(ctx, *GRANT_EVENTS)][-2:] == [
         "role_grant_requested",
         "role_grant_rejected",
     ]
@@ -201,7 +176,7 @@ def test_the_command_line_needs_two_operating_system_logins(
     added = run("alice", "add", "aud2", "--role", "auditor", "--password", DEMO_PASSWORD)
     assert added.exit_code == 0, added.output
     assert "role auditor: waiting for a second administrator" in added.output
-    assert [(t, a) for t, a, _ in _system_events(ctx)][-3:] == [
+    assert [(t, a) for t, a, _ in system_events(ctx, *GRANT_EVENTS)][-3:] == [
         ("role_grant_requested", "cli:alice"),
         ("role_grant_approved", "cli:bob"),
         ("role_grant_requested", "cli:alice"),
