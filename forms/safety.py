@@ -9,7 +9,8 @@ A form is untrusted input: an analyst's JSON Schema runs on every citizen's subm
   bundle's forms only, forms/validation.py). `$id` is a plain name, only at a form's top level;
   `$schema` is Draft 2020-12 or absent; `$vocabulary` is refused.
 - Patterns (`pattern`, `patternProperties`) are RE2 syntax (linear time: no backreferences, no
-  lookaround), at most `MAX_PATTERN_LENGTH` characters and `MAX_PATTERN_NESTING` nested groups.
+  lookaround), at most `MAX_PATTERN_LENGTH` characters and `MAX_PATTERN_NESTING` nested groups
+  (forms/patterns.py).
 - No reference cycle that comes back to the same value without descending into it
   (`{"$defs": {"a": {"$ref": "#/$defs/a"}}}`, `allOf: [{"$ref": "#"}]`): it would never end.
 - Cost bounds: at most `MAX_NODES` JSON values in a bundle's forms, `MAX_DEPTH` levels of
@@ -24,20 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-import re2
+from forms.patterns import pattern_problem
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 MAX_NODES = 300_000
 MAX_DEPTH = 64
 MAX_EXPANSION = 10_000
-MAX_PATTERN_LENGTH = 1_000
-MAX_PATTERN_NESTING = 32
-#: RE2's memory budget for one compiled pattern (its default is 8 MiB).
-PATTERN_MAX_MEM = 1 << 20
 #: A form's name in the bundle, as a reference or `$id` gives it: `address.json`.
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 
@@ -132,62 +128,6 @@ def bundle_problems(schemas: Mapping[str, Any]) -> list[FormProblem]:
     if not problems:
         problems.extend(graph.cycle_and_cost_problems())
     return problems
-
-
-def pattern_problem(value: Any) -> str | None:
-    """Why `value` cannot be a form's pattern (RE2 syntax, bounded); None when it can."""
-    if not isinstance(value, str):
-        return "a pattern must be a string"
-    return _string_pattern_problem(value)
-
-
-@lru_cache(maxsize=4096)
-def _string_pattern_problem(value: str) -> str | None:
-    nesting = _group_nesting(value)
-    if nesting > MAX_PATTERN_NESTING:
-        return f"the pattern nests {nesting} groups; at most {MAX_PATTERN_NESTING} are allowed"
-    if len(value) > MAX_PATTERN_LENGTH:
-        return f"the pattern is longer than {MAX_PATTERN_LENGTH} characters"
-    try:
-        compiled_pattern(value)
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        return (
-            f"the pattern is not RE2 syntax ({reason}); backreferences and lookaround "
-            "are not allowed"
-        )
-    return None
-
-
-@lru_cache(maxsize=4096)
-def compiled_pattern(value: str) -> Any:
-    """The RE2 program for a pattern (linear-time matching, whatever the input)."""
-    options = re2.Options()
-    options.log_errors = False
-    options.max_mem = PATTERN_MAX_MEM
-    return re2.compile(value, options)
-
-
-def _group_nesting(value: str) -> int:
-    depth = deepest = 0
-    escaped = in_class = False
-    for char in value:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char == ")":
-            depth = max(0, depth - 1)
-    return deepest
 
 
 @dataclass(slots=True)

@@ -29,7 +29,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from forms.safety import bundle_names, compiled_pattern, pattern_problem
+from forms.patterns import compiled_pattern, pattern_problem
+from forms.safety import bundle_names
 
 #: Submitted data nested deeper than this is refused before validation (a recursive form would
 #: otherwise recurse as deep as the data goes).
