@@ -89,16 +89,6 @@ def register(uow: UnitOfWork, actor: Actor, now: datetime, data: CalendarDataSet
     return number
 
 
-def register_repository(ctx: EngineContext, actor: Actor) -> tuple[int, bool]:
-    """Register the repository's calendar data if it changed: (version in force, whether new)."""
-    data = repository_data(ctx)
-    with ctx.uow() as uow:
-        before = uow.calendar_versions.latest()
-        number = register(uow, actor, ctx.clock.now(), data)
-        uow.commit()
-    return number, before is None or before.version != number
-
-
 def loaded(uow: UnitOfWork, row: CalendarVersion) -> CalendarDataSet:
     """A registered version's content, parsed once per process and checked against its hash.
 

@@ -97,12 +97,15 @@ def register_repository_data(ctx: EngineContext, actor: Actor) -> tuple[Calendar
         PermissionDeniedError: not an administrator.
     """
     ensure_admin(actor)
-    with conflicts_as_errors():
-        number, created = calendar_versions.register_repository(ctx, actor)
+    data = calendar_versions.repository_data(ctx)
+    with conflicts_as_errors(), ctx.uow() as uow:
+        before = uow.calendar_versions.latest()
+        number = calendar_versions.register(uow, actor, ctx.clock.now(), data)
+        uow.commit()
     with ctx.uow(write=False) as uow:
         row = uow.calendar_versions.get(number)
         assert row is not None
-        return _version(row), created
+        return _version(row), before is None or before.version != number
 
 
 def list_overrides(ctx: EngineContext) -> list[OverrideView]:
