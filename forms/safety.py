@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from forms.patterns import pattern_problem
+from forms.pointers import pointer, typed_parts, value_at
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 MAX_NODES = 300_000
@@ -64,12 +65,6 @@ _REFS = ("$ref", "$dynamicRef")
 class FormProblem:
     file: str
     message: str
-
-
-def pointer(parts: tuple[str | int, ...]) -> str:
-    """JSON pointer of `parts` as a URI fragment: `#/properties/a~1b`."""
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-    return "#" + "".join(f"/{p}" for p in escaped)
 
 
 def bundle_names(schemas: Mapping[str, Any]) -> dict[str, str]:
@@ -258,7 +253,7 @@ class _Graph:
         self.nodes = {(file, parts) for file, scan in scans.items() for parts in scan.schemas}
         for file, scan in scans.items():
             for parts in scan.schemas:
-                node = _at(schemas[file], parts)
+                node = value_at(schemas[file], parts)
                 assert isinstance(node, Mapping)
                 self.edges[(file, parts)] = list(self._same_value(file, parts, node))
 
@@ -321,7 +316,7 @@ class _Graph:
             parts = tuple(
                 unquote(p).replace("~1", "/").replace("~0", "~") for p in fragment[1:].split("/")
             )
-            found = _lookup(self.schemas[target], parts)
+            found = typed_parts(self.schemas[target], parts)
             if found is None:
                 refuse(f"points to nothing in {target}")
                 return None
@@ -388,24 +383,3 @@ class _Graph:
                 )
                 break
         return problems
-
-
-def _at(document: Any, parts: tuple[str | int, ...]) -> Any:
-    for part in parts:
-        document = document[part]
-    return document
-
-
-def _lookup(document: Any, parts: tuple[str, ...]) -> tuple[str | int, ...] | None:
-    """The pointer's parts, typed as the document is (list indexes as ints), or None."""
-    found: list[str | int] = []
-    for part in parts:
-        if isinstance(document, Mapping) and part in document:
-            document = document[part]
-            found.append(part)
-        elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
-            document = document[int(part)]
-            found.append(int(part))
-        else:
-            return None
-    return tuple(found)
