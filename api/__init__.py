@@ -28,7 +28,7 @@ from api.logs import install_log_masking
 from api.payloads import refuse_unstorable_url
 from api.ratelimit import init_rate_limits
 from engine.context import EngineContext, build
-from engine.services.accounts import demo_accounts_present
+from engine.services.logins import demo_accounts_present
 from engine.settings import Settings, SettingsError
 
 API_PREFIX = "/api/v1"

@@ -7,14 +7,13 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, LocalDateTime, Schema, page_schema
+from api.context import actor, engine
 from api.schemas import PageQuery
 from engine.authz import ALL_ROLES, SECOND_ADMIN_ROLES
 from engine.results import Page, RoleGrantView, UnitDetail, UserDetail
-from engine.services import accounts, admin, grants
-from engine.services.accounts import NewUser
-from engine.services.admin import UserChanges
+from engine.services import grants, units, users
+from engine.services.users import NewUser, UserChanges
 
 blp = Blueprint(
     "admin",
@@ -52,11 +51,7 @@ class UserSchema(Schema):
     )
 
 
-class UserListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(UserSchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+UserListSchema = page_schema(UserSchema, "UserListSchema")
 
 
 class NewUserBody(Schema):
@@ -85,11 +80,7 @@ class UnitSchema(Schema):
     created_at = LocalDateTime(required=True)
 
 
-class UnitListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(UnitSchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+UnitListSchema = page_schema(UnitSchema, "UnitListSchema")
 
 
 class NewUnitBody(Schema):
@@ -101,23 +92,17 @@ class UnitPatchBody(Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
-def _documented(*extra: tuple[int, str]) -> Any:
-    def decorate(func: Any) -> Any:
-        for status, text in ((401, "No valid token"), (403, "Not an administrator"), *extra):
-            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
-        return blp.doc(security=BEARER_SECURITY)(func)
-
-    return decorate
+_FORBIDDEN = "Not an administrator"
 
 
 @blp.route("/users")
 class Users(MethodView):
     @blp.arguments(UserQuery, location="query")
     @blp.response(200, UserListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self, query: dict[str, Any]) -> Page[UserDetail]:
         """User accounts, by username (filter by unit, role, active, username prefix)"""
-        return admin.list_users(
+        return users.list_users(
             engine(),
             actor(),
             unit_code=query["unit"],
@@ -130,7 +115,7 @@ class Users(MethodView):
 
     @blp.arguments(NewUserBody)
     @blp.response(201, UserSchema)
-    @_documented((409, "The username is taken"), (422, "Per-field errors"))
+    @blp.authenticated(_FORBIDDEN, (409, "The username is taken"), (422, "Per-field errors"))
     def post(self, body: dict[str, Any]) -> UserDetail:
         """Create a user account; officers (reception, specialist, leader) need a unit"""
         new = NewUser(
@@ -140,21 +125,21 @@ class Users(MethodView):
             roles=tuple(body["roles"]),
             unit_code=body["unit_code"],
         )
-        created = accounts.create_user(engine(), actor(), new)
-        return admin.get_user(engine(), actor(), created.username)
+        return users.create_user(engine(), actor(), new)
 
 
 @blp.route("/users/<string:username>")
 class UserAccount(MethodView):
     @blp.response(200, UserSchema)
-    @_documented((404, "No such user"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such user"))
     def get(self, username: str) -> UserDetail:
         """One account, with its login lock"""
-        return admin.get_user(engine(), actor(), username)
+        return users.get_user(engine(), actor(), username)
 
     @blp.arguments(UserPatchBody)
     @blp.response(200, UserSchema)
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
         (404, "No such user"),
         (409, "Removing your own admin role"),
         (422, "Per-field errors"),
@@ -175,71 +160,69 @@ class UserAccount(MethodView):
             set_unit="unit_code" in body,
             password=body.get("password"),
         )
-        return admin.update_user(engine(), actor(), username, changes)
+        return users.update_user(engine(), actor(), username, changes)
 
 
 @blp.route("/users/<string:username>/deactivate")
 class DeactivateUser(MethodView):
     @blp.response(200, UserSchema)
-    @_documented((404, "No such user"), (409, "Deactivating your own account"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such user"), (409, "Deactivating your own account"))
     def post(self, username: str) -> UserDetail:
         """Deactivate an account: its tokens stop working for good (re-activation does not
         revive them), its claimed tasks go back to their units; its history stays"""
-        accounts.deactivate_user(engine(), actor(), username)
-        return admin.get_user(engine(), actor(), username)
+        return users.deactivate_user(engine(), actor(), username)
 
 
 @blp.route("/users/<string:username>/activate")
 class ActivateUser(MethodView):
     @blp.response(200, UserSchema)
-    @_documented((404, "No such user"), (409, "A demo account in production"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such user"), (409, "A demo account in production"))
     def post(self, username: str) -> UserDetail:
         """Let a deactivated account log in again; an auditor or administrator comes back
         without those roles until a second administrator approves them (pending grants)"""
-        return admin.activate_user(engine(), actor(), username)
+        return users.activate_user(engine(), actor(), username)
 
 
 @blp.route("/users/<string:username>/unlock")
 class UnlockUser(MethodView):
     @blp.response(200, UserSchema)
-    @_documented((404, "No such user"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such user"))
     def post(self, username: str) -> UserDetail:
         """Lift a login lock and forget the account's failed logins"""
-        return admin.unlock_user(engine(), actor(), username)
+        return users.unlock_user(engine(), actor(), username)
 
 
 @blp.route("/units")
 class Units(MethodView):
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, UnitListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self, query: dict[str, int]) -> Page[UnitDetail]:
         """Units (BHXH offices), by code"""
-        return admin.list_units(engine(), actor(), query["page"], query["page_size"])
+        return units.list_units(engine(), actor(), query["page"], query["page_size"])
 
     @blp.arguments(NewUnitBody)
     @blp.response(201, UnitSchema)
-    @_documented((409, "The unit exists"), (422, "Per-field errors"))
+    @blp.authenticated(_FORBIDDEN, (409, "The unit exists"), (422, "Per-field errors"))
     def post(self, body: dict[str, str]) -> UnitDetail:
         """Add a unit with its identifier code (e.g. 000.00.07.H29)"""
-        created = accounts.create_unit(engine(), actor(), body["code"], body["name"])
-        return admin.get_unit(engine(), actor(), created.code)
+        return units.create_unit(engine(), actor(), body["code"], body["name"])
 
 
 @blp.route("/units/<string:code>")
 class UnitResource(MethodView):
     @blp.response(200, UnitSchema)
-    @_documented((404, "No such unit"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such unit"))
     def get(self, code: str) -> UnitDetail:
         """One unit"""
-        return admin.get_unit(engine(), actor(), code)
+        return units.get_unit(engine(), actor(), code)
 
     @blp.arguments(UnitPatchBody)
     @blp.response(200, UnitSchema)
-    @_documented((404, "No such unit"), (422, "Per-field errors"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such unit"), (422, "Per-field errors"))
     def patch(self, body: dict[str, str], code: str) -> UnitDetail:
         """Rename a unit (its code never changes: it is part of every dossier code)"""
-        return admin.rename_unit(engine(), actor(), code, body["name"])
+        return units.rename_unit(engine(), actor(), code, body["name"])
 
 
 GRANT_ID = "<int(max=2147483647):grant_id>"
@@ -263,11 +246,7 @@ class RoleGrantSchema(Schema):
     decided_at = LocalDateTime(allow_none=True)
 
 
-class RoleGrantListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(RoleGrantSchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+RoleGrantListSchema = page_schema(RoleGrantSchema, "RoleGrantListSchema")
 
 
 class NewRoleGrantBody(Schema):
@@ -282,7 +261,7 @@ class NewRoleGrantBody(Schema):
 class RoleGrants(MethodView):
     @blp.arguments(RoleGrantQuery, location="query")
     @blp.response(200, RoleGrantListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self, query: dict[str, Any]) -> Page[RoleGrantView]:
         """Role grant requests, newest first (filter by status)"""
         return grants.list_grants(
@@ -291,7 +270,8 @@ class RoleGrants(MethodView):
 
     @blp.arguments(NewRoleGrantBody)
     @blp.response(201, RoleGrantSchema)
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
         (404, "No such user"),
         (409, "Your own account, a deactivated one, the role already held or already asked"),
         (422, "Per-field errors"),
@@ -307,7 +287,7 @@ class RoleGrants(MethodView):
 @blp.route(f"/role-grants/{GRANT_ID}")
 class RoleGrantResource(MethodView):
     @blp.response(200, RoleGrantSchema)
-    @_documented((404, "No such request"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such request"))
     def get(self, grant_id: int) -> RoleGrantView:
         """One role grant request"""
         return grants.get_grant(engine(), actor(), grant_id)
@@ -316,7 +296,8 @@ class RoleGrantResource(MethodView):
 @blp.route(f"/role-grants/{GRANT_ID}/approve")
 class ApproveRoleGrant(MethodView):
     @blp.response(200, RoleGrantSchema)
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
         (404, "No such request"),
         (409, "Not pending, asked by you, or for your own account"),
     )
@@ -329,7 +310,7 @@ class ApproveRoleGrant(MethodView):
 @blp.route(f"/role-grants/{GRANT_ID}/reject")
 class RejectRoleGrant(MethodView):
     @blp.response(200, RoleGrantSchema)
-    @_documented((404, "No such request"), (409, "Not pending"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such request"), (409, "Not pending"))
     def post(self, grant_id: int) -> RoleGrantView:
         """Refuse (or, for the one who asked, withdraw) a pending request"""
         return grants.reject_grant(engine(), actor(), grant_id)

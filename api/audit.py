@@ -12,8 +12,8 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, LocalDateTime, Schema, page_schema
+from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery
 from engine.audit.results import ReplayResult, VerifyReport
 from engine.audit.signing import PublicKeyError, VerifyingKey
@@ -58,11 +58,7 @@ class CheckpointResultSchema(Schema):
     refused = ma.fields.List(ma.fields.Nested(IntegrityProblemSchema), required=True)
 
 
-class CheckpointListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(CheckpointSchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+CheckpointListSchema = page_schema(CheckpointSchema, "CheckpointListSchema")
 
 
 class VerifyBody(Schema):
@@ -126,11 +122,7 @@ class TimelineEntrySchema(Schema):
     )
 
 
-class TimelineSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(TimelineEntrySchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+TimelineSchema = page_schema(TimelineEntrySchema, "TimelineSchema")
 
 
 class ReplayQuery(Schema):
@@ -167,20 +159,14 @@ class ReplaySchema(Schema):
     problems = ma.fields.List(ma.fields.Nested(IntegrityProblemSchema), required=True)
 
 
-def _documented(*extra: tuple[int, str]) -> Any:
-    def decorate(func: Any) -> Any:
-        for status, text in ((401, "No valid token"), (403, "Not an auditor"), *extra):
-            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
-        return blp.doc(security=BEARER_SECURITY)(func)
-
-    return decorate
+_FORBIDDEN = "Not an auditor"
 
 
 @blp.route("/verify")
 class Verify(MethodView):
     @blp.arguments(VerifyBody)
     @blp.response(200, VerifyReportSchema)
-    @_documented((404, "No such dossier"), (422, "Bad public key or body"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such dossier"), (422, "Bad public key or body"))
     def post(self, body: dict[str, Any]) -> VerifyReport:
         """Verify every chain and checkpoint (or one dossier's); `ok` tells the result"""
         keys = []
@@ -202,7 +188,7 @@ class Checkpoints(MethodView):
     @blp.alt_response(
         200, schema=CheckpointResultSchema, description="Nothing changed since the last one"
     )
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def post(self) -> tuple[CheckpointResult, int]:
         """Sign a checkpoint of the chain heads now"""
         result = audit.create_checkpoint(engine(), actor())
@@ -210,7 +196,7 @@ class Checkpoints(MethodView):
 
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, CheckpointListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self, query: dict[str, int]) -> Any:
         """Signed checkpoints, newest first"""
         return audit.list_checkpoints(engine(), actor(), query["page"], query["page_size"])
@@ -219,7 +205,7 @@ class Checkpoints(MethodView):
 @blp.route("/public-key")
 class PublicKey(MethodView):
     @blp.response(200, PublicKeySchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self) -> Any:
         """The Ed25519 public key that verifies checkpoints and bundles"""
         return audit.public_key(engine(), actor())
@@ -229,7 +215,7 @@ class PublicKey(MethodView):
 class Timeline(MethodView):
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, TimelineSchema)
-    @_documented((404, "No such dossier"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such dossier"))
     def get(self, query: dict[str, int], code: str) -> Any:
         """The dossier's events in words, local and UTC times, with data submitted (read logged)"""
         return audit_dossiers.dossier_timeline(
@@ -241,7 +227,9 @@ class Timeline(MethodView):
 class Replay(MethodView):
     @blp.arguments(ReplayQuery, location="query")
     @blp.response(200, ReplaySchema)
-    @_documented((404, "No such dossier"), (422, "`until` names no event of the dossier"))
+    @blp.authenticated(
+        _FORBIDDEN, (404, "No such dossier"), (422, "`until` names no event of the dossier")
+    )
     def get(self, query: dict[str, Any], code: str) -> ReplayResult:
         """The dossier rebuilt from its definition and events, as of event `until` (read logged)"""
         return audit_dossiers.replay_dossier(engine(), actor(), code, query["until"])
@@ -254,7 +242,7 @@ class Bundle(MethodView):
         description="The signed bundle (`motcua audit verify-bundle FILE` checks it offline)",
         content_type="application/json",
     )
-    @_documented((404, "No such dossier"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such dossier"))
     def get(self, code: str) -> Response:
         """Export the dossier's signed audit bundle (logged)"""
         bundle = audit_dossiers.export_dossier(engine(), actor(), code)

@@ -1,12 +1,14 @@
-"""flask-smorest customised in one place: problem+json errors, strict schemas, local times."""
+"""flask-smorest customised in one place: problem+json errors, strict schemas, local times, the
+documentation of authenticated endpoints (`Blueprint.authenticated`) and page envelopes
+(`page_schema`)."""
 
 from __future__ import annotations
 
 import http
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import flask_smorest
 import marshmallow as ma
@@ -18,6 +20,8 @@ from api.contract import bound_integers
 from api.payloads import StrictParser
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("motcua.api")
 
 
@@ -117,6 +121,20 @@ class Blueprint(flask_smorest.Blueprint):
             kwargs["content_type"] = PROBLEM_CONTENT_TYPE
         return super().alt_response(status_code, *args, **kwargs)
 
+    def authenticated(self, forbidden: str | None, *problems: tuple[int, str]) -> Callable[[F], F]:
+        """Document an endpoint that needs a bearer token: its security scheme, 401 without a
+        valid token, 403 `forbidden` (None: any authenticated caller may), then `problems`
+        (status, when), every one answered as problem+json."""
+        refusals = [(401, "No valid token")] + ([(403, forbidden)] if forbidden else [])
+
+        def decorate(func: F) -> F:
+            for status, text in (*refusals, *problems):
+                func = self.alt_response(status, schema=ProblemSchema, description=text)(func)
+            documented: F = self.doc(security=BEARER_SECURITY)(func)
+            return documented
+
+        return decorate
+
 
 class Schema(ma.Schema):
     """Unknown fields are refused (422), integers kept in the database's BIGINT range."""
@@ -126,6 +144,19 @@ class Schema(ma.Schema):
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field[Any]) -> None:
         bound_integers(field_obj)
+
+
+def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The envelope of a paginated list: `items` of `item`, `total` across pages, the `page`
+    (from 1) and its `page_size`. `name` (e.g. "TaskListSchema") names it in the OpenAPI
+    document, where names must be unique."""
+    fields: dict[str, ma.fields.Field[Any]] = {
+        "items": ma.fields.List(ma.fields.Nested(item), required=True),
+        "total": ma.fields.Integer(required=True),
+        "page": ma.fields.Integer(required=True),
+        "page_size": ma.fields.Integer(required=True),
+    }
+    return Schema.from_dict(fields, name=name)
 
 
 class LocalDateTime(ma.fields.DateTime):

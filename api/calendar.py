@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.context import actor, engine
 from engine.calendar import DayKind
 from engine.errors import FieldError, ValidationFailedError
 from engine.results import CalendarYearView, OverrideView
@@ -148,10 +148,7 @@ class Overrides(MethodView):
 class Override(MethodView):
     @blp.arguments(OverrideBody)
     @blp.response(200, OverrideSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
-    @blp.alt_response(422, schema=ProblemSchema, description="Bad day, kind or note")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated("Not an administrator", (422, "Bad day, kind or note"))
     def put(self, body: dict[str, str], day: str) -> OverrideView:
         """Make a day a working day (`workday`) or a day off (`day_off`)"""
         return calendar_service.set_override(
@@ -159,10 +156,7 @@ class Override(MethodView):
         )
 
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
-    @blp.alt_response(404, schema=ProblemSchema, description="The day has no override")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated("Not an administrator", (404, "The day has no override"))
     def delete(self, day: str) -> None:
         """Remove a day's override"""
         calendar_service.remove_override(engine(), actor(), _day(day))

@@ -9,9 +9,7 @@ from flask import current_app, g, request
 from engine.authz import Actor
 from engine.context import EngineContext
 from engine.errors import AuthenticationError
-from engine.services import accounts
-
-BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+from engine.services import logins
 
 
 def engine() -> EngineContext:
@@ -26,6 +24,6 @@ def actor() -> Actor:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")
-    found = accounts.authenticate(engine(), token.strip())
+    found = logins.authenticate(engine(), token.strip())
     g.motcua_actor = found
     return found

@@ -10,8 +10,8 @@ import marshmallow as ma
 from flask import Response, request, url_for
 from flask.views import MethodView
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, LocalDateTime, Schema
+from api.context import actor, engine
 from engine import definition_queries
 from engine.definition_results import VersionDetail
 from engine.errors import DefinitionProblem, InvalidDefinitionError
@@ -132,17 +132,11 @@ def _allow_bundle_uploads() -> None:
         request.max_content_length = MAX_UPLOAD_BYTES
 
 
-def _documented(*extra: tuple[int, str]) -> Any:
-    def decorate(func: Any) -> Any:
-        for status, text in ((401, "No valid token"), (403, "Not allowed"), *extra):
-            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
-        return blp.doc(security=BEARER_SECURITY)(func)
-
-    return decorate
-
-
 _INVALID = (422, "The bundle is invalid: `errors` lists severity, message, file, line, element_id")
 _TOO_LARGE = (413, f"The upload is larger than {MAX_UPLOAD_BYTES} bytes")
+
+
+_FORBIDDEN = "Not allowed"
 
 
 @blp.route("")
@@ -150,7 +144,7 @@ class Definitions(MethodView):
     @blp.arguments(UploadBody, location="files")
     @blp.response(201, DeployedSchema, description="A new version was deployed")
     @blp.alt_response(200, schema=DeployedSchema, description="Identical content already deployed")
-    @_documented(_INVALID, _TOO_LARGE)
+    @blp.authenticated(_FORBIDDEN, _INVALID, _TOO_LARGE)
     def post(self, body: dict[str, Any]) -> Any:
         """Deploy a bundle: a new version, or the existing one when nothing changed"""
         result = definitions.deploy(engine(), actor(), _bundle(body["file"]))
@@ -167,7 +161,7 @@ class Definitions(MethodView):
         return payload, 201 if result.created else 200, {"Location": location}
 
     @blp.response(200, DefinitionListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self) -> dict[str, Any]:
         """Deployed procedures with their latest version"""
         items = definition_queries.list_definitions(engine(), actor())
@@ -178,7 +172,7 @@ class Definitions(MethodView):
 class Validate(MethodView):
     @blp.arguments(UploadBody, location="files")
     @blp.response(200, ValidationSchema)
-    @_documented(_INVALID, _TOO_LARGE)
+    @blp.authenticated(_FORBIDDEN, _INVALID, _TOO_LARGE)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Run every deploy check on a bundle without deploying it"""
         report = definition_queries.validate_upload(actor(), _bundle(body["file"]))
@@ -188,7 +182,7 @@ class Validate(MethodView):
 @blp.route("/<string:key>/versions")
 class Versions(MethodView):
     @blp.response(200, VersionListSchema)
-    @_documented((404, "No such procedure"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such procedure"))
     def get(self, key: str) -> dict[str, Any]:
         """All versions of a procedure, oldest first"""
         items = definition_queries.list_versions(engine(), actor(), key)
@@ -198,7 +192,7 @@ class Versions(MethodView):
 @blp.route("/<string:key>/versions/<int:version>")
 class Version(MethodView):
     @blp.response(200, VersionDetailSchema)
-    @_documented((404, "No such version"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such version"))
     def get(self, key: str, version: int) -> dict[str, Any]:
         """One version with its diagram sources and forms"""
         detail: VersionDetail = definition_queries.get_version(engine(), actor(), key, version)
@@ -214,7 +208,7 @@ class Version(MethodView):
 @blp.route("/<string:key>/versions/<int:version>/diagram.svg")
 class VersionDiagram(MethodView):
     @blp.response(200, description="SVG drawn from the diagram's BPMN DI", content_type=SVG_TYPE)
-    @_documented((404, "No such version"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such version"))
     def get(self, key: str, version: int) -> Response:
         """The version's diagram as an SVG picture"""
         svg = definition_queries.definition_svg(engine(), actor(), key, version)
@@ -225,7 +219,7 @@ class VersionDiagram(MethodView):
 class Diff(MethodView):
     @blp.arguments(DiffQuery, location="query")
     @blp.response(200, DiffSchema)
-    @_documented((404, "No such version"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such version"))
     def get(self, query: dict[str, int], key: str) -> Any:
         """What changed between two versions: steps added, removed, changed; forms"""
         return definition_queries.diff_versions(

@@ -6,8 +6,8 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
-from api.base import Blueprint, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, Schema
+from api.context import actor, engine
 from api.definitions import SVG_TYPE, DiffSchema
 from api.schemas import DossierSchema
 from engine import definition_queries
@@ -38,10 +38,7 @@ class MigrationSchema(Schema):
 @blp.route("/<string:code>/diagram.svg")
 class DossierDiagram(MethodView):
     @blp.response(200, description="SVG with completed and current steps", content_type=SVG_TYPE)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not an officer of the unit")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated("Not an officer of the unit", (404, "No such dossier"))
     def get(self, code: str) -> Response:
         """The dossier's diagram, completed steps in green, current ones in orange"""
         return Response(definition_queries.dossier_svg(engine(), actor(), code), mimetype=SVG_TYPE)
@@ -50,11 +47,9 @@ class DossierDiagram(MethodView):
 @blp.route("/<string:code>/migrate")
 class Migrate(MethodView):
     @blp.response(200, MigrationSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Administrators only")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
-    @blp.alt_response(409, schema=ProblemSchema, description="Not safe; `detail` says why")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated(
+        "Administrators only", (404, "No such dossier"), (409, "Not safe; `detail` says why")
+    )
     def post(self, code: str) -> MigrationResult:
         """Move the dossier to its procedure's latest version, keeping its deadlines"""
         return migrations.migrate_dossier(engine(), actor(), code)

@@ -7,8 +7,8 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema, page_schema
+from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine import queries
 from engine.results import DocumentView, DossierDetail, PublicDossierView, ReceiptView
@@ -77,11 +77,7 @@ class DossierSummarySchema(Schema):
     due_at = LocalDateTime(allow_none=True)
 
 
-class DossierListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(DossierSummarySchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+DossierListSchema = page_schema(DossierSummarySchema, "DossierListSchema")
 
 
 class ReceivedDocumentSchema(Schema):
@@ -154,10 +150,7 @@ class PublicDossierSchema(Schema):
 class Dossiers(MethodView):
     @blp.arguments(SubmitDossierBody)
     @blp.response(201, DossierSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="May not submit for this unit")
-    @blp.alt_response(422, schema=ProblemSchema, description="Per-field errors")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated("May not submit for this unit", (422, "Per-field errors"))
     def post(self, body: dict[str, Any]) -> DossierDetail:
         """Submit a dossier (citizens online; reception for counter and postal dossiers)"""
         command = SubmitDossier(
@@ -172,8 +165,7 @@ class Dossiers(MethodView):
 
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, DossierListSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated(None)
     def get(self, query: dict[str, int]) -> Any:
         """My dossiers (citizen) or my unit's dossiers (officer)"""
         return queries.list_dossiers(engine(), actor(), query["page"], query["page_size"])
@@ -182,10 +174,7 @@ class Dossiers(MethodView):
 @blp.route("/<string:code>")
 class Dossier(MethodView):
     @blp.response(200, DossierSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not yours / not your unit")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated("Not yours / not your unit", (404, "No such dossier"))
     def get(self, code: str) -> DossierDetail:
         """A dossier: status, unit, received and appointment times, current steps (read logged)"""
         return reads.read_dossier(engine(), actor(), code)
@@ -194,11 +183,9 @@ class Dossier(MethodView):
 @blp.route("/<string:code>/receipt")
 class Receipt(MethodView):
     @blp.response(200, ReceiptSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not yours / not your unit")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
-    @blp.alt_response(409, schema=ProblemSchema, description="Not received (no Mẫu 01) yet")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated(
+        "Not yours / not your unit", (404, "No such dossier"), (409, "Not received (no Mẫu 01) yet")
+    )
     def get(self, code: str) -> ReceiptView:
         """Mẫu 01: receipt and appointment of an accepted dossier, as issued (read logged)"""
         return reads.read_receipt(engine(), actor(), code)
@@ -207,11 +194,11 @@ class Receipt(MethodView):
 @blp.route("/<string:code>/reappointment")
 class Reappointment(MethodView):
     @blp.response(200, DocumentSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not yours / not your unit")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
-    @blp.alt_response(409, schema=ProblemSchema, description="No new appointment (no Mẫu 04)")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated(
+        "Not yours / not your unit",
+        (404, "No such dossier"),
+        (409, "No new appointment (no Mẫu 04)"),
+    )
     def get(self, code: str) -> DocumentView:
         """Mẫu 04: the apology and new appointment as issued, with whether it was late (read
         logged)"""
@@ -222,14 +209,12 @@ class Reappointment(MethodView):
 class Supplements(MethodView):
     @blp.arguments(SupplementBody)
     @blp.response(200, DossierSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not the applicant")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such dossier")
-    @blp.alt_response(
-        409, schema=ProblemSchema, description="Not waiting for a supplement (status 5)"
+    @blp.authenticated(
+        "Not the applicant",
+        (404, "No such dossier"),
+        (409, "Not waiting for a supplement (status 5)"),
+        (422, "The completed dossier fails the form"),
     )
-    @blp.alt_response(422, schema=ProblemSchema, description="The completed dossier fails the form")
-    @blp.doc(security=BEARER_SECURITY)
     def post(self, body: dict[str, Any], code: str) -> DossierDetail:
         """Send the documents reception asked for (only while status is 5)"""
         return dossiers.submit_supplement(engine(), actor(), code, body["data"])

@@ -11,8 +11,8 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from werkzeug.datastructures import FileStorage
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, LocalDateTime, Schema
+from api.context import actor, engine
 from engine.results import FileView
 from engine.services import files
 from engine.uploads import ALLOWED_TYPES
@@ -61,20 +61,6 @@ class UploadRulesSchema(Schema):
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def _documented(*extra: tuple[int, str]) -> Any:
-    def decorate(func: Any) -> Any:
-        for status, text in (
-            (401, "No valid token"),
-            (403, "Not yours / not your unit"),
-            (404, "No such dossier or file"),
-            *extra,
-        ):
-            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
-        return blp.doc(security=BEARER_SECURITY)(func)
-
-    return decorate
-
-
 @blp.before_request
 def _allow_upload_size() -> None:
     if request.method == "POST":
@@ -82,12 +68,18 @@ def _allow_upload_size() -> None:
         request.max_content_length = limit + MULTIPART_OVERHEAD
 
 
+_FORBIDDEN = "Not yours / not your unit"
+_NOT_FOUND = (404, "No such dossier or file")
+
+
 @blp.route("/<string:code>/files")
 class DossierFiles(MethodView):
     @blp.arguments(UploadForm, location="files")
     @blp.response(201, FileSchema, description="Stored; its SHA-256 is recorded in an event")
     @blp.alt_response(200, schema=FileSchema, description="The dossier already has this file")
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
+        _NOT_FOUND,
         (409, "The dossier is closed"),
         (413, "Larger than the upload limit (see GET /public/upload-rules)"),
         (415, "Not a PDF, JPEG or PNG by its content, or a name claiming another type"),
@@ -101,7 +93,7 @@ class DossierFiles(MethodView):
         return view, 201 if created else 200
 
     @blp.response(200, FileListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN, _NOT_FOUND)
     def get(self, code: str) -> dict[str, Any]:
         """The dossier's files, oldest first"""
         items: list[FileView] = files.list_files(engine(), actor(), code)
@@ -118,7 +110,7 @@ class DossierFile(MethodView):
             }
         }
     )
-    @_documented()
+    @blp.authenticated(_FORBIDDEN, _NOT_FOUND)
     def get(self, code: str, sha256: str) -> Response:
         """Download a file of the dossier (whoever may read the dossier)"""
         found = files.read_file(engine(), actor(), code, sha256)

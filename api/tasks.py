@@ -7,8 +7,8 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.base import Blueprint, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, Schema, page_schema
+from api.context import actor, engine
 from api.schemas import CurrentStepSchema, DossierSchema, PageQuery, StatusSchema, TaskSchema
 from engine import queries
 from engine.results import CompletionResult, TaskDetail, TaskSummary
@@ -23,11 +23,7 @@ class InboxQuery(PageQuery):
     dossier = ma.fields.String(load_default=None, validate=ma.validate.Length(max=60))
 
 
-class TaskListSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(TaskSchema), required=True)
-    total = ma.fields.Integer(required=True)
-    page = ma.fields.Integer(required=True)
-    page_size = ma.fields.Integer(required=True)
+TaskListSchema = page_schema(TaskSchema, "TaskListSchema")
 
 
 class TaskDetailSchema(TaskSchema):
@@ -50,26 +46,14 @@ class CompletionSchema(Schema):
     current_steps = ma.fields.List(ma.fields.Nested(CurrentStepSchema), required=True)
 
 
-_AUTH_ERRORS = (
-    (401, "No valid token"),
-    (403, "Not your role or unit"),
-)
-
-
-def _documented(*extra: tuple[int, str]) -> Any:
-    def decorate(func: Any) -> Any:
-        for status, text in (*_AUTH_ERRORS, *extra):
-            func = blp.alt_response(status, schema=ProblemSchema, description=text)(func)
-        return blp.doc(security=BEARER_SECURITY)(func)
-
-    return decorate
+_FORBIDDEN = "Not your role or unit"
 
 
 @blp.route("")
 class Inbox(MethodView):
     @blp.arguments(InboxQuery, location="query")
     @blp.response(200, TaskListSchema)
-    @_documented()
+    @blp.authenticated(_FORBIDDEN)
     def get(self, query: dict[str, Any]) -> Any:
         """Open tasks of my roles in my unit, oldest first"""
         return queries.inbox(
@@ -86,7 +70,7 @@ class Inbox(MethodView):
 @blp.route("/<string:task_id>")
 class Task(MethodView):
     @blp.response(200, TaskDetailSchema)
-    @_documented((404, "No such task"))
+    @blp.authenticated(_FORBIDDEN, (404, "No such task"))
     def get(self, task_id: str) -> dict[str, Any]:
         """A task with its form's JSON Schema and the dossier data it needs (read logged)"""
         detail: TaskDetail = reads.read_task(engine(), actor(), task_id)
@@ -102,7 +86,9 @@ class Task(MethodView):
 @blp.route("/<string:task_id>/claim")
 class Claim(MethodView):
     @blp.response(200, TaskSchema)
-    @_documented((404, "No such task"), (409, "Claimed by someone else, or no longer open"))
+    @blp.authenticated(
+        _FORBIDDEN, (404, "No such task"), (409, "Claimed by someone else, or no longer open")
+    )
     def post(self, task_id: str) -> TaskSummary:
         """Claim a task (claiming your own claimed task again is fine)"""
         return tasks.claim_task(engine(), actor(), task_id)
@@ -111,7 +97,8 @@ class Claim(MethodView):
 @blp.route("/<string:task_id>/release")
 class Release(MethodView):
     @blp.response(200, TaskSchema)
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
         (404, "No such task"),
         (409, "You do not hold the claim"),
     )
@@ -135,7 +122,8 @@ class AssignBody(Schema):
 class Assign(MethodView):
     @blp.arguments(AssignBody)
     @blp.response(200, TaskSchema)
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
         (404, "No such task"),
         (409, "No longer open"),
         (422, "The officer cannot work the task (inactive, other unit or role)"),
@@ -149,7 +137,8 @@ class Assign(MethodView):
 class Complete(MethodView):
     @blp.arguments(CompleteBody)
     @blp.response(200, CompletionSchema)
-    @_documented(
+    @blp.authenticated(
+        _FORBIDDEN,
         (404, "No such task"),
         (409, "Not claimed by you, or no longer READY"),
         (422, "Form data rejected, per field"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
-from api.context import BEARER_SECURITY, actor, engine
+from api.base import Blueprint, LocalDateTime, Schema
+from api.context import actor, engine
 from engine.services import timers
 from engine.services.timers import ParkedTimer
 
@@ -35,9 +35,7 @@ class ParkedTimerListSchema(Schema):
 @blp.route("/parked")
 class ParkedTimers(MethodView):
     @blp.response(200, ParkedTimerListSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated("Not an administrator")
     def get(self) -> dict[str, list[ParkedTimer]]:
         """Timers parked as failed (most recent first): dossier, element, reason, time"""
         return {"items": timers.parked_timers(engine(), actor())}
@@ -46,11 +44,9 @@ class ParkedTimers(MethodView):
 @blp.route("/<string:timer_id>/resume")
 class ResumeTimer(MethodView):
     @blp.response(200, ParkedTimerSchema)
-    @blp.alt_response(401, schema=ProblemSchema, description="No valid token")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
-    @blp.alt_response(404, schema=ProblemSchema, description="No such timer")
-    @blp.alt_response(409, schema=ProblemSchema, description="The timer is not parked")
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.authenticated(
+        "Not an administrator", (404, "No such timer"), (409, "The timer is not parked")
+    )
     def post(self, timer_id: str) -> ParkedTimer:
         """Put a parked timer back to pending: the scheduler's next pass fires it (audited)"""
         return timers.resume_timer(engine(), actor(), timer_id)

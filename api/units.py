@@ -34,5 +34,5 @@ class Units(MethodView):
     @blp.response(200, PublicUnitListSchema)
     def get(self) -> dict[str, Any]:
         """List the units; each receives every procedure of the catalogue"""
-        items = queries.list_units(engine())
+        items = queries.receiving_units(engine())
         return {"items": items, "total": len(items)}

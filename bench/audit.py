@@ -36,8 +36,8 @@ from engine.authz import Actor  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
-from engine.services import accounts, audit, audit_dossiers, definitions, dossiers, tasks  # noqa: E402
-from engine.services.accounts import NewUser  # noqa: E402
+from engine.services import audit, audit_dossiers, definitions, dossiers, tasks, units, users  # noqa: E402
+from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EVENT_COLUMNS, EventRow, event_row  # noqa: E402
 from storage.models import Chain, Dossier, Event  # noqa: E402
 from tests.support import submission  # noqa: E402
@@ -129,10 +129,10 @@ def run(url: str, tmp: Path, total_events: int) -> None:
 
 def seed(ctx: EngineContext) -> dict[str, Actor]:
     definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
-    accounts.create_unit(ctx, ADMIN, UNIT, "BHXH quận Ba Đình")
+    units.create_unit(ctx, ADMIN, UNIT, "BHXH quận Ba Đình")
     found = {}
     for role in ("citizen", "reception", "specialist", "leader"):
-        view = accounts.create_user(
+        view = users.create_user(
             ctx,
             ADMIN,
             NewUser(role, "bench-password-1", role, (role,), None if role == "citizen" else UNIT),

@@ -43,8 +43,8 @@ from engine.clock import FrozenClock  # noqa: E402
 from engine.consistency import check_everything  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
-from engine.services import accounts, definitions, dossiers  # noqa: E402
-from engine.services.accounts import NewUser  # noqa: E402
+from engine.services import definitions, dossiers, units, users  # noqa: E402
+from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EventRow  # noqa: E402
 from storage.models import Chain, Dossier, Event, WorkItem  # noqa: E402
 from tests.support import submission  # noqa: E402
@@ -146,8 +146,8 @@ def _cpu_seconds() -> float:
 
 def template_dossier(ctx: EngineContext) -> str:
     definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
-    accounts.create_unit(ctx, ADMIN, UNIT, "BHXH quận Ba Đình")
-    view = accounts.create_user(
+    units.create_unit(ctx, ADMIN, UNIT, "BHXH quận Ba Đình")
+    view = users.create_user(
         ctx, ADMIN, NewUser("citizen", "bench-password-1", "citizen", ("citizen",), None)
     )
     citizen = Actor(view.id, view.username, frozenset(view.roles), view.unit_code)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from engine.authz import Actor
 from engine.context import EngineContext, build
-from engine.services import accounts, definitions
-from engine.services.accounts import NewUser
+from engine.services import definitions, users
+from engine.services import units as unit_service
+from engine.services.users import NewUser
 from engine.settings import Settings
 from storage.admin import temporary_database
 from storage.migrate import upgrade
@@ -120,14 +121,12 @@ def seed(backend: Backend, units: int) -> None:
     try:
         definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
         for n in range(units):
-            accounts.create_unit(ctx, ADMIN, unit_code(n), f"BHXH bench {n}")
+            unit_service.create_unit(ctx, ADMIN, unit_code(n), f"BHXH bench {n}")
             for role in OFFICER_ROLES:
-                accounts.create_user(
+                users.create_user(
                     ctx, ADMIN, NewUser(f"{role}{n}", PASSWORD, role, (role,), unit_code(n))
                 )
-        accounts.create_user(
-            ctx, ADMIN, NewUser("citizen", PASSWORD, "Công dân", ("citizen",), None)
-        )
+        users.create_user(ctx, ADMIN, NewUser("citizen", PASSWORD, "Công dân", ("citizen",), None))
     finally:
         ctx.close()
 

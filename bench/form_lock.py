@@ -30,9 +30,9 @@ from pathlib import Path
 from engine.authz import Actor
 from engine.context import build
 from engine.errors import ValidationFailedError
-from engine.services import accounts, definitions, dossiers
-from engine.services.accounts import NewUser
+from engine.services import definitions, dossiers, units, users
 from engine.services.dossiers import Applicant, SubmitDossier
+from engine.services.users import NewUser
 from engine.settings import Settings
 from storage.migrate import upgrade
 
@@ -60,8 +60,8 @@ def main() -> None:
         )
         upgrade(settings.database_url)
         ctx = build(settings)
-        accounts.create_unit(ctx, ADMIN, UNIT, "Bench unit")
-        citizen = accounts.create_user(
+        units.create_unit(ctx, ADMIN, UNIT, "Bench unit")
+        citizen = users.create_user(
             ctx, ADMIN, NewUser("citizen", "bench-password-1", "Citizen", ("citizen",), None)
         )
         files = definitions.bundle_from_directory(

@@ -30,9 +30,9 @@ from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import build
 from engine.scheduler import TimerScheduler
-from engine.services import accounts, definitions, dossiers
-from engine.services.accounts import NewUser
+from engine.services import definitions, dossiers, units, users
 from engine.services.dossiers import Applicant, SubmitDossier
+from engine.services.users import NewUser
 from engine.settings import Settings
 from storage.migrate import upgrade
 from storage.models import Timer
@@ -85,8 +85,8 @@ def run_phase(count: int, window: float, poll: int, workers: int) -> Phase:
         # day): nothing is due while dossiers are created, however long that takes.
         setup_clock = FrozenClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         setup = build(settings, clock=setup_clock)
-        accounts.create_unit(setup, ADMIN, UNIT, "Bench unit")
-        citizen = accounts.create_user(
+        units.create_unit(setup, ADMIN, UNIT, "Bench unit")
+        citizen = users.create_user(
             setup, ADMIN, NewUser("citizen", "bench-password-1", "Citizen", ("citizen",), None)
         )
         applicant = Actor(citizen.id, "citizen", frozenset({"citizen"}), None)

@@ -26,7 +26,7 @@ from engine.results import (
     StepView,
     TaskDetail,
     TaskSummary,
-    UnitView,
+    UnitDetail,
 )
 from engine.spiff import runtime
 from engine.views import (
@@ -86,16 +86,20 @@ def get_procedure(ctx: EngineContext, key: str) -> ProcedureDetail:
         )
 
 
-def list_units(ctx: EngineContext) -> list[UnitView]:
+def receiving_units(ctx: EngineContext) -> list[UnitDetail]:
     """The units (BHXH offices) that receive dossiers, by code: public."""
     with ctx.uow(write=False) as uow:
         return _receiving_units(uow)
 
 
-def _receiving_units(uow: UnitOfWork) -> list[UnitView]:
+def _receiving_units(uow: UnitOfWork) -> list[UnitDetail]:
     """Every active unit receives every deployed procedure (there is no unit-procedure mapping
     yet); `GET /procedures/{key}` and `GET /units` both read this one rule."""
-    return [UnitView(code=u.code, name=u.name) for u in uow.units.all() if u.active]
+    return [
+        UnitDetail(code=u.code, name=u.name, active=u.active, created_at=u.created_at)
+        for u in uow.units.all()
+        if u.active
+    ]
 
 
 def get_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:

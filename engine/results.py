@@ -75,7 +75,7 @@ class ProcedureDetail:
     submission_form: dict[str, Any] | None
     steps: list[StepView]
     deployed_at: datetime
-    units: list[UnitView] = field(default_factory=list)
+    units: list[UnitDetail] = field(default_factory=list)
 
     @property
     def code_label(self) -> str:
@@ -271,22 +271,6 @@ class TokenResult:
     access_token: str
     expires_in: int
     token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
-
-
-@dataclass(frozen=True, slots=True)
-class UserView:
-    id: int
-    username: str
-    full_name: str
-    roles: list[str]
-    unit_code: str | None
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class UnitView:
-    code: str
-    name: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from api import create_app
 from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import EngineContext, build
-from engine.services import accounts, definitions, grants
-from engine.services.accounts import NewUser
+from engine.services import definitions, grants, units, users
+from engine.services.users import NewUser
 from engine.settings import Settings
 from storage.migrate import upgrade
 from tests.browser.chromium import CHROMIUM, FLAGS
@@ -139,9 +139,9 @@ def ctx(bare_ctx: EngineContext) -> EngineContext:
 def seed(context: EngineContext) -> None:
     definitions.deploy_directory(context, ADMIN, REPO / "bpmn", REPO / "forms")
     for code, name in ((UNIT, "BHXH quận Ba Đình"), (OTHER_UNIT, "BHXH quận Hoàn Kiếm")):
-        accounts.create_unit(context, ADMIN, code, name)
+        units.create_unit(context, ADMIN, code, name)
     for username, (roles, unit) in USERS.items():
-        accounts.create_user(
+        users.create_user(
             context,
             ADMIN,
             NewUser(username, DEMO_PASSWORD, username.title(), tuple(roles.split(",")), unit),

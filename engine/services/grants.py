@@ -11,6 +11,9 @@ are told apart by their account, or, on the command line, by the operating-syste
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from engine import events
 from engine.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
@@ -21,14 +24,15 @@ from engine.errors import (
     ValidationFailedError,
 )
 from engine.results import Page, RoleGrantView
-from engine.services.accounts import ask_for_role, record_grant_event, role_errors
+from engine.services.account_rules import page_window, role_errors
 from engine.transactions import conflicts_as_errors
 from storage.models import RoleGrant, User
 from storage.uow import UnitOfWork
 
-MAX_PAGE_SIZE = 100
 MAX_REASON_LENGTH = 500
 STATUSES = ("pending", "approved", "rejected")
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event value, not a password)
+REACTIVATION = "reactivation"
 
 
 def is_own_account(actor: Actor, user: User) -> bool:
@@ -136,7 +140,7 @@ def list_grants(
 ) -> Page[RoleGrantView]:
     """Role grant requests, newest first (filter by status)."""
     ensure_admin(actor)
-    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
+    page, page_size = page_window(page, page_size)
     with ctx.uow(write=False) as uow:
         rows, total = uow.role_grants.page(status, (page - 1) * page_size, page_size)
         items = [_view(grant) for grant in rows]
@@ -179,4 +183,70 @@ def _view(grant: RoleGrant) -> RoleGrantView:
         requested_at=grant.requested_at,
         decided_by=grant.decided_by,
         decided_at=grant.decided_at,
+    )
+
+
+def ask_for_role(
+    uow: UnitOfWork,
+    actor: Actor,
+    user: User,
+    role: str,
+    reason: str,
+    now: datetime,
+    **extra: object,
+) -> RoleGrant:
+    """A pending role grant request, recorded on the system chain (`extra` in its event)."""
+    grant = RoleGrant(
+        user_id=user.id,
+        username=user.username,
+        role=role,
+        reason=reason,
+        status="pending",
+        requested_by=actor.username,
+        requested_at=now,
+    )
+    uow.role_grants.add(grant)
+    record_grant_event(uow, "role_grant_requested", actor, grant, **extra)
+    return grant
+
+
+def withdraw_second_admin_roles(
+    uow: UnitOfWork, actor: Actor, user: User, after: str, now: datetime
+) -> list[str]:
+    """Take `SECOND_ADMIN_ROLES` off an account an administrator has just made usable by
+    someone else than its owner (`after`: `password_reset`, `reactivation`), and ask for each
+    back: a pending grant requested by `actor`, so another administrator must approve it.
+    Raises the credentials epoch when a role goes; returns the roles withdrawn."""
+    withdrawn = sorted(set(user.roles) & SECOND_ADMIN_ROLES)
+    if not withdrawn:
+        return []
+    user.roles = sorted(set(user.roles) - SECOND_ADMIN_ROLES)
+    uow.users.revoke_tokens(user)
+    what = "password reset" if after == PASSWORD_RESET else "reactivation"
+    for role in withdrawn:
+        if uow.role_grants.pending_for(user.id, role) is not None:
+            continue  # already asked for; its approver must not be `actor` either (approve_grant)
+        reason = (
+            f"held before the {what} by {actor.username}; back when a second administrator approves"
+        )
+        ask_for_role(uow, actor, user, role, reason, now, after=after, by=actor.username)
+    return withdrawn
+
+
+def record_grant_event(
+    uow: UnitOfWork, type_: str, actor: Actor, grant: RoleGrant, **extra: object
+) -> None:
+    events.record_system(
+        uow,
+        type_,
+        actor=actor,
+        now=grant.decided_at or grant.requested_at,
+        payload={
+            "grant": grant.id,
+            "username": grant.username,
+            "role": grant.role,
+            "reason": grant.reason,
+            "requested_by": grant.requested_by,
+            **extra,
+        },
     )

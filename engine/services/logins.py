@@ -7,6 +7,8 @@ starts over. Attempts are reserved *before* the password is checked, with one co
 so many concurrent guesses never get more checks than the policy allows. Names that do not exist
 are throttled the same way, so a lock tells nothing about which accounts exist. Every failure,
 refusal and lock is an event on the system chain.
+
+`authenticate` turns a bearer token (API) or a session token (web pages) back into an actor.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 from datetime import datetime, timedelta
 
 from engine import events
-from engine.authz import ANONYMOUS
+from engine.authz import ANONYMOUS, Actor
 from engine.context import EngineContext
 from engine.errors import AuthenticationError, TooManyAttemptsError
 from engine.results import TokenResult
@@ -140,3 +142,27 @@ def _seconds_until(uow: UnitOfWork, username: str, now: datetime) -> int:
 
 def _locked_message(seconds: int) -> str:
     return f"too many failed logins for this account; try again in {seconds} seconds"
+
+
+def authenticate(ctx: EngineContext, token: str) -> Actor:
+    """The actor behind a bearer token; roles and unit come from the database, not the token."""
+    claims = ctx.tokens.verify(token, ctx.clock.now())
+    account = ctx.db.account(claims.user_id)
+    if account is None or not account.active:
+        raise AuthenticationError("the account behind this token no longer exists")
+    if claims.credentials_epoch != account.credentials_epoch:
+        # Issued before a deactivation, a password, role or unit change: never valid again.
+        raise AuthenticationError("this token was revoked; log in again")
+    if ctx.settings.is_production and account.is_demo:
+        raise AuthenticationError("demo accounts cannot be used in production")
+    return Actor(
+        user_id=account.id,
+        username=account.username,
+        roles=frozenset(account.roles),
+        unit_code=account.unit_code,
+    )
+
+
+def demo_accounts_present(ctx: EngineContext) -> bool:
+    with ctx.uow(write=False) as uow:
+        return uow.users.any_active_demo()

@@ -8,7 +8,7 @@ import jwt
 
 from engine.clock import FrozenClock
 from engine.context import EngineContext
-from engine.services import accounts
+from engine.services import users
 from tests.conftest import ADMIN
 from tests.support import DEMO_PASSWORD, HttpApi
 
@@ -54,7 +54,7 @@ def test_expired_foreign_and_garbage_tokens_are_401(http: HttpApi, clock: Frozen
 def test_a_deactivated_users_token_stops_working(http: HttpApi, ctx: EngineContext) -> None:
     token = http.token("specialist")
     assert _get(http, token) == 200
-    accounts.deactivate_user(ctx, ADMIN, "specialist")
+    users.deactivate_user(ctx, ADMIN, "specialist")
     assert _get(http, token) == 401
     http.call(
         "POST",

@@ -14,7 +14,7 @@ from api.cli import main
 from engine.consistency import check_dossier
 from engine.context import EngineContext
 from engine.errors import PermissionDeniedError
-from engine.services import accounts, audit_dossiers, tasks
+from engine.services import audit_dossiers, logins, tasks, users
 from tests.conftest import ADMIN
 from tests.support import ACCEPT, OTHER_UNIT, HttpApi
 
@@ -168,8 +168,8 @@ def test_a_claim_in_flight_when_its_officer_is_deactivated_is_refused(
     land after the deactivation swept the officer's claims, and stay for ever."""
     code = http.submit()["code"]
     task_id = http.task_for(code, "reception")["id"]
-    in_flight = accounts.authenticate(ctx, http.token("reception"))
-    accounts.deactivate_user(ctx, ADMIN, "reception")
+    in_flight = logins.authenticate(ctx, http.token("reception"))
+    users.deactivate_user(ctx, ADMIN, "reception")
     with pytest.raises(PermissionDeniedError):
         tasks.claim_task(ctx, in_flight, task_id)  # on main: claimed, by nobody who can work
     assert _holder(http, code) is None

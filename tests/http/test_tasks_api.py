@@ -96,17 +96,17 @@ def test_only_the_claimant_can_release_and_then_anyone_can_claim(http: HttpApi) 
 def test_twenty_threads_claiming_one_task_get_one_winner(app: Flask, http: HttpApi) -> None:
     task = http.task_for(http.submit()["code"], "reception")
     # Twenty officers of the same unit and role, each with their own token.
-    from engine.services import accounts
-    from engine.services.accounts import NewUser
+    from engine.services import users
+    from engine.services.users import NewUser
     from tests.conftest import ADMIN
     from tests.support import DEMO_PASSWORD, UNIT
 
     ctx = app.extensions["motcua"]
-    users = [f"counter{i:02d}" for i in range(20)]
-    for user in users:
-        accounts.create_user(ctx, ADMIN, NewUser(user, DEMO_PASSWORD, user, ("reception",), UNIT))
-    tokens = {user: http.token(user) for user in users}
-    barrier = threading.Barrier(len(users))
+    officers = [f"counter{i:02d}" for i in range(20)]
+    for user in officers:
+        users.create_user(ctx, ADMIN, NewUser(user, DEMO_PASSWORD, user, ("reception",), UNIT))
+    tokens = {user: http.token(user) for user in officers}
+    barrier = threading.Barrier(len(officers))
 
     def claim(user: str) -> int:
         client = app.test_client()
@@ -116,10 +116,10 @@ def test_twenty_threads_claiming_one_task_get_one_winner(app: Flask, http: HttpA
         )
         return response.status_code
 
-    with ThreadPoolExecutor(max_workers=len(users)) as pool:
-        statuses = list(pool.map(claim, users))
+    with ThreadPoolExecutor(max_workers=len(officers)) as pool:
+        statuses = list(pool.map(claim, officers))
     assert sorted(statuses) == [200] + [409] * 19
-    winner = users[statuses.index(200)]
+    winner = officers[statuses.index(200)]
     assert http.task_for(task["dossier_code"], "reception")["claimed_by"] == winner
 
 

@@ -6,7 +6,7 @@ import jwt
 from flask.testing import FlaskClient
 
 from engine.context import EngineContext
-from engine.services import admin
+from engine.services import users
 from tests.conftest import ADMIN
 from tests.support import HttpApi
 
@@ -42,7 +42,7 @@ def test_a_token_of_a_user_that_does_not_exist_is_401(http: HttpApi, ctx: Engine
 def test_a_role_change_revokes_the_tokens_issued_before(http: HttpApi, ctx: EngineContext) -> None:
     token = http.token("specialist")
     assert _status(http.client, token, "/api/v1/tasks") == 200
-    admin.update_user(ctx, ADMIN, "specialist", admin.UserChanges(roles=("leader", "specialist")))
+    users.update_user(ctx, ADMIN, "specialist", users.UserChanges(roles=("leader", "specialist")))
     assert _status(http.client, token, "/api/v1/tasks") == 401
     http.forget_tokens()
     assert _status(http.client, http.token("specialist"), "/api/v1/tasks") == 200

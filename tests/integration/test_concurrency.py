@@ -14,9 +14,9 @@ from engine.authz import Actor
 from engine.consistency import check_all, check_dossier
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError
-from engine.services import accounts, definitions
-from engine.services.accounts import NewUser
+from engine.services import definitions, users
 from engine.services.dossiers import Applicant, SubmitDossier, submit_dossier
+from engine.services.users import NewUser
 from engine.settings import Settings
 from engine.transactions import conflicts_as_errors
 from tests.conftest import ADMIN, REPO, START
@@ -58,7 +58,7 @@ def test_fifty_processes_claiming_one_task_make_exactly_one_winner(
 ) -> None:
     officers = [f"officer{n:02d}" for n in range(50)]
     for name in officers:
-        accounts.create_user(ctx, ADMIN, NewUser(name, DEMO_PASSWORD, name, ("reception",), UNIT))
+        users.create_user(ctx, ADMIN, NewUser(name, DEMO_PASSWORD, name, ("reception",), UNIT))
     code = http.submit()["code"]
     task_id = http.task_for(code, "reception")["id"]
 

@@ -13,8 +13,8 @@ from api import create_app
 from api.cli import main
 from engine.context import EngineContext
 from engine.errors import AuthenticationError
-from engine.services import accounts, logins
-from engine.services.accounts import NewUser
+from engine.services import logins, users
+from engine.services.users import NewUser
 from engine.settings import Settings, SettingsError
 from tests.conftest import ADMIN
 
@@ -53,13 +53,13 @@ def test_production_refuses_a_missing_default_short_or_low_entropy_secret(
 
 
 def test_production_refuses_to_start_while_demo_accounts_are_active(ctx: EngineContext) -> None:
-    accounts.create_user(
+    users.create_user(
         ctx, ADMIN, NewUser("demo.citizen", "demo-password-1", "Demo", ("citizen",), None, True)
     )
     ctx.settings = dataclasses.replace(ctx.settings, env="production")
     with pytest.raises(SettingsError, match="demo accounts exist"):
         create_app(context=ctx)
-    accounts.deactivate_user(ctx, ADMIN, "demo.citizen")
+    users.deactivate_user(ctx, ADMIN, "demo.citizen")
     app = create_app(context=ctx)
     response = app.test_client().get("/api/v1/procedures")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -68,16 +68,16 @@ def test_production_refuses_to_start_while_demo_accounts_are_active(ctx: EngineC
 def test_a_demo_account_cannot_log_in_or_use_an_old_token_in_production(
     ctx: EngineContext,
 ) -> None:
-    accounts.create_user(
+    users.create_user(
         ctx, ADMIN, NewUser("demo.officer", "demo-password-1", "Demo", ("auditor",), None, True)
     )
     token = logins.login(ctx, "demo.officer", "demo-password-1").access_token
-    assert accounts.authenticate(ctx, token).username == "demo.officer"
+    assert logins.authenticate(ctx, token).username == "demo.officer"
     ctx.settings = dataclasses.replace(ctx.settings, env="production")
     with pytest.raises(AuthenticationError, match="demo accounts cannot be used in production"):
         logins.login(ctx, "demo.officer", "demo-password-1")
     with pytest.raises(AuthenticationError, match="demo accounts"):
-        accounts.authenticate(ctx, token)
+        logins.authenticate(ctx, token)
     with ctx.uow(write=False) as uow:
         last = uow.events.for_chain("system")[-1]
         assert (last.type, last.payload["reason"]) == (

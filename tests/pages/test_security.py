@@ -11,7 +11,7 @@ from flask import Flask
 import web
 from engine.context import EngineContext
 from engine.events import SYSTEM_CHAIN
-from engine.services import accounts, admin
+from engine.services import users
 from tests.conftest import ADMIN
 from tests.pages.browsing import Browser, Page
 from tests.support import DEMO_PASSWORD, HttpApi, applicant
@@ -138,6 +138,6 @@ def test_a_web_session_started_before_a_deactivation_stays_ended_after_re_activa
     """Issue 12, C10: the session holds a token, revoked for good like any other."""
     browser.login("leader")
     browser.get("/can-bo")
-    accounts.deactivate_user(ctx, ADMIN, "leader")
-    admin.activate_user(ctx, ADMIN, "leader")
+    users.deactivate_user(ctx, ADMIN, "leader")
+    users.activate_user(ctx, ADMIN, "leader")
     assert browser.get("/can-bo", expect=302).headers["Location"].startswith("/dang-nhap")

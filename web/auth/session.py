@@ -2,7 +2,7 @@
 
 Any way of logging in (the password form today, the national e-ID later) ends with `sign_in`
 given the token an engine login service issued; every request turns it back into an `Actor` with
-`accounts.authenticate`, exactly as the API does with a bearer token, so a deactivated account
+`logins.authenticate`, exactly as the API does with a bearer token, so a deactivated account
 or an expired token stops working at once. The session lasts as long as the token
 (`MOTCUA_TOKEN_TTL_SECONDS`).
 """
@@ -20,7 +20,7 @@ from flask import abort, flash, g, redirect, request, session, url_for
 from engine.authz import OFFICER_ROLES, Actor, Role
 from engine.errors import AuthenticationError
 from engine.results import TokenResult
-from engine.services import accounts
+from engine.services import logins
 from web.context import engine
 from web.i18n import _
 
@@ -55,7 +55,7 @@ def current_actor() -> Actor | None:
     found: Actor | None = None
     if isinstance(token, str) and token:
         try:
-            found = accounts.authenticate(engine(), token)
+            found = logins.authenticate(engine(), token)
         except AuthenticationError:
             session.clear()
             flash(_("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."), "info")

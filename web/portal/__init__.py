@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from engine import queries
 from engine.authz import Role
 from engine.errors import NotFoundError
-from engine.services import accounts
+from engine.services import units
 from web.auth.session import current_actor, login_required
 from web.context import engine
 from web.i18n import _
@@ -42,7 +42,7 @@ def procedure(key: str) -> str:
     """A procedure's level-1 information, as its diagram declares it."""
     ctx = engine()
     detail = queries.get_procedure(ctx, key)
-    info = procedure_info(detail, accounts.list_units(ctx))
+    info = procedure_info(detail, units.all_units(ctx))
     return render_template("portal/procedure.html", info=info)
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.results import ProcedureDetail, UnitView
+from engine.results import ProcedureDetail, UnitDetail
 from web.formatting import role_name, sla_text
 from web.i18n import _
 
@@ -48,11 +48,11 @@ class ProcedureInfo:
     summary: str | None
     rows: list[InfoRow]
     steps: list[StepInfo]
-    units: list[UnitView]
+    units: list[UnitDetail]
     form_title: str | None
 
 
-def procedure_info(detail: ProcedureDetail, units: list[UnitView]) -> ProcedureInfo:
+def procedure_info(detail: ProcedureDetail, units: list[UnitDetail]) -> ProcedureInfo:
     props = detail.properties
     sla = sla_text(detail.sla.amount, detail.sla.unit, detail.sla.text) if detail.sla else None
     form = detail.submission_form or {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from engine import queries
-from engine.services import accounts
+from engine.services import units
 from web.auth.session import WORKSPACE_ROLES, current_actor, login_required
 from web.context import engine
 
@@ -28,9 +28,7 @@ def home() -> str:
     unit_name = None
     if actor.is_officer and actor.unit_code is not None:
         open_tasks = queries.inbox(ctx, actor, page_size=1).total
-        unit_name = next(
-            (u.name for u in accounts.list_units(ctx) if u.code == actor.unit_code), None
-        )
+        unit_name = next((u.name for u in units.all_units(ctx) if u.code == actor.unit_code), None)
     return render_template(
         "workspace/home.html", actor=actor, open_tasks=open_tasks, unit_name=unit_name
     )

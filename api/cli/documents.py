@@ -154,7 +154,7 @@ def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...]) -> None:
 )
 def dev_ca(directory: Path, units: tuple[str, ...]) -> None:
     """Create a DEVELOPMENT root CA and a PKCS#12 signing file per unit in DIR."""
-    from api.cli import DEMO_UNITS  # api.cli registers this group, so import late
+    from api.cli.demo import DEMO_UNITS  # only when the command runs, like engine.documents
     from engine.documents import create_development_ca
 
     pairs = [tuple(u.split("=", 1)) for u in units] if units else list(DEMO_UNITS)

@@ -1,7 +1,9 @@
-"""Administrators manage accounts and units: list, read, change, (re)activate, unlock.
+"""User accounts: create, list, read, change, deactivate, (re)activate and unlock. Every
+function answers `UserDetail`, the account as administrators see it (with its login lock).
 
-Creating units and users and deactivating users live in `engine.services.accounts` (shared
-with the CLI). Nothing here reads dossiers: administrators manage people, not cases.
+Users are never deleted (events name them). Roles reading personal data across units
+(`SECOND_ADMIN_ROLES`) go through role grants a second administrator approves
+(`engine.services.grants`). Nothing here reads dossiers: administrators manage people, not cases.
 """
 
 from __future__ import annotations
@@ -12,25 +14,47 @@ from datetime import datetime
 from engine import events
 from engine.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.context import EngineContext
-from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
-from engine.results import Page, UnitDetail, UserDetail
-from engine.services.accounts import (
+from engine.errors import (
+    DuplicateError,
+    FieldError,
+    InvalidStateError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from engine.results import Page, UserDetail
+from engine.services.account_rules import (
     MAX_NAME_LENGTH,
     MIN_PASSWORD_LENGTH,
+    USERNAME_PATTERN,
+    page_window,
+    role_errors,
+)
+from engine.services.claims import ACCOUNT_CHANGED, ACCOUNT_DEACTIVATED, release_unworkable_claims
+from engine.services.grants import (
     PASSWORD_RESET,
     REACTIVATION,
-    role_errors,
+    ask_for_role,
+    is_own_account,
     withdraw_second_admin_roles,
 )
-from engine.services.claims import ACCOUNT_CHANGED, release_unworkable_claims
-from engine.services.grants import is_own_account
 from engine.transactions import conflicts_as_errors
 from engine.views import mask_name
-from storage.models import Unit, User
+from storage.errors import DuplicateRecordError
+from storage.models import User
 from storage.repositories import UserFilter
 from storage.uow import UnitOfWork
 
-MAX_PAGE_SIZE = 100
+NEW_ACCOUNT_REASON = "asked for when the account was created"
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    username: str
+    password: str
+    full_name: str
+    roles: tuple[str, ...]
+    unit_code: str | None
+    is_demo: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +66,60 @@ class UserChanges:
     unit_code: str | None = None
     set_unit: bool = False
     password: str | None = None
+
+
+def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserDetail:
+    """A new account. Roles reading personal data across units (`SECOND_ADMIN_ROLES`) are not
+    given yet: each becomes a pending role grant request that a second administrator approves
+    (`engine.services.grants`); the account holds its other roles, possibly none, meanwhile."""
+    ensure_admin(actor)
+    errors = _user_errors(new)
+    if errors:
+        raise ValidationFailedError("the user is not valid", errors)
+    password_hash = ctx.passwords.hash(new.password)
+    now = ctx.clock.now()
+    try:
+        with conflicts_as_errors(), ctx.uow() as uow:
+            if new.unit_code is not None and uow.units.get(new.unit_code) is None:
+                raise ValidationFailedError(
+                    "unknown unit", [FieldError("unit", f"no unit {new.unit_code}")]
+                )
+            if uow.users.by_username(new.username) is not None:
+                raise DuplicateError(f"user {new.username} already exists")
+            withheld = _withheld_roles(uow, new)
+            user = User(
+                username=new.username,
+                password_hash=password_hash,
+                full_name=new.full_name,
+                roles=sorted(set(new.roles) - set(withheld)),
+                unit_code=new.unit_code,
+                active=True,
+                is_demo=new.is_demo,
+                created_at=now,
+                credentials_epoch=0,
+                password_set_by=actor.username,
+            )
+            uow.users.add(user)
+            events.record_system(
+                uow,
+                "user_created",
+                actor=actor,
+                now=now,
+                payload={
+                    "username": user.username,
+                    "roles": user.roles,
+                    "unit": user.unit_code,
+                    "demo": user.is_demo,
+                },
+            )
+            for role in withheld:
+                ask_for_role(uow, actor, user, role, NEW_ACCOUNT_REASON, now)
+            uow.flush()
+            detail = _detail(uow, user, now)
+            uow.commit()
+            return detail
+    except DuplicateRecordError as exc:
+        raise DuplicateError(f"user {new.username} already exists") from exc
 
 
 def list_users(
@@ -58,7 +136,7 @@ def list_users(
     """Accounts, by username; citizens' names are masked in the list (SEC-5)."""
     ensure_admin(actor)
     flt = UserFilter(unit_code, role, active, username_prefix)
-    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
+    page, page_size = page_window(page, page_size)
     with ctx.uow(write=False) as uow:
         rows, total = uow.users.search(flt, (page - 1) * page_size, page_size)
         now = ctx.clock.now()
@@ -217,42 +295,29 @@ def unlock_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail:
     return detail
 
 
-def list_units(ctx: EngineContext, actor: Actor, page: int, page_size: int) -> Page[UnitDetail]:
+def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail:
+    """Users are never deleted (events name them); a deactivated user's tokens stop working for
+    good (re-activation does not revive them) and their claimed tasks go back to their units."""
     ensure_admin(actor)
-    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
-    with ctx.uow(write=False) as uow:
-        rows, total = uow.units.page((page - 1) * page_size, page_size)
-        items = [_unit_detail(unit) for unit in rows]
-    return Page(items=items, total=total, page=page, page_size=page_size)
-
-
-def get_unit(ctx: EngineContext, actor: Actor, code: str) -> UnitDetail:
-    ensure_admin(actor)
-    with ctx.uow(write=False) as uow:
-        return _unit_detail(_unit(uow, code))
-
-
-def rename_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitDetail:
-    """A unit's code never changes (it is in every dossier code); its name may."""
-    ensure_admin(actor)
-    if not 0 < len(name.strip()) <= MAX_NAME_LENGTH:
-        raise ValidationFailedError(
-            "the unit is not valid",
-            [FieldError("name", f"a unit needs a name of at most {MAX_NAME_LENGTH}")],
-        )
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
-        unit = _unit(uow, code)
-        if unit.name != name.strip():
-            events.record_system(
-                uow,
-                "unit_renamed",
-                actor=actor,
-                now=now,
-                payload={"code": code, "old_name": unit.name, "name": name.strip()},
-            )
-            unit.name = name.strip()
-        detail = _unit_detail(unit)
+        user = uow.users.by_username(username)
+        if user is None:
+            raise NotFoundError(f"no user {username}")
+        if user.id == actor.user_id:
+            raise InvalidStateError("administrators cannot deactivate their own account")
+        user.active = False
+        user.deleted_at = now
+        uow.users.revoke_tokens(user)
+        released = release_unworkable_claims(uow, user, actor, now, ACCOUNT_DEACTIVATED)
+        events.record_system(
+            uow,
+            "user_deactivated",
+            actor=actor,
+            now=now,
+            payload={"username": username, "released_tasks": released},
+        )
+        detail = _detail(uow, user, now)
         uow.commit()
     return detail
 
@@ -262,13 +327,6 @@ def _user(uow: UnitOfWork, username: str) -> User:
     if user is None:
         raise NotFoundError(f"no user {username}")
     return user
-
-
-def _unit(uow: UnitOfWork, code: str) -> Unit:
-    unit = uow.units.get(code)
-    if unit is None:
-        raise NotFoundError(f"no unit {code}")
-    return unit
 
 
 def _detail(uow: UnitOfWork, user: User, now: datetime, *, masked: bool = False) -> UserDetail:
@@ -288,7 +346,28 @@ def _detail(uow: UnitOfWork, user: User, now: datetime, *, masked: bool = False)
     )
 
 
-def _unit_detail(unit: Unit) -> UnitDetail:
-    return UnitDetail(
-        code=unit.code, name=unit.name, active=unit.active, created_at=unit.created_at
-    )
+def _withheld_roles(uow: UnitOfWork, new: NewUser) -> list[str]:
+    """The roles of `new` that wait for a second administrator: those reading personal data
+    across units, except for the very first administrator (nobody could approve otherwise)
+    and for demo accounts (refused in production)."""
+    guarded = sorted(set(new.roles) & SECOND_ADMIN_ROLES)
+    if not guarded or new.is_demo:
+        return []
+    if (
+        guarded == [Role.ADMIN]
+        and not uow.users.search(UserFilter(role=Role.ADMIN, active=True), 0, 1)[1]
+    ):
+        return []
+    return guarded
+
+
+def _user_errors(new: NewUser) -> list[FieldError]:
+    errors = []
+    if not USERNAME_PATTERN.match(new.username):
+        errors.append(FieldError("username", "3-80 letters, digits or . _ @ -"))
+    if len(new.password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"at least {MIN_PASSWORD_LENGTH} characters"))
+    errors += role_errors(new.roles, new.unit_code)
+    if not new.full_name.strip() or len(new.full_name) > MAX_NAME_LENGTH:
+        errors.append(FieldError("full_name", f"required, at most {MAX_NAME_LENGTH} characters"))
+    return errors

@@ -7,30 +7,10 @@ from datetime import datetime
 
 import click
 
-from engine.authz import Actor
-from engine.context import EngineContext
+from api.cli.session import cli_actor, engine_context, refusal
 from engine.errors import EngineError
 from engine.numbers import BIGINT_MAX
 from engine.services import calendar as calendar_service
-
-
-# api.cli registers this group, so its helpers are imported late.
-def _engine_context() -> EngineContext:
-    from api.cli import _context
-
-    return _context()
-
-
-def _actor() -> Actor:
-    from api.cli import _cli_actor
-
-    return _cli_actor()
-
-
-def _refusal(exc: EngineError) -> click.ClickException:
-    from api.cli import _fail
-
-    return _fail(exc)
 
 
 @click.group()
@@ -48,13 +28,13 @@ def calendar() -> None:
 )
 def calendar_show(year: int | None, version: int | None) -> None:
     """List the year's holidays, swapped working days and overrides, with their sources."""
-    ctx = _engine_context()
+    ctx = engine_context()
     try:
         shown = calendar_service.calendar_year(
             ctx, year or ctx.clock.now().astimezone(ctx.tz).year, version
         )
     except EngineError as exc:
-        raise _refusal(exc) from exc
+        raise refusal(exc) from exc
     registered = shown.calendar_version
     click.echo(
         f"{shown.year}: {shown.status} ({shown.origin}); calendar data "
@@ -78,7 +58,7 @@ def calendar_show(year: int | None, version: int | None) -> None:
 @calendar.command("versions")
 def calendar_versions() -> None:
     """List the registered versions of the calendar data (each dossier pins one)."""
-    ctx = _engine_context()
+    ctx = engine_context()
     for found in calendar_service.list_versions(ctx):
         registered = found.registered_at.astimezone(ctx.tz)
         click.echo(
@@ -94,9 +74,9 @@ def calendar_versions() -> None:
 def calendar_set(day: datetime, kind: str, note: str) -> None:
     """Make DAY a working day (workday) or a day off (day_off)."""
     try:
-        calendar_service.set_override(_engine_context(), _actor(), day.date(), kind, note)
+        calendar_service.set_override(engine_context(), cli_actor(), day.date(), kind, note)
     except EngineError as exc:
-        raise _refusal(exc) from exc
+        raise refusal(exc) from exc
     click.echo(f"{day:%Y-%m-%d}: {kind}")
 
 
@@ -105,7 +85,7 @@ def calendar_set(day: datetime, kind: str, note: str) -> None:
 def calendar_unset(day: datetime) -> None:
     """Remove DAY's override."""
     try:
-        calendar_service.remove_override(_engine_context(), _actor(), day.date())
+        calendar_service.remove_override(engine_context(), cli_actor(), day.date())
     except EngineError as exc:
-        raise _refusal(exc) from exc
+        raise refusal(exc) from exc
     click.echo(f"{day:%Y-%m-%d}: override removed")

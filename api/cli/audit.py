@@ -13,14 +13,13 @@ from typing import Any
 
 import click
 
+from api.cli.session import refusal, session
 from api.times import local_iso, shown
 from engine.audit.bundle import verify_bundle
 from engine.audit.integrity import IntegrityProblem
 from engine.audit.results import ReplayResult, VerifyReport
 from engine.audit.signing import PublicKeyError, VerifyingKey
 from engine.audit.verify import Progress
-from engine.authz import Actor
-from engine.context import EngineContext
 from engine.errors import EngineError
 from engine.numbers import BIGINT_MAX
 from engine.services import audit as audit_service
@@ -33,19 +32,6 @@ _KEY_OPTION = click.option(
     default=None,
     help="PEM file of the public key you trust (default: the server's own)",
 )
-
-
-def _session() -> tuple[EngineContext, Actor]:
-    """The engine and the CLI's actor, built as every `motcua` command builds them."""
-    from api.cli import _cli_actor, _context  # api.cli registers this group, so import late
-
-    return _context(), _cli_actor()
-
-
-def _fail(exc: EngineError) -> click.ClickException:
-    from api.cli import _fail as describe  # see _session
-
-    return describe(exc)
 
 
 def _trusted_key(path: Path | None) -> VerifyingKey | None:
@@ -70,7 +56,7 @@ def audit() -> None:
 def verify(dossier: str | None, public_key_file: Path | None, replay: bool, as_json: bool) -> None:
     """Check every hash chain and signed checkpoint; exit code 1 if anything is wrong."""
     key = _trusted_key(public_key_file)
-    ctx, actor = _session()
+    ctx, actor = session()
     try:
         with _progress_bar("verifying events") as progress:
             report = audit_service.verify_audit_log(
@@ -82,7 +68,7 @@ def verify(dossier: str | None, public_key_file: Path | None, replay: bool, as_j
                 progress=progress,
             )
     except EngineError as exc:
-        raise _fail(exc) from exc
+        raise refusal(exc) from exc
     if as_json:
         click.echo(_as_json(report, ctx.tz))
     else:
@@ -93,11 +79,11 @@ def verify(dossier: str | None, public_key_file: Path | None, replay: bool, as_j
 @audit.command()
 def checkpoint() -> None:
     """Sign a checkpoint of every chain head that moved since the last one."""
-    ctx, actor = _session()
+    ctx, actor = session()
     try:
         result = audit_service.create_checkpoint(ctx, actor)
     except EngineError as exc:
-        raise _fail(exc) from exc
+        raise refusal(exc) from exc
     signed = result.checkpoint
     if result.created and signed is not None:
         click.echo(
@@ -121,11 +107,11 @@ def checkpoint() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def replay(code: str, until: int | None, as_json: bool) -> None:
     """Rebuild dossier CODE from its definition and events; exit code 1 on any mismatch."""
-    ctx, actor = _session()
+    ctx, actor = session()
     try:
         result = audit_dossiers.replay_dossier(ctx, actor, code, until)
     except EngineError as exc:
-        raise _fail(exc) from exc
+        raise refusal(exc) from exc
     if as_json:
         click.echo(_as_json(result, ctx.tz))
     else:
@@ -140,11 +126,11 @@ def replay(code: str, until: int | None, as_json: bool) -> None:
 )
 def export(code: str, output: Path) -> None:
     """Write dossier CODE's signed audit bundle (events, definitions, checkpoint, public key)."""
-    ctx, actor = _session()
+    ctx, actor = session()
     try:
         bundle = audit_dossiers.export_dossier(ctx, actor, code)
     except EngineError as exc:
-        raise _fail(exc) from exc
+        raise refusal(exc) from exc
     output.write_bytes(bundle)
     click.echo(f"{output}: audit bundle of dossier {code} ({len(bundle)} bytes)")
 
@@ -171,7 +157,7 @@ def verify_bundle_command(bundle: Path, public_key_file: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def public_key(output: Path | None) -> None:
     """Print (or write) the server's Ed25519 public key in PEM form."""
-    ctx, actor = _session()
+    ctx, actor = session()
     view = audit_service.public_key(ctx, actor)
     if output is None:
         click.echo(view.pem, nl=False)

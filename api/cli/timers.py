@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import click
 
+from api.cli.session import session
 from api.times import local_iso
-from engine.authz import Actor
-from engine.context import EngineContext
 from engine.errors import EngineError
 from engine.services import timers as timer_service
-
-
-def _engine() -> tuple[EngineContext, Actor]:
-    from api.cli import _cli_actor, _context  # api.cli registers this group, so import late
-
-    return _context(), _cli_actor()
 
 
 @click.group()
@@ -26,7 +19,7 @@ def timers() -> None:
 @timers.command("parked")
 def timers_parked() -> None:
     """List parked timers: id, dossier, element, when parked, due time, reason."""
-    ctx, actor = _engine()
+    ctx, actor = session()
     parked = timer_service.parked_timers(ctx, actor)
     for timer in parked:
         failed_at = local_iso(timer.failed_at, ctx.tz) if timer.failed_at else "-"
@@ -41,7 +34,7 @@ def timers_parked() -> None:
 @click.argument("timer_id")
 def timers_resume(timer_id: str) -> None:
     """Put a parked timer back to pending: the scheduler's next pass fires it (audited)."""
-    ctx, actor = _engine()
+    ctx, actor = session()
     try:
         timer = timer_service.resume_timer(ctx, actor, timer_id)
     except EngineError as exc:

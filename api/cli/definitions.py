@@ -1,4 +1,4 @@
-"""`motcua validate`: the deploy checks as a linter, for analysts and CI."""
+"""`motcua deploy` and `motcua validate` (the deploy checks as a linter, for analysts and CI)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,40 @@ from pathlib import Path
 
 import click
 
-from engine.errors import DefinitionProblem, InvalidDefinitionError
+from api.cli.session import cli_actor, engine_context, refusal
+from engine.errors import DefinitionProblem, EngineError, InvalidDefinitionError
+from engine.services import definitions
 from engine.services.definitions import bundle_from_directory, validate_bundle
 from engine.settings import Settings
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Deploy diagrams: each PATH is a .bpmn file or a folder of them (default: bpmn/).
+
+    Forms are read from forms/<procedure_key>/*.json (MOTCUA_FORMS_DIR).
+    """
+    ctx = engine_context()
+    targets = list(paths) or [ctx.settings.bpmn_dir]
+    failed = False
+    for target in targets:
+        diagrams = sorted(target.glob("*.bpmn")) if target.is_dir() else [target]
+        for diagram in diagrams:
+            try:
+                result = definitions.deploy(
+                    ctx,
+                    cli_actor(),
+                    definitions.bundle_from_directory(diagram, ctx.settings.forms_dir),
+                )
+            except EngineError as exc:
+                failed = True
+                click.echo(f"{diagram}: not deployed\n{refusal(exc).message}", err=True)
+                continue
+            verb = "deployed as new version" if result.created else "unchanged, version"
+            click.echo(f"{result.key}: {verb} {result.version} ({result.hash[:12]})")
+    if failed:
+        sys.exit(1)
 
 
 @click.command()
