@@ -9,7 +9,6 @@ from typing import Protocol
 
 from engine.notices import COMPLETED, applicant_notices
 from engine.procedures import ProcedureModel, Sla
-from engine.progress import WorkItemStore
 from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the documents
 from engine.results import (
     CurrentStep,
@@ -19,6 +18,7 @@ from engine.results import (
     StatusView,
     TaskSummary,
 )
+from engine.step.apply import WorkItemStore
 from storage.audit import EventRow
 from storage.models import Definition, Dossier, Unit, WorkItem
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine import events, reappointments
+from engine import events
 from engine.authz import (
     Actor,
     ensure_can_act_on_task,
@@ -25,10 +25,11 @@ from engine.errors import (
     ValidationFailedError,
 )
 from engine.form_checks import raise_for_form
-from engine.progress import Completion, apply_step
 from engine.results import CompletionResult, StatusView, TaskSummary
 from engine.services.claims import BY_SUPERVISOR, can_work, record_release
-from engine.services.live import load_for_step
+from engine.step import causes
+from engine.step.live import load_for_step
+from engine.step.reappointments import new_appointment
 from engine.transactions import conflicts_as_errors
 from engine.views import current_step, task_summary
 from storage.models import Dossier, WorkItem
@@ -182,31 +183,20 @@ def complete_task(
             )
         live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
         assert live.open_items is not None  # given open items, it returns them (or the new ones)
-        reappointments.apply_reappointment(
-            uow, dossier, live.model, item.bpmn_id, data, live.calendar, actor, now
+        reappointment = new_appointment(
+            dossier, live.model, item.bpmn_id, data, live.calendar, actor, now
         )
-        outcome = live.workflow.complete_user_task(item.id, data)
-        events.record_for_dossier(
+        still_open = causes.complete_task(
             uow,
             dossier,
-            type="task_completed",
-            actor=actor,
-            now=now,
-            bpmn_id=item.bpmn_id,
-            role=item.role,
-            payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
-        )
-        still_open = apply_step(
-            uow,
-            dossier=dossier,
+            item,
+            data,
             model=live.model,
             workflow=live.workflow,
-            outcome=outcome,
+            calendar=live.calendar,
             actor=actor,
             now=now,
-            calendar=live.calendar,
-            completion=Completion.of_form(item.id, actor.username, data),
-            role=item.role,
+            reappointment=reappointment,
             open_items=live.open_items,
         )
         result = CompletionResult(

@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import deadlines, events
-from engine.authz import SYSTEM_ACTOR, Actor
+from engine import events
+from engine.authz import Actor
 from engine.calendar import WorkingCalendar
+from engine.event_types import EventType, StatusChanged, TaskCancelled, TaskOpened
+from engine.form_conventions import DECISION
 from engine.procedures import ProcedureModel
 from engine.records import DocumentSink
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
-from engine.timers import TimerStore, record_fired, sync_timers
+from engine.step import deadlines
+from engine.step.timers import TimerStore, record_fired, sync_timers
 from storage.models import Dossier, WorkItem
+from storage.statuses import WorkItemStatus
 
 
 class WorkItemStore(Protocol):
@@ -49,7 +53,7 @@ class Completion:
     @classmethod
     def of_form(cls, task_id: str, username: str, data: Mapping[str, Any]) -> Completion:
         """The form's `decision` field is the step's outcome."""
-        decision = data.get("decision")
+        decision = data.get(DECISION)
         return cls(task_id, username, decision if isinstance(decision, str) else None)
 
 
@@ -112,40 +116,6 @@ def apply_step(
     return still_open
 
 
-def fire_due_timers(
-    uow: StepStore,
-    *,
-    dossier: Dossier,
-    model: ProcedureModel,
-    workflow: Workflow,
-    calendar: WorkingCalendar,
-    now: datetime,
-    open_items: Sequence[WorkItem] | None = None,
-) -> tuple[StepOutcome, Sequence[WorkItem] | None]:
-    """Fire the dossier's timers due by `now`, as a step of its own (its first events are the
-    `timer_fired` ones, which replay redoes). Use cases run it before their own step (pitfalls
-    P3/P4): a completion after an interrupting timer's due time finds its task gone (409).
-
-    Returns the step and the dossier's open work items after it (`open_items` when nothing
-    fired)."""
-    outcome = workflow.fire_due_timers()
-    if not outcome.fired_timers:
-        return outcome, open_items
-    still_open = apply_step(
-        uow,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=outcome,
-        actor=SYSTEM_ACTOR,
-        now=now,
-        calendar=calendar,
-        open_items=open_items,
-    )
-    uow.flush()
-    return outcome, still_open
-
-
 def change_status(
     uow: StepStore,
     dossier: Dossier,
@@ -168,12 +138,12 @@ def change_status(
     events.record_for_dossier(
         uow,
         dossier,
-        type="status_changed",
+        type=EventType.STATUS_CHANGED,
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
         role=role,
-        payload={"from": old, "to": int(new), "label": new.label},
+        payload=StatusChanged({"from": old, "to": int(new), "label": new.label}),
     )
 
 
@@ -205,13 +175,13 @@ def _sync_work_items(
             continue
         item.completed_at = now
         if completion is not None and completion.task_id == item_id:
-            item.status = "completed"
+            item.status = WorkItemStatus.COMPLETED
             item.completed_by_username = completion.username
             item.outcome = completion.outcome
             item.timeliness = deadlines.step_timeliness(calendar, item, now)
         else:
-            item.status = "cancelled"
-            _record_task_event(uow, "task_cancelled", item, dossier, actor, role, now)
+            item.status = WorkItemStatus.CANCELLED
+            _record_task_event(uow, EventType.TASK_CANCELLED, item, dossier, actor, role, now)
     for task in outcome.ready:
         if task.task_id in open_items:
             continue
@@ -227,34 +197,37 @@ def _sync_work_items(
             name=node.name,
             role=node.role,
             form_key=node.form_key,
-            status="open",
+            status=WorkItemStatus.OPEN,
             created_at=now,
             due_at=deadlines.step_due(calendar, node, now) or dossier.due_at,
         )
         uow.work_items.add(item)
         still_open.append(item)
-        _record_task_event(uow, "task_opened", item, dossier, actor, role, now)
+        _record_task_event(uow, EventType.TASK_OPENED, item, dossier, actor, role, now)
     return sorted(still_open, key=lambda item: (item.created_at, item.id))
 
 
 def _record_task_event(
     uow: StepStore,
-    type_: str,
+    type_: EventType,
     item: WorkItem,
     dossier: Dossier,
     actor: Actor,
     role: str | None,
     now: datetime,
 ) -> None:
-    payload: dict[str, Any] = {"task_id": item.id}
-    if type_ == "task_opened":
-        payload |= {
-            "name": item.name,
-            "role": item.role,
-            "unit": item.unit_code,
-            "form": item.form_key,
-            "due_at": events.format_time(item.due_at) if item.due_at else None,
-        }
+    payload: TaskOpened | TaskCancelled
+    if type_ == EventType.TASK_OPENED:
+        payload = TaskOpened(
+            task_id=item.id,
+            name=item.name,
+            role=item.role,
+            unit=item.unit_code,
+            form=item.form_key,
+            due_at=events.format_time(item.due_at) if item.due_at else None,
+        )
+    else:
+        payload = TaskCancelled(task_id=item.id)
     events.record_for_dossier(
         uow,
         dossier,

@@ -1,4 +1,4 @@
-"""A dossier's legal deadlines (DOMAIN.md section 4, R-0.1, R-2.5), applied inside use cases.
+"""A dossier's legal deadlines (docs/domain.md section 4, R-0.1, R-2.5), applied by each step.
 
 - Acceptance (status 2) pins the calendar version (`engine.calendar_versions`), the limit (`sla`)
   and supplement policy of the diagram version, starts the clock at the effective receipt time,
@@ -10,7 +10,7 @@
   due date, which a re-appointment (Mẫu 04, at most one, to a future working day; issued late
   if after the working day before the appointment) never moves.
 - Diagram timers may call `working_days(n)` and `before_appointment(n)`.
-- Mẫu 04, the dossier's one new appointment, is `engine.reappointments`.
+- Mẫu 04, the dossier's one new appointment, is `engine.step.reappointments`.
 
 Nothing here commits: callers run it inside their unit of work.
 """
@@ -27,7 +27,15 @@ from engine.authz import Actor
 from engine.calendar import WorkingCalendar
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import InvalidStateError
+from engine.event_types import (
+    ClockPaused,
+    DeadlineRecomputed,
+    DeadlineSet,
+    EventType,
+    OverdueWarning,
+)
 from engine.events import EventSink
+from engine.form_conventions import DOCUMENTS_RECEIVED, OVERDUE_WARNING_FLAG
 from engine.procedures import NodeModel, ProcedureModel, Sla
 from engine.records import RECEIPT, DocumentSink
 from engine.statuses import FINAL_STATUSES, DossierStatus
@@ -128,11 +136,11 @@ def on_status_change(
         events.record_for_dossier(
             uow,
             dossier,
-            "clock_paused",
+            EventType.CLOCK_PAUSED,
             actor=actor,
             now=now,
             bpmn_id=bpmn_id,
-            payload={"paused_at": _iso(now)},
+            payload=ClockPaused(paused_at=_iso(now)),
         )
     elif (
         old == DossierStatus.SUPPLEMENT_REQUESTED
@@ -149,19 +157,18 @@ def on_node_entered(
 ) -> None:
     """A node with `overdue_warning=true` (the warning timer) flags the dossier (R-2.5) when it
     happens: a catch event when it fires, not when it starts waiting."""
-    if node.flag("overdue_warning") and (fired or node.kind not in CATCH_EVENT_KINDS):
+    if node.flag(OVERDUE_WARNING_FLAG) and (fired or node.kind not in CATCH_EVENT_KINDS):
         dossier.overdue_warned_at = now
         events.record_for_dossier(
             uow,
             dossier,
-            "overdue_warning",
+            EventType.OVERDUE_WARNING,
             actor=actor,
             now=now,
             bpmn_id=node.bpmn_id,
-            payload={
-                "due_at": _iso(dossier.due_at),
-                "original_due_at": _iso(dossier.original_due_at),
-            },
+            payload=OverdueWarning(
+                due_at=_iso(dossier.due_at), original_due_at=_iso(dossier.original_due_at)
+            ),
         )
 
 
@@ -194,7 +201,7 @@ def _accept(
         uow,
         dossier,
         model,
-        documents_received=data.get("documents_received"),
+        documents_received=data.get(DOCUMENTS_RECEIVED),
         received_by=actor.username,
         now=now,
     )
@@ -222,19 +229,19 @@ def _start(
     events.record_for_dossier(
         uow,
         dossier,
-        "deadline_set",
+        EventType.DEADLINE_SET,
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
-        payload={
-            "sla": dossier.sla,
-            "supplement_clock": policy,
-            "received_at": _iso(now),
-            "counted_from": _iso(clock.counted_from),
-            "due_at": _iso(clock.statutory_due),
-            "calendar_version": version.number if version is not None else None,
-            "calendar_hash": version.content_hash if version is not None else None,
-        },
+        payload=DeadlineSet(
+            sla=dossier.sla,
+            supplement_clock=policy,
+            received_at=_iso(now),
+            counted_from=_iso(clock.counted_from),
+            due_at=_iso(clock.statutory_due),
+            calendar_version=version.number if version is not None else None,
+            calendar_hash=version.content_hash if version is not None else None,
+        ),
     )
 
 
@@ -265,20 +272,20 @@ def _resume(
     events.record_for_dossier(
         uow,
         dossier,
-        "deadline_recomputed",
+        EventType.DEADLINE_RECOMPUTED,
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
-        payload={
-            "supplement_clock": dossier.supplement_clock,
-            "paused_at": _iso(paused_at),
-            "resumed_at": _iso(now),
-            "counted_from": _iso(clock.counted_from),
-            "budget": clock.budget,
-            "previous_due_at": _iso(previous_due),
-            "due_at": _iso(dossier.due_at),
-            "original_due_at": _iso(clock.statutory_due),
-        },
+        payload=DeadlineRecomputed(
+            supplement_clock=dossier.supplement_clock,
+            paused_at=_iso(paused_at),
+            resumed_at=_iso(now),
+            counted_from=_iso(clock.counted_from),
+            budget=clock.budget,
+            previous_due_at=_iso(previous_due),
+            due_at=_iso(dossier.due_at),
+            original_due_at=_iso(clock.statutory_due),
+        ),
     )
 
 

@@ -24,14 +24,15 @@ from engine.errors import (
     ReappointmentLimitError,
     ValidationFailedError,
 )
+from engine.event_types import Reappointed
+from engine.form_conventions import APOLOGY as APOLOGY_FIELD
+from engine.form_conventions import DECISION, NEW_DUE_DATE, REAPPOINT, REAPPOINTMENT_FLAG, REASON
 from engine.procedures import ProcedureModel
 from engine.records import APOLOGY, DocumentSink
 from storage.models import Dossier
-from storage.uow import UnitOfWork
 
 
-def apply_reappointment(
-    uow: UnitOfWork,
+def new_appointment(
     dossier: Dossier,
     model: ProcedureModel,
     bpmn_id: str,
@@ -39,8 +40,10 @@ def apply_reappointment(
     calendar: WorkingCalendar,
     actor: Actor,
     now: datetime,
-) -> None:
-    """Completing a `reappointment=true` task with decision `reappoint` issues Mẫu 04 (R-2.5).
+) -> Reappointed | None:
+    """The new appointment (Mẫu 04, R-2.5) completing task `bpmn_id` with `data` gives, if it is
+    a `reappointment=true` task completed with decision `reappoint`; None otherwise. The step
+    (`engine.step.causes.complete_task`) applies it.
 
     The new appointment must be a working day in the future: after today, and after the current
     appointment (an extension, never an earlier date). A letter issued after the working day
@@ -51,8 +54,8 @@ def apply_reappointment(
         ValidationFailedError: the new date is missing, not in the future or not a working day.
     """
     node = model.node(bpmn_id)
-    if node is None or not node.flag("reappointment") or data.get("decision") != "reappoint":
-        return
+    if node is None or not node.flag(REAPPOINTMENT_FLAG) or data.get(DECISION) != REAPPOINT:
+        return None
     if dossier.reappointment is not None:
         raise ReappointmentLimitError(
             "this dossier already had its one new appointment (Mẫu 04); a second is not allowed"
@@ -61,28 +64,24 @@ def apply_reappointment(
         raise InvalidStateError("the dossier has no pending appointment to move")
     today = calendar.local(now).date()
     current = calendar.local(dossier.due_at).date()
-    new_day = _date(data.get("new_due_date"))
+    new_day = _date(data.get(NEW_DUE_DATE))
     problem = _new_appointment_problem(calendar, new_day, today, current)
     if problem is not None or new_day is None:
         raise ValidationFailedError(
-            "the new appointment is not valid", [FieldError("data.new_due_date", str(problem))]
+            "the new appointment is not valid",
+            [FieldError(f"data.{NEW_DUE_DATE}", str(problem))],
         )
     latest_issue_day = calendar.subtract_working_days(current, 1)
-    record = {
-        "at": _iso(now),
-        "by": actor.username,
-        "reason": str(data.get("reason", "")),
-        "apology": data.get("apology"),
-        "previous_due_at": _iso(dossier.due_at),
-        "new_due_at": _iso(calendar.closing(new_day)),
-        "latest_issue_day": latest_issue_day.isoformat(),
-        "issued_late": today > latest_issue_day,
-    }
-    reappoint(dossier, record)
-    events.record_for_dossier(
-        uow, dossier, "reappointed", actor=actor, now=now, bpmn_id=bpmn_id, payload=record
+    return Reappointed(
+        at=_iso(now),
+        by=actor.username,
+        reason=str(data.get(REASON, "")),
+        apology=data.get(APOLOGY_FIELD),
+        previous_due_at=_iso(dossier.due_at),
+        new_due_at=_iso(calendar.closing(new_day)),
+        latest_issue_day=latest_issue_day.isoformat(),
+        issued_late=today > latest_issue_day,
     )
-    issue_apology(uow, dossier, model, record, actor=actor, now=now, bpmn_id=bpmn_id)
 
 
 def _new_appointment_problem(
@@ -104,19 +103,19 @@ def issue_apology(
     store: DocumentSink,
     dossier: Dossier,
     model: ProcedureModel,
-    record: Mapping[str, Any],
+    record: Reappointed,
     *,
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
 ) -> None:
-    """Issue Mẫu 04 for the re-appointment `record` (live, and again in replay)."""
+    """Issue Mẫu 04 for the re-appointment `record`."""
     content = records.apology_content(store, dossier, model, record)
     records.issue(store, dossier, APOLOGY, content, actor=actor, now=now, bpmn_id=bpmn_id)
 
 
-def reappoint(dossier: Dossier, record: Mapping[str, Any]) -> None:
-    """Give the dossier its new appointment (Mẫu 04); replay applies the logged record."""
+def reappoint(dossier: Dossier, record: Reappointed) -> None:
+    """Give the dossier its new appointment (Mẫu 04)."""
     dossier.reappointment = dict(record)
     dossier.due_at = datetime.fromisoformat(record["new_due_at"])
 

@@ -16,8 +16,10 @@ from typing import Protocol
 
 from engine import events
 from engine.authz import Actor
+from engine.event_types import EventType, TimerArmed, TimerFired
 from engine.spiff.runtime import StepOutcome
 from storage.models import Dossier, Timer
+from storage.statuses import TimerStatus
 
 
 class TimerStore(Protocol):
@@ -39,11 +41,11 @@ def record_fired(
         events.record_for_dossier(
             uow,
             dossier,
-            "timer_fired",
+            EventType.TIMER_FIRED,
             actor=actor,
             now=now,
             bpmn_id=fired.bpmn_id,
-            payload={"due_at": _iso(fired.due_at), "fired_at": _iso(now)},
+            payload=TimerFired(due_at=_iso(fired.due_at), fired_at=_iso(now)),
         )
 
 
@@ -60,10 +62,10 @@ def sync_timers(
         if row is None:  # armed and fired within the same timer step
             row = _new_row(dossier, fired.task_id, fired.bpmn_id, fired.due_at, now)
             uow.timers.add(row)
-        row.status, row.closed_at = "fired", now
+        row.status, row.closed_at = TimerStatus.FIRED, now
     for timer_id, row in pending.items():
         if timer_id not in waiting:
-            row.status, row.closed_at = "cancelled", now
+            row.status, row.closed_at = TimerStatus.CANCELLED, now
     for timer in outcome.timers:
         row = pending.get(timer.task_id)
         if row is None:
@@ -75,11 +77,11 @@ def sync_timers(
         events.record_for_dossier(
             uow,
             dossier,
-            "timer_armed",
+            EventType.TIMER_ARMED,
             actor=actor,
             now=now,
             bpmn_id=timer.bpmn_id,
-            payload={"due_at": _iso(timer.due_at)},
+            payload=TimerArmed(due_at=_iso(timer.due_at)),
         )
 
 
@@ -91,7 +93,7 @@ def _new_row(
         dossier_id=dossier.id,
         bpmn_id=bpmn_id,
         due_at=due_at,
-        status="pending",
+        status=TimerStatus.PENDING,
         created_at=now,
     )
 
