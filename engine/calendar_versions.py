@@ -29,13 +29,13 @@ from engine.authz import SYSTEM_ACTOR, Actor
 from engine.calendar import CalendarVersionRef, DayKind, DayOverride, WorkingCalendar
 from engine.calendar_data import CalendarDataSet, repository_data_set
 from engine.errors import InvalidStateError
+from engine.event_types import EventType
 from storage.models import CalendarVersion, Dossier
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
 
-REGISTERED = "calendar_version_registered"
 #: Parsed contents kept per process, by content hash (a process may serve several databases).
 _CACHE_SIZE = 16
 _parsed: OrderedDict[str, CalendarDataSet] = OrderedDict()
@@ -66,7 +66,7 @@ def register(uow: UnitOfWork, actor: Actor, now: datetime, data: CalendarDataSet
     _remember(data)
     events.record_system(
         uow,
-        REGISTERED,
+        EventType.CALENDAR_VERSION_REGISTERED,
         actor=actor,
         now=now,
         payload={
@@ -179,20 +179,20 @@ def calendar_as_of(
     registered: dict[int, str] = {}
     in_force_then: int | None = None
     for event in system_events:
-        if event.type == REGISTERED:
+        if event.type == EventType.CALENDAR_VERSION_REGISTERED:
             registered[int(event.payload["version"])] = str(event.payload["content_hash"])
             if event.occurred_at <= moment:
                 in_force_then = int(event.payload["version"])
             continue
         if event.occurred_at > moment:
             continue
-        if event.type == "calendar_override_set":
+        if event.type == EventType.CALENDAR_OVERRIDE_SET:
             overrides[event.payload["day"]] = DayOverride(
                 date.fromisoformat(event.payload["day"]),
                 DayKind(event.payload["kind"]),
                 event.payload["note"],
             )
-        elif event.type == "calendar_override_removed":
+        elif event.type == EventType.CALENDAR_OVERRIDE_REMOVED:
             overrides.pop(event.payload["previous"]["day"], None)
     number = pinned if pinned is not None else in_force_then
     if number is None and registered:

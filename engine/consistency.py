@@ -20,12 +20,14 @@ from engine.audit.integrity import ChainChecker
 from engine.audit.replay import replay_log
 from engine.context import EngineContext, build
 from engine.errors import NotFoundError
+from engine.event_types import CALENDAR_EVENTS, EventType
 from engine.events import SYSTEM_CHAIN, dossier_chain
 from engine.settings import Settings
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
 from storage.models import CalendarVersion, Chain, Definition, Dossier, WorkItem
+from storage.statuses import WorkItemStatus
 from storage.uow import UnitOfWork
 
 #: Dossiers checked per read transaction: long enough to amortise its start, short enough
@@ -182,7 +184,7 @@ def _check_slice(
 
 def calendar_history(uow: UnitOfWork) -> list[EventRow]:
     """The system chain's calendar events (versions registered, overrides), in order."""
-    return [e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type.startswith("calendar_")]
+    return [e for e in uow.audit.stream_events(SYSTEM_CHAIN) if e.type in CALENDAR_EVENTS]
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -247,13 +249,13 @@ def chain_is_intact(facts: DossierFacts) -> list[str]:
         checker.feed(event)
     head = (facts.chain.head_seq, facts.chain.head_hash) if facts.chain is not None else (0, "")
     problems = [problem.describe() for problem in checker.finish(head)]
-    if not facts.events or facts.events[0].type != "dossier_submitted":
+    if not facts.events or facts.events[0].type != EventType.DOSSIER_SUBMITTED:
         problems.append("the first event is not the submission")
     return problems
 
 
 def status_matches_events(facts: DossierFacts) -> list[str]:
-    changes = [e for e in facts.events if e.type == "status_changed"]
+    changes = [e for e in facts.events if e.type == EventType.STATUS_CHANGED]
     expected = int(changes[-1].payload["to"]) if changes else int(DossierStatus.SUBMITTED)
     if facts.dossier.status != expected:
         return [f"status is {facts.dossier.status} but the events end at {expected}"]
@@ -263,8 +265,10 @@ def status_matches_events(facts: DossierFacts) -> list[str]:
 def work_items_match_events(facts: DossierFacts) -> list[str]:
     """One task_completed event per completed work item; claims as the last claim event says."""
     problems = []
-    completed_events = [e.payload["task_id"] for e in facts.events if e.type == "task_completed"]
-    completed_items = [i.id for i in facts.work_items if i.status == "completed"]
+    completed_events = [
+        e.payload["task_id"] for e in facts.events if e.type == EventType.TASK_COMPLETED
+    ]
+    completed_items = [i.id for i in facts.work_items if i.status == WorkItemStatus.COMPLETED]
     if sorted(completed_events) != sorted(completed_items):
         problems.append(
             f"completed tasks per events {sorted(completed_events)} "
@@ -272,14 +276,14 @@ def work_items_match_events(facts: DossierFacts) -> list[str]:
         )
     holder: dict[str, str | None] = {}
     for event in facts.events:
-        if event.type == "task_claimed":
+        if event.type == EventType.TASK_CLAIMED:
             holder[event.payload["task_id"]] = event.actor_username
-        elif event.type == "task_assigned":
+        elif event.type == EventType.TASK_ASSIGNED:
             holder[event.payload["task_id"]] = event.payload["officer"]
-        elif event.type == "task_released":
+        elif event.type == EventType.TASK_RELEASED:
             holder[event.payload["task_id"]] = None
     for item in facts.work_items:
-        if item.status == "open" and holder.get(item.id) != item.claimed_by_username:
+        if item.status == WorkItemStatus.OPEN and holder.get(item.id) != item.claimed_by_username:
             problems.append(
                 f"task {item.bpmn_id} is claimed by {item.claimed_by_username} "
                 f"but the events say {holder.get(item.id)}"
@@ -292,11 +296,11 @@ def state_matches_work_items(facts: DossierFacts) -> list[str]:
     parsed = facts.ctx.definitions.get(facts.definition)
     workflow = runtime.load(parsed, facts.dossier.state)
     problems = []
-    open_items = {i.id for i in facts.work_items if i.status == "open"}
+    open_items = {i.id for i in facts.work_items if i.status == WorkItemStatus.OPEN}
     ready = workflow.user_task_ids(completed=False)
     if ready != open_items:
         problems.append(f"READY tasks {sorted(ready)} != open work items {sorted(open_items)}")
-    completed_items = {i.id for i in facts.work_items if i.status == "completed"}
+    completed_items = {i.id for i in facts.work_items if i.status == WorkItemStatus.COMPLETED}
     completed = workflow.user_task_ids(completed=True)
     if completed != completed_items:
         problems.append(

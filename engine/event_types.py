@@ -241,13 +241,19 @@ class FileUploaded(TypedDict):
     content_type: str
 
 
-class DossierRead(TypedDict, total=False):
+class ReadDetails(TypedDict, total=False):
+    """What of a dossier was read, besides which view (`what`)."""
+
+    task_id: str
+    sha256: str
+    until: int | None
+    page: int
+
+
+class DossierRead(ReadDetails):
     """Who read what of a dossier (R-6): `what` always; the rest depends on what was read."""
 
     what: str
-    file: str
-    sha256: str
-    document: int
 
 
 # -- the system chain ---------------------------------------------------------------------------
@@ -340,18 +346,18 @@ class CalendarVersionRegistered(TypedDict):
     years: dict[str, CalendarYear]
 
 
-class CalendarOverride(TypedDict):
+class OverriddenDay(TypedDict):
     day: str
     kind: str
     note: str
 
 
-class CalendarOverrideSet(CalendarOverride):
-    previous: CalendarOverride | None
+class CalendarOverrideSet(OverriddenDay):
+    previous: OverriddenDay | None
 
 
 class CalendarOverrideRemoved(TypedDict):
-    previous: CalendarOverride
+    previous: OverriddenDay
 
 
 class AuditVerified(TypedDict):

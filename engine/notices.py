@@ -17,8 +17,6 @@ from engine.results import NoticeField, NoticeView
 from forms.visibility import ON_RESOLUTION, applicant_fields, field_title
 from storage.audit import EventRow
 
-COMPLETED = "task_completed"
-
 
 def applicant_notices(
     completions: Sequence[EventRow],

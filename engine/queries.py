@@ -36,6 +36,7 @@ from engine.views import (
     sla_view,
     task_summary,
 )
+from storage.statuses import WorkItemStatus
 from storage.uow import UnitOfWork
 from storage.work import InboxFilter
 
@@ -205,7 +206,7 @@ def get_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
         data = dict(dossier.data)
-        if item.status == "open":
+        if item.status == WorkItemStatus.OPEN:
             workflow = runtime.load(ctx.definitions.get(definition), dossier.state)
             data = workflow.task_data(item.id)
         return TaskDetail(

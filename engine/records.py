@@ -19,13 +19,13 @@ from typing import Any, Protocol
 
 from engine import events
 from engine.authz import Actor
+from engine.event_types import DocumentIssued, EventType
 from engine.events import EventSink
 from engine.procedures import ProcedureModel
 from storage.models import Document, Dossier, Unit
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
-ISSUED = "document_issued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +93,17 @@ def issue(
     events.record_for_dossier(
         store,
         dossier,
-        ISSUED,
+        EventType.DOCUMENT_ISSUED,
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
-        payload={
-            "form": form,
-            "title": document.title,
-            "form_set": document.form_set,
-            "unit": document.unit_code,
-            "data": document.data,
-        },
+        payload=DocumentIssued(
+            form=form,
+            title=document.title,
+            form_set=document.form_set,
+            unit=document.unit_code,
+            data=document.data,
+        ),
     )
     return document
 

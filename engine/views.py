@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from engine.notices import COMPLETED, applicant_notices
+from engine.event_types import EventType
+from engine.notices import applicant_notices
 from engine.procedures import ProcedureModel, Sla
 from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the documents
 from engine.results import (
@@ -134,7 +135,7 @@ def dossier_detail(
         reappointment=reappointment_view(dossier),
         calendar_version=dossier.calendar_version,
         notices=applicant_notices(
-            uow.audit.dossier_events(dossier.id, COMPLETED),
+            uow.audit.dossier_events(dossier.id, EventType.TASK_COMPLETED),
             definition.forms,
             model_of(definition),
             dossier.resolved_at,

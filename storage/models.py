@@ -100,7 +100,7 @@ class RoleGrant(Base):
     username: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(16))  # storage.statuses.RoleGrantStatus
     requested_by: Mapped[str] = mapped_column(String(80))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -185,7 +185,7 @@ class WorkItem(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(40))
     form_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    status: Mapped[str] = mapped_column(String(16))  # storage.statuses.WorkItemStatus
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     claimed_by_username: Mapped[str | None] = mapped_column(String(80), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -213,7 +213,7 @@ class Timer(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
     bpmn_id: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16))  # pending | fired | cancelled | failed
+    status: Mapped[str] = mapped_column(String(16))  # storage.statuses.TimerStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

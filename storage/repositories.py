@@ -25,6 +25,7 @@ from storage.models import (
     User,
     WorkItem,
 )
+from storage.statuses import RoleGrantStatus
 
 
 def _locking(stmt: Select[Dossier]) -> Select[Dossier]:
@@ -230,7 +231,9 @@ class RoleGrants:
 
     def pending_for(self, user_id: int, role: str) -> RoleGrant | None:
         stmt = select(RoleGrant).where(
-            RoleGrant.user_id == user_id, RoleGrant.role == role, RoleGrant.status == "pending"
+            RoleGrant.user_id == user_id,
+            RoleGrant.role == role,
+            RoleGrant.status == RoleGrantStatus.PENDING,
         )
         return self.session.scalars(stmt).first()
 

@@ -26,6 +26,7 @@ from engine.audit.verify import Progress, checkpoint_summary, verify_log
 from engine.authz import Actor, ensure_auditor
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, NotFoundError
+from engine.event_types import AuditVerified, EventType
 from engine.results import Page
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
@@ -186,16 +187,16 @@ def verify_audit_log(
     with conflicts_as_errors(), ctx.uow() as uow:
         events.record_system(
             uow,
-            "audit_verified",
+            EventType.AUDIT_VERIFIED,
             actor=actor,
             now=now,
-            payload={
-                "dossier": dossier,
-                "replay": replay,
-                "ok": not problems,
-                "problems": len(problems),
-                "events": report.events,
-            },
+            payload=AuditVerified(
+                dossier=dossier,
+                replay=replay,
+                ok=not problems,
+                problems=len(problems),
+                events=report.events,
+            ),
         )
         uow.commit()
     return VerifyReport(

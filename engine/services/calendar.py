@@ -17,6 +17,12 @@ from engine.calendar import DayInfo, DayKind, DayOverride
 from engine.calendar_data import CalendarDataSet, Notice
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
+from engine.event_types import (
+    CalendarOverrideRemoved,
+    CalendarOverrideSet,
+    EventType,
+    OverriddenDay,
+)
 from engine.results import (
     CalendarDayView,
     CalendarVersionView,
@@ -144,10 +150,15 @@ def set_override(
         override.updated_at, override.updated_by = now, actor.username
         events.record_system(
             uow,
-            "calendar_override_set",
+            EventType.CALENDAR_OVERRIDE_SET,
             actor=actor,
             now=now,
-            payload={**_payload(override), "previous": previous},
+            payload=CalendarOverrideSet(
+                day=override.day.isoformat(),
+                kind=override.kind,
+                note=override.note,
+                previous=previous,
+            ),
         )
         uow.commit()
         return _view(override)
@@ -168,10 +179,10 @@ def remove_override(ctx: EngineContext, actor: Actor, day: date) -> None:
             raise NotFoundError(f"{day.isoformat()} has no calendar override")
         events.record_system(
             uow,
-            "calendar_override_removed",
+            EventType.CALENDAR_OVERRIDE_REMOVED,
             actor=actor,
             now=now,
-            payload={"previous": _payload(override)},
+            payload=CalendarOverrideRemoved(previous=_payload(override)),
         )
         uow.calendar.delete(override)
         uow.commit()
@@ -184,8 +195,8 @@ def _check_year(year: int) -> None:
         )
 
 
-def _payload(override: CalendarOverride) -> dict[str, str]:
-    return {"day": override.day.isoformat(), "kind": override.kind, "note": override.note}
+def _payload(override: CalendarOverride) -> OverriddenDay:
+    return OverriddenDay(day=override.day.isoformat(), kind=override.kind, note=override.note)
 
 
 def _view(override: CalendarOverride) -> OverrideView:

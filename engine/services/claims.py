@@ -13,6 +13,7 @@ from datetime import datetime
 
 from engine import events
 from engine.authz import Actor
+from engine.event_types import EventType, TaskReleased
 from storage.models import Dossier, User, WorkItem
 from storage.uow import UnitOfWork
 
@@ -20,6 +21,8 @@ from storage.uow import UnitOfWork
 ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCOUNT_CHANGED = "account_changed"  # moved to another unit, or the task's role removed
 BY_SUPERVISOR = "released_by_supervisor"
+#: Why a task was given to an officer, as recorded in the `task_assigned` event's `reason`.
+ASSIGNED_BY_SUPERVISOR = "assigned_by_supervisor"
 
 
 def can_work(user: User, item: WorkItem) -> bool:
@@ -68,9 +71,9 @@ def record_release(
     events.record_for_dossier(
         uow,
         dossier,
-        "task_released",
+        EventType.TASK_RELEASED,
         actor=actor,
         now=now,
         bpmn_id=item.bpmn_id,
-        payload={"task_id": item.id, "released_from": holder, "reason": reason},
+        payload=TaskReleased(task_id=item.id, released_from=holder, reason=reason),
     )

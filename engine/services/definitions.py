@@ -15,6 +15,7 @@ from engine.authz import Actor, ensure_can_deploy
 from engine.context import EngineContext
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
+from engine.event_types import DefinitionDeployed, EventType
 from engine.procedures import ProcedureModel
 from engine.results import DeployResult
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
@@ -147,15 +148,15 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                 uow.definitions.add(definition)
                 events.record_system(
                     uow,
-                    "definition_deployed",
+                    EventType.DEFINITION_DEPLOYED,
                     actor=actor,
                     now=now,
-                    payload={
-                        "key": model.key,
-                        "version": definition.version,
-                        "hash": bundle.content_hash,
-                        "files": sorted(bundle.sources) + sorted(f"{k}.json" for k in bundle.forms),
-                    },
+                    payload=DefinitionDeployed(
+                        key=model.key,
+                        version=definition.version,
+                        hash=bundle.content_hash,
+                        files=sorted(bundle.sources) + sorted(f"{k}.json" for k in bundle.forms),
+                    ),
                 )
                 uow.commit()
                 return DeployResult(

@@ -24,15 +24,17 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
+from engine.event_types import EventType, TaskAssigned, TaskClaimed
 from engine.form_checks import raise_for_form
 from engine.results import CompletionResult, StatusView, TaskSummary
-from engine.services.claims import BY_SUPERVISOR, can_work, record_release
+from engine.services.claims import ASSIGNED_BY_SUPERVISOR, BY_SUPERVISOR, can_work, record_release
 from engine.step import causes
 from engine.step.live import load_for_step
 from engine.step.reappointments import new_appointment
 from engine.transactions import conflicts_as_errors
 from engine.views import current_step, task_summary
 from storage.models import Dossier, WorkItem
+from storage.statuses import WorkItemStatus
 from storage.uow import UnitOfWork
 
 
@@ -57,10 +59,10 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             raise PermissionDeniedError("your account can no longer work this task")
         if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
-            if item.status != "open":
+            if item.status != WorkItemStatus.OPEN:
                 raise TaskNotReadyError("the task is no longer open")
             raise TaskAlreadyClaimedError(f"the task is claimed by {item.claimed_by_username}")
-        _record_task_action(uow, dossier, item, "task_claimed", actor, now)
+        _record_task_action(uow, dossier, item, EventType.TASK_CLAIMED, actor, now)
         uow.commit()
         return task_summary(item, dossier)
 
@@ -80,7 +82,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         holder_id, holder = item.claimed_by_id, item.claimed_by_username
         if holder_id is not None and holder_id == actor.user_id:
             uow.work_items.try_release(item, holder_id)
-            _record_task_action(uow, dossier, item, "task_released", actor, now)
+            _record_task_action(uow, dossier, item, EventType.TASK_RELEASED, actor, now)
         elif may_supervise_task(actor, item.unit_code):
             # The task is free afterwards whatever it was before: nobody's claim is a no-op.
             if holder_id is not None and uow.work_items.reassign(item, holder_id, None, None, None):
@@ -124,17 +126,17 @@ def assign_task(ctx: EngineContext, actor: Actor, task_id: str, officer: str) ->
             events.record_for_dossier(
                 uow,
                 dossier,
-                "task_assigned",
+                EventType.TASK_ASSIGNED,
                 actor=actor,
                 now=now,
                 bpmn_id=item.bpmn_id,
-                payload={
-                    "task_id": item.id,
-                    "officer": target.username,
-                    "officer_id": target.id,
-                    "previous": previous,
-                    "reason": "assigned_by_supervisor",
-                },
+                payload=TaskAssigned(
+                    task_id=item.id,
+                    officer=target.username,
+                    officer_id=target.id,
+                    previous=previous,
+                    reason=ASSIGNED_BY_SUPERVISOR,
+                ),
             )
         uow.commit()
         return task_summary(item, dossier)
@@ -162,7 +164,7 @@ def complete_task(
         if item is None:
             raise NotFoundError(f"no task {task_id}")
         ensure_can_act_on_task(actor, item.role, item.unit_code)
-        if item.status != "open":
+        if item.status != WorkItemStatus.OPEN:
             raise TaskNotReadyError("the task has already been completed or cancelled")
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
@@ -221,7 +223,7 @@ def _record_task_action(
         now=now,
         bpmn_id=item.bpmn_id,
         role=item.role,
-        payload={"task_id": item.id},
+        payload=TaskClaimed(task_id=item.id),
     )
 
 
