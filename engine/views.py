@@ -19,9 +19,9 @@ from engine.results import (
     StatusView,
     TaskSummary,
 )
-from engine.step.apply import WorkItemStore
 from storage.audit import EventRow
 from storage.models import Definition, Dossier, Unit, WorkItem
+from storage.work import WorkItemStore
 
 CHANNEL_CODES = {name: code for code, name in CHANNEL_NAMES.items()}
 

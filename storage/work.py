@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -59,6 +60,14 @@ class InboxFilter:
     assignee: str | None = None  # "me" | "none" | None
     procedure_key: str | None = None
     dossier_code: str | None = None
+
+
+class WorkItemStore(Protocol):
+    """What a step and a dossier's detail use of its work items: `WorkItems` below, or a
+    replay's scratch copy (`engine.audit.scratch`)."""
+
+    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]: ...
+    def add(self, item: WorkItem) -> None: ...
 
 
 class WorkItems:

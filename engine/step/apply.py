@@ -24,11 +24,7 @@ from engine.step import deadlines
 from engine.step.timers import TimerStore, record_fired, sync_timers
 from storage.models import Dossier, WorkItem
 from storage.statuses import WorkItemStatus
-
-
-class WorkItemStore(Protocol):
-    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]: ...
-    def add(self, item: WorkItem) -> None: ...
+from storage.work import WorkItemStore
 
 
 class StepStore(DocumentSink, Protocol):
