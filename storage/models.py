@@ -1,4 +1,7 @@
-"""The tables (ARCHITECTURE.md section 2). Column meaning lives here; behaviour lives in engine/."""
+"""The tables (docs/architecture.md section 2).
+
+Column meaning lives here; behaviour lives in engine/.
+"""
 
 from __future__ import annotations
 
@@ -281,7 +284,7 @@ class Chain(Base):
 
 
 class Event(Base):
-    """An append-only audit event, hash-chained per chain (ARCHITECTURE.md section 5)."""
+    """An append-only audit event, hash-chained per chain (docs/architecture.md section 5)."""
 
     __tablename__ = "event"
     __table_args__ = (UniqueConstraint("chain", "seq"),)

@@ -1,5 +1,5 @@
 """Concurrency with separate processes, each with its own engine and connection pool, as under
-gunicorn (ARCHITECTURE.md section 3). Runs on the suite's database: SQLite by default, and
+gunicorn (docs/architecture.md section 3). Runs on the suite's database: SQLite by default, and
 PostgreSQL (row locks, READ COMMITTED) when MOTCUA_TEST_POSTGRES_URL is set, as in CI."""
 
 from __future__ import annotations
