@@ -1,6 +1,6 @@
-"""The timer scheduler: wakes at each timer's due time and fires it (ARCHITECTURE.md section 4).
+"""The timer scheduler: wakes at each timer's due time and fires it (docs/architecture.md s.4).
 
-It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (ARCHITECTURE.md section 5).
+It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (docs/architecture.md s.5).
 
 Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
 lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is

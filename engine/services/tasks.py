@@ -1,4 +1,4 @@
-"""Officers' side: claim, release and complete user tasks (ARCHITECTURE.md section 3)."""
+"""Officers' side: claim, release and complete user tasks (docs/architecture.md section 3)."""
 
 from __future__ import annotations
 

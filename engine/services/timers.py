@@ -1,4 +1,4 @@
-"""Fire BPMN timers: one idempotent transaction per timer (ARCHITECTURE.md sections 3-4).
+"""Fire BPMN timers: one idempotent transaction per timer (docs/architecture.md sections 3-4).
 
 The scheduler (`engine.scheduler`) calls these; so can an operator (`motcua scheduler --once`).
 Firing a timer that already fired, was cancelled or is not yet due does nothing, so waking the
