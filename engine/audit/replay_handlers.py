@@ -83,18 +83,16 @@ def _submitted(replay: Replay, event: EventRow) -> None:
     dossier.id = event.dossier_id or 0
     dossier.version = 0
     replay.begin(dossier, definition)
-    workflow, _ = causes.submit(
+    running, _ = causes.submit(
         replay.store,
         dossier,
         submitted,
-        parsed=replay.parsed,
-        model=replay.model,
-        env=replay.environment(),
+        replay.setting(),
         actor=replay.actor_of(event),
         now=event.occurred_at,
         ids=replay.store.ids,
     )
-    replay.use_workflow(workflow)
+    replay.use_workflow(running.workflow)
 
 
 @replays(EventType.TASK_COMPLETED)
@@ -118,34 +116,23 @@ def _complete(
     replay: Replay, event: EventRow, reappointment: Reappointed | None, by: EventRow | None = None
 ) -> None:
     """Redo the completion `event`; `by`: the event naming who acted, if it came first."""
-    item = replay.open_item(event)
     causes.complete_task(
-        replay.store,
-        replay.dossier,
-        item,
+        replay.running(),
+        replay.open_item(event),
         cast(TaskCompleted, event.payload)["data"],
-        model=replay.model,
-        workflow=replay.workflow,
-        calendar=replay.calendar(),
         actor=replay.actor_of(by or event),
         now=event.occurred_at,
         reappointment=reappointment,
-        ids=replay.store.ids,
     )
 
 
 @replays(EventType.SUPPLEMENT_SUBMITTED)
 def _supplemented(replay: Replay, event: EventRow) -> None:
     causes.deliver_supplement(
-        replay.store,
-        replay.dossier,
+        replay.running(),
         cast(SupplementSubmitted, event.payload),
-        model=replay.model,
-        workflow=replay.workflow,
-        calendar=replay.calendar(),
         actor=replay.actor_of(event),
         now=event.occurred_at,
-        ids=replay.store.ids,
     )
 
 
@@ -153,15 +140,7 @@ def _supplemented(replay: Replay, event: EventRow) -> None:
 def _timer_fired(replay: Replay, event: EventRow) -> None:
     """A timer step: fire what is due at this time; its `timer_fired` events must equal the
     logged ones, this one first."""
-    outcome, _ = causes.fire_due_timers(
-        replay.store,
-        replay.dossier,
-        model=replay.model,
-        workflow=replay.workflow,
-        calendar=replay.calendar(),
-        now=event.occurred_at,
-        ids=replay.store.ids,
-    )
+    outcome, _ = causes.fire_due_timers(replay.running(), now=event.occurred_at)
     if not outcome.fired_timers:
         raise ReplayDivergenceError(event.seq, "no timer of the dossier is due at this time")
 
@@ -169,24 +148,20 @@ def _timer_fired(replay: Replay, event: EventRow) -> None:
 @replays(EventType.DOSSIER_MIGRATED)
 def _migrated(replay: Replay, event: EventRow) -> None:
     migrated = cast(DossierMigrated, event.payload)
-    source, workflow, calendar = replay.definition, replay.workflow, replay.calendar()
+    source, running = replay.definition, replay.running()
     target = replay.pinned_definition(
         replay.dossier.procedure_key, migrated["to"]["version"], migrated["to"]["hash"]
     )
     replay.use_definition(target)
     causes.migrate(
-        replay.store,
-        replay.dossier,
-        workflow=workflow,
+        running,
         source=source,
         target=target,
         parsed=replay.parsed,
         model=replay.model,
-        calendar=calendar,
         changes=migrated["changes"],
         actor=replay.actor_of(event),
         now=event.occurred_at,
-        ids=replay.store.ids,
     )
 
 

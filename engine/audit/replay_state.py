@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from engine.audit.scratch import ReplayDivergenceError, ScratchStore
 from engine.authz import Actor
-from engine.calendar import WorkingCalendar
 from engine.calendar_versions import calendar_as_of
 from engine.clock import FrozenClock
 from engine.context import EngineContext
@@ -23,6 +22,7 @@ from engine.events import SYSTEM_CHAIN, dossier_chain
 from engine.procedures import ProcedureModel
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import Workflow
+from engine.step.causes import RunningDossier, StepSetting
 from engine.step.deadlines import StepEnvironment, environment
 from engine.views import model_of
 from storage.audit import EventRow
@@ -168,6 +168,13 @@ class Replay:
             raise ReplayDivergenceError(None, exc.detail) from None
         return environment(calendar, self._model, self.dossier, now)
 
-    def calendar(self) -> WorkingCalendar:
-        """The working calendar of a step at the current event's time."""
-        return self.environment().calendar
+    def setting(self) -> StepSetting:
+        """What a step at the current event's time runs on besides the workflow."""
+        return StepSetting(self.model, self.parsed, self.environment())
+
+    def running(self) -> RunningDossier:
+        """The rebuilt dossier, ready for a step at the current event's time."""
+        calendar = self.environment().calendar
+        return RunningDossier(
+            self.store, self.dossier, self.model, self.workflow, calendar, self.store.ids
+        )

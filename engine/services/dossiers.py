@@ -134,14 +134,11 @@ def _register(
     )
     dossier = causes.new_dossier(code, definition, submitted, now)
     uow.dossiers.add(dossier)
-    found = live.setting(ctx, uow, dossier, definition, now)
     _, open_items = causes.submit(
         uow,
         dossier,
         submitted,
-        parsed=found.parsed,
-        model=found.model,
-        env=found.env,
+        live.setting(ctx, uow, dossier, definition, now),
         actor=actor,
         now=now,
     )
@@ -185,14 +182,9 @@ def submit_supplement(
             raise ConcurrentModificationError(
                 f"dossier {code} was changed by someone else at the same time; reload and try again"
             )
-        loaded = live.load_for_step(ctx, uow, dossier, definition, now)
         causes.deliver_supplement(
-            uow,
-            dossier,
+            live.load_for_step(ctx, uow, dossier, definition, now).running,
             _supplement(dossier, data, on_behalf),
-            model=loaded.model,
-            workflow=loaded.workflow,
-            calendar=loaded.calendar,
             actor=actor,
             now=now,
         )

@@ -41,17 +41,17 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
             raise MigrationRefusedError(
                 f"dossier {code} is already on the latest version ({current.version})"
             )
-        loaded = live.load(ctx, uow, dossier, current, now, model=model_of(latest))
+        model = model_of(latest)
+        running = live.setting(ctx, uow, dossier, current, now, model=model).resume(
+            uow, dossier, now
+        )
         diff = version_diff(ctx, current, latest)
         migration = causes.migrate(
-            uow,
-            dossier,
-            workflow=loaded.workflow,
+            running,
             source=current,
             target=latest,
             parsed=ctx.definitions.get(latest),
-            model=loaded.model,
-            calendar=loaded.calendar,
+            model=model,
             changes=VersionChanges(
                 added=[c.bpmn_id for c in diff.added],
                 removed=[c.bpmn_id for c in diff.removed],

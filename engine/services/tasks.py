@@ -185,17 +185,14 @@ def complete_task(
             )
         live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
         assert live.open_items is not None  # given open items, it returns them (or the new ones)
+        running = live.running
         reappointment = new_appointment(
-            dossier, live.model, item.bpmn_id, data, live.calendar, actor, now
+            dossier, running.model, item.bpmn_id, data, running.calendar, actor, now
         )
         still_open = causes.complete_task(
-            uow,
-            dossier,
+            running,
             item,
             data,
-            model=live.model,
-            workflow=live.workflow,
-            calendar=live.calendar,
             actor=actor,
             now=now,
             reappointment=reappointment,

@@ -2,10 +2,11 @@
 
 Each makes the runtime call on the dossier's workflow, records the event that caused the step,
 then applies the step's consequences (`engine.step.apply.apply_step`) through a store port
-(`StepStore`). The live use cases (`engine/services/`) call these after authorization,
-validation and locking, inside their transaction; replay (`engine.audit.replay_handlers`)
-calls the very same functions on its scratch copy of the dossier, where every event a cause
-records is compared with the logged one (docs/architecture.md).
+(`StepStore`), all on a `RunningDossier`. The live use cases (`engine/services/`) call these
+after authorization, validation and locking, inside their transaction; replay
+(`engine.audit.replay_handlers`) calls the very same functions on its scratch copy of the
+dossier, where every event a cause records is compared with the logged one
+(docs/architecture.md).
 
 A new cause (withdraw, stop, transfer, ...) is a function here, called by its use case and by
 its replay handler.
@@ -13,11 +14,13 @@ its replay handler.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import events
+from engine import events, records
 from engine.authz import SYSTEM_ACTOR, Actor
 from engine.calendar import WorkingCalendar
 from engine.event_types import (
@@ -32,7 +35,7 @@ from engine.event_types import (
 )
 from engine.form_conventions import SUPPLEMENT_MESSAGE
 from engine.procedures import ProcedureModel
-from engine.records import CHANNEL_NAMES
+from engine.records import APOLOGY, CHANNEL_NAMES
 from engine.spiff import runtime, versions
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
@@ -68,6 +71,84 @@ class _SameIds:
 LIVE_IDS: TaskIds = _SameIds()
 
 
+@dataclass(frozen=True, slots=True)
+class RunningDossier:
+    """A dossier whose procedure runs, ready for a step: where the step writes (`store`: the
+    unit of work, or a replay's scratch copy), the dossier, the procedure model and workflow it
+    runs on, and the working calendar of the step's time."""
+
+    store: StepStore
+    dossier: Dossier
+    model: ProcedureModel
+    workflow: Workflow
+    calendar: WorkingCalendar
+    ids: TaskIds = LIVE_IDS
+
+    def record(
+        self,
+        type_: EventType,
+        payload: Mapping[str, Any],
+        *,
+        actor: Actor,
+        now: datetime,
+        bpmn_id: str | None = None,
+        role: str | None = None,
+    ) -> None:
+        """Record the event that causes the step, on the dossier's chain."""
+        events.record_for_dossier(
+            self.store,
+            self.dossier,
+            type_,
+            actor=actor,
+            now=now,
+            payload=payload,
+            bpmn_id=bpmn_id,
+            role=role,
+        )
+
+    def apply(
+        self,
+        outcome: StepOutcome,
+        *,
+        actor: Actor,
+        now: datetime,
+        completion: Completion | None = None,
+        role: str | None = None,
+        open_items: Sequence[WorkItem] | None = None,
+    ) -> list[WorkItem]:
+        """Apply the workflow step's `outcome` (`apply_step`); the open work items after it."""
+        return apply_step(
+            self.store,
+            dossier=self.dossier,
+            model=self.model,
+            workflow=self.workflow,
+            outcome=self.ids.live_outcome(outcome),
+            actor=actor,
+            now=now,
+            calendar=self.calendar,
+            completion=completion,
+            role=role,
+            open_items=open_items,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StepSetting:
+    """What a step of a dossier runs on besides its workflow: the procedure model, the parsed
+    diagram, and the calendar and diagram functions of the step's time."""
+
+    model: ProcedureModel
+    parsed: ParsedProcedure
+    env: StepEnvironment
+
+    def resume(
+        self, store: StepStore, dossier: Dossier, now: datetime, ids: TaskIds = LIVE_IDS
+    ) -> RunningDossier:
+        """The dossier's stored workflow, loaded for a step at `now`."""
+        workflow = runtime.load(self.parsed, dossier.state, self.env.functions, now=now)
+        return RunningDossier(store, dossier, self.model, workflow, self.env.calendar, ids)
+
+
 def new_dossier(
     code: str, definition: Definition, submitted: DossierSubmitted, now: datetime
 ) -> Dossier:
@@ -96,75 +177,52 @@ def submit(
     store: StepStore,
     dossier: Dossier,
     submitted: DossierSubmitted,
+    setting: StepSetting,
     *,
-    parsed: ParsedProcedure,
-    model: ProcedureModel,
-    env: StepEnvironment,
     actor: Actor,
     now: datetime,
     ids: TaskIds = LIVE_IDS,
-) -> tuple[Workflow, list[WorkItem]]:
-    """Start the procedure of a dossier just registered (`new_dossier`); return its workflow and
-    open work items."""
-    workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
-    events.record_for_dossier(
-        store, dossier, EventType.DOSSIER_SUBMITTED, actor=actor, now=now, payload=submitted
+) -> tuple[RunningDossier, list[WorkItem]]:
+    """Start the procedure of a dossier just registered (`new_dossier`); return it running and
+    its open work items."""
+    workflow, outcome = runtime.start(
+        setting.parsed, process_input(dossier), setting.env.functions, now=now
     )
-    open_items = apply_step(
-        store,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=ids.live_outcome(outcome),
-        actor=actor,
-        now=now,
-        calendar=env.calendar,
-        open_items=[],
-    )
+    running = RunningDossier(store, dossier, setting.model, workflow, setting.env.calendar, ids)
+    running.record(EventType.DOSSIER_SUBMITTED, submitted, actor=actor, now=now)
+    open_items = running.apply(outcome, actor=actor, now=now, open_items=[])
     store.flush()
-    return workflow, open_items
+    return running, open_items
 
 
 def complete_task(
-    store: StepStore,
-    dossier: Dossier,
+    running: RunningDossier,
     item: WorkItem,
     data: Mapping[str, Any],
     *,
-    model: ProcedureModel,
-    workflow: Workflow,
-    calendar: WorkingCalendar,
     actor: Actor,
     now: datetime,
     reappointment: Reappointed | None = None,
     open_items: Sequence[WorkItem] | None = None,
-    ids: TaskIds = LIVE_IDS,
 ) -> list[WorkItem]:
     """Complete the open user task `item` with its form's `data`; return the dossier's open work
     items after the step. A new appointment the completion gives (Mẫu 04,
     `reappointments.new_appointment`) applies first: `reappointed` precedes `task_completed`."""
     if reappointment is not None:
-        reappoint(store, dossier, model, reappointment, actor=actor, now=now, bpmn_id=item.bpmn_id)
-    outcome = workflow.complete_user_task(ids.workflow_id(item.id), data)
-    events.record_for_dossier(
-        store,
-        dossier,
-        type=EventType.TASK_COMPLETED,
+        reappoint(running, reappointment, actor=actor, now=now, bpmn_id=item.bpmn_id)
+    outcome = running.workflow.complete_user_task(running.ids.workflow_id(item.id), data)
+    running.record(
+        EventType.TASK_COMPLETED,
+        TaskCompleted(task_id=item.id, form=item.form_key, data=dict(data)),
         actor=actor,
         now=now,
         bpmn_id=item.bpmn_id,
         role=item.role,
-        payload=TaskCompleted(task_id=item.id, form=item.form_key, data=dict(data)),
     )
-    return apply_step(
-        store,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=ids.live_outcome(outcome),
+    return running.apply(
+        outcome,
         actor=actor,
         now=now,
-        calendar=calendar,
         completion=Completion.of_form(item.id, actor.username, data),
         role=item.role,
         open_items=open_items,
@@ -172,9 +230,7 @@ def complete_task(
 
 
 def reappoint(
-    store: StepStore,
-    dossier: Dossier,
-    model: ProcedureModel,
+    running: RunningDossier,
     record: Reappointed,
     *,
     actor: Actor,
@@ -182,64 +238,30 @@ def reappoint(
     bpmn_id: str | None,
 ) -> None:
     """Give the dossier its one new appointment and issue Mẫu 04 with it (R-2.5)."""
-    reappointments.reappoint(dossier, record)
-    events.record_for_dossier(
-        store, dossier, EventType.REAPPOINTED, actor=actor, now=now, bpmn_id=bpmn_id, payload=record
-    )
-    reappointments.issue_apology(
-        store, dossier, model, record, actor=actor, now=now, bpmn_id=bpmn_id
+    reappointments.reappoint(running.dossier, record)
+    running.record(EventType.REAPPOINTED, record, actor=actor, now=now, bpmn_id=bpmn_id)
+    content = records.apology_content(running.store, running.dossier, running.model, record)
+    records.issue(
+        running.store, running.dossier, APOLOGY, content, actor=actor, now=now, bpmn_id=bpmn_id
     )
 
 
 def deliver_supplement(
-    store: StepStore,
-    dossier: Dossier,
-    supplement: SupplementSubmitted,
-    *,
-    model: ProcedureModel,
-    workflow: Workflow,
-    calendar: WorkingCalendar,
-    actor: Actor,
-    now: datetime,
-    ids: TaskIds = LIVE_IDS,
+    running: RunningDossier, supplement: SupplementSubmitted, *, actor: Actor, now: datetime
 ) -> list[WorkItem]:
     """Deliver what the applicant sent (Mẫu 02) to the waiting workflow; its submission becomes
     the supplemented one."""
-    merged = supplemented(dossier, supplement["data"])
-    outcome = workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
-    events.record_for_dossier(
-        store,
-        dossier,
-        type=EventType.SUPPLEMENT_SUBMITTED,
-        actor=actor,
-        now=now,
-        payload=supplement,
-    )
-    dossier.submission = merged
-    still_open = apply_step(
-        store,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=ids.live_outcome(outcome),
-        actor=actor,
-        now=now,
-        calendar=calendar,
-    )
-    store.flush()
+    merged = supplemented(running.dossier, supplement["data"])
+    outcome = running.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
+    running.record(EventType.SUPPLEMENT_SUBMITTED, supplement, actor=actor, now=now)
+    running.dossier.submission = merged
+    still_open = running.apply(outcome, actor=actor, now=now)
+    running.store.flush()
     return still_open
 
 
 def fire_due_timers(
-    store: StepStore,
-    dossier: Dossier,
-    *,
-    model: ProcedureModel,
-    workflow: Workflow,
-    calendar: WorkingCalendar,
-    now: datetime,
-    open_items: Sequence[WorkItem] | None = None,
-    ids: TaskIds = LIVE_IDS,
+    running: RunningDossier, *, now: datetime, open_items: Sequence[WorkItem] | None = None
 ) -> tuple[StepOutcome, Sequence[WorkItem] | None]:
     """Fire the dossier's timers due by `now`, as a step of its own (its first events are the
     `timer_fired` ones). Use cases run it before their own step (pitfalls P3/P4): a completion
@@ -247,68 +269,48 @@ def fire_due_timers(
 
     Returns the step (`fired_timers` empty when none was due) and the dossier's open work items
     after it (`open_items` when nothing fired)."""
-    outcome = workflow.fire_due_timers()
+    outcome = running.workflow.fire_due_timers()
     if not outcome.fired_timers:
         return outcome, open_items
-    still_open = apply_step(
-        store,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=ids.live_outcome(outcome),
-        actor=SYSTEM_ACTOR,
-        now=now,
-        calendar=calendar,
-        open_items=open_items,
-    )
-    store.flush()
+    still_open = running.apply(outcome, actor=SYSTEM_ACTOR, now=now, open_items=open_items)
+    running.store.flush()
     return outcome, still_open
 
 
 def migrate(
-    store: StepStore,
-    dossier: Dossier,
+    running: RunningDossier,
     *,
-    workflow: Workflow,
     source: Definition,
     target: Definition,
     parsed: ParsedProcedure,
     model: ProcedureModel,
-    calendar: WorkingCalendar,
     changes: VersionChanges,
     actor: Actor,
     now: datetime,
-    ids: TaskIds = LIVE_IDS,
 ) -> MigrationOutcome:
     """Move the dossier from version `source` of its procedure to `target` (`parsed` and `model`
     are the target's), keeping its appointment, deadlines and timer due times (R-0.1)."""
-    migration = versions.migrate(workflow, parsed)
-    dossier.definition_id = target.id
-    payload = DossierMigrated(
-        {
-            "from": VersionRef(version=source.version, hash=source.content_hash),
-            "to": VersionRef(version=target.version, hash=target.content_hash),
-            "reset_mask": RESET_MASK,
-            "timers": migration.timers,
-            "open_steps": [task.bpmn_id for task in migration.step.ready],
-            "changes": changes,
-        }
-    )
-    events.record_for_dossier(
-        store, dossier, type=EventType.DOSSIER_MIGRATED, actor=actor, now=now, payload=payload
-    )
-    apply_step(
-        store,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=ids.live_outcome(migration.step),
+    migration = versions.migrate(running.workflow, parsed)
+    running.dossier.definition_id = target.id
+    moved = dataclasses.replace(running, model=model)
+    moved.record(
+        EventType.DOSSIER_MIGRATED,
+        DossierMigrated(
+            {
+                "from": VersionRef(version=source.version, hash=source.content_hash),
+                "to": VersionRef(version=target.version, hash=target.content_hash),
+                "reset_mask": RESET_MASK,
+                "timers": migration.timers,
+                "open_steps": [task.bpmn_id for task in migration.step.ready],
+                "changes": changes,
+            }
+        ),
         actor=actor,
         now=now,
-        calendar=calendar,
     )
-    rename_open_items(store.work_items.open_for_dossier(dossier.id), model)
-    store.flush()
+    moved.apply(migration.step, actor=actor, now=now)
+    rename_open_items(moved.store.work_items.open_for_dossier(moved.dossier.id), model)
+    moved.store.flush()
     return migration
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from engine import events, records
+from engine import events
 from engine.authz import Actor
 from engine.calendar import WorkingCalendar
 from engine.errors import (
@@ -28,7 +28,6 @@ from engine.event_types import Reappointed
 from engine.form_conventions import APOLOGY as APOLOGY_FIELD
 from engine.form_conventions import DECISION, NEW_DUE_DATE, REAPPOINT, REAPPOINTMENT_FLAG, REASON
 from engine.procedures import ProcedureModel
-from engine.records import APOLOGY, DocumentSink
 from storage.models import Dossier
 
 
@@ -97,21 +96,6 @@ def _new_appointment_problem(
     if not calendar.is_working_day(new_day):
         return f"{new_day:%d/%m/%Y} is not a working day ({calendar.day_info(new_day).reason})"
     return None
-
-
-def issue_apology(
-    store: DocumentSink,
-    dossier: Dossier,
-    model: ProcedureModel,
-    record: Reappointed,
-    *,
-    actor: Actor,
-    now: datetime,
-    bpmn_id: str | None,
-) -> None:
-    """Issue Mẫu 04 for the re-appointment `record`."""
-    content = records.apology_content(store, dossier, model, record)
-    records.issue(store, dossier, APOLOGY, content, actor=actor, now=now, bpmn_id=bpmn_id)
 
 
 def reappoint(dossier: Dossier, record: Reappointed) -> None:

@@ -17,15 +17,19 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.context import EngineContext
-from engine.scheduler import TimerScheduler
 from engine.services import definitions
 from engine.services.audit_dossiers import replay_dossier
 from engine.spiff.runtime import StepOutcome
 from engine.step import causes
 from tests.bundles import procedure_bundle, with_archive_step
 from tests.conftest import ADMIN
-from tests.integration.test_deadline_replay import SUPPLEMENT_IN_PROCESSING, act_on, at, move
-from tests.support import ACCEPT, APPRAISE, HttpApi
+from tests.integration.test_deadline_replay import (
+    act_on,
+    at,
+    move,
+    warned_reappointed_and_supplemented,
+)
+from tests.support import APPRAISE, HttpApi
 
 #: The causes of a step; `fire_due_timers` counts only when it fired a timer (every use case
 #: on a running dossier calls it first, and it is a step only when a timer was due).
@@ -67,20 +71,7 @@ def _fired(result: tuple[StepOutcome, object]) -> bool:
 def test_replay_calls_the_causes_the_live_path_called(
     http: HttpApi, ctx: EngineContext, clock: FrozenClock, steps: Counter[str]
 ) -> None:
-    code = http.submit()["code"]
-    http.act(code, "reception", ACCEPT)  # due Thursday 19 March
-    move(http, clock, at(18, 8))
-    assert TimerScheduler(ctx).run_once() == 1  # the overdue warning
-    act_on(
-        http,
-        code,
-        "leader",
-        "reappoint",
-        {"decision": "reappoint", "reason": "Chờ xác minh", "new_due_date": "2026-03-27"},
-    )
-    act_on(http, code, "specialist", "appraise", SUPPLEMENT_IN_PROCESSING)
-    move(http, clock, at(19, 10))
-    http.call("POST", f"/api/v1/dossiers/{code}/supplements", "citizen", json={"data": {}})
+    code = warned_reappointed_and_supplemented(http, ctx, clock)
     definitions.deploy(ctx, ADMIN, with_archive_step(procedure_bundle()))
     http.call("POST", f"/api/v1/dossiers/{code}/migrate", "admin")
     move(http, clock, at(20, 10))
