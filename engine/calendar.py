@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from engine.procedures import Sla
+from engine.procedures.model import Sla
 
 #: A calendar in which no working day is found within this many days is misconfigured.
 MAX_SEARCH_DAYS = 400

@@ -28,7 +28,7 @@ from engine.calendar import WorkingCalendar
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import InvalidStateError
 from engine.events import EventSink
-from engine.procedures import NodeModel, ProcedureModel, Sla
+from engine.procedures.model import NodeModel, ProcedureModel, Sla
 from engine.records import RECEIPT, DocumentSink
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from storage.models import Dossier, WorkItem

@@ -24,7 +24,7 @@ from engine.errors import (
     ReappointmentLimitError,
     ValidationFailedError,
 )
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.records import APOLOGY, DocumentSink
 from storage.models import Dossier
 from storage.uow import UnitOfWork

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from engine import events
 from engine.authz import Actor
 from engine.events import EventSink
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from storage.models import Document, Dossier, Unit
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from engine.notices import COMPLETED, applicant_notices
-from engine.procedures import ProcedureModel, Sla
+from engine.procedures.model import ProcedureModel, Sla
 from engine.progress import WorkItemStore
 from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the documents
 from engine.results import (

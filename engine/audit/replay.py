@@ -28,7 +28,7 @@ from engine.context import EngineContext
 from engine.deadlines import StepEnvironment, environment
 from engine.errors import EngineError, InvalidStateError
 from engine.events import SYSTEM_CHAIN, dossier_chain, format_time
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.progress import Completion, apply_step
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow

@@ -15,7 +15,7 @@ from engine.authz import Actor, ensure_can_deploy
 from engine.context import EngineContext
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.results import DeployResult
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
 from engine.transactions import conflicts_as_errors
@@ -216,7 +216,7 @@ def _one_stop_problems(
     if model.sla is None and "sla" not in model.properties:
         error("the process declares no 'sla' property (e.g. '7 working_days')", model.key)
     # procedure_code may be left out while the national code is not known (shown as "chưa xác
-    # định"): engine.procedure_checks warns, so a placeholder is never published as a code.
+    # định"): engine.procedures.checks warns, so a placeholder is never published as a code.
     if model.submission_form is None:
         error("no submission form: give the start event a form key", model.key)
     elif model.submission_form not in form_schemas:

@@ -11,7 +11,7 @@ from datetime import datetime
 from engine import deadlines
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.progress import fire_due_timers
 from engine.spiff import runtime
 from engine.spiff.runtime import StepOutcome

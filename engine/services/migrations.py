@@ -15,7 +15,7 @@ from engine.context import EngineContext
 from engine.definition_queries import version_diff
 from engine.definition_results import MigrationResult
 from engine.errors import MigrationRefusedError, NotFoundError
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.progress import apply_step
 from engine.spiff import runtime, versions
 from engine.statuses import DossierStatus

@@ -7,7 +7,7 @@ import pytest
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from engine.errors import InvalidDefinitionError, ProcessError
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.services.definitions import validate_bundle
 from engine.spiff import runtime
 from engine.spiff.limits import MAX_LOOP_ITERATIONS, MAX_TASKS_PER_STEP

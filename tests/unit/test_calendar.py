@@ -18,7 +18,7 @@ from engine.calendar import (
     WorkingCalendar,
 )
 from engine.calendar_data import repository_data_set
-from engine.procedures import Sla
+from engine.procedures.model import Sla
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: DOMAIN.md's synthetic calendar: Monday-Friday working, holidays 2025-04-30 and 2025-05-01 only.

@@ -22,7 +22,7 @@ from engine.calendar_data import (
     fallback_name,
     repository_data_set,
 )
-from engine.procedures import Sla
+from engine.procedures.model import Sla
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOURS = OfficeHours()
