@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine import calendar_versions, events, records
+from engine import events, records
 from engine.authz import Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar import versions as calendar_versions
+from engine.calendar.working_days import WorkingCalendar
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import InvalidStateError
 from engine.events import EventSink

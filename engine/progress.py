@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from engine import deadlines, events
 from engine.authz import SYSTEM_ACTOR, Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.procedures.model import ProcedureModel
 from engine.records import DocumentSink
 from engine.spiff.runtime import StepOutcome, Workflow

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine import events, records
 from engine.authz import Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.errors import (
     FieldError,
     InvalidStateError,

@@ -22,7 +22,7 @@ from engine.audit.registry import CONSEQUENCES, HANDLERS
 from engine.audit.results import Mismatch, ReplayResult
 from engine.audit.scratch import ReplayDivergenceError, ScratchStore
 from engine.authz import Actor
-from engine.calendar_versions import calendar_as_of
+from engine.calendar.versions import calendar_as_of
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.deadlines import StepEnvironment, environment

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import deadlines
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.context import EngineContext
 from engine.procedures.model import ProcedureModel
 from engine.progress import fire_due_timers

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from engine.calendar_versions import repository_data
+from engine.calendar.versions import repository_data
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.events import dossier_chain
