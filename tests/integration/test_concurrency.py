@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from engine.audit.consistency import check_all, check_dossier
 from engine.authz import Actor
-from engine.consistency import check_all, check_dossier
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError
 from engine.services import definitions, users
