@@ -27,9 +27,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from engine.authz import Actor
 from engine.context import build
 from engine.errors import ValidationFailedError
+from engine.security.authz import Actor
 from engine.services import definitions, dossiers, units, users
 from engine.services.dossiers import Applicant, SubmitDossier
 from engine.services.users import NewUser

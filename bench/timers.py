@@ -26,10 +26,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import build
 from engine.scheduler import TimerScheduler
+from engine.security.authz import Actor
 from engine.services import definitions, dossiers, units, users
 from engine.services.dossiers import Applicant, SubmitDossier
 from engine.services.users import NewUser

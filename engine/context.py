@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from engine.audit.signing import KEY_FILE_NAME, SigningKey
 from engine.clock import Clock, SystemClock
-from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
 from engine.definitions import DefinitionCache
-from engine.security import Passwords, Tokens
+from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerator
+from engine.security.credentials import Passwords, Tokens
 from engine.settings import Settings
 from storage.db import make_engine
 from storage.uow import Database, UnitOfWork

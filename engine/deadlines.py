@@ -23,7 +23,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine import events, records
-from engine.authz import Actor
 from engine.calendar import versions as calendar_versions
 from engine.calendar.working_days import WorkingCalendar
 from engine.definitions import SCRIPT_FUNCTIONS
@@ -31,6 +30,7 @@ from engine.errors import InvalidStateError
 from engine.events import EventSink
 from engine.procedures.model import NodeModel, ProcedureModel, Sla
 from engine.records import RECEIPT, DocumentSink
+from engine.security.authz import Actor
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork

@@ -5,14 +5,6 @@ from __future__ import annotations
 
 import hmac
 
-from engine.authz import (
-    Actor,
-    Role,
-    ensure_can_list_dossiers,
-    ensure_can_read_dossier,
-    ensure_can_read_task,
-    ensure_officer,
-)
 from engine.context import EngineContext
 from engine.errors import NotFoundError
 from engine.results import (
@@ -27,6 +19,14 @@ from engine.results import (
     TaskDetail,
     TaskSummary,
     UnitDetail,
+)
+from engine.security.authz import (
+    Actor,
+    Role,
+    ensure_can_list_dossiers,
+    ensure_can_read_dossier,
+    ensure_can_read_task,
+    ensure_officer,
 )
 from engine.spiff import runtime
 from engine.views import (

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from engine import events, records
-from engine.authz import Actor
 from engine.calendar.working_days import WorkingCalendar
 from engine.errors import (
     FieldError,
@@ -26,6 +25,7 @@ from engine.errors import (
 )
 from engine.procedures.model import ProcedureModel
 from engine.records import APOLOGY, DocumentSink
+from engine.security.authz import Actor
 from storage.models import Dossier
 from storage.uow import UnitOfWork
 

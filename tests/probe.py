@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.authz import Actor
 from engine.context import EngineContext
 from engine.events import dossier_chain
+from engine.security.authz import Actor
 from engine.services import definitions, dossiers
 from engine.services.dossiers import Applicant, SubmitDossier
 from tests.conftest import ADMIN

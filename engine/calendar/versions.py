@@ -25,10 +25,10 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import events
-from engine.authz import SYSTEM_ACTOR, Actor
 from engine.calendar.data import CalendarDataSet, repository_data_set
 from engine.calendar.working_days import CalendarVersionRef, DayKind, DayOverride, WorkingCalendar
 from engine.errors import InvalidStateError
+from engine.security.authz import SYSTEM_ACTOR, Actor
 from storage.models import CalendarVersion, Dossier
 from storage.uow import UnitOfWork
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 from engine import events
-from engine.authz import Actor, ensure_admin
 from engine.calendar import versions as calendar_versions
 from engine.calendar.data import CalendarDataSet, Notice
 from engine.calendar.working_days import DayInfo, DayKind, DayOverride
@@ -25,6 +24,7 @@ from engine.results import (
     OfficialNoticeView,
     OverrideView,
 )
+from engine.security.authz import Actor, ensure_admin
 from engine.transactions import conflicts_as_errors
 from storage.models import CalendarOverride, CalendarVersion
 

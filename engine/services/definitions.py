@@ -11,12 +11,12 @@ from typing import Any
 
 import forms
 from engine import events
-from engine.authz import Actor, ensure_can_deploy
 from engine.context import EngineContext
 from engine.definitions import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
 from engine.procedures.model import ProcedureModel
 from engine.results import DeployResult
+from engine.security.authz import Actor, ensure_can_deploy
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
 from engine.transactions import conflicts_as_errors
 from forms.visibility import visibility_problems

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from engine import deadlines, events
-from engine.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentModificationError,
@@ -21,6 +20,7 @@ from engine.errors import (
 from engine.form_checks import raise_for_form
 from engine.progress import apply_step
 from engine.results import DossierDetail
+from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.services.live import load_for_step
 from engine.spiff import runtime
 from engine.statuses import DossierStatus

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from engine.audit.consistency import check_all, check_dossier
-from engine.authz import Actor
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError
+from engine.security.authz import Actor
 from engine.services import definitions, users
 from engine.services.dossiers import Applicant, SubmitDossier, submit_dossier
 from engine.services.users import NewUser
