@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from engine import events, records
 from engine.calendar import versions as calendar_versions
 from engine.calendar.working_days import WorkingCalendar
-from engine.definitions import SCRIPT_FUNCTIONS
+from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.errors import InvalidStateError
 from engine.events import EventSink
 from engine.procedures.model import NodeModel, ProcedureModel, Sla

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import NotFoundError
 from engine.results import (
     DossierDetail,
@@ -32,7 +33,6 @@ from engine.spiff import runtime
 from engine.views import (
     dossier_detail,
     mask_name,
-    model_of,
     sla_view,
     task_summary,
 )

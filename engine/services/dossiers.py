@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import deadlines, events
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
@@ -25,7 +26,7 @@ from engine.services.live import load_for_step
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
-from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail, model_of
+from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail
 from storage.models import Definition, Dossier
 from storage.uow import UnitOfWork
 

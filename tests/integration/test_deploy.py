@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
 from engine.errors import InvalidDefinitionError, PermissionDeniedError
 from engine.services import definitions
-from engine.services.definitions import bundle_from_directory
 from tests.conftest import ADMIN, REPO
 from tests.support import ACCEPT, HttpApi
 

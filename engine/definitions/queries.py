@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from engine.context import EngineContext
-from engine.definition_results import (
+from engine.definitions.bundles import validate_bundle
+from engine.definitions.results import (
     DefinitionSummary,
     StepChange,
     ValidationReport,
@@ -21,7 +22,6 @@ from engine.security.authz import (
     ensure_can_read_definitions,
     ensure_can_view_progress,
 )
-from engine.services.definitions import validate_bundle
 from engine.spiff import diagram, runtime, versions
 from storage.models import Definition
 from storage.uow import UnitOfWork
