@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine import calendar_versions, events, records
-from engine.authz import Actor
-from engine.calendar import WorkingCalendar
-from engine.definitions import SCRIPT_FUNCTIONS
+from engine import events, records
+from engine.calendar import versions as calendar_versions
+from engine.calendar.working_days import WorkingCalendar
+from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.errors import InvalidStateError
 from engine.events import EventSink
-from engine.procedures import NodeModel, ProcedureModel, Sla
+from engine.procedures.model import NodeModel, ProcedureModel, Sla
 from engine.records import RECEIPT, DocumentSink
+from engine.security.authz import Actor
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork

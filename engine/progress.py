@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import deadlines, events
-from engine.authz import SYSTEM_ACTOR, Actor
-from engine.calendar import WorkingCalendar
-from engine.procedures import ProcedureModel
+from engine.calendar.working_days import WorkingCalendar
+from engine.procedures.model import ProcedureModel
 from engine.records import DocumentSink
+from engine.security.authz import SYSTEM_ACTOR, Actor
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from engine.timers import TimerStore, record_fired, sync_timers

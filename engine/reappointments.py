@@ -16,16 +16,16 @@ from datetime import date, datetime
 from typing import Any
 
 from engine import events, records
-from engine.authz import Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.errors import (
     FieldError,
     InvalidStateError,
     ReappointmentLimitError,
     ValidationFailedError,
 )
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.records import APOLOGY, DocumentSink
+from engine.security.authz import Actor
 from storage.models import Dossier
 from storage.uow import UnitOfWork
 

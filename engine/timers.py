@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from engine import events
-from engine.authz import Actor
+from engine.security.authz import Actor
 from engine.spiff.runtime import StepOutcome
 from storage.models import Dossier, Timer
 

@@ -21,18 +21,19 @@ from engine.audit.integrity import REPLAY_MISMATCH, ChainChecker, IntegrityProbl
 from engine.audit.registry import CONSEQUENCES, HANDLERS
 from engine.audit.results import Mismatch, ReplayResult
 from engine.audit.scratch import ReplayDivergenceError, ScratchStore
-from engine.authz import Actor
-from engine.calendar_versions import calendar_as_of
+from engine.calendar.versions import calendar_as_of
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.deadlines import StepEnvironment, environment
+from engine.definitions.cache import model_of
 from engine.errors import EngineError, InvalidStateError
 from engine.events import SYSTEM_CHAIN, dossier_chain, format_time
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.progress import Completion, apply_step
+from engine.security.authz import Actor
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
-from engine.views import dossier_detail, model_of
+from engine.views import dossier_detail
 from storage.audit import EventRow
 from storage.models import Definition, Document, Dossier, DossierFile, WorkItem
 from storage.uow import UnitOfWork

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.audit.registry import consequences, replays
+from engine.definitions.cache import model_of
 from engine.events import dossier_code_of
 from engine.progress import Completion
 from engine.services.dossiers import (
@@ -19,7 +20,6 @@ from engine.services.dossiers import (
 )
 from engine.services.migrations import MIGRATED, rename_open_items
 from engine.spiff import runtime, versions
-from engine.views import model_of
 from storage.audit import EventRow
 from storage.models import DossierFile
 

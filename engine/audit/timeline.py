@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.audit.results import TimelineActor, TimelineEntry
 from engine.events import event_body, event_hash
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
 

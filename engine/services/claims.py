@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import events
-from engine.authz import Actor
+from engine.security.authz import Actor
 from storage.models import Dossier, User, WorkItem
 from storage.uow import UnitOfWork
 

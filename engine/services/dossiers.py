@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from engine import deadlines, events
-from engine.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
@@ -21,11 +21,12 @@ from engine.errors import (
 from engine.form_checks import raise_for_form
 from engine.progress import apply_step
 from engine.results import DossierDetail
+from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.services.live import load_for_step
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
-from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail, model_of
+from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail
 from storage.models import Definition, Dossier
 from storage.uow import UnitOfWork
 

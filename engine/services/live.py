@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import deadlines
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.context import EngineContext
-from engine.procedures import ProcedureModel
+from engine.definitions.cache import model_of
+from engine.procedures.model import ProcedureModel
 from engine.progress import fire_due_timers
 from engine.spiff import runtime
 from engine.spiff.runtime import StepOutcome
-from engine.views import model_of
 from storage.models import Definition, Dossier, WorkItem
 from storage.uow import UnitOfWork
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from engine import deadlines, events
-from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
-from engine.definition_queries import version_diff
-from engine.definition_results import MigrationResult
+from engine.definitions.cache import model_of
+from engine.definitions.queries import version_diff
+from engine.definitions.results import MigrationResult
 from engine.errors import MigrationRefusedError, NotFoundError
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.progress import apply_step
+from engine.security.authz import Actor, ensure_admin
 from engine.spiff import runtime, versions
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
-from engine.views import dossier_detail, model_of
+from engine.views import dossier_detail
 from storage.models import WorkItem
 
 MIGRATED = "dossier_migrated"

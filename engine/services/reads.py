@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine import document_queries, events, queries
-from engine.authz import Actor, Role
 from engine.context import EngineContext
 from engine.errors import NotFoundError
 from engine.results import DocumentView, DossierDetail, ReceiptView, TaskDetail
+from engine.security.authz import Actor, Role
 from engine.transactions import conflicts_as_errors
 
 READ_EVENT = "dossier_read"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import events
-from engine.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
     DuplicateError,
@@ -22,6 +21,7 @@ from engine.errors import (
     ValidationFailedError,
 )
 from engine.results import Page, UserDetail
+from engine.security.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.services.account_rules import (
     MAX_NAME_LENGTH,
     MIN_PASSWORD_LENGTH,

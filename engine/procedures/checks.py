@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from engine.errors import DefinitionProblem
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 
 NATIONAL_CODE = re.compile(r"^\d\.\d{6}$")
 UNKNOWN_CODE = "chưa xác định"
