@@ -12,8 +12,8 @@ from flask.views import MethodView
 
 from api.base import Blueprint, LocalDateTime, Schema
 from api.context import actor, engine
-from engine import definition_queries
-from engine.definition_results import VersionDetail
+from engine.definitions import queries as definition_queries
+from engine.definitions.results import VersionDetail
 from engine.errors import DefinitionProblem, InvalidDefinitionError
 from engine.services import definitions
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from engine.audit.signing import KEY_FILE_NAME, SigningKey
 from engine.clock import Clock, SystemClock
-from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
-from engine.definitions import DefinitionCache
-from engine.security import Passwords, Tokens
+from engine.definitions.cache import DEFINITIONS, DefinitionCache
+from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerator
+from engine.security.credentials import Passwords, Tokens
 from engine.settings import Settings
 from storage.db import make_engine
 from storage.uow import Database, UnitOfWork
@@ -20,6 +20,7 @@ class EngineContext:
     settings: Settings
     db: Database
     clock: Clock
+    #: The process's one cache of parsed definitions and their models (`DEFINITIONS`).
     definitions: DefinitionCache
     passwords: Passwords
     tokens: Tokens
@@ -40,7 +41,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
         settings=settings,
         db=Database(make_engine(settings.database_url)),
         clock=clock or SystemClock(),
-        definitions=DefinitionCache(),
+        definitions=DEFINITIONS,
         passwords=Passwords(
             time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
         ),

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.authz import Actor, ensure_can_read_dossier
 from engine.context import EngineContext
 from engine.errors import InvalidStateError, NotFoundError
 from engine.records import APOLOGY, RECEIPT
 from engine.results import DocumentView, ReceiptView
+from engine.security.authz import Actor, ensure_can_read_dossier
 from storage.models import Document
 from storage.uow import UnitOfWork
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import hmac
 
-from engine.authz import (
-    Actor,
-    Role,
-    ensure_can_list_dossiers,
-    ensure_can_read_dossier,
-    ensure_can_read_task,
-    ensure_officer,
-)
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import NotFoundError
 from engine.results import (
     DossierDetail,
@@ -28,11 +21,18 @@ from engine.results import (
     TaskSummary,
     UnitDetail,
 )
+from engine.security.authz import (
+    Actor,
+    Role,
+    ensure_can_list_dossiers,
+    ensure_can_read_dossier,
+    ensure_can_read_task,
+    ensure_officer,
+)
 from engine.spiff import runtime
 from engine.views import (
     dossier_detail,
     mask_name,
-    model_of,
     sla_view,
     task_summary,
 )

@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import events
-from engine.authz import Actor
 from engine.event_types import DocumentIssued, EventType
 from engine.events import EventSink
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
+from engine.security.authz import Actor
 from storage.models import Document, Dossier, Unit
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}

@@ -24,9 +24,9 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.authz import SYSTEM_ACTOR
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, EngineError
+from engine.security.authz import SYSTEM_ACTOR
 from engine.services import audit, timers
 from storage.errors import is_database_error
 from storage.locks import SingletonLock, singleton_lock

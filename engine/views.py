@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from engine.definitions.cache import model_of
 from engine.event_types import EventType
 from engine.notices import applicant_notices
-from engine.procedures import ProcedureModel, Sla
+from engine.procedures.model import Sla
 from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the documents
 from engine.results import (
     CurrentStep,
@@ -53,18 +53,6 @@ class DossierSource(Protocol):
 
 def sla_view(sla: Sla | None) -> SlaView | None:
     return SlaView(amount=sla.amount, unit=sla.unit, text=sla.text) if sla else None
-
-
-def model_of(definition: Definition) -> ProcedureModel:
-    """The procedure model of a deployed definition (immutable), built once per loaded row: the
-    storage layer shares one row object per definition in a process."""
-    model = _MODELS.get(definition)
-    if model is None:
-        model = _MODELS[definition] = ProcedureModel.from_dict(definition.model)
-    return model
-
-
-_MODELS: weakref.WeakKeyDictionary[Definition, ProcedureModel] = weakref.WeakKeyDictionary()
 
 
 def current_step(item: WorkItem) -> CurrentStep:

@@ -21,7 +21,7 @@ from engine.audit.results import ReplayResult, VerifyReport
 from engine.audit.signing import PublicKeyError, VerifyingKey
 from engine.audit.verify import Progress
 from engine.errors import EngineError
-from engine.numbers import BIGINT_MAX
+from engine.identifiers.numbers import BIGINT_MAX
 from engine.services import audit as audit_service
 from engine.services import audit_dossiers
 

@@ -12,19 +12,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from engine.audit.scratch import ReplayDivergenceError, ScratchStore
-from engine.authz import Actor
-from engine.calendar_versions import calendar_as_of
+from engine.calendar.versions import calendar_as_of
 from engine.clock import FrozenClock
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import InvalidStateError
 from engine.event_types import CALENDAR_EVENTS
 from engine.events import SYSTEM_CHAIN, dossier_chain
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
+from engine.security.authz import Actor
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import Workflow
 from engine.step.causes import RunningDossier, StepSetting
 from engine.step.deadlines import StepEnvironment, environment
-from engine.views import model_of
 from storage.audit import EventRow
 from storage.models import Definition, Dossier, DossierFile, WorkItem
 from storage.statuses import WorkItemStatus

@@ -16,7 +16,7 @@ from engine.audit.results import TimelineActor, TimelineEntry
 from engine.event_types import EventType
 from engine.events import event_body, event_hash
 from engine.form_conventions import DECISION
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
 

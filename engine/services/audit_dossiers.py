@@ -10,14 +10,14 @@ from engine.audit.replay import replay_log
 from engine.audit.results import ReplayResult, TimelineEntry
 from engine.audit.timeline import timeline_entries
 from engine.audit.verify import stored_checkpoint
-from engine.authz import Actor, ensure_auditor
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
 from engine.event_types import DossierRead, EventType
 from engine.results import Page
+from engine.security.authz import Actor, ensure_auditor
 from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors
-from engine.views import model_of
 from storage.models import Definition
 from storage.uow import UnitOfWork
 

@@ -4,17 +4,17 @@ calendar data versions, register the repository's, and let administrators keep o
 Overrides are decisions an administrator records for days the registered calendar data does not
 have yet (a swap announced mid-year, R-4.1). Every change is an event on the `system` chain.
 Changing the calendar never moves a date already computed (R-0.1): dates are stored, not
-derived; see `engine.calendar_versions` for which calendar each later computation uses.
+derived; see `engine.calendar.versions` for which calendar each later computation uses.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from engine import calendar_versions, events
-from engine.authz import Actor, ensure_admin
-from engine.calendar import DayInfo, DayKind, DayOverride
-from engine.calendar_data import CalendarDataSet, Notice
+from engine import events
+from engine.calendar import versions as calendar_versions
+from engine.calendar.data import CalendarDataSet, Notice
+from engine.calendar.working_days import DayInfo, DayKind, DayOverride
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
 from engine.event_types import (
@@ -30,6 +30,7 @@ from engine.results import (
     OfficialNoticeView,
     OverrideView,
 )
+from engine.security.authz import Actor, ensure_admin
 from engine.transactions import conflicts_as_errors
 from storage.models import CalendarOverride, CalendarVersion
 

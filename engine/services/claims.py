@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import events
-from engine.authz import Actor
 from engine.event_types import EventType, TaskReleased
+from engine.security.authz import Actor
 from storage.models import Dossier, User, WorkItem
 from storage.uow import UnitOfWork
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
@@ -20,10 +20,11 @@ from engine.errors import (
 from engine.event_types import DossierSubmitted, OnBehalfOf, SupplementSubmitted
 from engine.form_checks import raise_for_form
 from engine.results import DossierDetail
+from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.statuses import DossierStatus
 from engine.step import causes, live
 from engine.transactions import conflicts_as_errors
-from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail, model_of
+from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail
 from storage.models import Definition, Dossier
 from storage.uow import UnitOfWork
 

@@ -1,8 +1,8 @@
 """Role grants that need a second administrator (issue 12, C11).
 
-The roles in `engine.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's dossiers. One
-administrator asks (`request_grant`), another approves (`approve_grant`) or either refuses
-(`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither
+The roles in `engine.security.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's
+dossiers. One administrator asks (`request_grant`), another approves (`approve_grant`) or either
+refuses (`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither
 the one who asked nor the one who last set the account's password (`User.password_set_by`:
 they could log in as it) approves. Every step is an event on the system chain. Administrators
 are told apart by their account, or, on the command line, by the operating-system login
@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import events
-from engine.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
     DuplicateError,
@@ -25,6 +24,7 @@ from engine.errors import (
 )
 from engine.event_types import EventType
 from engine.results import Page, RoleGrantView
+from engine.security.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
 from engine.services.account_rules import page_window, role_errors
 from engine.transactions import conflicts_as_errors
 from storage.models import RoleGrant, User

@@ -17,11 +17,11 @@ import math
 from datetime import datetime, timedelta
 
 from engine import events
-from engine.authz import ANONYMOUS, Actor
 from engine.context import EngineContext
 from engine.errors import AuthenticationError, TooManyAttemptsError
 from engine.event_types import EventType, LoginFailed, LoginLocked
 from engine.results import TokenResult
+from engine.security.authz import ANONYMOUS, Actor
 from engine.transactions import conflicts_as_errors
 from storage.uow import UnitOfWork
 

@@ -7,16 +7,17 @@ kept; the `dossier_migrated` event records from/to version and hash so replay ca
 
 from __future__ import annotations
 
-from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
-from engine.definition_queries import version_diff
-from engine.definition_results import MigrationResult
+from engine.definitions.cache import model_of
+from engine.definitions.queries import version_diff
+from engine.definitions.results import MigrationResult
 from engine.errors import MigrationRefusedError, NotFoundError
 from engine.event_types import VersionChanges
+from engine.security.authz import Actor, ensure_admin
 from engine.statuses import DossierStatus
 from engine.step import causes, live
 from engine.transactions import conflicts_as_errors
-from engine.views import dossier_detail, model_of
+from engine.views import dossier_detail
 
 
 def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationResult:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Unpack
 
 from engine import document_queries, events, queries
-from engine.authz import Actor, Role
 from engine.context import EngineContext
 from engine.errors import NotFoundError
 from engine.event_types import DossierRead, EventType, ReadDetails
 from engine.results import DocumentView, DossierDetail, ReceiptView, TaskDetail
+from engine.security.authz import Actor, Role
 from engine.transactions import conflicts_as_errors
 
 

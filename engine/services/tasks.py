@@ -7,12 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from engine import events
-from engine.authz import (
-    Actor,
-    ensure_can_act_on_task,
-    ensure_can_supervise_task,
-    may_supervise_task,
-)
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentModificationError,
@@ -27,6 +21,12 @@ from engine.errors import (
 from engine.event_types import EventType, TaskAssigned, TaskClaimed
 from engine.form_checks import raise_for_form
 from engine.results import CompletionResult, StatusView, TaskSummary
+from engine.security.authz import (
+    Actor,
+    ensure_can_act_on_task,
+    ensure_can_supervise_task,
+    may_supervise_task,
+)
 from engine.services.claims import ASSIGNED_BY_SUPERVISOR, BY_SUPERVISOR, can_work, record_release
 from engine.step import causes
 from engine.step.live import load_for_step

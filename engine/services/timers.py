@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import events
-from engine.authz import SYSTEM_ACTOR, Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import InvalidStateError, NotFoundError
 from engine.event_types import EventType, TimerParked
+from engine.security.authz import SYSTEM_ACTOR, Actor, ensure_admin
 from engine.step.live import load_for_step
 from engine.transactions import conflicts_as_errors
 from storage.models import Timer

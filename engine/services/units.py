@@ -4,11 +4,11 @@ of every dossier code); units are never deleted. Every function answers `UnitDet
 from __future__ import annotations
 
 from engine import events
-from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import DuplicateError, FieldError, NotFoundError, ValidationFailedError
 from engine.event_types import EventType, UnitCreated, UnitRenamed
 from engine.results import Page, UnitDetail
+from engine.security.authz import Actor, ensure_admin
 from engine.services.account_rules import MAX_NAME_LENGTH, UNIT_CODE_PATTERN, page_window
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError

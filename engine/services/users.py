@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from engine import events
-from engine.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
     DuplicateError,
@@ -31,6 +30,7 @@ from engine.event_types import (
     UserUpdated,
 )
 from engine.results import Page, UserDetail
+from engine.security.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.services.account_rules import (
     MAX_NAME_LENGTH,
     MIN_PASSWORD_LENGTH,

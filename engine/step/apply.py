@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import events
-from engine.authz import Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.event_types import EventType, StatusChanged, TaskCancelled, TaskOpened
 from engine.form_conventions import DECISION
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.records import DocumentSink
+from engine.security.authz import Actor
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from engine.step import deadlines

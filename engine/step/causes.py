@@ -21,8 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import events, records
-from engine.authz import SYSTEM_ACTOR, Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.event_types import (
     DossierMigrated,
     DossierSubmitted,
@@ -34,8 +33,9 @@ from engine.event_types import (
     VersionRef,
 )
 from engine.form_conventions import SUPPLEMENT_MESSAGE
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.records import APOLOGY, CHANNEL_NAMES
+from engine.security.authz import SYSTEM_ACTOR, Actor
 from engine.spiff import runtime, versions
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow

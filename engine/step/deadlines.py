@@ -1,6 +1,6 @@
 """A dossier's legal deadlines (docs/domain.md section 4, R-0.1, R-2.5), applied by each step.
 
-- Acceptance (status 2) pins the calendar version (`engine.calendar_versions`), the limit (`sla`)
+- Acceptance (status 2) pins the calendar version (`engine.calendar.versions`), the limit (`sla`)
   and supplement policy of the diagram version, starts the clock at the effective receipt time,
   sets the appointment (ngày hẹn trả) and issues Mẫu 01 with it (`engine.records`).
 - A supplement requested during processing (status 5) stops the clock; when the applicant
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine import calendar_versions, events, records
-from engine.authz import Actor
-from engine.calendar import WorkingCalendar
-from engine.definitions import SCRIPT_FUNCTIONS
+from engine import events, records
+from engine.calendar import versions as calendar_versions
+from engine.calendar.working_days import WorkingCalendar
+from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.errors import InvalidStateError
 from engine.event_types import (
     ClockPaused,
@@ -36,8 +36,9 @@ from engine.event_types import (
 )
 from engine.events import EventSink
 from engine.form_conventions import DOCUMENTS_RECEIVED, OVERDUE_WARNING_FLAG
-from engine.procedures import NodeModel, ProcedureModel, Sla
+from engine.procedures.model import NodeModel, ProcedureModel, Sla
 from engine.records import RECEIPT, DocumentSink
+from engine.security.authz import Actor
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.context import EngineContext
-from engine.procedures import ProcedureModel
+from engine.definitions.cache import model_of
+from engine.procedures.model import ProcedureModel
 from engine.spiff.runtime import StepOutcome
 from engine.step import causes
 from engine.step.causes import RunningDossier, StepSetting
 from engine.step.deadlines import step_environment
-from engine.views import model_of
 from storage.models import Definition, Dossier, WorkItem
 from storage.uow import UnitOfWork
 

@@ -16,8 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from engine import events
-from engine.authz import Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar.working_days import WorkingCalendar
 from engine.errors import (
     FieldError,
     InvalidStateError,
@@ -27,7 +26,8 @@ from engine.errors import (
 from engine.event_types import Reappointed
 from engine.form_conventions import APOLOGY as APOLOGY_FIELD
 from engine.form_conventions import DECISION, NEW_DUE_DATE, REAPPOINT, REAPPOINTMENT_FLAG, REASON
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
+from engine.security.authz import Actor
 from storage.models import Dossier
 
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Protocol
 
 from engine import events
-from engine.authz import Actor
 from engine.event_types import EventType, TimerArmed, TimerFired
+from engine.security.authz import Actor
 from engine.spiff.runtime import StepOutcome
 from storage.models import Dossier, Timer
 from storage.statuses import TimerStatus

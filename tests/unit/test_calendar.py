@@ -1,5 +1,5 @@
 """The working-day calendar: DOMAIN.md section 4's test vectors, then real Vietnamese years (on
-the repository's calendar data, `engine/calendar_data`)."""
+the repository's calendar data, `engine/calendar/data`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.calendar import (
+from engine.calendar.data import repository_data_set
+from engine.calendar.working_days import (
     CalendarError,
     DayKind,
     DayOverride,
@@ -17,8 +18,7 @@ from engine.calendar import (
     Timeliness,
     WorkingCalendar,
 )
-from engine.calendar_data import repository_data_set
-from engine.procedures import Sla
+from engine.procedures.model import Sla
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: DOMAIN.md's synthetic calendar: Monday-Friday working, holidays 2025-04-30 and 2025-05-01 only.

@@ -1,8 +1,8 @@
-"""Working-day arithmetic for Vietnamese public administration (DOMAIN.md section 4). Pure.
+"""Working-day arithmetic, pure, for Vietnamese public administration (docs/domain.md section 4).
 
 A day is a working day when it is Monday to Friday and not a public holiday or compensatory day
 off, or a weekend day worked by an official swap; the holiday source says which (the calendar
-data of `engine.calendar_data`, in a registered version). Overrides are data an administrator
+data of `engine.calendar.data`, in a registered version). Overrides are data an administrator
 keeps (a swapped working Saturday, an extra day off) and they always win. Office hours (default
 07:30-12:00 and 13:00-16:30) decide where a working day starts and ends.
 
@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from engine.procedures import Sla
+from engine.procedures.model import Sla
 
 #: A calendar in which no working day is found within this many days is misconfigured.
 MAX_SEARCH_DAYS = 400
@@ -99,7 +99,8 @@ class HolidaySource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FixedHolidays:
-    """A fixed list of days off, e.g. the synthetic calendar of DOMAIN.md's test vectors."""
+    """A fixed list of days off, e.g. the synthetic calendar of the test vectors in
+    docs/domain.md section 4."""
 
     days: Mapping[date, str]
     workdays: Mapping[date, str] = field(default_factory=dict)
@@ -318,7 +319,7 @@ class WorkingCalendar:
         return used
 
     def timeliness(self, resolved: datetime, due: datetime) -> Timeliness:
-        """Early, on time or late, by comparing local dates (DOMAIN.md section 4)."""
+        """Early, on time or late, by comparing local dates (docs/domain.md section 4)."""
         resolved_day, due_day = self.local(resolved).date(), self.local(due).date()
         if resolved_day < due_day:
             return Timeliness.EARLY

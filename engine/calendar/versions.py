@@ -1,6 +1,6 @@
 """Which calendar a dossier's dates are counted on (R-0.1), live and in replay.
 
-The repository's calendar data (`engine.calendar_data`: year files, estimates from the pinned
+The repository's calendar data (`engine.calendar.data`: year files, estimates from the pinned
 `holidays` package, office hours) is registered in the database as an immutable, numbered
 version whenever its content changes (`motcua migrate`; the first step on an empty database
 registers it too). Every registration is an event on the system chain.
@@ -25,11 +25,11 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import events
-from engine.authz import SYSTEM_ACTOR, Actor
-from engine.calendar import CalendarVersionRef, DayKind, DayOverride, WorkingCalendar
-from engine.calendar_data import CalendarDataSet, repository_data_set
+from engine.calendar.data import CalendarDataSet, repository_data_set
+from engine.calendar.working_days import CalendarVersionRef, DayKind, DayOverride, WorkingCalendar
 from engine.errors import InvalidStateError
 from engine.event_types import EventType
+from engine.security.authz import SYSTEM_ACTOR, Actor
 from storage.models import CalendarVersion, Dossier
 from storage.uow import UnitOfWork
 

@@ -1,4 +1,4 @@
-"""Who may do what, in one place (ARCHITECTURE.md section 7, DOMAIN.md SEC-4).
+"""Who may do what, in one place (docs/domain.md SEC-4).
 
 Every use case and query calls one of the `ensure_*` functions before touching data. They are pure:
 the caller passes the facts (the actor, the dossier's unit and owner, the task's role and unit).
@@ -127,7 +127,8 @@ def ensure_owner(actor: Actor, owner_user_id: int | None) -> None:
 def ensure_can_act_for_applicant(actor: Actor, unit_code: str, owner_user_id: int | None) -> bool:
     """An applicant's act on their dossier (a supplement, ...): the applicant's own account; for a
     dossier without one (registered at the counter or by post), reception of the dossier's unit,
-    acting on the applicant's behalf (DOMAIN R-2.8). Returns True when reception acts for them.
+    acting on the applicant's behalf (docs/domain.md R-2.8). Returns True when reception acts for
+    them.
 
     A dossier with an account stays the applicant's own: reception may not act for them.
     """

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from engine.errors import DefinitionProblem
-from engine.procedures import ProcedureModel
+from engine.form_conventions import OVERDUE_WARNING_FLAG, REAPPOINTMENT_FLAG
+from engine.procedures.model import ProcedureModel
 
 NATIONAL_CODE = re.compile(r"^\d\.\d{6}$")
 UNKNOWN_CODE = "chưa xác định"
@@ -34,9 +35,9 @@ def check(model: ProcedureModel, filename: str, line: int | None) -> list[Defini
             )
         )
     if model.sla is not None:
-        warns = any(node.flag("overdue_warning") for node in model.nodes.values())
+        warns = any(node.flag(OVERDUE_WARNING_FLAG) for node in model.nodes.values())
         reappoints = any(
-            node.is_user_task and node.flag("reappointment") for node in model.nodes.values()
+            node.is_user_task and node.flag(REAPPOINTMENT_FLAG) for node in model.nodes.values()
         )
         if not (warns and reappoints):
             found.append(

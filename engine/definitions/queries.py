@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.authz import (
-    Actor,
-    ensure_can_deploy,
-    ensure_can_read_definitions,
-    ensure_can_view_progress,
-)
 from engine.context import EngineContext
-from engine.definition_results import (
+from engine.definitions.bundles import validate_bundle
+from engine.definitions.results import (
     DefinitionSummary,
     StepChange,
     ValidationReport,
@@ -21,7 +16,12 @@ from engine.definition_results import (
     VersionSummary,
 )
 from engine.errors import NotFoundError
-from engine.services.definitions import validate_bundle
+from engine.security.authz import (
+    Actor,
+    ensure_can_deploy,
+    ensure_can_read_definitions,
+    ensure_can_view_progress,
+)
 from engine.spiff import diagram, runtime, versions
 from storage.models import Definition
 from storage.uow import UnitOfWork

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from engine.authz import Role
+from engine.security.authz import Role
 
 SLA_UNITS = ("working_days", "calendar_days_excl_holidays", "working_hours", "same_day")
 DEFAULT_SAME_DAY_CUTOFF = time(15, 0)

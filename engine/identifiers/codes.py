@@ -1,6 +1,6 @@
 """Dossier codes (mã hồ sơ), Circular 01/2018 art. 19: `<unit code>-<YYMMDD>-<NNNN>` (R-3.1).
 
-The generator is pluggable: DVCQG may issue codes in a longer format (legal research section 3).
+The generator is pluggable: DVCQG may issue codes in a longer format (docs/domain.md section 3).
 """
 
 from __future__ import annotations

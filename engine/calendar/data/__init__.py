@@ -9,7 +9,7 @@ the `holidays` package, pinned to one version in pyproject.toml, and are marked 
 
 `repository_data_set` resolves all of it for 2000-2100, with the office hours, into one canonical
 content with a SHA-256: the calendar data a deployment registers as an immutable version
-(`engine.calendar_versions`). `CalendarDataSet` reads such content back, from the repository or
+(`engine.calendar.versions`). `CalendarDataSet` reads such content back, from the repository or
 from a stored version, and answers what a `WorkingCalendar` asks of its holiday source.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import holidays
 
-from engine.calendar import OfficeHours
+from engine.calendar.working_days import OfficeHours
 from engine.events import canonical_json
 
 DATA_DIR = Path(__file__).parent / "vn"
@@ -108,7 +108,8 @@ class CalendarDataSet:
         found = self.years.get(day.year)
         return found.days.get(day) if found is not None else None
 
-    # HolidaySource (engine.calendar): asked for every day counted, so answered from maps
+    # HolidaySource (engine.calendar.working_days): asked for every day counted, so answered
+    # from maps
     def days_off(self, year: int) -> Mapping[date, str]:
         return self._days_off.get(year, _NONE)
 

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from engine.errors import AuthenticationError
-from engine.numbers import in_bigint_range
+from engine.identifiers.numbers import in_bigint_range
 
 _ALGORITHM = "HS256"
 _ISSUER = "motcua"
