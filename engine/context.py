@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from engine.audit.signing import KEY_FILE_NAME, SigningKey
+from engine.calendar.working_days import OfficeHours
 from engine.clock import Clock, SystemClock
 from engine.definitions.cache import DEFINITIONS, DefinitionCache
 from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerator
 from engine.security.credentials import Passwords, Tokens
+from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.settings import Settings
 from storage.db import make_engine
 from storage.uow import Database, UnitOfWork
@@ -28,6 +29,11 @@ class EngineContext:
     tz: ZoneInfo
     #: Signs audit checkpoints and bundles; created in the var directory on first start.
     audit_key: SigningKey
+
+    @property
+    def office_hours(self) -> OfficeHours:
+        """The configured office hours (`engine.calendar.versions.CalendarSetting`)."""
+        return self.settings.office_hours
 
     def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         return self.db.uow(write=write, snapshot=snapshot)

@@ -16,9 +16,9 @@ from typing import Any
 
 from engine.audit.checkpoints import StoredCheckpoint, inclusion_proof, proves_inclusion
 from engine.audit.integrity import ChainChecker
-from engine.audit.signing import ALGORITHM, PublicKeyError, SigningKey, VerifyingKey
 from engine.event_types import EventType
 from engine.events import canonical_json, dossier_chain, event_body, format_time
+from engine.security.signing import ALGORITHM, PublicKeyError, SigningKey, VerifyingKey
 from storage.audit import EventRow
 from storage.models import Definition
 

@@ -22,19 +22,37 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
 from threading import Lock
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from engine import events
 from engine.calendar.data import CalendarDataSet, repository_data_set
-from engine.calendar.working_days import CalendarVersionRef, DayKind, DayOverride, WorkingCalendar
+from engine.calendar.working_days import (
+    CalendarVersionRef,
+    DayKind,
+    DayOverride,
+    OfficeHours,
+    WorkingCalendar,
+)
+from engine.clock import Clock
 from engine.errors import InvalidStateError
 from engine.event_types import EventType
 from engine.security.authz import SYSTEM_ACTOR, Actor
 from storage.models import CalendarVersion, Dossier
 from storage.uow import UnitOfWork
 
-if TYPE_CHECKING:
-    from engine.context import EngineContext
+
+class CalendarSetting(Protocol):
+    """What counting needs from the deployment (`engine.context.EngineContext` provides it):
+    named here so the calendar does not depend on the whole context."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def tz(self) -> ZoneInfo: ...
+    @property
+    def office_hours(self) -> OfficeHours: ...
+
 
 #: Parsed contents kept per process, by content hash (a process may serve several databases).
 _CACHE_SIZE = 16
@@ -42,9 +60,9 @@ _parsed: OrderedDict[str, CalendarDataSet] = OrderedDict()
 _parsed_lock = Lock()
 
 
-def repository_data(ctx: EngineContext) -> CalendarDataSet:
+def repository_data(ctx: CalendarSetting) -> CalendarDataSet:
     """The calendar data this deployment carries (with the configured office hours)."""
-    return repository_data_set(ctx.settings.office_hours)
+    return repository_data_set(ctx.office_hours)
 
 
 def register(uow: UnitOfWork, actor: Actor, now: datetime, data: CalendarDataSet) -> int:
@@ -109,7 +127,7 @@ def loaded(uow: UnitOfWork, row: CalendarVersion) -> CalendarDataSet:
     return data
 
 
-def in_force(uow: UnitOfWork, ctx: EngineContext) -> CalendarVersion | None:
+def in_force(uow: UnitOfWork, ctx: CalendarSetting) -> CalendarVersion | None:
     """The latest registered version; on an empty database a write transaction registers the
     repository's data first (a read transaction gets None: nothing is registered yet)."""
     latest = uow.calendar_versions.latest()
@@ -119,7 +137,7 @@ def in_force(uow: UnitOfWork, ctx: EngineContext) -> CalendarVersion | None:
     return latest
 
 
-def for_dossier(uow: UnitOfWork, ctx: EngineContext, dossier: Dossier) -> WorkingCalendar:
+def for_dossier(uow: UnitOfWork, ctx: CalendarSetting, dossier: Dossier) -> WorkingCalendar:
     """The calendar a step of `dossier` counts on: its pinned version (or the one in force, if
     it is not accepted yet) and the overrides as they stand now."""
     row = None
@@ -133,13 +151,13 @@ def for_dossier(uow: UnitOfWork, ctx: EngineContext, dossier: Dossier) -> Workin
     return build(ctx, uow, row, overrides)
 
 
-def data_of(ctx: EngineContext, uow: UnitOfWork, row: CalendarVersion | None) -> CalendarDataSet:
+def data_of(ctx: CalendarSetting, uow: UnitOfWork, row: CalendarVersion | None) -> CalendarDataSet:
     """A registered version's data (None: the repository's, not registered yet)."""
     return repository_data(ctx) if row is None else loaded(uow, row)
 
 
 def build(
-    ctx: EngineContext,
+    ctx: CalendarSetting,
     uow: UnitOfWork,
     row: CalendarVersion | None,
     overrides: Iterable[DayOverride],
@@ -162,7 +180,7 @@ class CalendarEvent(Protocol):
 
 
 def calendar_as_of(
-    ctx: EngineContext,
+    ctx: CalendarSetting,
     uow: UnitOfWork,
     system_events: Iterable[CalendarEvent],
     pinned: int | None,

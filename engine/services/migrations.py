@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
-from engine.definitions.queries import version_diff
 from engine.definitions.results import MigrationResult
 from engine.errors import MigrationRefusedError, NotFoundError
 from engine.event_types import VersionChanges
+from engine.queries.definitions import version_diff
 from engine.security.authz import Actor, ensure_admin
 from engine.statuses import DossierStatus
 from engine.step import causes, live

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from engine import document_queries, events, queries
+from engine import events
 from engine.context import EngineContext
 from engine.errors import NotFoundError
 from engine.event_types import DossierRead, EventType, ReadDetails
+from engine.queries import documents as document_queries
+from engine.queries import dossiers as queries
 from engine.results import DocumentView, DossierDetail, ReceiptView, TaskDetail
 from engine.security.authz import Actor, Role
 from engine.transactions import conflicts_as_errors

@@ -1,6 +1,6 @@
 """The official calendar as data in the repository (engine/calendar/data/vn/*.json): the facts
-DOMAIN.md section 4 lists for 2026 and 2027, each year announced or estimated, the files checked
-when they are read, and the pinned `holidays` package as the source of the other years."""
+docs/domain.md section 4 lists for 2026 and 2027, each year announced or estimated, the files
+checked when they are read, and the pinned `holidays` package as the source of the other years."""
 
 from __future__ import annotations
 
