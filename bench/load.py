@@ -50,11 +50,11 @@ class _Client:
         self.latencies: dict[str, list[float]] = defaultdict(list)
 
     def call(self, label: str, path: str, user: str, body: Any) -> Any:
-        payload = json.dumps(body).encode()
-        headers = {
-            "Authorization": f"Bearer {self.tokens[user]}",
-            "Content-Type": "application/json",
-        }
+        # An action without input (claim) takes no body: the API refuses one (even `null`).
+        payload = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         self.connection.request("POST", "/api/v1" + path, payload, headers)
         response = self.connection.getresponse()
