@@ -1,4 +1,5 @@
-"""Documents of record a dossier is issued: the forms of Circular 03/2025/TT-VPCP (DOMAIN §2).
+"""Documents of record a dossier is issued: the forms of Circular 03/2025/TT-VPCP
+(docs/domain.md §2).
 
 `FORM_SET` is the one place the form numbers and titles live: when the authority over the forms
 changes them (Decree 309/2026 moved it to the Ministry of Justice), it is an edit here, and

@@ -1,5 +1,6 @@
 """Counter and postal dossiers have no applicant account: reception of the unit acts for the
-applicant (DOMAIN R-2.8), so such a dossier never sticks at status 5 (supplement requested)."""
+applicant (docs/domain.md R-2.8), so such a dossier never sticks at status 5 (supplement
+requested)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Documents of record (DOMAIN §2, R-2.3, R-2.5): Mẫu 01 is issued at acceptance and never
+"""Documents of record (docs/domain.md §2, R-2.3, R-2.5): Mẫu 01 is issued at acceptance and never
 changes; a re-appointment issues Mẫu 04 with the new date, which must be a future working day,
 and a letter issued after its limit is still issued and reported as late. Every procedure has the
 overdue path, bhxh_mot_lan included."""
@@ -27,7 +27,7 @@ from tests.e2e.test_bhxh_mot_lan import APPROVE, PAY, REQUEST_14_HSB, SIGN
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi
 
 MAU_04 = {"decision": "reappoint", "reason": "Chờ xác minh của BHXH tỉnh", "apology": "Xin lỗi"}
-#: The Vietnamese names of Circular 03/2025/TT-VPCP's seven forms (DOMAIN §2).
+#: The Vietnamese names of Circular 03/2025/TT-VPCP's seven forms (docs/domain.md §2).
 CIRCULAR_03_2025 = {
     "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
     "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",

@@ -1,4 +1,4 @@
-"""Circular 03/2025/TT-VPCP numbers the one-stop forms 01 to 07 (DOMAIN §2): every title the
+"""Circular 03/2025/TT-VPCP numbers the one-stop forms 01 to 07 (docs/domain.md §2): every title the
 repository shows (diagrams, forms, code, API texts, documentation) carries the number that form
 has now, and the titles Circular 01/2018 used are gone."""
 
