@@ -9,6 +9,8 @@ from engine.audit.signing import KEY_FILE_NAME, SigningKey
 from engine.clock import Clock, SystemClock
 from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
 from engine.definitions import DefinitionCache
+from engine.document_signers import ConfiguredSigners, DevelopmentSigners, signers_from_settings
+from engine.issuing import PdfSealer
 from engine.security import Passwords, Tokens
 from engine.settings import Settings
 from storage.db import make_engine
@@ -27,6 +29,8 @@ class EngineContext:
     tz: ZoneInfo
     #: Signs audit checkpoints and bundles; created in the var directory on first start.
     audit_key: SigningKey
+    #: Each unit's key for documents of record (issue 14): development CA or configured keys.
+    signers: DevelopmentSigners | ConfiguredSigners
 
     def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         return self.db.uow(write=write, snapshot=snapshot)
@@ -36,9 +40,11 @@ class EngineContext:
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
+    signers = signers_from_settings(settings)
+    tz = ZoneInfo(settings.timezone)
     return EngineContext(
         settings=settings,
-        db=Database(make_engine(settings.database_url)),
+        db=Database(make_engine(settings.database_url), sealer=PdfSealer(signers, tz)),
         clock=clock or SystemClock(),
         definitions=DefinitionCache(),
         passwords=Passwords(
@@ -46,6 +52,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
         ),
         tokens=Tokens(settings.secret_key, settings.token_ttl_seconds),
         codes=Circular01CodeGenerator(),
-        tz=ZoneInfo(settings.timezone),
+        tz=tz,
         audit_key=SigningKey.load_or_create(settings.var_dir / KEY_FILE_NAME),
+        signers=signers,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import deadlines, events
+from engine import deadlines, events, issuing
 from engine.authz import SYSTEM_ACTOR, Actor
 from engine.calendar import WorkingCalendar
 from engine.procedures import ProcedureModel
@@ -102,6 +102,7 @@ def apply_step(
                 bpmn_id=bpmn_id,
             )
         deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
+    issuing.issue_declared(uow, dossier, model, outcome, actor=actor, now=now)  # issue 14
     still_open = _sync_work_items(
         uow, dossier, model, outcome, now, completion, actor, role, open_items, calendar
     )

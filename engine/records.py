@@ -22,6 +22,7 @@ from engine.authz import Actor
 from engine.events import EventSink
 from engine.procedures import ProcedureModel
 from storage.models import Document, Dossier, Unit
+from storage.records import DocumentSealer
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
@@ -48,11 +49,14 @@ FORM_SET = FormSet(
 )
 RECEIPT = "01"
 APOLOGY = "04"
+#: Result documents (not numbered forms of the set): their titles as printed.
+RESULT_TITLES = {"quyet_dinh": "Quyết định", "thong_bao": "Thông báo"}
 
 
 class DocumentStore(Protocol):
     def add(self, document: Document) -> None: ...
     def for_dossier(self, dossier_id: int) -> Sequence[Document]: ...
+    def next_sequence(self, unit_code: str, form: str, year: int) -> int: ...
 
 
 class UnitLookup(Protocol):
@@ -66,6 +70,9 @@ class DocumentSink(EventSink, Protocol):
     def documents(self) -> DocumentStore: ...
     @property
     def units(self) -> UnitLookup: ...
+    @property
+    def sealer(self) -> DocumentSealer | None:
+        """Numbers, renders and signs each document (engine.issuing), or None."""
 
 
 def issue(
@@ -78,32 +85,39 @@ def issue(
     now: datetime,
     bpmn_id: str | None,
 ) -> Document:
-    """Issue form `form` of `FORM_SET` for `dossier` with content `data` (JSON values)."""
+    """Issue form `form` of `FORM_SET` (or a result, `RESULT_TITLES`) for `dossier` with
+    content `data` (JSON values), as a signed PDF when the store has a sealer."""
     document = Document(
         dossier_id=dossier.id,
         form=form,
-        title=FORM_SET.titles[form],
+        template=form if form in RESULT_TITLES else f"mau_{form}",
+        title=RESULT_TITLES.get(form) or FORM_SET.titles[form],
         form_set=FORM_SET.name,
         issued_at=now,
         issued_by=actor.username,
         unit_code=actor.unit_code or dossier.unit_code,
         data=dict(data),
     )
+    if store.sealer is not None:
+        store.sealer.seal(document, store.documents)
     store.documents.add(document)
+    payload: dict[str, Any] = {
+        "form": form,
+        "title": document.title,
+        "form_set": document.form_set,
+        "unit": document.unit_code,
+        "data": document.data,
+    }
+    if document.sha256 is not None:  # what `audit verify` and `documents verify` check
+        payload |= {
+            "template": document.template,
+            "number": document.number,
+            "sequence": document.sequence,
+            "year": document.year,
+            "sha256": document.sha256,
+        }
     events.record_for_dossier(
-        store,
-        dossier,
-        ISSUED,
-        actor=actor,
-        now=now,
-        bpmn_id=bpmn_id,
-        payload={
-            "form": form,
-            "title": document.title,
-            "form_set": document.form_set,
-            "unit": document.unit_code,
-            "data": document.data,
-        },
+        store, dossier, ISSUED, actor=actor, now=now, bpmn_id=bpmn_id, payload=payload
     )
     return document
 

@@ -22,7 +22,7 @@ from storage.errors import (
 from storage.events import Events
 from storage.files import DossierFiles
 from storage.models import Definition, User
-from storage.records import CalendarVersions, Documents
+from storage.records import CalendarVersions, Documents, DocumentSealer
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -65,7 +65,10 @@ class UnitOfWork:
         sqlite: bool,
         definition_cache: dict[int, Definition],
         snapshot: bool = False,
+        sealer: DocumentSealer | None = None,
     ) -> None:
+        #: Issues documents of record as signed PDFs (None: issued without a PDF).
+        self.sealer = sealer
         self._factory = factory
         self._write = write
         self._sqlite = sqlite
@@ -182,8 +185,9 @@ def _raise_translated(exc: BaseException) -> None:
 class Database:
     """The process-wide engine and session factory, made once at start-up."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, sealer: DocumentSealer | None = None) -> None:
         self.engine = engine
+        self.sealer = sealer
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
         self.definition_cache: dict[int, Definition] = {}
@@ -197,6 +201,7 @@ class Database:
             sqlite=self.sqlite,
             definition_cache=self.definition_cache,
             snapshot=snapshot,
+            sealer=self.sealer,
         )
 
     def account(self, user_id: int) -> Account | None:

@@ -85,7 +85,21 @@ WORK_ITEM_FIELDS = (
     "timeliness",
 )
 FILE_FIELDS = ("name", "size", "content_type", "uploaded_at", "uploaded_by")
-DOCUMENT_FIELDS = ("form", "title", "form_set", "issued_at", "issued_by", "unit_code", "data")
+DOCUMENT_FIELDS = (
+    "form",
+    "title",
+    "form_set",
+    "issued_at",
+    "issued_by",
+    "unit_code",
+    "data",
+    "template",
+    "year",
+    "sequence",
+    "number",
+    "snapshot",
+    "sha256",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +125,7 @@ class Replay:
     ) -> None:
         self.code = code
         self.log = log
-        self.store = ScratchStore(dossier_chain(code), log, uow.definitions, uow.units)
+        self.store = ScratchStore(dossier_chain(code), log, uow.definitions, uow.units, ctx.tz)
         #: Engine code that reads a clock during a replayed step sees the event's time.
         self.clock = FrozenClock(log[0].occurred_at if log else datetime.fromtimestamp(0, UTC))
         self._uow = uow

@@ -1,0 +1,172 @@
+"""Issuing documents of record as signed PDFs, in the transaction of the step (issue 14).
+
+- `issue_declared` is called once per applied step (`engine.progress.apply_step`): each node
+  the step entered that declares `issues: <form>` (mau_02, mau_03, quyet_dinh, thong_bao) issues
+  that form through `engine.records.issue`. Mẫu 01 and 04 are issued by the legal rules
+  (acceptance, re-appointment) through the same function.
+- `PdfSealer` (live) numbers the document per unit, form and year (`document_sequence`,
+  an upsert that holds the row until commit), builds the data snapshot (`engine.document_data`),
+  renders it (Typst) and signs it with the unit's key (PAdES); the SHA-256 of the signed bytes
+  goes into the `document_issued` event of the dossier's audit chain.
+- `LoggedSealer` (replay) never renders or signs: it takes the number and SHA-256 from the
+  logged event and rebuilds only the snapshot, which replay compares with the stored one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from engine import document_data, records
+from engine.authz import Actor
+from engine.document_signers import DocumentSigners
+from engine.issuing_rules import DECLARED_FORMS
+from engine.procedures import ProcedureModel
+from engine.records import DocumentSink
+from storage.models import Document, Dossier
+from storage.records import DocumentNumbers
+
+
+class EnteredNodes(Protocol):
+    @property
+    def entered(self) -> tuple[str, ...]: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def issue_declared(
+    store: DocumentSink,
+    dossier: Dossier,
+    model: ProcedureModel,
+    outcome: EnteredNodes,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[Document]:
+    """Issue the form each entered node declares (`issues: mau_02`); return the documents."""
+    issued: list[Document] = []
+    for bpmn_id in outcome.entered:
+        node = model.node(bpmn_id)
+        template = node.properties.get("issues", "").strip() if node is not None else ""
+        if template not in DECLARED_FORMS:
+            continue  # none, or Mẫu 01/04, which the legal rules issue
+        unit = store.units.get(dossier.unit_code)
+        content = document_data.content(
+            template, dossier, model, unit, outcome.data, actor.username
+        )
+        form = template.removeprefix("mau_")
+        issued.append(
+            records.issue(store, dossier, form, content, actor=actor, now=now, bpmn_id=bpmn_id)
+        )
+    return issued
+
+
+def unit_symbol(unit_name: str) -> str:
+    """The issuer's symbol in a number: the initials of the unit's name, e.g. *Bảo hiểm xã hội
+    quận Ba Đình* → BHXHQBĐ."""
+    parts = [
+        word if word.isupper() and len(word) > 1 else word[0].upper()
+        for word in unit_name.replace("Bảo hiểm xã hội", "BHXH").split()
+        if word[0].isalnum()
+    ]
+    return "".join(parts) or "BHXH"
+
+
+def number_of(template: str, sequence: int, unit_name: str) -> str:
+    from engine.documents import document_number
+
+    return document_number(sequence, template, unit_symbol(unit_name))
+
+
+class PdfSealer:
+    """Live issuing: number, snapshot, render, sign (see the module's documentation)."""
+
+    def __init__(self, signers: DocumentSigners, tz: ZoneInfo) -> None:
+        self.signers = signers
+        self.tz = tz
+
+    def seal(self, document: Document, numbers: DocumentNumbers) -> None:
+        from engine.documents import render, sign
+
+        template = _template(document)
+        unit_name = str(document.data.get("unit_name") or document.unit_code)
+        local = document.issued_at.astimezone(self.tz)
+        year = local.year
+        sequence = numbers.next_sequence(document.unit_code, template, year)
+        number = number_of(template, sequence, unit_name)
+        snapshot = document_data.snapshot(
+            template, document.data, number=number, issued_on=local.date()
+        )
+        signer = self.signers.signer_for(document.unit_code, unit_name, document.issued_at)
+        signed = sign(render(template, snapshot).pdf, signer)
+        _set(document, template, year, sequence, number, snapshot, signed)
+
+
+class LoggedIssue(Protocol):
+    """The event log a replay compares with: the next event it expects."""
+
+    def next_logged(self) -> Mapping[str, Any] | None: ...
+
+
+class LoggedSealer:
+    """Replay: the number and SHA-256 come from the logged `document_issued` event."""
+
+    def __init__(self, log: LoggedIssue, tz: ZoneInfo) -> None:
+        self.log = log
+        self.tz = tz
+
+    def seal(self, document: Document, numbers: DocumentNumbers) -> None:
+        logged = self.log.next_logged() or {}
+        if "sha256" not in logged:
+            return  # issued before documents were signed PDFs: nothing to take
+        template = str(logged.get("template") or _template(document))
+        number = str(logged["number"])
+        local = document.issued_at.astimezone(self.tz)
+        document.template = template
+        document.year = int(logged["year"])
+        document.sequence = int(logged["sequence"])
+        document.number = number
+        document.snapshot = document_data.snapshot(
+            template, document.data, number=number, issued_on=local.date()
+        )
+        document.sha256 = str(logged["sha256"])
+
+
+def _template(document: Document) -> str:
+    return document.template or f"mau_{document.form}"
+
+
+def _set(
+    document: Document,
+    template: str,
+    year: int,
+    sequence: int,
+    number: str,
+    snapshot: dict[str, Any],
+    signed: bytes,
+) -> None:
+    document.template = template
+    document.year = year
+    document.sequence = sequence
+    document.number = number
+    document.snapshot = snapshot
+    document.pdf = signed
+    document.sha256 = hashlib.sha256(signed).hexdigest()
+
+
+def stored_pdf_problems(documents: Sequence[Document]) -> list[str]:
+    """Each stored PDF whose bytes no longer hash to the SHA-256 it was issued with."""
+    found = []
+    for document in documents:
+        if document.sha256 is None:
+            continue
+        actual = hashlib.sha256(document.pdf or b"").hexdigest()
+        if actual != document.sha256:
+            found.append(
+                f"document {document.id} ({document.number}): the stored PDF hashes to "
+                f"{actual[:12]}…, issued as {document.sha256[:12]}…"
+            )
+    return found
