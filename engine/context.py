@@ -9,7 +9,7 @@ from engine.audit.signing import KEY_FILE_NAME, SigningKey
 from engine.clock import Clock, SystemClock
 from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
 from engine.definitions import DefinitionCache
-from engine.document_signers import ConfiguredSigners, DevelopmentSigners, signers_from_settings
+from engine.document_signers import AnySigners, signers_from_settings
 from engine.issuing import PdfSealer
 from engine.security import Passwords, Tokens
 from engine.settings import Settings
@@ -30,7 +30,7 @@ class EngineContext:
     #: Signs audit checkpoints and bundles; created in the var directory on first start.
     audit_key: SigningKey
     #: Each unit's key for documents of record (issue 14): development CA or configured keys.
-    signers: DevelopmentSigners | ConfiguredSigners
+    signers: AnySigners
 
     def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         return self.db.uow(write=write, snapshot=snapshot)

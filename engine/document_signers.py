@@ -72,6 +72,11 @@ class DevelopmentSigners:
         path = self.directory / ROOT_FILE
         return load_trust_roots(path.read_bytes(), str(path)) if path.is_file() else []
 
+    def check_production(self, unit_codes: Iterable[str]) -> None:
+        raise SettingsError(
+            f"{MISSING_KEYS} (the development CA in {self.directory} is configured)"
+        )
+
     def prepare(self, units: Iterable[tuple[str, str]], now: datetime) -> Path:
         """Make the CA and each unit's key now (`motcua demo`); return the root's path."""
         from engine.documents.certificates import ROOT_FILE
@@ -142,16 +147,38 @@ class ConfiguredSigners:
                 raise SettingsError(f"document signing key of unit {code}: {exc.detail}") from exc
 
 
-def signers_from_settings(settings: Settings) -> DevelopmentSigners | ConfiguredSigners:
-    """The signers the settings configure (production: SettingsError when not configured)."""
+MISSING_KEYS = (
+    "MOTCUA_ENV=production needs each unit's document signing key: set "
+    "MOTCUA_DOCUMENT_KEYS_DIR (a directory of <unit code>.p12 files from a licensed CA) and "
+    "MOTCUA_DOCUMENT_TRUST_ROOTS (the CA's root certificates, PEM); development keys are refused"
+)
+
+
+class UnconfiguredSigners:
+    """Production without signing keys: the server refuses to start (`check_production`);
+    commands that issue nothing (migrate, user, audit) still run."""
+
+    def signer_for(self, unit_code: str, unit_name: str, now: datetime) -> UnitSigner:
+        from engine.documents import SigningKeyError
+
+        raise SigningKeyError(MISSING_KEYS)
+
+    def trust_roots(self) -> Sequence[Certificate]:
+        return []
+
+    def check_production(self, unit_codes: Iterable[str]) -> None:
+        raise SettingsError(MISSING_KEYS)
+
+
+AnySigners = DevelopmentSigners | ConfiguredSigners | UnconfiguredSigners
+
+
+def signers_from_settings(settings: Settings) -> AnySigners:
+    """The signers the settings configure: the keys directory when set, else in production
+    none (the server refuses to start), else the development CA under the var directory."""
     if settings.document_keys_dir is not None or settings.is_production:
         if settings.document_keys_dir is None or settings.document_trust_roots is None:
-            raise SettingsError(
-                "MOTCUA_ENV=production needs each unit's document signing key: set "
-                "MOTCUA_DOCUMENT_KEYS_DIR (a directory of <unit code>.p12 files from a licensed "
-                "CA) and MOTCUA_DOCUMENT_TRUST_ROOTS (the CA's root certificates, PEM); "
-                "development keys are refused"
-            )
+            return UnconfiguredSigners()
         return ConfiguredSigners(
             settings.document_keys_dir,
             settings.document_trust_roots,

@@ -93,6 +93,9 @@ class Documents:
         stmt = select(Document).where(Document.id == document_id).options(undefer(Document.pdf))
         return self.session.scalars(stmt).first()
 
+    def by_sha256(self, sha256: str) -> Document | None:
+        return self.session.scalars(select(Document).where(Document.sha256 == sha256)).first()
+
     def all_with_pdf(self) -> Sequence[Document]:
         stmt = (
             select(Document)

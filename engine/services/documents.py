@@ -349,3 +349,27 @@ def _cell(key: str, value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "=+-@":
         return "'" + value  # never a formula (CSV/XLSX injection)
     return value
+
+
+def ensure_production_keys(ctx: EngineContext) -> None:
+    """In production, refuse to start (SettingsError) unless every active unit has its signing
+    key and the trust roots are configured, none of them a development certificate."""
+    if not ctx.settings.is_production:
+        return
+    with ctx.uow(write=False) as uow:
+        codes = [unit.code for unit in uow.units.all() if unit.active]
+    ctx.signers.check_production(codes)
+
+
+def recorded_issue(ctx: EngineContext, sha256: str) -> tuple[str, str] | None:
+    """(dossier code, number) of the stored document with this SHA-256, if its dossier's audit
+    chain recorded it as issued; None otherwise."""
+    with ctx.uow(write=False) as uow:
+        document = uow.documents.by_sha256(sha256)
+        if document is None:
+            return None
+        dossier = uow.dossiers.get(document.dossier_id)
+        if dossier is None:
+            return None
+        recorded = _recorded_hashes(uow, {dossier.code}).get(dossier.code, set())
+        return (dossier.code, document.number or str(document.id)) if sha256 in recorded else None

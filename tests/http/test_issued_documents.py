@@ -7,11 +7,15 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from api.cli import main
+from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.documents import verify
@@ -20,7 +24,7 @@ from engine.scheduler import TimerScheduler
 from engine.services.audit import verify_audit_log
 from engine.services.audit_dossiers import replay_dossier
 from engine.services.documents import verify_stored
-from tests.conftest import ADMIN, VN
+from tests.conftest import ADMIN, START, VN
 from tests.documents_support import flat, page_image, squeeze, texts
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, RETURN, UNIT, HttpApi
 from tests.tampering import tampering
@@ -31,6 +35,9 @@ SUPPLEMENT_IN_PROCESSING = {
     "missing_documents": ["Bản sao giấy khai sinh", "Bản chụp thẻ BHYT cũ"],
     "reasons": "Cần đối chiếu ngày sinh với giấy khai sinh",
 }
+AUDITOR = Actor(
+    user_id=None, username="auditor", roles=frozenset({"auditor"}), unit_code=None
+)
 REAPPOINT = {
     "decision": "reappoint",
     "reason": "Chờ xác minh thông tin của BHXH tỉnh",
@@ -292,3 +299,50 @@ def test_the_tracking_book_and_the_control_slip(
     with ctx.uow(write=False) as uow:
         logged = [e.type for e in uow.audit.stream_events("system")]
     assert logged.count("tracking_book_read") == 2
+
+
+def test_the_documents_commands_list_verify_and_check_against_the_audit_chain(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    move(http, clock, at(10))
+    code = str(http.submit()["code"])
+    http.act(code, "reception", ACCEPT)
+    [receipt] = documents_of(http, code)
+
+    def motcua(*args: str) -> Result:
+        return CliRunner().invoke(main, ["documents", *args], env=cli_env, catch_exceptions=False)
+
+    listed = motcua("list", code)
+    assert listed.exit_code == 0, listed.output
+    assert f"mau_01\t1/TNHS-BHXHQBĐ\t2026-03-10 09:00\treception\t{receipt['sha256']}" in (
+        listed.output
+    )
+    assert motcua("list", "nope").exit_code == 1
+    issued = tmp_path / "m01.pdf"
+    issued.write_bytes(pdf_of(http, code, receipt["id"]))
+    checked = motcua("verify", str(issued), "--chain")
+    assert checked.exit_code == 0, checked.output
+    assert f"recorded    dossier {code}, document 1/TNHS-BHXHQBĐ" in checked.output
+    # A copy signed by the same unit but never issued is valid, yet not a document of record.
+    from engine.documents import render, sign
+    from engine.services.documents import read_document
+
+    snapshot = read_document(ctx, AUDITOR, code, receipt["id"], html=False)
+    assert snapshot.content == issued.read_bytes()
+    with ctx.uow(write=False) as uow:
+        stored = uow.documents.with_pdf(receipt["id"])
+        assert stored is not None and stored.snapshot is not None
+        again = sign(render("mau_01", stored.snapshot).pdf, ctx.signers.signer_for(UNIT, "", START))
+    copy = tmp_path / "copy.pdf"
+    copy.write_bytes(again)
+    refused = motcua("verify", str(copy), "--chain")
+    assert refused.exit_code == 1
+    assert "no dossier's audit chain records this file as issued" in refused.output
+    assert motcua("check").exit_code == 0
+    pdf = bytearray(issued.read_bytes())
+    pdf[100] ^= 0x01
+    with tampering(ctx) as conn:
+        conn.execute(text("UPDATE document SET pdf = :pdf"), {"pdf": bytes(pdf)})
+    damaged = motcua("check", "--dossier", code)
+    assert damaged.exit_code == 1
+    assert f"{code} 1/TNHS-BHXHQBĐ: the stored PDF differs from the one issued" in damaged.output
