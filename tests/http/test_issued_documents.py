@@ -35,9 +35,7 @@ SUPPLEMENT_IN_PROCESSING = {
     "missing_documents": ["Bản sao giấy khai sinh", "Bản chụp thẻ BHYT cũ"],
     "reasons": "Cần đối chiếu ngày sinh với giấy khai sinh",
 }
-AUDITOR = Actor(
-    user_id=None, username="auditor", roles=frozenset({"auditor"}), unit_code=None
-)
+AUDITOR = Actor(user_id=None, username="auditor", roles=frozenset({"auditor"}), unit_code=None)
 REAPPOINT = {
     "decision": "reappoint",
     "reason": "Chờ xác minh thông tin của BHXH tỉnh",
