@@ -51,16 +51,18 @@ class DevelopmentSigners:
         if signer is not None:
             return signer
         from engine.documents import UnitSigner, pkcs12_path
-        from engine.documents.certificates import development_root, development_unit_pkcs12
+        from engine.documents.certificates import (
+            development_root,
+            development_unit_pkcs12,
+            write_once,
+        )
 
         with self._lock:
             path = pkcs12_path(self.directory, unit_code)
-            if not path.is_file():
+            if not path.is_file():  # several processes may race here: the first file wins
                 root_key, root = development_root(self.directory, now)
                 data = development_unit_pkcs12(root_key, root, unit_code, unit_name, now)
-                path.touch(mode=0o600)
-                path.chmod(0o600)
-                path.write_bytes(data)
+                write_once(path, data)
             signer = UnitSigner.from_pkcs12(path.read_bytes())
             self._signers[unit_code] = signer
             return signer

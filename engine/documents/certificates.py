@@ -7,7 +7,9 @@ organisation and common name, so production can refuse it (`is_development_certi
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -190,26 +192,43 @@ def development_unit_pkcs12(
 def development_root(
     directory: Path, now: datetime
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """The development root of `directory` with its key (`root-ca.key`, mode 0600), made on
-    first use, so that a unit created later gets a certificate from the same root."""
-    cert_path, key_path = directory / ROOT_FILE, directory / ROOT_KEY_FILE
-    if cert_path.is_file() and key_path.is_file():
-        key = serialization.load_pem_private_key(key_path.read_bytes(), None)
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
-    root_key, root = _development_root(now)
-    directory.mkdir(parents=True, exist_ok=True)
-    key_path.touch(mode=0o600)
-    key_path.chmod(0o600)
-    key_path.write_bytes(
-        root_key.private_bytes(
+    """The development root of `directory` with its key (`root-ca.key`, key and certificate,
+    mode 0600), made on first use, so that a unit created later gets a certificate from the
+    same root. Safe when several processes start at once: the first file written wins."""
+    key_path = directory / ROOT_KEY_FILE
+    if not key_path.is_file():
+        root_key, root = _development_root(now)
+        pem = root_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
-    )
-    cert_path.write_bytes(root.public_bytes(serialization.Encoding.PEM))
-    return root_key, root
+        ) + root.public_bytes(serialization.Encoding.PEM)
+        write_once(key_path, pem)
+    pem = key_path.read_bytes()
+    key = serialization.load_pem_private_key(pem, None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TrustRootError(f"{key_path} does not hold the development root's key")
+    root = x509.load_pem_x509_certificate(pem[pem.index(b"-----BEGIN CERTIFICATE-----") :])
+    cert_path = directory / ROOT_FILE
+    if not cert_path.is_file():
+        write_once(cert_path, root.public_bytes(serialization.Encoding.PEM), private=False)
+    return key, root
+
+
+def write_once(path: Path, data: bytes, *, private: bool = True) -> bool:
+    """Create `path` with `data` unless it exists (atomically: another process may race);
+    whether this call created it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.touch(mode=0o600 if private else 0o644)
+    temporary.write_bytes(data)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
+    return True
 
 
 def _key_usage(*, certificates: bool) -> x509.KeyUsage:
