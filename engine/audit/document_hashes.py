@@ -28,9 +28,14 @@ class RecordedDocuments:
             self.hashes.setdefault(row.chain, {})[row.payload["sha256"]] = row.seq
 
     def problems(
-        self, uow: UnitOfWork, dossier_ids: Mapping[str, int], only: str | None
+        self,
+        uow: UnitOfWork,
+        dossier_ids: Mapping[str, int],
+        only: str | None,
+        seen: set[str],
     ) -> list[IntegrityProblem]:
-        """Stored PDFs that differ from what the chain recorded, and recorded ones missing."""
+        """Stored PDFs that differ from what the chain recorded, and recorded ones missing.
+        Chains not `seen` in the pass are reported missing already: their documents are not."""
         codes = {dossier_id: code for code, dossier_id in dossier_ids.items()}
         found: list[IntegrityProblem] = []
         stored: dict[str, set[str]] = {}
@@ -39,6 +44,8 @@ class RecordedDocuments:
             if code is None or (only is not None and code != only):
                 continue
             chain = dossier_chain(code)
+            if chain not in seen:
+                continue
             recorded = self.hashes.get(chain, {})
             actual = hashlib.sha256(document.pdf or b"").hexdigest()
             stored.setdefault(chain, set()).add(actual)

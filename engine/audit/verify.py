@@ -131,7 +131,7 @@ def verify_log(
         )
     else:
         problems += _vanished(seen, heads, dossier_ids, ledger, only)
-        problems += documents.problems(uow, dossier_ids, dossier)
+        problems += documents.problems(uow, dossier_ids, dossier, seen)
     if progress is not None:
         progress(events, total)
     problems = ledger.problems + problems
