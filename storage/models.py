@@ -11,7 +11,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import BigIntPK, JSONType, UTCDateTime
+from storage.types import BigIntPK, CompressedBytes, JSONType, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -284,7 +283,8 @@ class Document(Base):
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     #: SHA-256 of `pdf`, as the `document_issued` event records it.
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    #: The signed PDF, stored zlib-compressed (`CompressedBytes`).
+    pdf: Mapped[bytes | None] = mapped_column(CompressedBytes, default=None, deferred=True)
     #: The document this one corrects (a correction is a new document).
     corrects: Mapped[int | None] = mapped_column(Integer, default=None)
 
