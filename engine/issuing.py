@@ -89,7 +89,7 @@ class PdfSealer:
         self.tz = tz
 
     def seal(self, document: Document, numbers: DocumentNumbers) -> None:
-        from engine.documents import render, sign
+        from engine.documents import render_pdf, sign
 
         template = _template(document)
         unit_name = str(document.data.get("unit_name") or document.unit_code)
@@ -101,7 +101,7 @@ class PdfSealer:
             template, document.data, number=number, issued_on=local.date()
         )
         signer = self.signers.signer_for(document.unit_code, unit_name, document.issued_at)
-        signed = sign(render(template, snapshot).pdf, signer)
+        signed = sign(render_pdf(template, snapshot), signer)
         _set(document, template, year, sequence, number, snapshot, signed)
 
 

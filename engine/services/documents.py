@@ -97,16 +97,16 @@ def read_document(
     name = f"{code}-{template}-{view.id}"
     log_read(ctx, actor, code, "document", document_id=document_id, html=html)
     if html:
-        from engine.documents import render
+        from engine.documents import render_html
 
-        page = render(template, snapshot).html
+        page = render_html(template, snapshot)
         return DocumentFile(view, page.encode("utf-8"), "text/html; charset=utf-8", name + ".html")
     return DocumentFile(view, pdf, "application/pdf", name + ".pdf")
 
 
 def control_slip(ctx: EngineContext, actor: Actor, code: str) -> bytes:
     """Mẫu 06, the process-control slip, made now from the dossier's handovers (not stored)."""
-    from engine.documents import render, sign
+    from engine.documents import render_pdf, sign
 
     with ctx.uow(write=False) as uow:
         dossier = _readable(uow, actor, code)
@@ -127,7 +127,7 @@ def control_slip(ctx: EngineContext, actor: Actor, code: str) -> bytes:
         }
         unit_code = dossier.unit_code
     signer = ctx.signers.signer_for(unit_code, unit_name, ctx.clock.now())
-    pdf = sign(render("mau_06", data).pdf, signer)
+    pdf = sign(render_pdf("mau_06", data), signer)
     log_read(ctx, actor, code, "control_slip")
     return pdf
 
@@ -164,7 +164,7 @@ def tracking_book(
         uow.commit()
     if xlsx:
         return _workbook(rows, unit_name, start, end)
-    from engine.documents import render, sign
+    from engine.documents import render_pdf, sign
 
     data = {
         **_common(unit_name, unit_code, f"{start.year}", now, ctx),
@@ -172,7 +172,7 @@ def tracking_book(
         "period_to": end.isoformat(),
         "rows": rows,
     }
-    return sign(render("mau_07", data).pdf, ctx.signers.signer_for(unit_code, unit_name, now))
+    return sign(render_pdf("mau_07", data), ctx.signers.signer_for(unit_code, unit_name, now))
 
 
 def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredCheck]:
