@@ -173,7 +173,6 @@ def test_a_dossier_driven_to_the_end_has_its_documents_numbered_signed_and_exact
     assert recorded == [(d["number"], d["sha256"]) for d in items]
     with ctx.db.engine.connect() as conn:
         stored = conn.execute(text("SELECT length(pdf) FROM document ORDER BY id")).scalars().all()
-    print("stored bytes per document:", stored)
     assert all(size <= 30 * 1024 for size in stored), stored  # compressed (CompressedBytes)
     replayed = replay_dossier(ctx, ADMIN, code)
     assert replayed.problems == [] and replayed.mismatches == []
