@@ -12,6 +12,7 @@ procedure that needs its own wording edits its template.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -97,7 +98,36 @@ def snapshot(
         "issued_at": issued_on.isoformat(),
         "number": number,
     }
-    return {**common, **_BUILDERS[template](content)}
+    fitted: dict[str, Any] = fit({**common, **_BUILDERS[template](content)})
+    return fitted
+
+
+def fit(value: Any) -> Any:
+    """Text as the document can print it, so that what an applicant or officer typed never
+    blocks a step: NFC, a character the font lacks (an emoji, a control character) becomes "?",
+    a word too long for a line is broken. The snapshot keeps what was printed."""
+    if isinstance(value, str):
+        return _fit_text(value)
+    if isinstance(value, list):
+        return [fit(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: fit(item) for key, item in value.items()}
+    return value
+
+
+def _fit_text(text: str) -> str:
+    from engine.documents.values import LONGEST_WORD, printable
+
+    allowed = printable()
+    normal = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+    kept = "".join(c if ord(c) in allowed or c == "\n" else "?" for c in normal)
+    words = [
+        " ".join(word[i : i + LONGEST_WORD] for i in range(0, len(word), LONGEST_WORD))
+        if len(word) > LONGEST_WORD
+        else word
+        for word in kept.split(" ")
+    ]
+    return " ".join(words)
 
 
 def _receipt(c: Mapping[str, Any]) -> dict[str, Any]:

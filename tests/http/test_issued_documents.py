@@ -26,7 +26,16 @@ from engine.services.audit_dossiers import replay_dossier
 from engine.services.documents import verify_stored
 from tests.conftest import ADMIN, START, VN
 from tests.documents_support import flat, page_image, squeeze, texts
-from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, RETURN, UNIT, HttpApi
+from tests.support import (
+    ACCEPT,
+    APPRAISE,
+    LEADER_APPROVE,
+    REFUSE,
+    RETURN,
+    SUPPLEMENT,
+    UNIT,
+    HttpApi,
+)
 from tests.tampering import tampering
 
 SUPPLEMENT_IN_PROCESSING = {
@@ -346,3 +355,16 @@ def test_the_documents_commands_list_verify_and_check_against_the_audit_chain(
     damaged = motcua("check", "--dossier", code)
     assert damaged.exit_code == 1
     assert f"{code} 1/TNHS-BHXHQBĐ: the stored PDF differs from the one issued" in damaged.output
+
+
+def test_what_the_font_cannot_print_never_blocks_a_step(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    move(http, clock, at(10))
+    code = str(http.submit()["code"])
+    reasons = "Thiếu bản sao 📄 căn cước\u202e công dân " + "x" * 100
+    http.act(code, "reception", {**SUPPLEMENT, "reasons": reasons})
+    [request] = documents_of(http, code)
+    assert request["template"] == "mau_02"
+    printed = flat(texts(pdf_of(http, code, request["id"]))[0])
+    assert f"Lý do: Thiếu bản sao ? căn cước? công dân {'x' * 80} {'x' * 20}" in printed
