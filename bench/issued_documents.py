@@ -80,7 +80,7 @@ def run(url: str, tmp: Path, rounds: int, label: str) -> None:
     with ctx.db.engine.connect() as conn:
         sizes = conn.execute(text("SELECT length(pdf) FROM document")).scalars().all()
     with ctx.uow(write=False) as uow:
-        last = uow.documents.all_with_pdf()[-1]
+        last = list(uow.documents.with_pdfs())[-1]
         signed = len(last.pdf or b"")
     print(
         f"| {label} | {rounds} | {percentile(wall, 50):.1f} | {percentile(wall, 95):.1f} | "

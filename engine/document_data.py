@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from engine.procedures import ProcedureModel
@@ -260,7 +260,3 @@ def time_limit(sla: Any) -> str:
     if len(parts) == 2 and parts[0].isdigit() and parts[1] in SLA_UNITS:
         return f"{int(parts[0]):02d} {SLA_UNITS[parts[1]]}"
     return str(sla) if sla else "theo quy định"
-
-
-def local_date(moment: datetime, tz: Any) -> date:
-    return moment.astimezone(tz).date()

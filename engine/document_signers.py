@@ -50,22 +50,29 @@ class DevelopmentSigners:
         signer = self._signers.get(unit_code)
         if signer is not None:
             return signer
-        from engine.documents import UnitSigner, pkcs12_path
+        from engine.documents import UnitSigner
+
+        with self._lock:
+            path = self._key_file(unit_code, unit_name, now)
+            signer = UnitSigner.from_pkcs12(path.read_bytes())
+            self._signers[unit_code] = signer
+            return signer
+
+    def _key_file(self, unit_code: str, unit_name: str, now: datetime) -> Path:
+        """The unit's PKCS#12 file, made on first use (several processes may race here: the
+        first file written wins)."""
+        from engine.documents import pkcs12_path
         from engine.documents.certificates import (
             development_root,
             development_unit_pkcs12,
             write_once,
         )
 
-        with self._lock:
-            path = pkcs12_path(self.directory, unit_code)
-            if not path.is_file():  # several processes may race here: the first file wins
-                root_key, root = development_root(self.directory, now)
-                data = development_unit_pkcs12(root_key, root, unit_code, unit_name, now)
-                write_once(path, data)
-            signer = UnitSigner.from_pkcs12(path.read_bytes())
-            self._signers[unit_code] = signer
-            return signer
+        path = pkcs12_path(self.directory, unit_code)
+        if not path.is_file():
+            root_key, root = development_root(self.directory, now)
+            write_once(path, development_unit_pkcs12(root_key, root, unit_code, unit_name, now))
+        return path
 
     def trust_roots(self) -> Sequence[Certificate]:
         from engine.documents import load_trust_roots
@@ -84,7 +91,7 @@ class DevelopmentSigners:
         from engine.documents.certificates import ROOT_FILE
 
         for code, name in units:
-            self.signer_for(code, name, now)
+            self._key_file(code, name, now)  # files only: loading a signer is for issuing
         return self.directory / ROOT_FILE
 
 

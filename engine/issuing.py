@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -155,18 +155,3 @@ def _set(
     document.snapshot = snapshot
     document.pdf = signed
     document.sha256 = hashlib.sha256(signed).hexdigest()
-
-
-def stored_pdf_problems(documents: Sequence[Document]) -> list[str]:
-    """Each stored PDF whose bytes no longer hash to the SHA-256 it was issued with."""
-    found = []
-    for document in documents:
-        if document.sha256 is None:
-            continue
-        actual = hashlib.sha256(document.pdf or b"").hexdigest()
-        if actual != document.sha256:
-            found.append(
-                f"document {document.id} ({document.number}): the stored PDF hashes to "
-                f"{actual[:12]}…, issued as {document.sha256[:12]}…"
-            )
-    return found

@@ -3,7 +3,7 @@ issued for dossiers. Both tables refuse UPDATE and DELETE (migration 0006)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -96,14 +96,14 @@ class Documents:
     def by_sha256(self, sha256: str) -> Document | None:
         return self.session.scalars(select(Document).where(Document.sha256 == sha256)).first()
 
-    def all_with_pdf(self) -> Sequence[Document]:
-        stmt = (
-            select(Document)
-            .where(Document.sha256.is_not(None))
-            .options(undefer(Document.pdf))
-            .order_by(Document.id)
-        )
-        return self.session.scalars(stmt).all()
+    def with_pdfs(self, dossier_id: int | None = None) -> Iterator[Document]:
+        """The signed documents (of one dossier, or all) with their PDFs, read a few at a time:
+        `audit verify` hashes every one without holding them all in memory."""
+        stmt = select(Document).where(Document.sha256.is_not(None))
+        if dossier_id is not None:
+            stmt = stmt.where(Document.dossier_id == dossier_id)
+        stmt = stmt.options(undefer(Document.pdf)).order_by(Document.id)
+        yield from self.session.scalars(stmt.execution_options(yield_per=50))
 
     def received_between(self, unit_code: str, start: datetime, end: datetime) -> Sequence[Dossier]:
         """The unit's dossiers received in [start, end), in order of reception (Mẫu 07)."""

@@ -39,7 +39,7 @@ class RecordedDocuments:
         codes = {dossier_id: code for code, dossier_id in dossier_ids.items()}
         found: list[IntegrityProblem] = []
         stored: dict[str, set[str]] = {}
-        for document in uow.documents.all_with_pdf():
+        for document in uow.documents.with_pdfs(dossier_ids.get(only) if only else None):
             code = codes.get(document.dossier_id)
             if code is None or (only is not None and code != only):
                 continue

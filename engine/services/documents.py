@@ -182,18 +182,19 @@ def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredChe
 
     roots = ctx.signers.trust_roots()
     checks: list[StoredCheck] = []
-    with ctx.uow(write=False) as uow:
-        documents = uow.documents.all_with_pdf()
-        codes = {}
-        for dossier_id in {doc.dossier_id for doc in documents}:
-            dossier = uow.dossiers.get(dossier_id)
-            if dossier is not None:
-                codes[dossier_id] = dossier.code
-        recorded = _recorded_hashes(uow, set(codes.values()) if code is None else {code})
-        for document in documents:
-            dossier_code = codes.get(document.dossier_id, "?")
-            if code is not None and dossier_code != code:
-                continue
+    with ctx.uow(write=False, snapshot=True) as uow:
+        only = uow.dossiers.by_code(code) if code is not None else None
+        if code is not None and only is None:
+            raise NotFoundError(f"no dossier {code}")
+        codes: dict[int, str] = {}
+        recorded: dict[str, set[str]] = {}
+        for document in uow.documents.with_pdfs(only.id if only is not None else None):
+            if document.dossier_id not in codes:
+                dossier = uow.dossiers.get(document.dossier_id)
+                codes[document.dossier_id] = dossier.code if dossier is not None else "?"
+            dossier_code = codes[document.dossier_id]
+            if dossier_code not in recorded:
+                recorded |= _recorded_hashes(uow, {dossier_code})
             problems = []
             pdf = document.pdf or b""
             actual = hashlib.sha256(pdf).hexdigest()
