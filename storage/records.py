@@ -97,13 +97,20 @@ class Documents:
         return self.session.scalars(select(Document).where(Document.sha256 == sha256)).first()
 
     def with_pdfs(self, dossier_id: int | None = None) -> Iterator[Document]:
-        """The signed documents (of one dossier, or all) with their PDFs, read a few at a time:
+        """The signed documents (of one dossier, or all) with their PDFs, read 50 at a time
+        (keyset pages, no server-side cursor: it works in a read without a transaction):
         `audit verify` hashes every one without holding them all in memory."""
-        stmt = select(Document).where(Document.sha256.is_not(None))
-        if dossier_id is not None:
-            stmt = stmt.where(Document.dossier_id == dossier_id)
-        stmt = stmt.options(undefer(Document.pdf)).order_by(Document.id)
-        yield from self.session.scalars(stmt.execution_options(yield_per=50))
+        after = 0
+        while True:
+            stmt = select(Document).where(Document.sha256.is_not(None), Document.id > after)
+            if dossier_id is not None:
+                stmt = stmt.where(Document.dossier_id == dossier_id)
+            stmt = stmt.options(undefer(Document.pdf)).order_by(Document.id).limit(50)
+            batch = self.session.scalars(stmt).all()
+            if not batch:
+                return
+            yield from batch
+            after = batch[-1].id
 
     def received_between(self, unit_code: str, start: datetime, end: datetime) -> Sequence[Dossier]:
         """The unit's dossiers received in [start, end), in order of reception (Mẫu 07)."""
