@@ -10,8 +10,8 @@ from flask.views import MethodView
 from api.base import Blueprint, LocalDateTime, Schema, page_schema
 from api.context import actor, engine
 from api.schemas import PageQuery
-from engine.authz import ALL_ROLES, SECOND_ADMIN_ROLES
 from engine.results import Page, RoleGrantView, UnitDetail, UserDetail
+from engine.security.authz import ALL_ROLES, SECOND_ADMIN_ROLES
 from engine.services import grants, units, users
 from engine.services.users import NewUser, UserChanges
 

@@ -16,8 +16,8 @@ from api.base import Blueprint, LocalDateTime, Schema, page_schema
 from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery
 from engine.audit.results import ReplayResult, VerifyReport
-from engine.audit.signing import PublicKeyError, VerifyingKey
 from engine.errors import FieldError, ValidationFailedError
+from engine.security.signing import PublicKeyError, VerifyingKey
 from engine.services import audit, audit_dossiers
 from engine.services.audit import CheckpointResult
 

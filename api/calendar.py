@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import actor, engine
-from engine.calendar import DayKind
+from engine.calendar.working_days import DayKind
 from engine.errors import FieldError, ValidationFailedError
 from engine.results import CalendarYearView, OverrideView
 from engine.services import calendar as calendar_service

@@ -6,9 +6,9 @@ from typing import cast
 
 from flask import current_app, g, request
 
-from engine.authz import Actor
 from engine.context import EngineContext
 from engine.errors import AuthenticationError
+from engine.security.authz import Actor
 from engine.services import logins
 
 

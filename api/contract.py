@@ -18,7 +18,7 @@ from flask import Request, current_app, request
 from flask_smorest import abort
 from werkzeug.routing import IntegerConverter, Map
 
-from engine.numbers import BIGINT_MAX, BIGINT_MIN
+from engine.identifiers.numbers import BIGINT_MAX, BIGINT_MIN
 
 BODY_LOCATIONS = frozenset({"json", "form", "files", "json_or_form"})
 

@@ -12,9 +12,9 @@ from flask.views import MethodView
 
 from api.base import Blueprint, LocalDateTime, Schema
 from api.context import actor, engine
-from engine import definition_queries
-from engine.definition_results import VersionDetail
+from engine.definitions.results import VersionDetail
 from engine.errors import DefinitionProblem, InvalidDefinitionError
+from engine.queries import definitions as definition_queries
 from engine.services import definitions
 
 blp = Blueprint(

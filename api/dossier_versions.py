@@ -10,8 +10,8 @@ from api.base import Blueprint, Schema
 from api.context import actor, engine
 from api.definitions import SVG_TYPE, DiffSchema
 from api.schemas import DossierSchema
-from engine import definition_queries
-from engine.definition_results import MigrationResult
+from engine.definitions.results import MigrationResult
+from engine.queries import definitions as definition_queries
 from engine.services import migrations
 
 blp = Blueprint(

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema, page_schema
 from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
-from engine import queries
+from engine.queries import dossiers as queries
 from engine.results import DocumentView, DossierDetail, PublicDossierView, ReceiptView
 from engine.services import dossiers, reads
 from engine.services.dossiers import Applicant, SubmitDossier

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, tzinfo
 
-from engine.masking import mask_text
+from engine.security.masking import mask_text
 
 MASKED_LOGGERS = ("motcua", "gunicorn.access", "gunicorn.error", "werkzeug", "flask_limiter")
 LINE_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"

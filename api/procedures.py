@@ -11,7 +11,7 @@ from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema
 from api.context import engine
 from api.schemas import SlaSchema
 from api.units import PublicUnitSchema
-from engine import queries
+from engine.queries import dossiers as queries
 from engine.results import ProcedureDetail
 
 blp = Blueprint(

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from api.base import Blueprint, Schema, page_schema
 from api.context import actor, engine
 from api.schemas import CurrentStepSchema, DossierSchema, PageQuery, StatusSchema, TaskSchema
-from engine import queries
+from engine.queries import dossiers as queries
 from engine.results import CompletionResult, TaskDetail, TaskSummary
 from engine.services import reads, tasks
 

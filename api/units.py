@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api.base import Blueprint, Schema
 from api.context import engine
-from engine import queries
+from engine.queries import dossiers as queries
 
 blp = Blueprint(
     "units",

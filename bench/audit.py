@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO))
 from bench.environment import bench_settings, migrated_database  # noqa: E402
 from bench.load import STEPS as HAPPY_PATH  # noqa: E402
 from engine.audit.bundle import verify_bundle  # noqa: E402
-from engine.authz import Actor  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
+from engine.security.authz import Actor  # noqa: E402
 from engine.services import audit, audit_dossiers, definitions, dossiers, tasks, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EVENT_COLUMNS, EventRow, event_row  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
-from engine.services.definitions import bundle_from_directory, validate_bundle
+from engine.definitions.bundles import bundle_from_directory, validate_bundle
 from engine.spiff.scripting import SandboxedEnvironment
 
 REPO = Path(__file__).resolve().parent.parent

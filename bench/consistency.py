@@ -38,11 +38,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.environment import bench_settings, migrated_database  # noqa: E402
-from engine.authz import Actor  # noqa: E402
+from engine.audit.consistency import check_everything  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
-from engine.consistency import check_everything  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
+from engine.security.authz import Actor  # noqa: E402
 from engine.services import definitions, dossiers, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EventRow  # noqa: E402

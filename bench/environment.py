@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.authz import Actor
 from engine.context import EngineContext, build
+from engine.security.authz import Actor
 from engine.services import definitions, users
 from engine.services import units as unit_service
 from engine.services.users import NewUser

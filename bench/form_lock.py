@@ -27,9 +27,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from engine.authz import Actor
 from engine.context import build
+from engine.definitions.bundles import bundle_from_directory
 from engine.errors import ValidationFailedError
+from engine.security.authz import Actor
 from engine.services import definitions, dossiers, units, users
 from engine.services.dossiers import Applicant, SubmitDossier
 from engine.services.users import NewUser
@@ -64,9 +65,7 @@ def main() -> None:
         citizen = users.create_user(
             ctx, ADMIN, NewUser("citizen", "bench-password-1", "Citizen", ("citizen",), None)
         )
-        files = definitions.bundle_from_directory(
-            REPO / "bpmn" / "cap_lai_the_bhyt.bpmn", REPO / "forms"
-        )
+        files = bundle_from_directory(REPO / "bpmn" / "cap_lai_the_bhyt.bpmn", REPO / "forms")
         form = json.loads(files["submission.json"])
         form["properties"]["rows"] = {
             "type": "array",

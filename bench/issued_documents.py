@@ -28,9 +28,9 @@ from sqlalchemy import text  # noqa: E402
 from bench.environment import ADMIN, bench_settings, migrated_database  # noqa: E402
 from bench.load import percentile  # noqa: E402
 from engine import records  # noqa: E402
-from engine.authz import Actor  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
+from engine.security.authz import Actor  # noqa: E402
 from engine.services import definitions, dossiers, tasks, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
 from tests.support import submission  # noqa: E402

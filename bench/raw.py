@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from bench.load import STEPS
-from engine.definitions import SCRIPT_FUNCTIONS
+from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.spiff import serializer
 from engine.spiff.parser import parse_bundle
 from engine.spiff.scripting import make_script_engine

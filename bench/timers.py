@@ -26,10 +26,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import build
+from engine.definitions.bundles import bundle_from_directory
 from engine.scheduler import TimerScheduler
+from engine.security.authz import Actor
 from engine.services import definitions, dossiers, units, users
 from engine.services.dossiers import Applicant, SubmitDossier
 from engine.services.users import NewUser
@@ -90,9 +91,7 @@ def run_phase(count: int, window: float, poll: int, workers: int) -> Phase:
             setup, ADMIN, NewUser("citizen", "bench-password-1", "Citizen", ("citizen",), None)
         )
         applicant = Actor(citizen.id, "citizen", frozenset({"citizen"}), None)
-        bundle = definitions.bundle_from_directory(
-            FIXTURES / "timer_probe.bpmn", FIXTURES / "forms"
-        )
+        bundle = bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
         definitions.deploy(setup, ADMIN, bundle)
 
         def submit(fire_at: datetime) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from engine.audit.signing import KEY_FILE_NAME, SigningKey
+from engine.calendar.working_days import OfficeHours
 from engine.clock import Clock, SystemClock
-from engine.codes import Circular01CodeGenerator, DossierCodeGenerator
-from engine.definitions import DefinitionCache
-from engine.document_signers import AnySigners, signers_from_settings
-from engine.issuing import PdfSealer
-from engine.security import Passwords, Tokens
+from engine.definitions.cache import DEFINITIONS, DefinitionCache
+from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerator
+from engine.issuing.sealers import PdfSealer
+from engine.issuing.signers import AnySigners, signers_from_settings
+from engine.security.credentials import Passwords, Tokens
+from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.settings import Settings
 from storage.db import make_engine
 from storage.uow import Database, UnitOfWork
@@ -22,6 +23,7 @@ class EngineContext:
     settings: Settings
     db: Database
     clock: Clock
+    #: The process's one cache of parsed definitions and their models (`DEFINITIONS`).
     definitions: DefinitionCache
     passwords: Passwords
     tokens: Tokens
@@ -31,6 +33,11 @@ class EngineContext:
     audit_key: SigningKey
     #: Each unit's key for documents of record (issue 14): development CA or configured keys.
     signers: AnySigners
+
+    @property
+    def office_hours(self) -> OfficeHours:
+        """The configured office hours (`engine.calendar.versions.CalendarSetting`)."""
+        return self.settings.office_hours
 
     def uow(self, *, write: bool = True, snapshot: bool = False) -> UnitOfWork:
         return self.db.uow(write=write, snapshot=snapshot)
@@ -46,7 +53,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
         settings=settings,
         db=Database(make_engine(settings.database_url), sealer=PdfSealer(signers, tz)),
         clock=clock or SystemClock(),
-        definitions=DefinitionCache(),
+        definitions=DEFINITIONS,
         passwords=Passwords(
             time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
         ),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from engine.authz import Actor
+from engine.security.authz import Actor
 from storage.events import GENESIS_HASH as GENESIS_HASH
 from storage.models import Dossier, Event
 

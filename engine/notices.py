@@ -12,12 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.results import NoticeField, NoticeView
 from forms.visibility import ON_RESOLUTION, applicant_fields, field_title
 from storage.audit import EventRow
-
-COMPLETED = "task_completed"
 
 
 def applicant_notices(

@@ -18,15 +18,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import events
-from engine.authz import Actor
+from engine.event_types import DocumentIssued, EventType
 from engine.events import EventSink
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
+from engine.security.authz import Actor
 from storage.models import Document, Dossier, Unit
 from storage.records import DocumentSealer
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
-ISSUED = "document_issued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,23 +101,27 @@ def issue(
     if store.sealer is not None:
         store.sealer.seal(document, store.documents)
     store.documents.add(document)
-    payload: dict[str, Any] = {
-        "form": form,
-        "title": document.title,
-        "form_set": document.form_set,
-        "unit": document.unit_code,
-        "data": document.data,
-    }
+    payload = DocumentIssued(
+        form=form,
+        title=document.title,
+        form_set=document.form_set,
+        unit=document.unit_code,
+        data=document.data,
+    )
     if document.sha256 is not None:  # what `audit verify` and `documents verify` check
-        payload |= {
-            "template": document.template,
-            "number": document.number,
-            "sequence": document.sequence,
-            "year": document.year,
-            "sha256": document.sha256,
-        }
+        payload["template"] = str(document.template)
+        payload["number"] = str(document.number)
+        payload["sequence"] = int(document.sequence or 0)
+        payload["year"] = int(document.year or 0)
+        payload["sha256"] = document.sha256
     events.record_for_dossier(
-        store, dossier, ISSUED, actor=actor, now=now, bpmn_id=bpmn_id, payload=payload
+        store,
+        dossier,
+        EventType.DOCUMENT_ISSUED,
+        actor=actor,
+        now=now,
+        bpmn_id=bpmn_id,
+        payload=payload,
     )
     return document
 

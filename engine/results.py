@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from engine.errors import DefinitionProblem
-from engine.procedure_checks import UNKNOWN_CODE
+from engine.procedures.checks import UNKNOWN_CODE
 from engine.statuses import DossierStatus
 
 T = TypeVar("T")

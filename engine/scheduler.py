@@ -1,6 +1,6 @@
-"""The timer scheduler: wakes at each timer's due time and fires it (ARCHITECTURE.md section 4).
+"""The timer scheduler: wakes at each timer's due time and fires it (docs/architecture.md s.4).
 
-It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (ARCHITECTURE.md section 5).
+It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (docs/architecture.md s.5).
 
 Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
 lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is
@@ -24,9 +24,9 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.authz import SYSTEM_ACTOR
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, EngineError
+from engine.security.authz import SYSTEM_ACTOR
 from engine.services import audit, timers
 from storage.errors import is_database_error
 from storage.locks import SingletonLock, singleton_lock

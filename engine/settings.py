@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.calendar import OfficeHours
+from engine.calendar.working_days import OfficeHours
 
 PRODUCTION = "production"
 #: Secrets that must never protect a production deployment.

@@ -1,4 +1,4 @@
-"""DVCQG dossier status codes, shared with the National Public Service Portal (DOMAIN.md s.2)."""
+"""DVCQG dossier status codes, shared with the national portal (docs/domain.md section 2)."""
 
 from __future__ import annotations
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from engine.notices import COMPLETED, applicant_notices
-from engine.procedures import ProcedureModel, Sla
-from engine.progress import WorkItemStore
+from engine.definitions.cache import model_of
+from engine.event_types import EventType
+from engine.notices import applicant_notices
+from engine.procedures.model import Sla
 from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the documents
 from engine.results import (
     CurrentStep,
@@ -21,6 +21,7 @@ from engine.results import (
 )
 from storage.audit import EventRow
 from storage.models import Definition, Dossier, Unit, WorkItem
+from storage.work import WorkItemStore
 
 CHANNEL_CODES = {name: code for code, name in CHANNEL_NAMES.items()}
 
@@ -52,18 +53,6 @@ class DossierSource(Protocol):
 
 def sla_view(sla: Sla | None) -> SlaView | None:
     return SlaView(amount=sla.amount, unit=sla.unit, text=sla.text) if sla else None
-
-
-def model_of(definition: Definition) -> ProcedureModel:
-    """The procedure model of a deployed definition (immutable), built once per loaded row: the
-    storage layer shares one row object per definition in a process."""
-    model = _MODELS.get(definition)
-    if model is None:
-        model = _MODELS[definition] = ProcedureModel.from_dict(definition.model)
-    return model
-
-
-_MODELS: weakref.WeakKeyDictionary[Definition, ProcedureModel] = weakref.WeakKeyDictionary()
 
 
 def current_step(item: WorkItem) -> CurrentStep:
@@ -134,7 +123,7 @@ def dossier_detail(
         reappointment=reappointment_view(dossier),
         calendar_version=dossier.calendar_version,
         notices=applicant_notices(
-            uow.audit.dossier_events(dossier.id, COMPLETED),
+            uow.audit.dossier_events(dossier.id, EventType.TASK_COMPLETED),
             definition.forms,
             model_of(definition),
             dossier.resolved_at,

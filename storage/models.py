@@ -1,4 +1,7 @@
-"""The tables (ARCHITECTURE.md section 2). Column meaning lives here; behaviour lives in engine/."""
+"""The tables (docs/architecture.md section 2).
+
+Column meaning lives here; behaviour lives in engine/.
+"""
 
 from __future__ import annotations
 
@@ -100,7 +103,7 @@ class RoleGrant(Base):
     username: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(16))  # storage.statuses.RoleGrantStatus
     requested_by: Mapped[str] = mapped_column(String(80))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -185,7 +188,7 @@ class WorkItem(Base):
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(40))
     form_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    status: Mapped[str] = mapped_column(String(16))  # storage.statuses.WorkItemStatus
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     claimed_by_username: Mapped[str | None] = mapped_column(String(80), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -213,7 +216,7 @@ class Timer(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
     bpmn_id: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16))  # pending | fired | cancelled | failed
+    status: Mapped[str] = mapped_column(String(16))  # storage.statuses.TimerStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -279,7 +282,7 @@ class Document(Base):
     sequence: Mapped[int | None] = mapped_column(Integer, default=None)
     #: As printed after "Số:", e.g. "125/TNHS-BHXHBĐ".
     number: Mapped[str | None] = mapped_column(String(60), default=None)
-    #: The data the PDF was rendered from, exactly (engine.document_data).
+    #: The data the PDF was rendered from, exactly (engine.issuing.data).
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     #: SHA-256 of `pdf`, as the `document_issued` event records it.
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -311,7 +314,7 @@ class Chain(Base):
 
 
 class Event(Base):
-    """An append-only audit event, hash-chained per chain (ARCHITECTURE.md section 5)."""
+    """An append-only audit event, hash-chained per chain (docs/architecture.md section 5)."""
 
     __tablename__ = "event"
     __table_args__ = (UniqueConstraint("chain", "seq"),)

@@ -25,6 +25,7 @@ from storage.models import (
     User,
     WorkItem,
 )
+from storage.statuses import RoleGrantStatus
 
 
 def _locking(stmt: Select[Dossier]) -> Select[Dossier]:
@@ -60,14 +61,29 @@ def _next_code_statement(dialect: str) -> Any:
     ).returning(CodeSequence.last_value)
 
 
-class Definitions:
-    """Deployed definitions never change, so rows read by id are kept per process (`cache`,
-    owned by the Database) as detached, read-only objects: the hot paths skip loading and
-    parsing the diagram sources and forms on every request."""
+class DefinitionRowCache:
+    """Definition rows by id, kept for the life of a Database (one per process) as detached,
+    read-only objects: deployed definitions never change, so the hot paths skip loading the
+    diagram sources and forms on every request. Rows only: what the engine derives from a row
+    (its parsed diagrams, its model) is cached once per process in `engine.definitions.cache`.
+    Ids are numbered per database, so each Database keeps its own."""
 
-    def __init__(self, session: Session, cache: dict[int, Definition]) -> None:
+    def __init__(self) -> None:
+        self._rows: dict[int, Definition] = {}
+
+    def get(self, definition_id: int) -> Definition | None:
+        return self._rows.get(definition_id)
+
+    def keep(self, definition: Definition) -> None:
+        self._rows[definition.id] = definition
+
+
+class Definitions:
+    """Deployed definitions; rows read by id come from the Database's `DefinitionRowCache`."""
+
+    def __init__(self, session: Session, rows: DefinitionRowCache) -> None:
         self.session = session
-        self._cache = cache
+        self._rows = rows
         self._added: set[int] = set()
 
     def add(self, definition: Definition) -> None:
@@ -76,14 +92,14 @@ class Definitions:
         self._added.add(definition.id)
 
     def get(self, definition_id: int) -> Definition | None:
-        cached = self._cache.get(definition_id)
+        cached = self._rows.get(definition_id)
         if cached is not None:
             return cached
         definition = self.session.get(Definition, definition_id)
         if definition is None or definition_id in self._added:
             return definition  # not committed yet: nothing to share
         self.session.expunge(definition)  # a rollback must not expire the shared copy
-        self._cache[definition_id] = definition
+        self._rows.keep(definition)
         return definition
 
     def latest(self, key: str) -> Definition | None:
@@ -230,7 +246,9 @@ class RoleGrants:
 
     def pending_for(self, user_id: int, role: str) -> RoleGrant | None:
         stmt = select(RoleGrant).where(
-            RoleGrant.user_id == user_id, RoleGrant.role == role, RoleGrant.status == "pending"
+            RoleGrant.user_id == user_id,
+            RoleGrant.role == role,
+            RoleGrant.status == RoleGrantStatus.PENDING,
         )
         return self.session.scalars(stmt).first()
 

@@ -21,11 +21,12 @@ from storage.errors import (
 )
 from storage.events import Events
 from storage.files import DossierFiles
-from storage.models import Definition, User
+from storage.models import User
 from storage.records import CalendarVersions, Documents, DocumentSealer
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
+    DefinitionRowCache,
     Definitions,
     Dossiers,
     RoleGrants,
@@ -63,7 +64,7 @@ class UnitOfWork:
         *,
         write: bool,
         sqlite: bool,
-        definition_cache: dict[int, Definition],
+        definition_rows: DefinitionRowCache,
         snapshot: bool = False,
         sealer: DocumentSealer | None = None,
     ) -> None:
@@ -73,7 +74,7 @@ class UnitOfWork:
         self._write = write
         self._sqlite = sqlite
         self._snapshot = snapshot
-        self._definition_cache = definition_cache
+        self._definition_rows = definition_rows
 
     def __enter__(self) -> Self:
         self.session = self._factory()
@@ -86,7 +87,7 @@ class UnitOfWork:
             # READ COMMITTED takes a fresh snapshot per statement even inside a transaction,
             # so reads lose nothing in autocommit and save the BEGIN and ROLLBACK round trips.
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        self.definitions = Definitions(self.session, self._definition_cache)
+        self.definitions = Definitions(self.session, self._definition_rows)
         self.units = Units(self.session)
         self.users = Users(self.session)
         self.role_grants = RoleGrants(self.session)
@@ -190,7 +191,7 @@ class Database:
         self.sealer = sealer
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
-        self.definition_cache: dict[int, Definition] = {}
+        self.definition_rows = DefinitionRowCache()
         # One read needs no transaction: no BEGIN and ROLLBACK round trips (same pool).
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -199,7 +200,7 @@ class Database:
             self.factory,
             write=write,
             sqlite=self.sqlite,
-            definition_cache=self.definition_cache,
+            definition_rows=self.definition_rows,
             snapshot=snapshot,
             sealer=self.sealer,
         )

@@ -6,24 +6,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Dossier, Timer, WorkItem
+from storage.statuses import TimerStatus, WorkItemStatus
 
 # The statements every task action runs are built once: building one costs more than running it.
 _OPEN_FOR_DOSSIER = (
     select(WorkItem)
-    .where(WorkItem.dossier_id == bindparam("dossier_id"), WorkItem.status == "open")
+    .where(WorkItem.dossier_id == bindparam("dossier_id"), WorkItem.status == WorkItemStatus.OPEN)
     .order_by(WorkItem.created_at, WorkItem.id)
 )
 _CLAIM = (
     update(WorkItem)
     .where(
         WorkItem.id == bindparam("item_id"),
-        WorkItem.status == "open",
+        WorkItem.status == WorkItemStatus.OPEN,
         WorkItem.claimed_by_id.is_(None),
     )
     .values(
@@ -38,7 +40,7 @@ _RELEASE = (
     update(WorkItem)
     .where(
         WorkItem.id == bindparam("item_id"),
-        WorkItem.status == "open",
+        WorkItem.status == WorkItemStatus.OPEN,
         WorkItem.claimed_by_id == bindparam("user_id"),
     )
     .values(claimed_by_id=None, claimed_by_username=None, claimed_at=None)
@@ -46,7 +48,7 @@ _RELEASE = (
     .execution_options(synchronize_session=False)
 )
 _PENDING_FOR_DOSSIER = select(Timer).where(
-    Timer.dossier_id == bindparam("dossier_id"), Timer.status == "pending"
+    Timer.dossier_id == bindparam("dossier_id"), Timer.status == TimerStatus.PENDING
 )
 
 
@@ -58,6 +60,14 @@ class InboxFilter:
     assignee: str | None = None  # "me" | "none" | None
     procedure_key: str | None = None
     dossier_code: str | None = None
+
+
+class WorkItemStore(Protocol):
+    """What a step and a dossier's detail use of its work items: `WorkItems` below, or a
+    replay's scratch copy (`engine.audit.scratch`)."""
+
+    def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]: ...
+    def add(self, item: WorkItem) -> None: ...
 
 
 class WorkItems:
@@ -94,7 +104,7 @@ class WorkItems:
         """The open items `user_id` holds, by dossier (the order task actions lock them in)."""
         stmt = (
             select(WorkItem)
-            .where(WorkItem.claimed_by_id == user_id, WorkItem.status == "open")
+            .where(WorkItem.claimed_by_id == user_id, WorkItem.status == WorkItemStatus.OPEN)
             .order_by(WorkItem.dossier_id, WorkItem.id)
         )
         return self.session.scalars(stmt).all()
@@ -116,7 +126,7 @@ class WorkItems:
         )
         stmt = (
             update(WorkItem)
-            .where(WorkItem.id == item.id, WorkItem.status == "open", held)
+            .where(WorkItem.id == item.id, WorkItem.status == WorkItemStatus.OPEN, held)
             .values(claimed_by_id=user_id, claimed_by_username=username, claimed_at=now)
             .returning(WorkItem.id)
             .execution_options(synchronize_session=False)
@@ -150,7 +160,7 @@ class WorkItems:
             .join(Dossier, Dossier.id == WorkItem.dossier_id)
             .where(
                 WorkItem.unit_code == flt.unit_code,
-                WorkItem.status == "open",
+                WorkItem.status == WorkItemStatus.OPEN,
                 WorkItem.role.in_(sorted(flt.roles)),
             )
         )
@@ -192,7 +202,7 @@ class Timers:
         """(id, due_at) of pending timers due by `until`, soonest first."""
         stmt = (
             select(Timer.id, Timer.due_at)
-            .where(Timer.status == "pending", Timer.due_at <= until)
+            .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= until)
             .order_by(Timer.due_at, Timer.id)
             .limit(limit)
         )
@@ -203,7 +213,7 @@ class Timers:
         stmt = (
             select(Timer, Dossier.code)
             .join(Dossier, Dossier.id == Timer.dossier_id)
-            .where(Timer.status == "failed")
+            .where(Timer.status == TimerStatus.FAILED)
             .order_by(Timer.closed_at.desc(), Timer.id)
             .limit(limit)
         )

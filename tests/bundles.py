@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.services.definitions import bundle_from_directory
+from engine.definitions.bundles import bundle_from_directory
 from tests.conftest import REPO
 from tests.support import HttpApi
 

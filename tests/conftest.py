@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, sync_playwright
 
 from api import create_app
-from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import EngineContext, build
+from engine.security.authz import Actor
 from engine.services import definitions, grants, units, users
 from engine.services.users import NewUser
 from engine.settings import Settings

@@ -10,9 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.authz import Actor
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
 from engine.events import dossier_chain
+from engine.security.authz import Actor
 from engine.services import definitions, dossiers
 from engine.services.dossiers import Applicant, SubmitDossier
 from tests.conftest import ADMIN
@@ -22,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def deploy_probe(ctx: EngineContext, timer_expression: str | None = None) -> None:
-    files = definitions.bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
+    files = bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
     if timer_expression is not None:
         text = files["timer_probe.bpmn"].decode()
         files["timer_probe.bpmn"] = text.replace('submission["fire_at"]', timer_expression).encode()
@@ -95,7 +96,7 @@ def deploy_deadline_probe(
     """The probe with `work`'s boundary timer `deadline` replaced: `kind` (timeDate,
     timeDuration, timeCycle) and `deadline` its expression (e.g. `submission["fire_at"]`, the
     applicant's text), non-interrupting if asked; `wait_until` waits until `wait`."""
-    files = definitions.bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
+    files = bundle_from_directory(FIXTURES / "timer_probe.bpmn", FIXTURES / "forms")
     text = files["timer_probe.bpmn"].decode()
     text = text.replace('submission["fire_at"]', wait)
     text = text.replace(

@@ -1,5 +1,5 @@
 """The web pages: the citizens' portal and the officers' workspace, server-rendered HTML over the
-same engine services as the API (ARCHITECTURE.md s.8). See docs/web.md.
+same engine services as the API (docs/architecture.md section 8). See docs/web.md.
 
 `create_app` builds the Flask app of the pages alone (tests use it with their own context);
 `server.app.create_app` composes it with the API around one engine.

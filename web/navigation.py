@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Flask, request, url_for
 
-from engine.authz import Actor, Role
+from engine.security.authz import Actor, Role
 from web.auth.session import current_actor, is_workspace_user
 from web.i18n import _
 

@@ -18,10 +18,10 @@ from api.times import local_iso, shown
 from engine.audit.bundle import verify_bundle
 from engine.audit.integrity import IntegrityProblem
 from engine.audit.results import ReplayResult, VerifyReport
-from engine.audit.signing import PublicKeyError, VerifyingKey
 from engine.audit.verify import Progress
 from engine.errors import EngineError
-from engine.numbers import BIGINT_MAX
+from engine.identifiers.numbers import BIGINT_MAX
+from engine.security.signing import PublicKeyError, VerifyingKey
 from engine.services import audit as audit_service
 from engine.services import audit_dossiers
 

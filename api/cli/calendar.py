@@ -9,7 +9,7 @@ import click
 
 from api.cli.session import cli_actor, engine_context, refusal
 from engine.errors import EngineError
-from engine.numbers import BIGINT_MAX
+from engine.identifiers.numbers import BIGINT_MAX
 from engine.services import calendar as calendar_service
 
 

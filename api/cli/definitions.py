@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from api.cli.session import cli_actor, engine_context, refusal
+from engine.definitions.bundles import bundle_from_directory, validate_bundle
 from engine.errors import DefinitionProblem, EngineError, InvalidDefinitionError
 from engine.services import definitions
-from engine.services.definitions import bundle_from_directory, validate_bundle
 from engine.settings import Settings
 
 
@@ -31,7 +31,7 @@ def deploy(paths: tuple[Path, ...]) -> None:
                 result = definitions.deploy(
                     ctx,
                     cli_actor(),
-                    definitions.bundle_from_directory(diagram, ctx.settings.forms_dir),
+                    bundle_from_directory(diagram, ctx.settings.forms_dir),
                 )
             except EngineError as exc:
                 failed = True

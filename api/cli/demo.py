@@ -8,8 +8,8 @@ import contextlib
 import click
 
 from api.cli.session import cli_actor, engine_context
-from engine.document_signers import DevelopmentSigners
 from engine.errors import DuplicateError
+from engine.issuing.signers import DevelopmentSigners
 from engine.services import units, users
 from engine.services.account_rules import roles_from_text
 from engine.services.users import NewUser

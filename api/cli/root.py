@@ -21,8 +21,8 @@ from api.cli.timers import timers as timers_group
 from api.cli.units import unit
 from api.cli.users import user
 from api.logs import configure_process_logging
-from engine.calendar_data import CalendarDataError
-from engine.consistency import check_everything, parse_since
+from engine.audit.consistency import check_everything, parse_since
+from engine.calendar.data import CalendarDataError
 from engine.scheduler import TimerScheduler
 from engine.services import calendar as calendar_service
 from engine.settings import Settings

@@ -10,10 +10,10 @@ from typing import TypeVar
 
 import click
 
-from engine.authz import Actor
 from engine.context import EngineContext, build
 from engine.errors import EngineError, InvalidDefinitionError, ValidationFailedError
 from engine.results import Page
+from engine.security.authz import Actor
 from engine.settings import Settings, SettingsError
 
 T = TypeVar("T")

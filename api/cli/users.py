@@ -12,10 +12,10 @@ import click
 
 from api.cli.session import cli_actor, engine_context, every_page, refusal, run, session
 from api.times import local_iso
-from engine.authz import SECOND_ADMIN_ROLES
 from engine.context import EngineContext
 from engine.errors import EngineError, NotFoundError
 from engine.results import RoleGrantView
+from engine.security.authz import SECOND_ADMIN_ROLES
 from engine.services import grants, units, users
 from engine.services.account_rules import MAX_PAGE_SIZE, role_errors, roles_from_text
 from engine.services.users import NewUser, UserChanges

@@ -16,8 +16,9 @@ from typing import Any
 
 from engine.audit.checkpoints import StoredCheckpoint, inclusion_proof, proves_inclusion
 from engine.audit.integrity import ChainChecker
-from engine.audit.signing import ALGORITHM, PublicKeyError, SigningKey, VerifyingKey
+from engine.event_types import EventType
 from engine.events import canonical_json, dossier_chain, event_body, format_time
+from engine.security.signing import ALGORITHM, PublicKeyError, SigningKey, VerifyingKey
 from storage.audit import EventRow
 from storage.models import Definition
 
@@ -179,7 +180,7 @@ class _BundleCheck:
         held = {(d["key"], d["version"]): d["content_hash"] for d in definitions}
         for event in events:
             payload = event.payload
-            if event.type != "dossier_submitted":
+            if event.type != EventType.DOSSIER_SUBMITTED:
                 continue
             pinned = (payload["procedure"], payload["definition_version"])
             if held.get(pinned) != payload["definition_hash"]:

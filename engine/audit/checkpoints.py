@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from engine.audit.integrity import CHECKPOINT_INVALID, Anchor, IntegrityProblem
-from engine.audit.signing import VerifyingKey
 from engine.events import GENESIS_HASH, canonical_json, format_time
+from engine.security.signing import VerifyingKey
 
 FORMAT = "motcua-checkpoint/1"
 #: `chain` of the problems found in the checkpoints themselves.

@@ -1,66 +1,172 @@
-"""How replay redoes each event type of the foundation (see `engine.audit.registry`).
+"""Which event types replay knows, and how to redo each.
 
-Each handler mirrors its use case in `engine/services/`: the same runtime call on the workflow,
-the logged event appended, then the same `apply_step`.
+A *cause* is an event that made the dossier move (a submission, a completion, a timer firing,
+...): its handler reads the logged event and calls the cause of a step the live use case called
+(`engine.step.causes`), on the replay's scratch store. A handler restates no use case: what a
+step does is written once, in the cause. A *consequence* (a status change, a task opened, a
+deadline set, a document issued) is recorded by that cause itself, so replay re-derives it and
+checks that the log holds the same event; it needs no handler, only to be declared. Other
+events (claims, uploads, reads, parked timers) change no step and are taken as they stand.
+
+An event type another feature adds plugs in with one small handler:
+
+    @replays("dossier_withdrawn")
+    def _withdrawn(replay: Replay, event: EventRow) -> None:
+        causes.withdraw(replay.store, replay.dossier, ...)  # the cause the live use case calls
+
+`replay.clock` is frozen at the event's time while its handler runs.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import cast
 
-from engine.audit.registry import consequences, replays
-from engine.events import dossier_code_of
-from engine.progress import Completion
-from engine.services.dossiers import (
-    SUPPLEMENT_MESSAGE,
-    new_dossier,
-    process_input,
-    supplemented,
+from engine.audit.replay_state import Replay
+from engine.audit.scratch import ReplayDivergenceError
+from engine.event_types import (
+    DossierMigrated,
+    DossierSubmitted,
+    EventType,
+    FileUploaded,
+    Reappointed,
+    SupplementSubmitted,
+    TaskAssigned,
+    TaskCompleted,
 )
-from engine.services.migrations import MIGRATED, rename_open_items
-from engine.spiff import runtime, versions
-from engine.views import model_of
+from engine.events import dossier_code_of
+from engine.step import causes
 from storage.audit import EventRow
 from storage.models import DossierFile
 
-if TYPE_CHECKING:
-    from engine.audit.replay import Replay
+Handler = Callable[[Replay, EventRow], None]
 
-consequences("status_changed", "task_opened", "task_cancelled")
+HANDLERS: dict[str, Handler] = {}
+#: Event types the replayed steps record themselves (checked, not redone).
+CONSEQUENCES: frozenset[str] = frozenset(
+    {
+        EventType.STATUS_CHANGED,
+        EventType.TASK_OPENED,
+        EventType.TASK_CANCELLED,
+        EventType.TIMER_ARMED,
+        EventType.DEADLINE_SET,
+        EventType.CLOCK_PAUSED,
+        EventType.DEADLINE_RECOMPUTED,
+        EventType.OVERDUE_WARNING,
+        EventType.DOCUMENT_ISSUED,
+    }
+)
 
 
-@replays("dossier_submitted")
+def replays(*types: str) -> Callable[[Handler], Handler]:
+    """Register the function that redoes events of these types."""
+
+    def register(handler: Handler) -> Handler:
+        for type_ in types:
+            if type_ in HANDLERS or type_ in CONSEQUENCES:
+                raise ValueError(f"event type '{type_}' is already registered for replay")
+            HANDLERS[type_] = handler
+        return handler
+
+    return register
+
+
+# -- causes of a step -------------------------------------------------------------------------
+@replays(EventType.DOSSIER_SUBMITTED)
 def _submitted(replay: Replay, event: EventRow) -> None:
-    payload = event.payload
+    submitted = cast(DossierSubmitted, event.payload)
     definition = replay.pinned_definition(
-        payload["procedure"], payload["definition_version"], payload["definition_hash"]
+        submitted["procedure"], submitted["definition_version"], submitted["definition_hash"]
     )
-    dossier = new_dossier(
-        code=dossier_code_of(event.chain) or "",
-        definition=definition,
-        unit=payload["unit"],
-        owner_user_id=payload["owner_user_id"],
-        applicant=payload["applicant"],
-        submission=payload["data"],
-        channel=payload["channel"],
-        return_channel=payload["return_channel"],
-        now=event.occurred_at,
-    )
+    code = dossier_code_of(event.chain) or ""
+    dossier = causes.new_dossier(code, definition, submitted, event.occurred_at)
     dossier.id = event.dossier_id or 0
     dossier.version = 0
     replay.begin(dossier, definition)
-    workflow, outcome = runtime.start(
-        replay.parsed,
-        process_input(dossier),
-        replay.environment().functions,
+    running, _ = causes.submit(
+        replay.store,
+        dossier,
+        submitted,
+        replay.setting(),
+        actor=replay.actor_of(event),
+        now=event.occurred_at,
+        ids=replay.store.ids,
+    )
+    replay.use_workflow(running.workflow)
+
+
+@replays(EventType.TASK_COMPLETED)
+def _completed(replay: Replay, event: EventRow) -> None:
+    _complete(replay, event, None)
+
+
+@replays(EventType.REAPPOINTED)
+def _reappointed(replay: Replay, event: EventRow) -> None:
+    """Mẫu 04 is given by the completion that follows its consequences, as one step
+    (`complete_task`)."""
+    cause = next((e for e in replay.following() if e.type not in CONSEQUENCES), None)
+    if cause is None or cause.type != EventType.TASK_COMPLETED:
+        raise ReplayDivergenceError(
+            event.seq, "a new appointment is recorded only with the completion that gives it"
+        )
+    _complete(replay, cause, cast(Reappointed, event.payload), by=event)
+
+
+def _complete(
+    replay: Replay, event: EventRow, reappointment: Reappointed | None, by: EventRow | None = None
+) -> None:
+    """Redo the completion `event`; `by`: the event naming who acted, if it came first."""
+    causes.complete_task(
+        replay.running(),
+        replay.open_item(event),
+        cast(TaskCompleted, event.payload)["data"],
+        actor=replay.actor_of(by or event),
+        now=event.occurred_at,
+        reappointment=reappointment,
+    )
+
+
+@replays(EventType.SUPPLEMENT_SUBMITTED)
+def _supplemented(replay: Replay, event: EventRow) -> None:
+    causes.deliver_supplement(
+        replay.running(),
+        cast(SupplementSubmitted, event.payload),
+        actor=replay.actor_of(event),
         now=event.occurred_at,
     )
-    replay.use_workflow(workflow)
-    replay.take(event)
-    replay.step(event, outcome)
 
 
-@replays("task_claimed")
+@replays(EventType.TIMER_FIRED)
+def _timer_fired(replay: Replay, event: EventRow) -> None:
+    """A timer step: fire what is due at this time; its `timer_fired` events must equal the
+    logged ones, this one first."""
+    outcome, _ = causes.fire_due_timers(replay.running(), now=event.occurred_at)
+    if not outcome.fired_timers:
+        raise ReplayDivergenceError(event.seq, "no timer of the dossier is due at this time")
+
+
+@replays(EventType.DOSSIER_MIGRATED)
+def _migrated(replay: Replay, event: EventRow) -> None:
+    migrated = cast(DossierMigrated, event.payload)
+    source, running = replay.definition, replay.running()
+    target = replay.pinned_definition(
+        replay.dossier.procedure_key, migrated["to"]["version"], migrated["to"]["hash"]
+    )
+    replay.use_definition(target)
+    causes.migrate(
+        running,
+        source=source,
+        target=target,
+        parsed=replay.parsed,
+        model=replay.model,
+        changes=migrated["changes"],
+        actor=replay.actor_of(event),
+        now=event.occurred_at,
+    )
+
+
+# -- events that change no step ---------------------------------------------------------------
+@replays(EventType.TASK_CLAIMED)
 def _claimed(replay: Replay, event: EventRow) -> None:
     item = replay.open_item(event)
     item.claimed_by_id = event.actor_user_id
@@ -69,7 +175,7 @@ def _claimed(replay: Replay, event: EventRow) -> None:
     replay.take(event)
 
 
-@replays("task_released")
+@replays(EventType.TASK_RELEASED)
 def _released(replay: Replay, event: EventRow) -> None:
     item = replay.open_item(event)
     item.claimed_by_id = None
@@ -78,59 +184,26 @@ def _released(replay: Replay, event: EventRow) -> None:
     replay.take(event)
 
 
-@replays("task_assigned")
+@replays(EventType.TASK_ASSIGNED)
 def _assigned(replay: Replay, event: EventRow) -> None:
+    assigned = cast(TaskAssigned, event.payload)
     item = replay.open_item(event)
-    item.claimed_by_id = event.payload["officer_id"]
-    item.claimed_by_username = event.payload["officer"]
+    item.claimed_by_id = assigned["officer_id"]
+    item.claimed_by_username = assigned["officer"]
     item.claimed_at = event.occurred_at
     replay.take(event)
 
 
-@replays("task_completed")
-def _completed(replay: Replay, event: EventRow) -> None:
-    item = replay.open_item(event)
-    data = event.payload["data"]
-    outcome = replay.workflow.complete_user_task(replay.workflow_task_id(item.id), data)
-    replay.take(event)
-    replay.step(event, outcome, completion=Completion.of_form(item.id, event.actor_username, data))
-
-
-@replays("supplement_submitted")
-def _supplemented(replay: Replay, event: EventRow) -> None:
-    merged = supplemented(replay.dossier, event.payload["data"])
-    outcome = replay.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
-    replay.take(event)
-    replay.dossier.submission = merged
-    replay.step(event, outcome)
-
-
-@replays(MIGRATED)
-def _migrated(replay: Replay, event: EventRow) -> None:
-    target = event.payload["to"]
-    definition = replay.pinned_definition(
-        replay.dossier.procedure_key, target["version"], target["hash"]
-    )
-    replay.use_definition(definition)
-    migration = versions.migrate(replay.workflow, replay.parsed)
-    replay.dossier.definition_id = definition.id
-    replay.take(event)
-    replay.step(event, migration.step)
-    rename_open_items(
-        replay.store.work_items.open_for_dossier(replay.dossier.id), model_of(definition)
-    )
-
-
-@replays("file_uploaded")
+@replays(EventType.FILE_UPLOADED)
 def _file_uploaded(replay: Replay, event: EventRow) -> None:
-    payload = event.payload
+    uploaded = cast(FileUploaded, event.payload)
     replay.files.append(
         DossierFile(
             dossier_id=replay.dossier.id,
-            sha256=payload["sha256"],
-            name=payload["name"],
-            size=payload["size"],
-            content_type=payload["content_type"],
+            sha256=uploaded["sha256"],
+            name=uploaded["name"],
+            size=uploaded["size"],
+            content_type=uploaded["content_type"],
             uploaded_at=event.occurred_at,
             uploaded_by=event.actor_username,
         )
@@ -138,6 +211,8 @@ def _file_uploaded(replay: Replay, event: EventRow) -> None:
     replay.take(event)
 
 
-@replays("dossier_read")
-def _read(replay: Replay, event: EventRow) -> None:
-    replay.take(event)  # reading changes nothing
+@replays(EventType.DOSSIER_READ, EventType.TIMER_FAILED, EventType.TIMER_RESUMED)
+def _unchanged(replay: Replay, event: EventRow) -> None:
+    """Reading a dossier, parking a timer whose firing failed or resuming it: the dossier itself
+    does not change."""
+    replay.take(event)

@@ -1,5 +1,6 @@
-"""A replay's scratch copy of one dossier's rows: the same interface `apply_step` writes to live
-(work items, event log), kept in memory and checked against the logged events as it goes."""
+"""A replay's scratch copy of one dossier's rows: the store port the causes of a step write to
+live (`engine.step.apply.StepStore`: work items, timers, documents, event log), kept in memory
+and checked against the logged events as it goes."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.event_types import EventType
 from engine.events import GENESIS_HASH, event_body
-from engine.issuing import LoggedSealer
+from engine.issuing.sealers import LoggedSealer
 from engine.spiff.runtime import ReadyTask, StepOutcome
 from storage.audit import EventRow
 from storage.models import Document, Event, Timer, WorkItem
 from storage.repositories import Definitions, Units
+from storage.statuses import TimerStatus, WorkItemStatus
 
 
 class ReplayDivergenceError(Exception):
@@ -42,7 +45,8 @@ class TaskIds:
     def live(self, replayed: str) -> str:
         return self._live.get(replayed, replayed)
 
-    def replayed(self, live: str) -> str:
+    def workflow_id(self, live: str) -> str:
+        """The replay's workflow task id of the live task `live`."""
         try:
             return self._replayed[live]
         except KeyError:
@@ -60,7 +64,7 @@ class ScratchWorkItems:
         self._items: dict[str, WorkItem] = {}
 
     def open_for_dossier(self, dossier_id: int) -> list[WorkItem]:
-        return [item for item in self.all() if item.status == "open"]
+        return [item for item in self.all() if item.status == WorkItemStatus.OPEN]
 
     def add(self, item: WorkItem) -> None:
         self._items[item.id] = item
@@ -85,7 +89,7 @@ class ScratchTimers:
         self._timers: dict[str, Timer] = {}
 
     def pending_for_dossier(self, dossier_id: int) -> list[Timer]:
-        return [timer for timer in self._timers.values() if timer.status == "pending"]
+        return [timer for timer in self._timers.values() if timer.status == TimerStatus.PENDING]
 
     def get(self, timer_id: str) -> Timer | None:
         return self._timers.get(timer_id)
@@ -142,7 +146,9 @@ class ScratchChain:
                 f"replay records '{event.type}' as event {event.seq}; the log ends before",
             )
         logged = self.log[self.applied]
-        if (event.type, logged.type) == ("task_opened",) * 2 and logged.bpmn_id == event.bpmn_id:
+        if (event.type, logged.type) == (
+            EventType.TASK_OPENED,
+        ) * 2 and logged.bpmn_id == event.bpmn_id:
             self._learn_live_id(event, str(logged.payload.get("task_id")))
         replayed_body, logged_body = event_body(event), event_body(logged)
         if replayed_body != logged_body:
@@ -170,7 +176,7 @@ class ScratchChain:
 
 
 class ScratchStore:
-    """What `apply_step` and `dossier_detail` need, for a dossier rebuilt in memory."""
+    """What the causes of a step and `dossier_detail` need, for a dossier rebuilt in memory."""
 
     def __init__(
         self,

@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.audit.results import TimelineActor, TimelineEntry
+from engine.event_types import EventType
 from engine.events import event_body, event_hash
-from engine.procedures import ProcedureModel
+from engine.form_conventions import DECISION
+from engine.procedures.model import ProcedureModel
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
 
@@ -114,7 +116,7 @@ def _generic(event: EventRow, step: str) -> tuple[str, str]:
     return f"Sự kiện «{event.type}»", f"Event '{event.type}'"
 
 
-@describes("dossier_submitted")
+@describes(EventType.DOSSIER_SUBMITTED)
 def _submitted(event: EventRow, step: str) -> tuple[str, str]:
     channel = str(event.payload.get("channel", ""))
     return (
@@ -123,7 +125,7 @@ def _submitted(event: EventRow, step: str) -> tuple[str, str]:
     )
 
 
-@describes("task_opened")
+@describes(EventType.TASK_OPENED)
 def _opened(event: EventRow, step: str) -> tuple[str, str]:
     role = str(event.payload.get("role", ""))
     unit = event.payload.get("unit")
@@ -133,10 +135,10 @@ def _opened(event: EventRow, step: str) -> tuple[str, str]:
     )
 
 
-@describes("task_completed")
+@describes(EventType.TASK_COMPLETED)
 def _completed(event: EventRow, step: str) -> tuple[str, str]:
     data = event.payload.get("data")
-    decision = data.get("decision") if isinstance(data, dict) else None
+    decision = data.get(DECISION) if isinstance(data, dict) else None
     if decision is None:
         return f"Hoàn thành bước «{step}»", f"Completed step '{step}'"
     return (
@@ -145,7 +147,7 @@ def _completed(event: EventRow, step: str) -> tuple[str, str]:
     )
 
 
-@describes("status_changed")
+@describes(EventType.STATUS_CHANGED)
 def _status(event: EventRow, step: str) -> tuple[str, str]:
     before, after = event.payload.get("from"), event.payload.get("to")
     return (
@@ -162,7 +164,7 @@ def _label(code: Any, *, en: bool) -> str:
     return f"{status.label_en if en else status.label} ({int(status)})"
 
 
-@describes("dossier_read")
+@describes(EventType.DOSSIER_READ)
 def _read(event: EventRow, step: str) -> tuple[str, str]:
     what = str(event.payload.get("what", ""))
     vi, en = READ_TARGETS.get(what, (what, what))
@@ -178,32 +180,44 @@ def _utc(value: Any) -> str:
 #: Events told by a fixed phrase: (Vietnamese, English). `{step}` is the step's name; other
 #: fields come from the event's payload, times (`..._at`) shortened to the minute.
 PHRASES: dict[str, tuple[str, str]] = {
-    "task_claimed": ("Nhận xử lý bước «{step}»", "Claimed step '{step}'"),
-    "task_released": (
+    EventType.TASK_CLAIMED: ("Nhận xử lý bước «{step}»", "Claimed step '{step}'"),
+    EventType.TASK_RELEASED: (
         "Trả lại bước «{step}» cho đơn vị",
         "Released step '{step}' back to the unit",
     ),
-    "task_assigned": ("Giao bước «{step}» cho {officer}", "Assigned step '{step}' to {officer}"),
-    "task_cancelled": ("Hủy bước «{step}»", "Cancelled step '{step}'"),
-    "supplement_submitted": ("Người nộp bổ sung hồ sơ", "The applicant submitted a supplement"),
-    "file_uploaded": ("Nộp tệp «{name}»", "Uploaded file '{name}'"),
-    "deadline_set": ("Hẹn trả kết quả: {due_at} ({sla})", "Appointment set: {due_at} ({sla})"),
-    "clock_paused": (
+    EventType.TASK_ASSIGNED: (
+        "Giao bước «{step}» cho {officer}",
+        "Assigned step '{step}' to {officer}",
+    ),
+    EventType.TASK_CANCELLED: ("Hủy bước «{step}»", "Cancelled step '{step}'"),
+    EventType.SUPPLEMENT_SUBMITTED: (
+        "Người nộp bổ sung hồ sơ",
+        "The applicant submitted a supplement",
+    ),
+    EventType.FILE_UPLOADED: ("Nộp tệp «{name}»", "Uploaded file '{name}'"),
+    EventType.DEADLINE_SET: (
+        "Hẹn trả kết quả: {due_at} ({sla})",
+        "Appointment set: {due_at} ({sla})",
+    ),
+    EventType.CLOCK_PAUSED: (
         "Tạm dừng tính thời hạn (chờ bổ sung hồ sơ)",
         "Deadline clock stopped (waiting for a supplement)",
     ),
-    "deadline_recomputed": (
+    EventType.DEADLINE_RECOMPUTED: (
         "Tính lại hẹn trả: {due_at} ({supplement_clock})",
         "Appointment recomputed: {due_at} ({supplement_clock})",
     ),
-    "overdue_warning": (
+    EventType.OVERDUE_WARNING: (
         "Cảnh báo sắp quá hạn (hẹn trả {due_at})",
         "Overdue warning (appointment {due_at})",
     ),
-    "timer_armed": ("Đặt hẹn giờ «{step}»: {due_at}", "Timer '{step}' set for {due_at}"),
-    "timer_fired": ("Đến hẹn giờ «{step}» (hẹn {due_at})", "Timer '{step}' fired (due {due_at})"),
-    "timer_failed": ("Hẹn giờ «{step}» lỗi: {error}", "Timer '{step}' failed: {error}"),
-    "timer_resumed": (
+    EventType.TIMER_ARMED: ("Đặt hẹn giờ «{step}»: {due_at}", "Timer '{step}' set for {due_at}"),
+    EventType.TIMER_FIRED: (
+        "Đến hẹn giờ «{step}» (hẹn {due_at})",
+        "Timer '{step}' fired (due {due_at})",
+    ),
+    EventType.TIMER_FAILED: ("Hẹn giờ «{step}» lỗi: {error}", "Timer '{step}' failed: {error}"),
+    EventType.TIMER_RESUMED: (
         "Cho chạy lại hẹn giờ «{step}» (lỗi trước: {error})",
         "Timer '{step}' resumed (earlier failure: {error})",
     ),
@@ -231,17 +245,17 @@ for _type, _templates in PHRASES.items():
     DESCRIBERS[_type] = _phrased(_templates)
 
 
-@describes("supplement_submitted")
+@describes(EventType.SUPPLEMENT_SUBMITTED)
 def _supplemented(event: EventRow, step: str) -> tuple[str, str]:
     if not event.payload.get("on_behalf_of"):
-        return PHRASES["supplement_submitted"]
+        return PHRASES[EventType.SUPPLEMENT_SUBMITTED]
     return (
         "Bộ phận một cửa nộp bổ sung hồ sơ thay người nộp (hồ sơ không có tài khoản)",
         "Reception submitted the supplement on the applicant's behalf (no applicant account)",
     )
 
 
-@describes("reappointed")
+@describes(EventType.REAPPOINTED)
 def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
     new_due_at = _utc(event.payload.get("new_due_at"))
     vi = f"Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (Mẫu 04): hẹn mới {new_due_at}"
@@ -253,7 +267,7 @@ def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
     return vi, en
 
 
-@describes("document_issued")
+@describes(EventType.DOCUMENT_ISSUED)
 def _document_issued(event: EventRow, step: str) -> tuple[str, str]:
     form, title = event.payload.get("form"), event.payload.get("title")
     return f"Ban hành Mẫu {form} {title}", f"Issued Mẫu {form} ({title})"

@@ -22,8 +22,8 @@ from engine.audit.integrity import (
     IntegrityProblem,
 )
 from engine.audit.results import CheckpointSummary, VerifyReport
-from engine.audit.signing import VerifyingKey
 from engine.events import SYSTEM_CHAIN, dossier_chain, dossier_code_of
+from engine.security.signing import VerifyingKey
 from storage.audit import ChainHead, EventRow
 from storage.models import Checkpoint
 from storage.uow import UnitOfWork

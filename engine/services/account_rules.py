@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from engine.authz import ALL_ROLES, UNIT_ROLES, Role
 from engine.errors import FieldError
+from engine.security.authz import ALL_ROLES, UNIT_ROLES, Role
 
 USERNAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.@-]{3,80}$")
 UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z.]{1,40}$")

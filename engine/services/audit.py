@@ -21,18 +21,19 @@ from engine.audit.integrity import (
 )
 from engine.audit.replay import replay_log
 from engine.audit.results import CheckpointSummary, PublicKeyView, VerifyReport
-from engine.audit.signing import ALGORITHM, VerifyingKey
 from engine.audit.verify import Progress, checkpoint_summary, verify_log
-from engine.authz import Actor, ensure_auditor
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, NotFoundError
+from engine.event_types import AuditVerified, EventType
 from engine.results import Page
+from engine.security.authz import Actor, ensure_auditor
+from engine.security.signing import ALGORITHM, VerifyingKey
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
 from storage.models import Checkpoint
 from storage.uow import UnitOfWork
 
-#: The role of the scheduler's actor (`engine.authz.SYSTEM_ACTOR`).
+#: The role of the scheduler's actor (`engine.security.authz.SYSTEM_ACTOR`).
 SYSTEM_ROLE = "system"
 MAX_ATTEMPTS = 3
 #: Up to this many moved chains, their new events are read chain by chain through the index.
@@ -186,16 +187,16 @@ def verify_audit_log(
     with conflicts_as_errors(), ctx.uow() as uow:
         events.record_system(
             uow,
-            "audit_verified",
+            EventType.AUDIT_VERIFIED,
             actor=actor,
             now=now,
-            payload={
-                "dossier": dossier,
-                "replay": replay,
-                "ok": not problems,
-                "problems": len(problems),
-                "events": report.events,
-            },
+            payload=AuditVerified(
+                dossier=dossier,
+                replay=replay,
+                ok=not problems,
+                problems=len(problems),
+                events=report.events,
+            ),
         )
         uow.commit()
     return VerifyReport(

@@ -10,13 +10,14 @@ from engine.audit.replay import replay_log
 from engine.audit.results import ReplayResult, TimelineEntry
 from engine.audit.timeline import timeline_entries
 from engine.audit.verify import stored_checkpoint
-from engine.authz import Actor, ensure_auditor
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
+from engine.event_types import DossierRead, EventType
 from engine.results import Page
-from engine.services.reads import READ_EVENT, log_read
+from engine.security.authz import Actor, ensure_auditor
+from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors
-from engine.views import model_of
 from storage.models import Definition
 from storage.uow import UnitOfWork
 
@@ -80,11 +81,11 @@ def export_dossier(ctx: EngineContext, actor: Actor, code: str) -> bytes:
         events.record(
             uow,
             chain=chain,
-            type=READ_EVENT,
+            type=EventType.DOSSIER_READ,
             actor=actor,
             now=now,
             dossier_id=dossier.id,
-            payload={"what": "export"},
+            payload=DossierRead(what="export"),
         )
         uow.flush()
         log = list(uow.audit.stream_events(chain))

@@ -4,19 +4,25 @@ calendar data versions, register the repository's, and let administrators keep o
 Overrides are decisions an administrator records for days the registered calendar data does not
 have yet (a swap announced mid-year, R-4.1). Every change is an event on the `system` chain.
 Changing the calendar never moves a date already computed (R-0.1): dates are stored, not
-derived; see `engine.calendar_versions` for which calendar each later computation uses.
+derived; see `engine.calendar.versions` for which calendar each later computation uses.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from engine import calendar_versions, events
-from engine.authz import Actor, ensure_admin
-from engine.calendar import DayInfo, DayKind, DayOverride
-from engine.calendar_data import CalendarDataSet, Notice
+from engine import events
+from engine.calendar import versions as calendar_versions
+from engine.calendar.data import CalendarDataSet, Notice
+from engine.calendar.working_days import DayInfo, DayKind, DayOverride
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
+from engine.event_types import (
+    CalendarOverrideRemoved,
+    CalendarOverrideSet,
+    EventType,
+    OverriddenDay,
+)
 from engine.results import (
     CalendarDayView,
     CalendarVersionView,
@@ -24,6 +30,7 @@ from engine.results import (
     OfficialNoticeView,
     OverrideView,
 )
+from engine.security.authz import Actor, ensure_admin
 from engine.transactions import conflicts_as_errors
 from storage.models import CalendarOverride, CalendarVersion
 
@@ -144,10 +151,15 @@ def set_override(
         override.updated_at, override.updated_by = now, actor.username
         events.record_system(
             uow,
-            "calendar_override_set",
+            EventType.CALENDAR_OVERRIDE_SET,
             actor=actor,
             now=now,
-            payload={**_payload(override), "previous": previous},
+            payload=CalendarOverrideSet(
+                day=override.day.isoformat(),
+                kind=override.kind,
+                note=override.note,
+                previous=previous,
+            ),
         )
         uow.commit()
         return _view(override)
@@ -168,10 +180,10 @@ def remove_override(ctx: EngineContext, actor: Actor, day: date) -> None:
             raise NotFoundError(f"{day.isoformat()} has no calendar override")
         events.record_system(
             uow,
-            "calendar_override_removed",
+            EventType.CALENDAR_OVERRIDE_REMOVED,
             actor=actor,
             now=now,
-            payload={"previous": _payload(override)},
+            payload=CalendarOverrideRemoved(previous=_payload(override)),
         )
         uow.calendar.delete(override)
         uow.commit()
@@ -184,8 +196,8 @@ def _check_year(year: int) -> None:
         )
 
 
-def _payload(override: CalendarOverride) -> dict[str, str]:
-    return {"day": override.day.isoformat(), "kind": override.kind, "note": override.note}
+def _payload(override: CalendarOverride) -> OverriddenDay:
+    return OverriddenDay(day=override.day.isoformat(), kind=override.kind, note=override.note)
 
 
 def _view(override: CalendarOverride) -> OverrideView:

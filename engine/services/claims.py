@@ -1,9 +1,9 @@
 """Claims nobody can work any more, and the supervisors who move them (issue 12, B7).
 
 A claim is only useful while its holder may act on the task: an active account, in the task's
-unit, with the task's role (`engine.authz.ensure_can_act_on_task`). Whenever an account changes
-(deactivated, moved to another unit, a role removed) the claims it can no longer work go back to
-the unit's pool, each release an event on the dossier's chain naming who did it and why.
+unit, with the task's role (`engine.security.authz.ensure_can_act_on_task`). Whenever an account
+changes (deactivated, moved to another unit, a role removed) the claims it can no longer work go
+back to the unit's pool, each release an event on the dossier's chain naming who did it and why.
 Leaders of the task's unit and administrators may also release or reassign any claim.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import events
-from engine.authz import Actor
+from engine.event_types import EventType, TaskReleased
+from engine.security.authz import Actor
 from storage.models import Dossier, User, WorkItem
 from storage.uow import UnitOfWork
 
@@ -20,6 +21,8 @@ from storage.uow import UnitOfWork
 ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCOUNT_CHANGED = "account_changed"  # moved to another unit, or the task's role removed
 BY_SUPERVISOR = "released_by_supervisor"
+#: Why a task was given to an officer, as recorded in the `task_assigned` event's `reason`.
+ASSIGNED_BY_SUPERVISOR = "assigned_by_supervisor"
 
 
 def can_work(user: User, item: WorkItem) -> bool:
@@ -68,9 +71,9 @@ def record_release(
     events.record_for_dossier(
         uow,
         dossier,
-        "task_released",
+        EventType.TASK_RELEASED,
         actor=actor,
         now=now,
         bpmn_id=item.bpmn_id,
-        payload={"task_id": item.id, "released_from": holder, "reason": reason},
+        payload=TaskReleased(task_id=item.id, released_from=holder, reason=reason),
     )

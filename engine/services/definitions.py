@@ -2,116 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path, PurePath
-from typing import Any
+from pathlib import Path
 
-import forms
 from engine import events
-from engine.authz import Actor, ensure_can_deploy
 from engine.context import EngineContext
-from engine.definitions import SCRIPT_FUNCTIONS
-from engine.errors import DefinitionProblem, InvalidDefinitionError
-from engine.procedures import ProcedureModel
+from engine.definitions.bundles import bundle_from_directory, validate_bundle
+from engine.errors import InvalidDefinitionError
+from engine.event_types import DefinitionDeployed, EventType
 from engine.results import DeployResult
-from engine.spiff.parser import ParsedProcedure, inspect_bundle
+from engine.security.authz import Actor, ensure_can_deploy
 from engine.transactions import conflicts_as_errors
-from forms.visibility import visibility_problems
 from storage.errors import DuplicateRecordError
 from storage.models import Definition
-
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,99}$")
-DIAGRAM_SUFFIXES = {".bpmn", ".dmn"}
-MAX_BUNDLE_FILES = 50
-
-
-@dataclass(frozen=True, slots=True)
-class ValidatedBundle:
-    parsed: ParsedProcedure
-    sources: dict[str, str]
-    forms: dict[str, dict[str, Any]]
-    content_hash: str
-    warnings: list[DefinitionProblem]
-
-
-def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
-    """Run every deploy check on a bundle (diagrams + form files) without storing anything.
-
-    Raises:
-        InvalidDefinitionError: listing every problem with file, line and element id.
-    """
-    problems: list[DefinitionProblem] = []
-    if len(files) > MAX_BUNDLE_FILES:
-        raise InvalidDefinitionError(
-            "too many files",
-            [DefinitionProblem("error", f"a bundle holds at most {MAX_BUNDLE_FILES} files")],
-        )
-    diagrams: dict[str, bytes] = {}
-    sources: dict[str, str] = {}
-    form_schemas: dict[str, dict[str, Any]] = {}
-    form_files: dict[str, dict[str, Any]] = {}
-    for filename, content in sorted(files.items()):
-        name = PurePath(filename).name
-        suffix = PurePath(name).suffix.lower()
-        if suffix in DIAGRAM_SUFFIXES:
-            try:
-                sources[name] = content.decode("utf-8")
-            except UnicodeDecodeError:
-                problems.append(DefinitionProblem("error", "file is not UTF-8 text", name))
-                continue
-            diagrams[name] = content
-        elif suffix == ".json":
-            try:
-                schema = forms.load_form_bytes(name, content)
-            except forms.FormFileError as exc:
-                problems.append(DefinitionProblem("error", exc.message, name))
-                continue
-            form_files[name] = schema
-            form_schemas[forms.registry.form_key_of(name)] = schema
-        else:
-            problems.append(
-                DefinitionProblem(
-                    "error",
-                    "unsupported file type; a bundle holds .bpmn, .dmn and form .json files",
-                    name,
-                )
-            )
-
-    # What a form may contain (references inside the bundle, RE2 patterns, no cycles, cost
-    # bounds) first: the meta-schema check and the gateway checks read the forms after it.
-    unsafe = forms.bundle_problems(form_files)
-    problems.extend(DefinitionProblem("error", p.message, p.file) for p in unsafe)
-    unsafe_files = {p.file for p in unsafe}
-    for name, schema in sorted(form_files.items()):
-        if name not in unsafe_files:
-            problems.extend(
-                DefinitionProblem("error", message, name)
-                for message in [*forms.schema_problems(schema), *visibility_problems(schema)]
-            )
-    if unsafe:
-        raise InvalidDefinitionError("the procedure cannot be deployed", problems)
-    inspection = inspect_bundle(diagrams, forms=form_schemas, script_functions=SCRIPT_FUNCTIONS)
-    problems.extend(inspection.structure)
-    if inspection.model is not None and inspection.main_file is not None:
-        problems.extend(
-            _one_stop_problems(
-                inspection.model, inspection.main_file, inspection.process_line, form_schemas
-            )
-        )
-    problems.extend(inspection.rules)
-    parsed = inspection.parsed
-    if parsed is None or any(p.severity == "error" for p in problems):
-        raise InvalidDefinitionError("the procedure cannot be deployed", problems)
-    return ValidatedBundle(
-        parsed=parsed,
-        sources=sources,
-        forms=form_schemas,
-        content_hash=_content_hash(files),
-        warnings=[p for p in problems if p.severity != "error"],
-    )
 
 
 def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> DeployResult:
@@ -147,15 +50,15 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
                 uow.definitions.add(definition)
                 events.record_system(
                     uow,
-                    "definition_deployed",
+                    EventType.DEFINITION_DEPLOYED,
                     actor=actor,
                     now=now,
-                    payload={
-                        "key": model.key,
-                        "version": definition.version,
-                        "hash": bundle.content_hash,
-                        "files": sorted(bundle.sources) + sorted(f"{k}.json" for k in bundle.forms),
-                    },
+                    payload=DefinitionDeployed(
+                        key=model.key,
+                        version=definition.version,
+                        hash=bundle.content_hash,
+                        files=sorted(bundle.sources) + sorted(f"{k}.json" for k in bundle.forms),
+                    ),
                 )
                 uow.commit()
                 return DeployResult(
@@ -170,19 +73,6 @@ def deploy(ctx: EngineContext, actor: Actor, files: Mapping[str, bytes]) -> Depl
     raise InvalidDefinitionError("deployment kept conflicting with concurrent deployments", [])
 
 
-def bundle_from_directory(diagram: Path, forms_root: Path) -> dict[str, bytes]:
-    """`bpmn/<key>.bpmn`, extra files in `bpmn/<key>/`, and the forms in `forms/<key>/*.json`."""
-    key = diagram.stem
-    files = {diagram.name: diagram.read_bytes()}
-    extra_dir = diagram.parent / key
-    if extra_dir.is_dir():
-        for path in sorted(extra_dir.iterdir()):
-            if path.suffix.lower() in DIAGRAM_SUFFIXES:
-                files[path.name] = path.read_bytes()
-    files.update(forms.load_directory(forms_root / key))
-    return files
-
-
 def deploy_directory(
     ctx: EngineContext, actor: Actor, bpmn_dir: Path, forms_root: Path
 ) -> list[DeployResult]:
@@ -190,46 +80,3 @@ def deploy_directory(
         deploy(ctx, actor, bundle_from_directory(path, forms_root))
         for path in sorted(bpmn_dir.glob("*.bpmn"))
     ]
-
-
-def _one_stop_problems(
-    model: ProcedureModel,
-    main_file: str,
-    process_line: int | None,
-    form_schemas: Mapping[str, Any],
-) -> list[DefinitionProblem]:
-    problems: list[DefinitionProblem] = []
-
-    def error(message: str, element_id: str | None = None, line: int | None = None) -> None:
-        line = line if line is not None else process_line
-        problems.append(DefinitionProblem("error", message, main_file, line, element_id))
-
-    if not KEY_PATTERN.match(model.key):
-        error(
-            f"process id '{model.key}' is not a procedure key (lower-case letters, digits, _)",
-            model.key,
-        )
-    if model.name == model.key:
-        error(
-            "the process has no name: set the procedure's Vietnamese name on the process", model.key
-        )
-    if model.sla is None and "sla" not in model.properties:
-        error("the process declares no 'sla' property (e.g. '7 working_days')", model.key)
-    # procedure_code may be left out while the national code is not known (shown as "chưa xác
-    # định"): engine.procedure_checks warns, so a placeholder is never published as a code.
-    if model.submission_form is None:
-        error("no submission form: give the start event a form key", model.key)
-    elif model.submission_form not in form_schemas:
-        error(f"submission form '{model.submission_form}' is not in the bundle", model.key)
-    for node in model.user_tasks():
-        if node.form_key and node.form_key not in form_schemas:
-            error(f"form '{node.form_key}' is not in the bundle", node.bpmn_id, node.line)
-    return problems
-
-
-def _content_hash(files: Mapping[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(PurePath(name).name.encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(files[name]).hexdigest().encode("ascii") + b"\n")
-    return digest.hexdigest()

@@ -18,9 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine import events
-from engine.authz import Actor, Role, ensure_can_read_dossier
 from engine.context import EngineContext
-from engine.document_data import PLACE
 from engine.errors import (
     FieldError,
     InvalidStateError,
@@ -28,7 +26,10 @@ from engine.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
+from engine.event_types import EventType, TrackingBookRead
 from engine.events import dossier_chain
+from engine.issuing.data import PLACE
+from engine.security.authz import Actor, Role, ensure_can_read_dossier
 from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors
 from storage.models import Document, Dossier, WorkItem
@@ -36,7 +37,6 @@ from storage.uow import UnitOfWork
 
 MAX_BOOK_DAYS = 366
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-TRACKING_BOOK_READ = "tracking_book_read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +153,14 @@ def tracking_book(
         rows = [_book_row(uow, d, unit.name) for d in dossiers]
         unit_name = unit.name
     now = ctx.clock.now()
+    read: TrackingBookRead = {"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()}
     with conflicts_as_errors(), ctx.uow() as uow:
         events.record_system(
             uow,
-            TRACKING_BOOK_READ,
+            EventType.TRACKING_BOOK_READ,
             actor=actor,
             now=now,
-            payload={"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()},
+            payload=read,
         )
         uow.commit()
     if xlsx:

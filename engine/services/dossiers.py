@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import deadlines, events
-from engine.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
@@ -18,18 +17,17 @@ from engine.errors import (
     NotFoundError,
     ValidationFailedError,
 )
+from engine.event_types import DossierSubmitted, OnBehalfOf, SupplementSubmitted
 from engine.form_checks import raise_for_form
-from engine.progress import apply_step
 from engine.results import DossierDetail
-from engine.services.live import load_for_step
-from engine.spiff import runtime
+from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.statuses import DossierStatus
+from engine.step import causes, live
 from engine.transactions import conflicts_as_errors
-from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail, model_of
+from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail
 from storage.models import Definition, Dossier
 from storage.uow import UnitOfWork
 
-SUPPLEMENT_MESSAGE = "supplement_submitted"
 ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
 PHONE_PATTERN = re.compile(r"^(\+84|0)[0-9]{9,10}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
@@ -123,54 +121,28 @@ def _register(
     now: datetime,
 ) -> DossierDetail:
     """Register the checked dossier and run its first step, in the write transaction."""
-    model = model_of(definition)
     code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
-    parsed = ctx.definitions.get(definition)
-    applicant = command.applicant.as_dict()
-    dossier = new_dossier(
-        code=code,
-        definition=definition,
+    submitted = DossierSubmitted(
+        procedure=definition.key,
+        definition_version=definition.version,
+        definition_hash=definition.content_hash,
         unit=command.unit,
-        owner_user_id=actor.user_id if actor.has(Role.CITIZEN) else None,
-        applicant=applicant,
-        submission=dict(command.data),
+        applicant=command.applicant.as_dict(),
+        data=dict(command.data),
         channel=command.channel,
         return_channel=command.return_channel or command.channel,
-        now=now,
+        owner_user_id=actor.user_id if actor.has(Role.CITIZEN) else None,
     )
-    env = deadlines.step_environment(ctx, uow, model, dossier, now)
-    workflow, outcome = runtime.start(parsed, process_input(dossier), env.functions, now=now)
+    dossier = causes.new_dossier(code, definition, submitted, now)
     uow.dossiers.add(dossier)
-    events.record_for_dossier(
+    _, open_items = causes.submit(
         uow,
         dossier,
-        type="dossier_submitted",
+        submitted,
+        live.setting(ctx, uow, dossier, definition, now),
         actor=actor,
         now=now,
-        payload={
-            "procedure": definition.key,
-            "definition_version": definition.version,
-            "definition_hash": definition.content_hash,
-            "unit": command.unit,
-            "applicant": applicant,
-            "data": dict(command.data),
-            "channel": command.channel,
-            "return_channel": command.return_channel or command.channel,
-            "owner_user_id": dossier.owner_user_id,
-        },
     )
-    open_items = apply_step(
-        uow,
-        dossier=dossier,
-        model=model,
-        workflow=workflow,
-        outcome=outcome,
-        actor=actor,
-        now=now,
-        calendar=env.calendar,
-        open_items=[],
-    )
-    uow.flush()
     detail = dossier_detail(uow, dossier, open_items)
     uow.commit()
     return detail
@@ -197,7 +169,7 @@ def submit_supplement(
         dossier, _ = _waiting_for_supplement(uow, actor, code, for_update=False)
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
-        checked = supplemented(dossier, data)
+        checked = causes.supplemented(dossier, data)
     raise_for_form(
         definition,
         model_of(definition).submission_form,
@@ -206,34 +178,17 @@ def submit_supplement(
     )
     with conflicts_as_errors(), ctx.uow() as uow:
         dossier, on_behalf = _waiting_for_supplement(uow, actor, code, for_update=True)
-        merged = supplemented(dossier, data)
+        merged = causes.supplemented(dossier, data)
         if dossier.definition_id != definition.id or merged != checked:
             raise ConcurrentModificationError(
                 f"dossier {code} was changed by someone else at the same time; reload and try again"
             )
-        model = model_of(definition)
-        live = load_for_step(ctx, uow, dossier, definition, now)
-        outcome = live.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type="supplement_submitted",
+        causes.deliver_supplement(
+            live.load_for_step(ctx, uow, dossier, definition, now).running,
+            _supplement(dossier, data, on_behalf),
             actor=actor,
             now=now,
-            payload={"data": dict(data), **on_behalf_of(dossier, on_behalf)},
         )
-        dossier.submission = merged
-        apply_step(
-            uow,
-            dossier=dossier,
-            model=model,
-            workflow=live.workflow,
-            outcome=outcome,
-            actor=actor,
-            now=now,
-            calendar=live.calendar,
-        )
-        uow.flush()
         detail = dossier_detail(uow, dossier)
         uow.commit()
     return detail
@@ -256,67 +211,18 @@ def _waiting_for_supplement(
     return dossier, on_behalf
 
 
-def on_behalf_of(dossier: Dossier, on_behalf: bool) -> dict[str, Any]:
-    """What an event of an applicant's act adds when reception acted for the applicant."""
-    if not on_behalf:
-        return {}
-    applicant = dossier.applicant
-    return {
-        "on_behalf_of": {
-            "full_name": applicant.get("full_name"),
-            "id_number": applicant.get("id_number"),
-            "channel": CHANNEL_NAMES[dossier.channel],
-        }
-    }
-
-
-def new_dossier(
-    *,
-    code: str,
-    definition: Definition,
-    unit: str,
-    owner_user_id: int | None,
-    applicant: dict[str, Any],
-    submission: dict[str, Any],
-    channel: str,
-    return_channel: str,
-    now: datetime,
-) -> Dossier:
-    """A dossier as submitted (status 1), before its procedure has run a step."""
-    return Dossier(
-        code=code,
-        procedure_key=definition.key,
-        definition_id=definition.id,
-        unit_code=unit,
-        owner_user_id=owner_user_id,
-        applicant=applicant,
-        channel=CHANNEL_CODES[channel],
-        return_channel=CHANNEL_CODES[return_channel],
-        submission=submission,
-        data={},
-        status=int(DossierStatus.SUBMITTED),
-        status_changed_at=now,
-        submitted_at=now,
-        state="",
-        updated_at=now,
-    )
-
-
-def process_input(dossier: Dossier) -> dict[str, Any]:
-    """What the procedure's process starts with (replay starts it with the same)."""
-    return {
-        "dossier_code": dossier.code,
-        "procedure": dossier.procedure_key,
-        "unit": dossier.unit_code,
-        "channel": CHANNEL_NAMES[dossier.channel],
-        "applicant": dict(dossier.applicant),
-        "submission": dict(dossier.submission),
-    }
-
-
-def supplemented(dossier: Dossier, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The submission with the applicant's supplement applied over it."""
-    return {**dossier.submission, **dict(data)}
+def _supplement(dossier: Dossier, data: Mapping[str, Any], on_behalf: bool) -> SupplementSubmitted:
+    """The supplement's event: what was sent and, when reception acted for the applicant, for
+    whom."""
+    supplement = SupplementSubmitted(data=dict(data))
+    if on_behalf:
+        applicant = dossier.applicant
+        supplement["on_behalf_of"] = OnBehalfOf(
+            full_name=applicant.get("full_name"),
+            id_number=applicant.get("id_number"),
+            channel=CHANNEL_NAMES[dossier.channel],
+        )
+    return supplement
 
 
 def _applicant_errors(applicant: Applicant) -> list[FieldError]:

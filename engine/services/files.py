@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from engine import events
-from engine.authz import Actor, ensure_can_read_dossier, ensure_can_upload
 from engine.context import EngineContext
 from engine.errors import InvalidStateError, NotFoundError, PayloadTooLargeError
+from engine.event_types import EventType, FileUploaded
 from engine.results import FileContent, FileView
+from engine.security.authz import Actor, ensure_can_read_dossier, ensure_can_upload
 from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors
 from engine.uploads import SHA256_PATTERN, FileStore, checked_upload
@@ -54,15 +55,12 @@ def upload_file(
         events.record_for_dossier(
             uow,
             dossier,
-            type="file_uploaded",
+            type=EventType.FILE_UPLOADED,
             actor=actor,
             now=now,
-            payload={
-                "sha256": sha256,
-                "name": safe_name,
-                "size": len(content),
-                "content_type": kind.content_type,
-            },
+            payload=FileUploaded(
+                sha256=sha256, name=safe_name, size=len(content), content_type=kind.content_type
+            ),
         )
         view = _view(stored)
         uow.commit()

@@ -1,8 +1,8 @@
 """Role grants that need a second administrator (issue 12, C11).
 
-The roles in `engine.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's dossiers. One
-administrator asks (`request_grant`), another approves (`approve_grant`) or either refuses
-(`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither
+The roles in `engine.security.authz.SECOND_ADMIN_ROLES` reach personal data in every unit's
+dossiers. One administrator asks (`request_grant`), another approves (`approve_grant`) or either
+refuses (`reject_grant`); nobody asks for, or approves, a grant to their own account, and neither
 the one who asked nor the one who last set the account's password (`User.password_set_by`:
 they could log in as it) approves. Every step is an event on the system chain. Administrators
 are told apart by their account, or, on the command line, by the operating-system login
@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import events
-from engine.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
     DuplicateError,
@@ -23,14 +22,17 @@ from engine.errors import (
     NotFoundError,
     ValidationFailedError,
 )
+from engine.event_types import EventType
 from engine.results import Page, RoleGrantView
+from engine.security.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
 from engine.services.account_rules import page_window, role_errors
 from engine.transactions import conflicts_as_errors
 from storage.models import RoleGrant, User
+from storage.statuses import RoleGrantStatus
 from storage.uow import UnitOfWork
 
 MAX_REASON_LENGTH = 500
-STATUSES = ("pending", "approved", "rejected")
+STATUSES = tuple(status.value for status in RoleGrantStatus)
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an event value, not a password)
 REACTIVATION = "reactivation"
 
@@ -112,11 +114,12 @@ def approve_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantV
         problems = role_errors((*user.roles, grant.role), user.unit_code)
         if problems:
             raise ValidationFailedError("the account cannot hold this role", problems)
-        grant.status, grant.decided_by, grant.decided_at = "approved", actor.username, now
+        grant.status, grant.decided_by = RoleGrantStatus.APPROVED, actor.username
+        grant.decided_at = now
         if grant.role not in user.roles:
             user.roles = sorted({*user.roles, grant.role})
             uow.users.revoke_tokens(user)
-        record_grant_event(uow, "role_grant_approved", actor, grant, roles=list(user.roles))
+        record_grant_event(uow, EventType.ROLE_GRANT_APPROVED, actor, grant, roles=list(user.roles))
         view = _view(grant)
         uow.commit()
     return view
@@ -128,8 +131,9 @@ def reject_grant(ctx: EngineContext, actor: Actor, grant_id: int) -> RoleGrantVi
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
         grant = _pending(uow, grant_id)
-        grant.status, grant.decided_by, grant.decided_at = "rejected", actor.username, now
-        record_grant_event(uow, "role_grant_rejected", actor, grant)
+        grant.status, grant.decided_by = RoleGrantStatus.REJECTED, actor.username
+        grant.decided_at = now
+        record_grant_event(uow, EventType.ROLE_GRANT_REJECTED, actor, grant)
         view = _view(grant)
         uow.commit()
     return view
@@ -160,7 +164,7 @@ def _pending(uow: UnitOfWork, grant_id: int) -> RoleGrant:
     grant = uow.role_grants.get(grant_id, for_update=True)
     if grant is None:
         raise NotFoundError(f"no role grant {grant_id}")
-    if grant.status != "pending":
+    if grant.status != RoleGrantStatus.PENDING:
         raise InvalidStateError(f"role grant {grant_id} is already {grant.status}")
     return grant
 
@@ -201,12 +205,12 @@ def ask_for_role(
         username=user.username,
         role=role,
         reason=reason,
-        status="pending",
+        status=RoleGrantStatus.PENDING,
         requested_by=actor.username,
         requested_at=now,
     )
     uow.role_grants.add(grant)
-    record_grant_event(uow, "role_grant_requested", actor, grant, **extra)
+    record_grant_event(uow, EventType.ROLE_GRANT_REQUESTED, actor, grant, **extra)
     return grant
 
 

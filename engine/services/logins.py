@@ -17,10 +17,11 @@ import math
 from datetime import datetime, timedelta
 
 from engine import events
-from engine.authz import ANONYMOUS, Actor
 from engine.context import EngineContext
 from engine.errors import AuthenticationError, TooManyAttemptsError
+from engine.event_types import EventType, LoginFailed, LoginLocked
 from engine.results import TokenResult
+from engine.security.authz import ANONYMOUS, Actor
 from engine.transactions import conflicts_as_errors
 from storage.uow import UnitOfWork
 
@@ -109,16 +110,16 @@ def _lock_if_spent(
     row.attempts = 0
     events.record_system(
         uow,
-        "login_locked",
+        EventType.LOGIN_LOCKED,
         actor=ANONYMOUS,
         now=now,
-        payload={
-            "username": username,
-            "locked_until": events.format_time(row.locked_until),
-            "lock_seconds": seconds,
-            "lock_level": row.lock_level,
-            "client": client,
-        },
+        payload=LoginLocked(
+            username=username,
+            locked_until=events.format_time(row.locked_until),
+            lock_seconds=seconds,
+            lock_level=row.lock_level,
+            client=client,
+        ),
     )
     return seconds
 
@@ -126,10 +127,10 @@ def _lock_if_spent(
 def _failed(uow: UnitOfWork, username: str, reason: str, client: str | None, now: datetime) -> None:
     events.record_system(
         uow,
-        "login_failed",
+        EventType.LOGIN_FAILED,
         actor=ANONYMOUS,
         now=now,
-        payload={"username": username, "reason": reason, "client": client},
+        payload=LoginFailed(username=username, reason=reason, client=client),
     )
 
 

@@ -7,23 +7,17 @@ kept; the `dossier_migrated` event records from/to version and hash so replay ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from engine import deadlines, events
-from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
-from engine.definition_queries import version_diff
-from engine.definition_results import MigrationResult
+from engine.definitions.cache import model_of
+from engine.definitions.results import MigrationResult
 from engine.errors import MigrationRefusedError, NotFoundError
-from engine.procedures import ProcedureModel
-from engine.progress import apply_step
-from engine.spiff import runtime, versions
+from engine.event_types import VersionChanges
+from engine.queries.definitions import version_diff
+from engine.security.authz import Actor, ensure_admin
 from engine.statuses import DossierStatus
+from engine.step import causes, live
 from engine.transactions import conflicts_as_errors
-from engine.views import dossier_detail, model_of
-from storage.models import WorkItem
-
-MIGRATED = "dossier_migrated"
+from engine.views import dossier_detail
 
 
 def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationResult:
@@ -49,42 +43,24 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
                 f"dossier {code} is already on the latest version ({current.version})"
             )
         model = model_of(latest)
-        env = deadlines.step_environment(ctx, uow, model, dossier, now)
-        workflow = runtime.load(ctx.definitions.get(current), dossier.state, env.functions, now=now)
-        migration = versions.migrate(workflow, ctx.definitions.get(latest))
+        running = live.setting(ctx, uow, dossier, current, now, model=model).resume(
+            uow, dossier, now
+        )
         diff = version_diff(ctx, current, latest)
-        dossier.definition_id = latest.id
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type=MIGRATED,
-            actor=actor,
-            now=now,
-            payload={
-                "from": {"version": current.version, "hash": current.content_hash},
-                "to": {"version": latest.version, "hash": latest.content_hash},
-                "reset_mask": "READY",
-                "timers": migration.timers,
-                "open_steps": [task.bpmn_id for task in migration.step.ready],
-                "changes": {
-                    "added": [c.bpmn_id for c in diff.added],
-                    "removed": [c.bpmn_id for c in diff.removed],
-                    "changed": [c.bpmn_id for c in diff.changed],
-                },
-            },
-        )
-        apply_step(
-            uow,
-            dossier=dossier,
+        migration = causes.migrate(
+            running,
+            source=current,
+            target=latest,
+            parsed=ctx.definitions.get(latest),
             model=model,
-            workflow=workflow,
-            outcome=migration.step,
+            changes=VersionChanges(
+                added=[c.bpmn_id for c in diff.added],
+                removed=[c.bpmn_id for c in diff.removed],
+                changed=[c.bpmn_id for c in diff.changed],
+            ),
             actor=actor,
             now=now,
-            calendar=env.calendar,
         )
-        rename_open_items(uow.work_items.open_for_dossier(dossier.id), model)
-        uow.flush()
         result = MigrationResult(
             dossier=dossier_detail(uow, dossier),
             from_version=current.version,
@@ -94,15 +70,3 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
         )
         uow.commit()
     return result
-
-
-def rename_open_items(open_items: Iterable[WorkItem], model: ProcedureModel) -> None:
-    """Open work items show the new version's step name, role and form; a claim on a step whose
-    role changed is released, since its holder may no longer be allowed to act on it."""
-    for item in open_items:
-        node = model.node(item.bpmn_id)
-        if node is None or node.role is None:
-            continue
-        if node.role != item.role:
-            item.claimed_by_id = item.claimed_by_username = item.claimed_at = None
-        item.name, item.role, item.form_key = node.name, node.role, node.form_key

@@ -8,16 +8,17 @@ event; nothing is returned unless the entry was committed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
-from engine import document_queries, events, queries
-from engine.authz import Actor, Role
+from engine import events
 from engine.context import EngineContext
 from engine.errors import NotFoundError
+from engine.event_types import DossierRead, EventType, ReadDetails
+from engine.queries import documents as document_queries
+from engine.queries import dossiers as queries
 from engine.results import DocumentView, DossierDetail, ReceiptView, TaskDetail
+from engine.security.authz import Actor, Role
 from engine.transactions import conflicts_as_errors
-
-READ_EVENT = "dossier_read"
 
 
 def read_dossier(ctx: EngineContext, actor: Actor, code: str) -> DossierDetail:
@@ -49,7 +50,9 @@ def read_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
     return detail
 
 
-def log_read(ctx: EngineContext, actor: Actor, code: str, what: str, **details: Any) -> None:
+def log_read(
+    ctx: EngineContext, actor: Actor, code: str, what: str, **details: Unpack[ReadDetails]
+) -> None:
     """Record that `actor` read `what` of dossier `code` (after checking they may).
 
     `what` is one of dossier, task, files, file, receipt, reappointment, timeline, replay,
@@ -65,9 +68,9 @@ def log_read(ctx: EngineContext, actor: Actor, code: str, what: str, **details: 
         events.record_for_dossier(
             uow,
             dossier,
-            type=READ_EVENT,
+            type=EventType.DOSSIER_READ,
             actor=actor,
             now=now,
-            payload={"what": what, **details},
+            payload=DossierRead(what=what, **details),
         )
         uow.commit()

@@ -1,4 +1,4 @@
-"""Officers' side: claim, release and complete user tasks (ARCHITECTURE.md section 3)."""
+"""Officers' side: claim, release and complete user tasks (docs/architecture.md section 3)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine import events, reappointments
-from engine.authz import (
-    Actor,
-    ensure_can_act_on_task,
-    ensure_can_supervise_task,
-    may_supervise_task,
-)
+from engine import events
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentModificationError,
@@ -24,14 +18,23 @@ from engine.errors import (
     TaskNotReadyError,
     ValidationFailedError,
 )
+from engine.event_types import EventType, TaskAssigned, TaskClaimed
 from engine.form_checks import raise_for_form
-from engine.progress import Completion, apply_step
 from engine.results import CompletionResult, StatusView, TaskSummary
-from engine.services.claims import BY_SUPERVISOR, can_work, record_release
-from engine.services.live import load_for_step
+from engine.security.authz import (
+    Actor,
+    ensure_can_act_on_task,
+    ensure_can_supervise_task,
+    may_supervise_task,
+)
+from engine.services.claims import ASSIGNED_BY_SUPERVISOR, BY_SUPERVISOR, can_work, record_release
+from engine.step import causes
+from engine.step.live import load_for_step
+from engine.step.reappointments import new_appointment
 from engine.transactions import conflicts_as_errors
 from engine.views import current_step, task_summary
 from storage.models import Dossier, WorkItem
+from storage.statuses import WorkItemStatus
 from storage.uow import UnitOfWork
 
 
@@ -56,10 +59,10 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
             raise PermissionDeniedError("your account can no longer work this task")
         if not uow.work_items.try_claim(item, actor.user_id, actor.username, now):
             uow.session.refresh(item)
-            if item.status != "open":
+            if item.status != WorkItemStatus.OPEN:
                 raise TaskNotReadyError("the task is no longer open")
             raise TaskAlreadyClaimedError(f"the task is claimed by {item.claimed_by_username}")
-        _record_task_action(uow, dossier, item, "task_claimed", actor, now)
+        _record_task_action(uow, dossier, item, EventType.TASK_CLAIMED, actor, now)
         uow.commit()
         return task_summary(item, dossier)
 
@@ -79,7 +82,7 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskSummary:
         holder_id, holder = item.claimed_by_id, item.claimed_by_username
         if holder_id is not None and holder_id == actor.user_id:
             uow.work_items.try_release(item, holder_id)
-            _record_task_action(uow, dossier, item, "task_released", actor, now)
+            _record_task_action(uow, dossier, item, EventType.TASK_RELEASED, actor, now)
         elif may_supervise_task(actor, item.unit_code):
             # The task is free afterwards whatever it was before: nobody's claim is a no-op.
             if holder_id is not None and uow.work_items.reassign(item, holder_id, None, None, None):
@@ -123,17 +126,17 @@ def assign_task(ctx: EngineContext, actor: Actor, task_id: str, officer: str) ->
             events.record_for_dossier(
                 uow,
                 dossier,
-                "task_assigned",
+                EventType.TASK_ASSIGNED,
                 actor=actor,
                 now=now,
                 bpmn_id=item.bpmn_id,
-                payload={
-                    "task_id": item.id,
-                    "officer": target.username,
-                    "officer_id": target.id,
-                    "previous": previous,
-                    "reason": "assigned_by_supervisor",
-                },
+                payload=TaskAssigned(
+                    task_id=item.id,
+                    officer=target.username,
+                    officer_id=target.id,
+                    previous=previous,
+                    reason=ASSIGNED_BY_SUPERVISOR,
+                ),
             )
         uow.commit()
         return task_summary(item, dossier)
@@ -161,7 +164,7 @@ def complete_task(
         if item is None:
             raise NotFoundError(f"no task {task_id}")
         ensure_can_act_on_task(actor, item.role, item.unit_code)
-        if item.status != "open":
+        if item.status != WorkItemStatus.OPEN:
             raise TaskNotReadyError("the task has already been completed or cancelled")
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
@@ -182,31 +185,17 @@ def complete_task(
             )
         live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
         assert live.open_items is not None  # given open items, it returns them (or the new ones)
-        reappointments.apply_reappointment(
-            uow, dossier, live.model, item.bpmn_id, data, live.calendar, actor, now
+        running = live.running
+        reappointment = new_appointment(
+            dossier, running.model, item.bpmn_id, data, running.calendar, actor, now
         )
-        outcome = live.workflow.complete_user_task(item.id, data)
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type="task_completed",
+        still_open = causes.complete_task(
+            running,
+            item,
+            data,
             actor=actor,
             now=now,
-            bpmn_id=item.bpmn_id,
-            role=item.role,
-            payload={"task_id": item.id, "form": item.form_key, "data": dict(data)},
-        )
-        still_open = apply_step(
-            uow,
-            dossier=dossier,
-            model=live.model,
-            workflow=live.workflow,
-            outcome=outcome,
-            actor=actor,
-            now=now,
-            calendar=live.calendar,
-            completion=Completion.of_form(item.id, actor.username, data),
-            role=item.role,
+            reappointment=reappointment,
             open_items=live.open_items,
         )
         result = CompletionResult(
@@ -231,7 +220,7 @@ def _record_task_action(
         now=now,
         bpmn_id=item.bpmn_id,
         role=item.role,
-        payload={"task_id": item.id},
+        payload=TaskClaimed(task_id=item.id),
     )
 
 

@@ -1,4 +1,4 @@
-"""Fire BPMN timers: one idempotent transaction per timer (ARCHITECTURE.md sections 3-4).
+"""Fire BPMN timers: one idempotent transaction per timer (docs/architecture.md sections 3-4).
 
 The scheduler (`engine.scheduler`) calls these; so can an operator (`motcua scheduler --once`).
 Firing a timer that already fired, was cancelled or is not yet due does nothing, so waking the
@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import events
-from engine.authz import SYSTEM_ACTOR, Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import InvalidStateError, NotFoundError
-from engine.services.live import load_for_step
+from engine.event_types import EventType, TimerParked
+from engine.security.authz import SYSTEM_ACTOR, Actor, ensure_admin
+from engine.step.live import load_for_step
 from engine.transactions import conflicts_as_errors
 from storage.models import Timer
+from storage.statuses import TimerStatus
 
 MAX_ERROR_CHARS = 2000
 MAX_PARKED_LISTED = 1000
@@ -52,12 +54,12 @@ def fire_timer(ctx: EngineContext, timer_id: str) -> bool:
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
         timer = uow.timers.get(timer_id)
-        if timer is None or timer.status != "pending" or timer.due_at > now:
+        if timer is None or timer.status != TimerStatus.PENDING or timer.due_at > now:
             return False
         dossier = uow.dossiers.get(timer.dossier_id, for_update=True)
         assert dossier is not None
         uow.session.refresh(timer)  # re-read after the lock: someone may have fired it
-        if timer.status != "pending":
+        if timer.status != TimerStatus.PENDING:
             return False
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
@@ -73,19 +75,23 @@ def fail_timer(ctx: EngineContext, timer_id: str, error: str) -> None:
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
         timer = uow.timers.get(timer_id)
-        if timer is None or timer.status != "pending":
+        if timer is None or timer.status != TimerStatus.PENDING:
             return
         dossier = uow.dossiers.get(timer.dossier_id)
         assert dossier is not None
-        timer.status, timer.closed_at, timer.error = "failed", now, error[:MAX_ERROR_CHARS]
+        timer.status, timer.closed_at, timer.error = (
+            TimerStatus.FAILED,
+            now,
+            error[:MAX_ERROR_CHARS],
+        )
         events.record_for_dossier(
             uow,
             dossier,
-            type="timer_failed",
+            type=EventType.TIMER_FAILED,
             actor=SYSTEM_ACTOR,
             now=now,
             bpmn_id=timer.bpmn_id,
-            payload={"due_at": events.format_time(timer.due_at), "error": timer.error},
+            payload=TimerParked(due_at=events.format_time(timer.due_at), error=timer.error),
         )
         uow.commit()
 
@@ -111,20 +117,20 @@ def resume_timer(ctx: EngineContext, actor: Actor, timer_id: str) -> ParkedTimer
         timer = uow.timers.get(timer_id)
         if timer is None:
             raise NotFoundError(f"no timer '{timer_id}'")
-        if timer.status != "failed":
+        if timer.status != TimerStatus.FAILED:
             raise InvalidStateError(f"timer '{timer_id}' is {timer.status}, not parked")
         dossier = uow.dossiers.get(timer.dossier_id, for_update=True)
         assert dossier is not None
         parked = _parked(timer, dossier.code)
-        timer.status, timer.closed_at, timer.error = "pending", None, None
+        timer.status, timer.closed_at, timer.error = TimerStatus.PENDING, None, None
         events.record_for_dossier(
             uow,
             dossier,
-            type="timer_resumed",
+            type=EventType.TIMER_RESUMED,
             actor=actor,
             now=now,
             bpmn_id=timer.bpmn_id,
-            payload={"due_at": events.format_time(timer.due_at), "error": parked.reason},
+            payload=TimerParked(due_at=events.format_time(timer.due_at), error=parked.reason),
         )
         uow.commit()
     return parked

@@ -4,10 +4,11 @@ of every dossier code); units are never deleted. Every function answers `UnitDet
 from __future__ import annotations
 
 from engine import events
-from engine.authz import Actor, ensure_admin
 from engine.context import EngineContext
 from engine.errors import DuplicateError, FieldError, NotFoundError, ValidationFailedError
+from engine.event_types import EventType, UnitCreated, UnitRenamed
 from engine.results import Page, UnitDetail
+from engine.security.authz import Actor, ensure_admin
 from engine.services.account_rules import MAX_NAME_LENGTH, UNIT_CODE_PATTERN, page_window
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
@@ -34,10 +35,10 @@ def create_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitD
             uow.units.add(unit)
             events.record_system(
                 uow,
-                "unit_created",
+                EventType.UNIT_CREATED,
                 actor=actor,
                 now=now,
-                payload={"code": code, "name": name.strip()},
+                payload=UnitCreated(code=code, name=name.strip()),
             )
             detail = unit_detail(unit)
             uow.commit()
@@ -80,10 +81,10 @@ def rename_unit(ctx: EngineContext, actor: Actor, code: str, name: str) -> UnitD
         if unit.name != name.strip():
             events.record_system(
                 uow,
-                "unit_renamed",
+                EventType.UNIT_RENAMED,
                 actor=actor,
                 now=now,
-                payload={"code": code, "old_name": unit.name, "name": name.strip()},
+                payload=UnitRenamed(code=code, old_name=unit.name, name=name.strip()),
             )
             unit.name = name.strip()
         detail = unit_detail(unit)

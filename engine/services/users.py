@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from engine import events
-from engine.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.context import EngineContext
 from engine.errors import (
     DuplicateError,
@@ -21,7 +21,16 @@ from engine.errors import (
     NotFoundError,
     ValidationFailedError,
 )
+from engine.event_types import (
+    EventType,
+    LoginUnlocked,
+    UserActivated,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
+)
 from engine.results import Page, UserDetail
+from engine.security.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.services.account_rules import (
     MAX_NAME_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -102,15 +111,15 @@ def create_user(ctx: EngineContext, actor: Actor, new: NewUser) -> UserDetail:
             uow.users.add(user)
             events.record_system(
                 uow,
-                "user_created",
+                EventType.USER_CREATED,
                 actor=actor,
                 now=now,
-                payload={
-                    "username": user.username,
-                    "roles": user.roles,
-                    "unit": user.unit_code,
-                    "demo": user.is_demo,
-                },
+                payload=UserCreated(
+                    username=user.username,
+                    roles=user.roles,
+                    unit=user.unit_code,
+                    demo=user.is_demo,
+                ),
             )
             for role in withheld:
                 ask_for_role(uow, actor, user, role, NEW_ACCOUNT_REASON, now)
@@ -229,17 +238,19 @@ def update_user(
         if changed:
             events.record_system(
                 uow,
-                "user_updated",
+                EventType.USER_UPDATED,
                 actor=actor,
                 now=now,
-                payload={
-                    "username": username,
-                    "changed": changed,
-                    "roles": user.roles,
-                    "unit": user.unit_code,
-                    "released_tasks": released,
-                    **({"withdrawn_roles": withdrawn} if withdrawn else {}),
-                },
+                payload=_with_withdrawn(
+                    UserUpdated(
+                        username=username,
+                        changed=changed,
+                        roles=user.roles,
+                        unit=user.unit_code,
+                        released_tasks=released,
+                    ),
+                    withdrawn,
+                ),
             )
         uow.flush()
         detail = _detail(uow, user, now)
@@ -263,13 +274,10 @@ def activate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail
             withdrawn = withdraw_second_admin_roles(uow, actor, user, REACTIVATION, now)
             events.record_system(
                 uow,
-                "user_activated",
+                EventType.USER_ACTIVATED,
                 actor=actor,
                 now=now,
-                payload={
-                    "username": username,
-                    **({"withdrawn_roles": withdrawn} if withdrawn else {}),
-                },
+                payload=_with_withdrawn(UserActivated(username=username), withdrawn),
             )
         detail = _detail(uow, user, now)
         uow.commit()
@@ -285,10 +293,10 @@ def unlock_user(ctx: EngineContext, actor: Actor, username: str) -> UserDetail:
         if uow.logins.clear(username):
             events.record_system(
                 uow,
-                "login_unlocked",
+                EventType.LOGIN_UNLOCKED,
                 actor=actor,
                 now=now,
-                payload={"username": username},
+                payload=LoginUnlocked(username=username),
             )
         detail = _detail(uow, user, now)
         uow.commit()
@@ -312,10 +320,10 @@ def deactivate_user(ctx: EngineContext, actor: Actor, username: str) -> UserDeta
         released = release_unworkable_claims(uow, user, actor, now, ACCOUNT_DEACTIVATED)
         events.record_system(
             uow,
-            "user_deactivated",
+            EventType.USER_DEACTIVATED,
             actor=actor,
             now=now,
-            payload={"username": username, "released_tasks": released},
+            payload=UserDeactivated(username=username, released_tasks=released),
         )
         detail = _detail(uow, user, now)
         uow.commit()
@@ -371,3 +379,13 @@ def _user_errors(new: NewUser) -> list[FieldError]:
     if not new.full_name.strip() or len(new.full_name) > MAX_NAME_LENGTH:
         errors.append(FieldError("full_name", f"required, at most {MAX_NAME_LENGTH} characters"))
     return errors
+
+
+_Withdrawing = TypeVar("_Withdrawing", UserUpdated, UserActivated)
+
+
+def _with_withdrawn(payload: _Withdrawing, withdrawn: list[str]) -> _Withdrawing:
+    """The event's payload, naming the second administrator's roles withdrawn, if any."""
+    if withdrawn:
+        payload["withdrawn_roles"] = withdrawn
+    return payload

@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from engine import procedure_checks
-from engine.authz import OFFICER_ROLES
 from engine.errors import DefinitionProblem
-from engine.issuing_rules import issues_problems
-from engine.procedures import USER_TASK_KINDS, NodeModel, ProcedureModel, Sla, role_for_lane
+from engine.procedures import checks as procedure_checks
+from engine.procedures.issues import issues_problems
+from engine.procedures.model import USER_TASK_KINDS, NodeModel, ProcedureModel, Sla, role_for_lane
+from engine.security.authz import OFFICER_ROLES
 from engine.spiff.xml import BPMN_NS, CAMUNDA_NS, FLOW_NODE_KINDS, SPIFF_NS, local_name
 
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}

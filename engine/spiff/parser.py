@@ -16,7 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from engine.errors import DefinitionProblem, InvalidDefinitionError
-from engine.procedures import ProcedureModel
+from engine.procedures.model import ProcedureModel
 from engine.spiff.dialects import adapt
 from engine.spiff.loops import loop_problems
 from engine.spiff.metadata import executable_process_ids, extract_model

@@ -15,7 +15,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import DefinitionProblem
-from engine.procedures import USER_TASK_KINDS
+from engine.procedures.model import USER_TASK_KINDS
 from engine.spiff.dialects import PYTHON_SCRIPT_FORMATS, TIMER_KINDS
 from engine.spiff.juel import is_juel
 from engine.spiff.language import parse

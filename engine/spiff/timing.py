@@ -37,7 +37,7 @@ _SPAN_TEXT = "10 years"
 #: A cycle catching up (the scheduler was down) fires at most this many times in one step; the
 #: rest is still due at the next step (the scheduler's next pass), so no step runs long.
 MAX_CYCLE_FIRINGS_PER_STEP = 10
-#: The diagram functions that give a date-time (`engine.deadlines.environment`): they belong in
+#: The diagram functions that give a date-time (`engine.step.deadlines.environment`): they belong in
 #: a timeDate; in a timeDuration or timeCycle they can only fail when reached.
 DATE_FUNCTIONS = frozenset({"working_days", "before_appointment"})
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.audit.consistency import check_all
 from engine.clock import SystemClock
-from engine.consistency import check_all
 from engine.context import EngineContext
 from engine.settings import Settings
 from tests.live_server import REPO, LiveServer, free_port

@@ -18,7 +18,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from engine.context import EngineContext
-from engine.services.definitions import bundle_from_directory
+from engine.definitions.bundles import bundle_from_directory
 from tests.conftest import REPO
 from tests.support import (
     ACCEPT,

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from engine.calendar_versions import repository_data
+from engine.calendar.versions import repository_data
 from engine.clock import FrozenClock
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
 from engine.events import dossier_chain
 from engine.scheduler import TimerScheduler
 from engine.services import definitions
@@ -159,9 +160,7 @@ def test_a_supplement_during_processing_restarts_the_clock(
 def test_a_procedure_may_pause_the_clock_instead(
     http: HttpApi, travel: Travel, ctx: EngineContext
 ) -> None:
-    bundle = definitions.bundle_from_directory(
-        REPO / "bpmn" / "cap_lai_the_bhyt.bpmn", REPO / "forms"
-    )
+    bundle = bundle_from_directory(REPO / "bpmn" / "cap_lai_the_bhyt.bpmn", REPO / "forms")
     diagram = bundle["cap_lai_the_bhyt.bpmn"].decode()
     bundle["cap_lai_the_bhyt.bpmn"] = diagram.replace(
         '<camunda:property name="supplement_clock" value="restart" />',

@@ -15,12 +15,13 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.clock import FrozenClock
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
+from engine.definitions.cache import model_of
 from engine.events import dossier_chain
 from engine.records import FORM_SET
 from engine.scheduler import TimerScheduler
 from engine.services import definitions
 from engine.services.audit_dossiers import replay_dossier
-from engine.views import model_of
 from tests.conftest import ADMIN, REPO, VN
 from tests.e2e.test_bhxh_mot_lan import APPROVE, PAY, REQUEST_14_HSB, SIGN
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi
@@ -229,7 +230,7 @@ def test_resolving_the_dossier_cancels_the_warning_task_in_bhxh_mot_lan(
     ids=lambda p: p.stem,
 )
 def test_every_procedure_has_the_overdue_path(ctx: EngineContext, diagram: Path) -> None:
-    bundle = definitions.bundle_from_directory(diagram, REPO / "forms")
+    bundle = bundle_from_directory(diagram, REPO / "forms")
     result = definitions.deploy(ctx, ADMIN, bundle)
     assert not [w for w in result.warnings if "R-2.5" in w.message]
     assert not [w for w in result.warnings if "procedure_code" in w.message]

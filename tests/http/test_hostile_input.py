@@ -1,5 +1,5 @@
 """Hostile input gets a problem+json 4xx naming what is wrong: never a 500, a hang, a stack trace
-or a stored byte (ARCHITECTURE.md section 6, DOMAIN.md section 8)."""
+or a stored byte (docs/architecture.md section 6, docs/domain.md section 8)."""
 
 from __future__ import annotations
 

@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from api.cli import main
-from engine.authz import Actor
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.documents import verify
 from engine.events import dossier_chain
 from engine.scheduler import TimerScheduler
+from engine.security.authz import Actor
 from engine.services.audit import verify_audit_log
 from engine.services.audit_dossiers import replay_dossier
 from engine.services.documents import verify_stored

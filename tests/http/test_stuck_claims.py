@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-from engine.consistency import check_dossier
+from engine.audit.consistency import check_dossier
 from engine.context import EngineContext
 from engine.errors import PermissionDeniedError
 from engine.services import audit_dossiers, logins, tasks, users

@@ -10,8 +10,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from engine.audit.signing import KEY_FILE_NAME
 from engine.context import EngineContext
+from engine.security.signing import KEY_FILE_NAME
 from tests.support import REFUSE, HttpApi
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))

@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine.audit.bundle import render, verify_bundle
-from engine.audit.signing import SigningKey
 from engine.context import EngineContext
 from engine.events import canonical_json
+from engine.security.signing import SigningKey
 from engine.services import audit
 from engine.services.audit_dossiers import export_dossier
 from tests.conftest import ADMIN

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import engine.calendar_data
+import engine.calendar.data
 from api.cli import main
-from engine import calendar_versions
-from engine.calendar_data import DATA_DIR, repository_data_set
+from engine.calendar import versions as calendar_versions
+from engine.calendar.data import DATA_DIR, repository_data_set
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.events import SYSTEM_CHAIN
@@ -126,7 +126,7 @@ def test_a_package_upgrade_registered_by_migrate_changes_nothing_accepted(
     assert "calendar data: unchanged, version 1" in again.stdout
 
     # `holidays` upgraded: the years without a data file come out differently.
-    monkeypatch.setattr(engine.calendar_data, "package_version", lambda _name: "9.999")
+    monkeypatch.setattr(engine.calendar.data, "package_version", lambda _name: "9.999")
     repository_data_set.cache_clear()
     try:
         upgraded = CliRunner().invoke(main, ["migrate"], env=env)

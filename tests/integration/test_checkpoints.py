@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, update
 
-from engine.audit.signing import KEY_FILE_NAME, SigningKey
-from engine.authz import SYSTEM_ACTOR, Actor
 from engine.context import EngineContext, build
 from engine.errors import PermissionDeniedError
+from engine.security.authz import SYSTEM_ACTOR, Actor
+from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.services import audit
 from engine.settings import Settings
 from storage.models import Checkpoint

@@ -1,5 +1,5 @@
 """Concurrency with separate processes, each with its own engine and connection pool, as under
-gunicorn (ARCHITECTURE.md section 3). Runs on the suite's database: SQLite by default, and
+gunicorn (docs/architecture.md section 3). Runs on the suite's database: SQLite by default, and
 PostgreSQL (row locks, READ COMMITTED) when MOTCUA_TEST_POSTGRES_URL is set, as in CI."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from engine.authz import Actor
-from engine.consistency import check_all, check_dossier
+from engine.audit.consistency import check_all, check_dossier
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
 from engine.errors import ConcurrentModificationError
+from engine.security.authz import Actor
 from engine.services import definitions, users
 from engine.services.dossiers import Applicant, SubmitDossier, submit_dossier
 from engine.services.users import NewUser
@@ -90,7 +91,7 @@ def _complete_each(
 
 
 def _deploy_parallel_fixture(ctx: EngineContext) -> None:
-    bundle = definitions.bundle_from_directory(
+    bundle = bundle_from_directory(
         FIXTURES / "concurrency" / f"{PARALLEL}.bpmn", FIXTURES / "forms"
     )
     definitions.deploy(ctx, ADMIN, bundle)

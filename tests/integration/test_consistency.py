@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import Connection, delete, func, select, update
 
 from api.cli import main
+from engine.audit.consistency import BATCH, check_all, check_dossier, check_everything, parse_since
 from engine.clock import FrozenClock
-from engine.consistency import BATCH, check_all, check_dossier, check_everything, parse_since
 from engine.context import EngineContext
 from engine.services import dossiers
 from engine.services.dossiers import Applicant, SubmitDossier

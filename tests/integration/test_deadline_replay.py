@@ -50,10 +50,12 @@ def assert_replays(ctx: EngineContext, code: str) -> None:
     assert result.complete and result.matches_stored is True
 
 
-def test_a_dossier_through_warning_reappointment_and_supplement_replays_exactly(
+def warned_reappointed_and_supplemented(
     http: HttpApi, ctx: EngineContext, clock: FrozenClock
-) -> None:
-    code = http.submit()["code"]
+) -> str:
+    """A dossier accepted, warned by its overdue timer, given a new appointment (Mẫu 04), asked
+    for a supplement during processing and supplemented (19 March); its code."""
+    code: str = http.submit()["code"]
     http.act(code, "reception", ACCEPT)  # due Thursday 19 March
     move(http, clock, at(18, 8))
     assert TimerScheduler(ctx).run_once() == 1  # the overdue warning
@@ -67,6 +69,13 @@ def test_a_dossier_through_warning_reappointment_and_supplement_replays_exactly(
     act_on(http, code, "specialist", "appraise", SUPPLEMENT_IN_PROCESSING)
     move(http, clock, at(19, 10))
     http.call("POST", f"/api/v1/dossiers/{code}/supplements", "citizen", json={"data": {}})
+    return code
+
+
+def test_a_dossier_through_warning_reappointment_and_supplement_replays_exactly(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    code = warned_reappointed_and_supplemented(http, ctx, clock)
     move(http, clock, at(20, 10))
     act_on(http, code, "specialist", "appraise", APPRAISE)
     act_on(http, code, "leader", "approve_result", LEADER_APPROVE)

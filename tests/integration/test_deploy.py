@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
 from engine.errors import InvalidDefinitionError, PermissionDeniedError
 from engine.services import definitions
-from engine.services.definitions import bundle_from_directory
 from tests.conftest import ADMIN, REPO
 from tests.support import ACCEPT, HttpApi
 
@@ -101,7 +101,7 @@ def test_broken_bundles_are_refused_naming_the_problem(
 
 
 def test_only_analysts_and_admins_deploy(ctx: EngineContext) -> None:
-    from engine.authz import Actor
+    from engine.security.authz import Actor
 
     reception = Actor(user_id=1, username="r", roles=frozenset({"reception"}), unit_code="x")
     with pytest.raises(PermissionDeniedError):

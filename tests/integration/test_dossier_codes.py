@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.codes import CODE_PATTERN, DAILY_LIMIT
 from engine.context import EngineContext
 from engine.errors import CodeSequenceExhaustedError
+from engine.identifiers.codes import CODE_PATTERN, DAILY_LIMIT
 from storage.models import CodeSequence
 from tests.support import UNIT
 

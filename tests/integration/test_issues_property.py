@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory, validate_bundle
 from engine.errors import InvalidDefinitionError
 from engine.services import definitions
-from engine.services.definitions import bundle_from_directory, validate_bundle
 from tests.conftest import ADMIN, REPO
 
 DIAGRAM = REPO / "bpmn" / "cap_lai_the_bhyt.bpmn"

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from api import create_app
 from api.cli import main
 from engine.context import EngineContext
-from engine.document_signers import ConfiguredSigners, signers_from_settings
 from engine.documents import ensure_development_ca, pkcs12_path
 from engine.errors import AuthenticationError
+from engine.issuing.signers import ConfiguredSigners, signers_from_settings
 from engine.services import logins, users
 from engine.services.users import NewUser
 from engine.settings import Settings, SettingsError

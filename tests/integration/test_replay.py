@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from engine import events
-from engine.audit.registry import HANDLERS, replays
-from engine.audit.replay import Replay
+from engine.audit.replay_handlers import HANDLERS, replays
+from engine.audit.replay_state import Replay
 from engine.context import EngineContext
 from engine.errors import NotFoundError, ValidationFailedError
 from engine.events import dossier_chain, event_body, event_hash

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
+from engine.definitions.bundles import validate_bundle
 from engine.errors import InvalidDefinitionError, ProcessError
-from engine.procedures import ProcedureModel
-from engine.services.definitions import validate_bundle
+from engine.procedures.model import ProcedureModel
 from engine.spiff import runtime
 from engine.spiff.limits import MAX_LOOP_ITERATIONS, MAX_TASKS_PER_STEP
 from engine.spiff.parser import ParsedProcedure

@@ -1,12 +1,14 @@
 """Timer expressions may call the functions the engine registers (`working_days`,
-`before_appointment`): registering a name in `engine.definitions.SCRIPT_FUNCTIONS` is enough."""
+`before_appointment`): registering a name in `engine.definitions.cache.SCRIPT_FUNCTIONS` is
+enough."""
 
 from __future__ import annotations
 
 import pytest
 
+from engine.definitions import bundles
+from engine.definitions.bundles import validate_bundle
 from engine.errors import InvalidDefinitionError
-from engine.services import definitions
 from tests.conftest import REPO
 
 CORPUS = REPO / "tests" / "fixtures" / "bpmn"
@@ -22,7 +24,7 @@ def bundle_with_timer(expression: str, kind: str = "timeDuration") -> dict[str, 
 
 def test_an_unregistered_function_is_refused_naming_the_timer() -> None:
     with pytest.raises(InvalidDefinitionError) as caught:
-        definitions.validate_bundle(bundle_with_timer("business_hours(8)"))
+        validate_bundle(bundle_with_timer("business_hours(8)"))
     [problem] = [p for p in caught.value.problems if p.severity == "error"]
     assert problem.element_id == "remind"
     assert "function 'business_hours' is not allowed" in problem.message
@@ -31,16 +33,16 @@ def test_an_unregistered_function_is_refused_naming_the_timer() -> None:
 def test_a_registered_function_is_accepted_without_other_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(definitions, "SCRIPT_FUNCTIONS", frozenset({"working_days"}))
+    monkeypatch.setattr(bundles, "SCRIPT_FUNCTIONS", frozenset({"working_days"}))
     # working_days gives a date-time: a timeDate (in a timeDuration it is refused, see below)
-    assert definitions.validate_bundle(bundle_with_timer("working_days(5)", "timeDate")).parsed.key
+    assert validate_bundle(bundle_with_timer("working_days(5)", "timeDate")).parsed.key
     with pytest.raises(InvalidDefinitionError, match="not valid|cannot be deployed"):
-        definitions.validate_bundle(bundle_with_timer("working_days(5).__class__", "timeDate"))
+        validate_bundle(bundle_with_timer("working_days(5).__class__", "timeDate"))
 
 
 def test_a_date_function_in_a_duration_is_refused_naming_the_timer_and_line() -> None:
     with pytest.raises(InvalidDefinitionError) as caught:
-        definitions.validate_bundle(bundle_with_timer("working_days(5)"))
+        validate_bundle(bundle_with_timer("working_days(5)"))
     [problem] = [p for p in caught.value.problems if p.severity == "error"]
     assert (problem.element_id, problem.line) == ("remind", 20)
     assert "working_days(...) gives a date-time: use it in a timeDate" in problem.message

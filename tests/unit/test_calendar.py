@@ -1,5 +1,5 @@
-"""The working-day calendar: DOMAIN.md section 4's test vectors, then real Vietnamese years (on
-the repository's calendar data, `engine/calendar_data`)."""
+"""The working-day calendar: docs/domain.md section 4's test vectors, then real Vietnamese years (on
+the repository's calendar data, `engine/calendar/data`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.calendar import (
+from engine.calendar.data import repository_data_set
+from engine.calendar.working_days import (
     CalendarError,
     DayKind,
     DayOverride,
@@ -17,11 +18,11 @@ from engine.calendar import (
     Timeliness,
     WorkingCalendar,
 )
-from engine.calendar_data import repository_data_set
-from engine.procedures import Sla
+from engine.procedures.model import Sla
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-#: DOMAIN.md's synthetic calendar: Monday-Friday working, holidays 2025-04-30 and 2025-05-01 only.
+#: docs/domain.md section 4's synthetic calendar: Monday-Friday working, holidays 2025-04-30
+#: and 2025-05-01 only.
 SYNTHETIC = WorkingCalendar(
     VN, source=FixedHolidays({date(2025, 4, 30): "30/4", date(2025, 5, 1): "1/5"})
 )
@@ -37,7 +38,7 @@ def closing(y: int, m: int, d: int) -> datetime:
     return at(y, m, d, 16, 30)
 
 
-# -- DOMAIN.md section 4 vectors (synthetic calendar) -------------------------------------------
+# -- docs/domain.md section 4 vectors (synthetic calendar) ---------------------------------
 
 
 def test_five_working_days_from_monday_morning_skip_the_two_holidays() -> None:

@@ -1,6 +1,6 @@
-"""The official calendar as data in the repository (engine/calendar_data/vn/*.json): the facts
-DOMAIN.md section 4 lists for 2026 and 2027, each year announced or estimated, the files checked
-when they are read, and the pinned `holidays` package as the source of the other years."""
+"""The official calendar as data in the repository (engine/calendar/data/vn/*.json): the facts
+docs/domain.md section 4 lists for 2026 and 2027, each year announced or estimated, the files
+checked when they are read, and the pinned `holidays` package as the source of the other years."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from engine.calendar import OfficeHours, WorkingCalendar
-from engine.calendar_data import (
+from engine.calendar.data import (
     DATA_DIR,
     CalendarDataError,
     CalendarDataSet,
     fallback_name,
     repository_data_set,
 )
-from engine.procedures import Sla
+from engine.calendar.working_days import OfficeHours, WorkingCalendar
+from engine.procedures.model import Sla
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOURS = OfficeHours()

@@ -18,8 +18,8 @@ from engine.audit.checkpoints import (
     merkle_root,
     proves_inclusion,
 )
-from engine.audit.signing import SigningKey, VerifyingKey
 from engine.events import GENESIS_HASH, canonical_json
+from engine.security.signing import SigningKey, VerifyingKey
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 

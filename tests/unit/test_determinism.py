@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.definitions.bundles import bundle_from_directory, validate_bundle
 from engine.errors import InvalidDefinitionError
-from engine.services.definitions import bundle_from_directory, validate_bundle
 from engine.spiff.scripting import SandboxedEnvironment, UnsafeScriptError, check_source
 from tests.conftest import REPO
 

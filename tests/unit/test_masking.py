@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from api.logs import MaskingFilter
-from engine.masking import mask_identifier, mask_text
+from engine.security.masking import mask_identifier, mask_text
 
 
 @pytest.mark.parametrize(

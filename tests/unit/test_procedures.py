@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from engine.procedures import Sla, role_for_lane
+from engine.procedures.model import Sla, role_for_lane
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, request, session, url_for
 
-from engine.authz import OFFICER_ROLES, Actor, Role
 from engine.errors import AuthenticationError
 from engine.results import TokenResult
+from engine.security.authz import OFFICER_ROLES, Actor, Role
 from engine.services import logins
 from web.context import engine
 from web.i18n import _

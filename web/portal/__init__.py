@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
-from engine import queries
-from engine.authz import Role
 from engine.errors import NotFoundError
+from engine.queries import dossiers as queries
+from engine.security.authz import Role
 from engine.services import units
 from web.auth.session import current_actor, login_required
 from web.context import engine

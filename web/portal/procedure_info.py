@@ -1,5 +1,5 @@
-"""A procedure's level-1 information (DOMAIN.md s.6) as the portal shows it, from what its
-diagram declares; what the diagram does not declare is shown as such, never made up.
+"""A procedure's level-1 information (docs/domain.md section 6) as the portal shows it, from
+what its diagram declares; what the diagram does not declare is shown as such, never made up.
 
 Diagram properties read here (process properties, see docs/web.md): `procedure_code`, `sla`,
 `result`, `legal_basis`, `fees`, `dossier_components` (items separated by `;` or new lines),

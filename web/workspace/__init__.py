@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine import queries
+from engine.queries import dossiers as queries
 from engine.services import units
 from web.auth.session import WORKSPACE_ROLES, current_actor, login_required
 from web.context import engine

@@ -1,0 +1,343 @@
+"""The causes of a step: one function per thing that moves a dossier on.
+
+Each makes the runtime call on the dossier's workflow, records the event that caused the step,
+then applies the step's consequences (`engine.step.apply.apply_step`) through a store port
+(`StepStore`), all on a `RunningDossier`. The live use cases (`engine/services/`) call these
+after authorization, validation and locking, inside their transaction; replay
+(`engine.audit.replay_handlers`) calls the very same functions on its scratch copy of the
+dossier, where every event a cause records is compared with the logged one
+(docs/architecture.md).
+
+A new cause (withdraw, stop, transfer, ...) is a function here, called by its use case and by
+its replay handler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine import events, records
+from engine.calendar.working_days import WorkingCalendar
+from engine.event_types import (
+    DossierMigrated,
+    DossierSubmitted,
+    EventType,
+    Reappointed,
+    SupplementSubmitted,
+    TaskCompleted,
+    VersionChanges,
+    VersionRef,
+)
+from engine.form_conventions import SUPPLEMENT_MESSAGE
+from engine.procedures.model import ProcedureModel
+from engine.records import APOLOGY, CHANNEL_NAMES
+from engine.security.authz import SYSTEM_ACTOR, Actor
+from engine.spiff import runtime, versions
+from engine.spiff.parser import ParsedProcedure
+from engine.spiff.runtime import StepOutcome, Workflow
+from engine.spiff.versions import MigrationOutcome
+from engine.statuses import DossierStatus
+from engine.step import reappointments
+from engine.step.apply import Completion, StepStore, apply_step
+from engine.step.deadlines import StepEnvironment
+from engine.views import CHANNEL_CODES
+from storage.models import Definition, Dossier, WorkItem
+
+#: `dossier_migrated`: which workflow tasks a migration re-predicts (pitfall P6).
+RESET_MASK = "READY"
+
+
+class TaskIds(Protocol):
+    """Between the work items' task ids and the workflow's: the same live; a replay's workflow
+    has task ids of its own (they are random) and maps them (`engine.audit.scratch.TaskIds`)."""
+
+    def workflow_id(self, task_id: str) -> str: ...
+    def live_outcome(self, outcome: StepOutcome) -> StepOutcome: ...
+
+
+class _SameIds:
+    def workflow_id(self, task_id: str) -> str:
+        return task_id
+
+    def live_outcome(self, outcome: StepOutcome) -> StepOutcome:
+        return outcome
+
+
+#: The live workflow's task ids are the work items' ids.
+LIVE_IDS: TaskIds = _SameIds()
+
+
+@dataclass(frozen=True, slots=True)
+class RunningDossier:
+    """A dossier whose procedure runs, ready for a step: where the step writes (`store`: the
+    unit of work, or a replay's scratch copy), the dossier, the procedure model and workflow it
+    runs on, and the working calendar of the step's time."""
+
+    store: StepStore
+    dossier: Dossier
+    model: ProcedureModel
+    workflow: Workflow
+    calendar: WorkingCalendar
+    ids: TaskIds = LIVE_IDS
+
+    def record(
+        self,
+        type_: EventType,
+        payload: Mapping[str, Any],
+        *,
+        actor: Actor,
+        now: datetime,
+        bpmn_id: str | None = None,
+        role: str | None = None,
+    ) -> None:
+        """Record the event that causes the step, on the dossier's chain."""
+        events.record_for_dossier(
+            self.store,
+            self.dossier,
+            type_,
+            actor=actor,
+            now=now,
+            payload=payload,
+            bpmn_id=bpmn_id,
+            role=role,
+        )
+
+    def apply(
+        self,
+        outcome: StepOutcome,
+        *,
+        actor: Actor,
+        now: datetime,
+        completion: Completion | None = None,
+        role: str | None = None,
+        open_items: Sequence[WorkItem] | None = None,
+    ) -> list[WorkItem]:
+        """Apply the workflow step's `outcome` (`apply_step`); the open work items after it."""
+        return apply_step(
+            self.store,
+            dossier=self.dossier,
+            model=self.model,
+            workflow=self.workflow,
+            outcome=self.ids.live_outcome(outcome),
+            actor=actor,
+            now=now,
+            calendar=self.calendar,
+            completion=completion,
+            role=role,
+            open_items=open_items,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StepSetting:
+    """What a step of a dossier runs on besides its workflow: the procedure model, the parsed
+    diagram, and the calendar and diagram functions of the step's time."""
+
+    model: ProcedureModel
+    parsed: ParsedProcedure
+    env: StepEnvironment
+
+    def resume(
+        self, store: StepStore, dossier: Dossier, now: datetime, ids: TaskIds = LIVE_IDS
+    ) -> RunningDossier:
+        """The dossier's stored workflow, loaded for a step at `now`."""
+        workflow = runtime.load(self.parsed, dossier.state, self.env.functions, now=now)
+        return RunningDossier(store, dossier, self.model, workflow, self.env.calendar, ids)
+
+
+def new_dossier(
+    code: str, definition: Definition, submitted: DossierSubmitted, now: datetime
+) -> Dossier:
+    """A dossier as submitted (status 1) at `now`, before its procedure has run a step;
+    `submitted` is the payload of its `dossier_submitted` event."""
+    return Dossier(
+        code=code,
+        procedure_key=definition.key,
+        definition_id=definition.id,
+        unit_code=submitted["unit"],
+        owner_user_id=submitted["owner_user_id"],
+        applicant=submitted["applicant"],
+        channel=CHANNEL_CODES[submitted["channel"]],
+        return_channel=CHANNEL_CODES[submitted["return_channel"]],
+        submission=submitted["data"],
+        data={},
+        status=int(DossierStatus.SUBMITTED),
+        status_changed_at=now,
+        submitted_at=now,
+        state="",
+        updated_at=now,
+    )
+
+
+def submit(
+    store: StepStore,
+    dossier: Dossier,
+    submitted: DossierSubmitted,
+    setting: StepSetting,
+    *,
+    actor: Actor,
+    now: datetime,
+    ids: TaskIds = LIVE_IDS,
+) -> tuple[RunningDossier, list[WorkItem]]:
+    """Start the procedure of a dossier just registered (`new_dossier`); return it running and
+    its open work items."""
+    workflow, outcome = runtime.start(
+        setting.parsed, process_input(dossier), setting.env.functions, now=now
+    )
+    running = RunningDossier(store, dossier, setting.model, workflow, setting.env.calendar, ids)
+    running.record(EventType.DOSSIER_SUBMITTED, submitted, actor=actor, now=now)
+    open_items = running.apply(outcome, actor=actor, now=now, open_items=[])
+    store.flush()
+    return running, open_items
+
+
+def complete_task(
+    running: RunningDossier,
+    item: WorkItem,
+    data: Mapping[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    reappointment: Reappointed | None = None,
+    open_items: Sequence[WorkItem] | None = None,
+) -> list[WorkItem]:
+    """Complete the open user task `item` with its form's `data`; return the dossier's open work
+    items after the step. A new appointment the completion gives (Mẫu 04,
+    `reappointments.new_appointment`) applies first: `reappointed` precedes `task_completed`."""
+    if reappointment is not None:
+        reappoint(running, reappointment, actor=actor, now=now, bpmn_id=item.bpmn_id)
+    outcome = running.workflow.complete_user_task(running.ids.workflow_id(item.id), data)
+    running.record(
+        EventType.TASK_COMPLETED,
+        TaskCompleted(task_id=item.id, form=item.form_key, data=dict(data)),
+        actor=actor,
+        now=now,
+        bpmn_id=item.bpmn_id,
+        role=item.role,
+    )
+    return running.apply(
+        outcome,
+        actor=actor,
+        now=now,
+        completion=Completion.of_form(item.id, actor.username, data),
+        role=item.role,
+        open_items=open_items,
+    )
+
+
+def reappoint(
+    running: RunningDossier,
+    record: Reappointed,
+    *,
+    actor: Actor,
+    now: datetime,
+    bpmn_id: str | None,
+) -> None:
+    """Give the dossier its one new appointment and issue Mẫu 04 with it (R-2.5)."""
+    reappointments.reappoint(running.dossier, record)
+    running.record(EventType.REAPPOINTED, record, actor=actor, now=now, bpmn_id=bpmn_id)
+    content = records.apology_content(running.store, running.dossier, running.model, record)
+    records.issue(
+        running.store, running.dossier, APOLOGY, content, actor=actor, now=now, bpmn_id=bpmn_id
+    )
+
+
+def deliver_supplement(
+    running: RunningDossier, supplement: SupplementSubmitted, *, actor: Actor, now: datetime
+) -> list[WorkItem]:
+    """Deliver what the applicant sent (Mẫu 02) to the waiting workflow; its submission becomes
+    the supplemented one."""
+    merged = supplemented(running.dossier, supplement["data"])
+    outcome = running.workflow.deliver_message(SUPPLEMENT_MESSAGE, {"submission": merged})
+    running.record(EventType.SUPPLEMENT_SUBMITTED, supplement, actor=actor, now=now)
+    running.dossier.submission = merged
+    still_open = running.apply(outcome, actor=actor, now=now)
+    running.store.flush()
+    return still_open
+
+
+def fire_due_timers(
+    running: RunningDossier, *, now: datetime, open_items: Sequence[WorkItem] | None = None
+) -> tuple[StepOutcome, Sequence[WorkItem] | None]:
+    """Fire the dossier's timers due by `now`, as a step of its own (its first events are the
+    `timer_fired` ones). Use cases run it before their own step (pitfalls P3/P4): a completion
+    after an interrupting timer's due time finds its task gone (409).
+
+    Returns the step (`fired_timers` empty when none was due) and the dossier's open work items
+    after it (`open_items` when nothing fired)."""
+    outcome = running.workflow.fire_due_timers()
+    if not outcome.fired_timers:
+        return outcome, open_items
+    still_open = running.apply(outcome, actor=SYSTEM_ACTOR, now=now, open_items=open_items)
+    running.store.flush()
+    return outcome, still_open
+
+
+def migrate(
+    running: RunningDossier,
+    *,
+    source: Definition,
+    target: Definition,
+    parsed: ParsedProcedure,
+    model: ProcedureModel,
+    changes: VersionChanges,
+    actor: Actor,
+    now: datetime,
+) -> MigrationOutcome:
+    """Move the dossier from version `source` of its procedure to `target` (`parsed` and `model`
+    are the target's), keeping its appointment, deadlines and timer due times (R-0.1)."""
+    migration = versions.migrate(running.workflow, parsed)
+    running.dossier.definition_id = target.id
+    moved = dataclasses.replace(running, model=model)
+    moved.record(
+        EventType.DOSSIER_MIGRATED,
+        DossierMigrated(
+            {
+                "from": VersionRef(version=source.version, hash=source.content_hash),
+                "to": VersionRef(version=target.version, hash=target.content_hash),
+                "reset_mask": RESET_MASK,
+                "timers": migration.timers,
+                "open_steps": [task.bpmn_id for task in migration.step.ready],
+                "changes": changes,
+            }
+        ),
+        actor=actor,
+        now=now,
+    )
+    moved.apply(migration.step, actor=actor, now=now)
+    rename_open_items(moved.store.work_items.open_for_dossier(moved.dossier.id), model)
+    moved.store.flush()
+    return migration
+
+
+def rename_open_items(open_items: Sequence[WorkItem], model: ProcedureModel) -> None:
+    """Open work items show the new version's step name, role and form; a claim on a step whose
+    role changed is released, since its holder may no longer be allowed to act on it."""
+    for item in open_items:
+        node = model.node(item.bpmn_id)
+        if node is None or node.role is None:
+            continue
+        if node.role != item.role:
+            item.claimed_by_id = item.claimed_by_username = item.claimed_at = None
+        item.name, item.role, item.form_key = node.name, node.role, node.form_key
+
+
+def process_input(dossier: Dossier) -> dict[str, Any]:
+    """What the procedure's process starts with."""
+    return {
+        "dossier_code": dossier.code,
+        "procedure": dossier.procedure_key,
+        "unit": dossier.unit_code,
+        "channel": CHANNEL_NAMES[dossier.channel],
+        "applicant": dict(dossier.applicant),
+        "submission": dict(dossier.submission),
+    }
+
+
+def supplemented(dossier: Dossier, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submission with the applicant's supplement applied over it."""
+    return {**dossier.submission, **dict(data)}
