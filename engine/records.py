@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from engine import events
 from engine.event_types import DocumentIssued, EventType
 from engine.events import EventSink
+from engine.issuing.data import header
 from engine.procedures.model import ProcedureModel
 from engine.security.authz import Actor
 from storage.models import Document, Dossier, Unit
@@ -143,7 +144,7 @@ def receipt_content(
     """What Mẫu 01 says when it is issued: the appointment is the one set at acceptance."""
     unit = store.units.get(dossier.unit_code)
     return {
-        **_dossier_header(dossier, model, unit),
+        **header(dossier, model, unit),
         "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_FIELDS},
         "documents_received": list(documents_received or []),
         "received_at": events.format_time(now),
@@ -163,7 +164,7 @@ def apology_content(
     """What Mẫu 04 says: the delay's reason, the apology and the one new appointment."""
     unit = store.units.get(dossier.unit_code)
     return {
-        **_dossier_header(dossier, model, unit),
+        **header(dossier, model, unit),
         "applicant_name": dossier.applicant.get("full_name"),
         "received_at": _time(dossier.received_at),
         "previous_due_at": record["previous_due_at"],
@@ -173,17 +174,6 @@ def apology_content(
         "signed_by": record["by"],
         "latest_issue_day": record.get("latest_issue_day"),
         "issued_late": bool(record.get("issued_late")),
-    }
-
-
-def _dossier_header(dossier: Dossier, model: ProcedureModel, unit: Unit | None) -> dict[str, Any]:
-    return {
-        "code": dossier.code,
-        "procedure": dossier.procedure_key,
-        "procedure_code": model.code,
-        "procedure_name": model.name,
-        "unit_code": dossier.unit_code,
-        "unit_name": unit.name if unit is not None else None,
     }
 
 

@@ -46,14 +46,18 @@ RESULT_FIELDS = {
 }
 
 
-def header(dossier: Dossier, model: ProcedureModel, unit: Unit | None) -> dict[str, Any]:
+def header(
+    dossier: Dossier, model: ProcedureModel, unit: Unit | None, *, no_unit: str | None = None
+) -> dict[str, Any]:
+    """What every document says about its dossier; a unit that is gone prints as `no_unit`
+    (the printed forms: its code; the receipt's stored data has always said None)."""
     return {
         "code": dossier.code,
         "procedure": dossier.procedure_key,
         "procedure_code": model.code,
         "procedure_name": model.name,
         "unit_code": dossier.unit_code,
-        "unit_name": unit.name if unit is not None else dossier.unit_code,
+        "unit_name": unit.name if unit is not None else no_unit,
     }
 
 
@@ -68,7 +72,7 @@ def content(
     """What a form issued by a diagram node (`issues: …`) says, from the dossier and the step's
     data (JSON values). `officer` is who took the step."""
     found: dict[str, Any] = {
-        **header(dossier, model, unit),
+        **header(dossier, model, unit, no_unit=dossier.unit_code),
         "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_PRINTED},
         "officer": officer,
     }

@@ -126,3 +126,17 @@ def test_production_refuses_to_start_without_each_unit_s_real_signing_key(
         create_app(context=ctx)
     ctx.signers = licensed_signers(tmp_path / "keys")
     create_app(context=ctx)
+
+
+def test_the_scheduler_refuses_to_start_in_production_without_signing_keys(tmp_path: Path) -> None:
+    env = {
+        "MOTCUA_ENV": "production",
+        "MOTCUA_SECRET_KEY": GOOD_SECRET,
+        "MOTCUA_VAR_DIR": str(tmp_path),
+        "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    assert CliRunner().invoke(main, ["migrate"], env=env).exit_code == 0
+    result = CliRunner().invoke(main, ["scheduler", "--once"], env=env)
+    assert result.exit_code != 0
+    assert "MOTCUA_DOCUMENT_KEYS_DIR" in result.output
+    assert "timer(s) fired" not in result.output
