@@ -12,6 +12,7 @@ from api import (
     calendar,
     definitions,
     docs,
+    documents,
     dossier_versions,
     dossiers,
     errors,
@@ -28,6 +29,7 @@ from api.logs import install_log_masking
 from api.payloads import refuse_unstorable_url
 from api.ratelimit import init_rate_limits
 from engine.context import EngineContext, build
+from engine.services.documents import ensure_production_keys
 from engine.services.logins import demo_accounts_present
 from engine.settings import Settings, SettingsError
 
@@ -38,6 +40,7 @@ RESOURCES = (
     procedures,
     units,
     dossiers,
+    documents,
     tasks,
     files,
     admin,
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
             "demo accounts exist: deactivate them before running with MOTCUA_ENV=production "
             "(`motcua user deactivate NAME`)"
         )
+    ensure_production_keys(context)  # issue 14: no signing without each unit's real key
     install_log_masking()
     app = Flask("motcua")
     app.config.update(

@@ -9,6 +9,8 @@ from engine.calendar.working_days import OfficeHours
 from engine.clock import Clock, SystemClock
 from engine.definitions.cache import DEFINITIONS, DefinitionCache
 from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerator
+from engine.issuing.sealers import PdfSealer
+from engine.issuing.signers import AnySigners, signers_from_settings
 from engine.security.credentials import Passwords, Tokens
 from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.settings import Settings
@@ -29,6 +31,8 @@ class EngineContext:
     tz: ZoneInfo
     #: Signs audit checkpoints and bundles; created in the var directory on first start.
     audit_key: SigningKey
+    #: Each unit's key for documents of record (issue 14): development CA or configured keys.
+    signers: AnySigners
 
     @property
     def office_hours(self) -> OfficeHours:
@@ -43,9 +47,11 @@ class EngineContext:
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
+    signers = signers_from_settings(settings)
+    tz = ZoneInfo(settings.timezone)
     return EngineContext(
         settings=settings,
-        db=Database(make_engine(settings.database_url)),
+        db=Database(make_engine(settings.database_url), sealer=PdfSealer(signers, tz)),
         clock=clock or SystemClock(),
         definitions=DEFINITIONS,
         passwords=Passwords(
@@ -53,6 +59,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
         ),
         tokens=Tokens(settings.secret_key, settings.token_ttl_seconds),
         codes=Circular01CodeGenerator(),
-        tz=ZoneInfo(settings.timezone),
+        tz=tz,
         audit_key=SigningKey.load_or_create(settings.var_dir / KEY_FILE_NAME),
+        signers=signers,
     )

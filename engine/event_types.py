@@ -57,6 +57,7 @@ class EventType(StrEnum):
     CALENDAR_OVERRIDE_SET = "calendar_override_set"
     CALENDAR_OVERRIDE_REMOVED = "calendar_override_removed"
     AUDIT_VERIFIED = "audit_verified"
+    TRACKING_BOOK_READ = "tracking_book_read"
 
 
 #: The system chain's calendar events, which replay reads to know the calendar of each step.
@@ -205,6 +206,13 @@ class DocumentIssued(TypedDict):
     form_set: str
     unit: str
     data: dict[str, Any]
+    #: A signed PDF's identity (absent for documents issued before documents were signed):
+    #: what `audit verify` and `motcua documents verify --chain` check.
+    template: NotRequired[str]
+    number: NotRequired[str]
+    sequence: NotRequired[int]
+    year: NotRequired[int]
+    sha256: NotRequired[str]
 
 
 class TaskClaimed(TypedDict):
@@ -248,6 +256,9 @@ class ReadDetails(TypedDict, total=False):
     sha256: str
     until: int | None
     page: int
+    #: A document of record read (issue 14), and whether as its printable HTML view.
+    document_id: int
+    html: bool
 
 
 class DossierRead(ReadDetails):
@@ -366,3 +377,7 @@ class AuditVerified(TypedDict):
     ok: bool
     problems: int
     events: int
+
+
+#: Who read a unit's tracking book (Mẫu 07) for which period (SEC-5); `from` is a keyword.
+TrackingBookRead = TypedDict("TrackingBookRead", {"unit": str, "from": str, "to": str})

@@ -21,9 +21,11 @@ from typing import Any, Protocol
 from engine import events
 from engine.event_types import DocumentIssued, EventType
 from engine.events import EventSink
+from engine.issuing.data import header
 from engine.procedures.model import ProcedureModel
 from engine.security.authz import Actor
 from storage.models import Document, Dossier, Unit
+from storage.records import DocumentSealer
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
@@ -49,11 +51,14 @@ FORM_SET = FormSet(
 )
 RECEIPT = "01"
 APOLOGY = "04"
+#: Result documents (not numbered forms of the set): their titles as printed.
+RESULT_TITLES = {"quyet_dinh": "Quyết định", "thong_bao": "Thông báo"}
 
 
 class DocumentStore(Protocol):
     def add(self, document: Document) -> None: ...
     def for_dossier(self, dossier_id: int) -> Sequence[Document]: ...
+    def next_sequence(self, unit_code: str, form: str, year: int) -> int: ...
 
 
 class UnitLookup(Protocol):
@@ -67,6 +72,9 @@ class DocumentSink(EventSink, Protocol):
     def documents(self) -> DocumentStore: ...
     @property
     def units(self) -> UnitLookup: ...
+    @property
+    def sealer(self) -> DocumentSealer | None:
+        """Numbers, renders and signs each document (engine.issuing), or None."""
 
 
 def issue(
@@ -79,18 +87,35 @@ def issue(
     now: datetime,
     bpmn_id: str | None,
 ) -> Document:
-    """Issue form `form` of `FORM_SET` for `dossier` with content `data` (JSON values)."""
+    """Issue form `form` of `FORM_SET` (or a result, `RESULT_TITLES`) for `dossier` with
+    content `data` (JSON values), as a signed PDF when the store has a sealer."""
     document = Document(
         dossier_id=dossier.id,
         form=form,
-        title=FORM_SET.titles[form],
+        template=form if form in RESULT_TITLES else f"mau_{form}",
+        title=RESULT_TITLES.get(form) or FORM_SET.titles[form],
         form_set=FORM_SET.name,
         issued_at=now,
         issued_by=actor.username,
         unit_code=actor.unit_code or dossier.unit_code,
         data=dict(data),
     )
+    if store.sealer is not None:
+        store.sealer.seal(document, store.documents)
     store.documents.add(document)
+    payload = DocumentIssued(
+        form=form,
+        title=document.title,
+        form_set=document.form_set,
+        unit=document.unit_code,
+        data=document.data,
+    )
+    if document.sha256 is not None:  # what `audit verify` and `documents verify` check
+        payload["template"] = str(document.template)
+        payload["number"] = str(document.number)
+        payload["sequence"] = int(document.sequence or 0)
+        payload["year"] = int(document.year or 0)
+        payload["sha256"] = document.sha256
     events.record_for_dossier(
         store,
         dossier,
@@ -98,13 +123,7 @@ def issue(
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
-        payload=DocumentIssued(
-            form=form,
-            title=document.title,
-            form_set=document.form_set,
-            unit=document.unit_code,
-            data=document.data,
-        ),
+        payload=payload,
     )
     return document
 
@@ -126,7 +145,7 @@ def receipt_content(
     """What Mẫu 01 says when it is issued: the appointment is the one set at acceptance."""
     unit = store.units.get(dossier.unit_code)
     return {
-        **_dossier_header(dossier, model, unit),
+        **header(dossier, model, unit),
         "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_FIELDS},
         "documents_received": list(documents_received or []),
         "received_at": events.format_time(now),
@@ -146,7 +165,7 @@ def apology_content(
     """What Mẫu 04 says: the delay's reason, the apology and the one new appointment."""
     unit = store.units.get(dossier.unit_code)
     return {
-        **_dossier_header(dossier, model, unit),
+        **header(dossier, model, unit),
         "applicant_name": dossier.applicant.get("full_name"),
         "received_at": _time(dossier.received_at),
         "previous_due_at": record["previous_due_at"],
@@ -156,17 +175,6 @@ def apology_content(
         "signed_by": record["by"],
         "latest_issue_day": record.get("latest_issue_day"),
         "issued_late": bool(record.get("issued_late")),
-    }
-
-
-def _dossier_header(dossier: Dossier, model: ProcedureModel, unit: Unit | None) -> dict[str, Any]:
-    return {
-        "code": dossier.code,
-        "procedure": dossier.procedure_key,
-        "procedure_code": model.code,
-        "procedure_name": model.name,
-        "unit_code": dossier.unit_code,
-        "unit_name": unit.name if unit is not None else None,
     }
 
 

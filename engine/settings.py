@@ -51,6 +51,10 @@ class Settings:
     login_max_failures: int
     login_lockout_seconds: int
     upload_max_bytes: int
+    #: Production: a directory of `<unit code>.p12` signing keys (one per unit, issue 14) and
+    #: the PEM file of the CA roots that issued them. Development: var/documents-ca.
+    document_keys_dir: Path | None = None
+    document_trust_roots: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -109,7 +113,13 @@ class Settings:
             upload_max_bytes=_int(
                 env_vars, "MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
             ),
+            document_keys_dir=_path(env_vars.get("MOTCUA_DOCUMENT_KEYS_DIR")),
+            document_trust_roots=_path(env_vars.get("MOTCUA_DOCUMENT_TRUST_ROOTS")),
         )
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw) if raw and raw.strip() else None
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import BigIntPK, JSONType, UTCDateTime
+from storage.types import BigIntPK, CompressedBytes, JSONType, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -259,7 +259,10 @@ class Document(Base):
     """
 
     __tablename__ = "document"
-    __table_args__ = (Index("ix_document_dossier", "dossier_id", "form"),)
+    __table_args__ = (
+        Index("ix_document_dossier", "dossier_id", "form"),
+        Index("ux_document_number", "unit_code", "template", "year", "sequence", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
@@ -271,6 +274,33 @@ class Document(Base):
     issued_by: Mapped[str] = mapped_column(String(80))
     unit_code: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Issued as a signed PDF (migration 0009; None on documents issued before it):
+    #: The template of engine/documents, e.g. "mau_01", "thong_bao".
+    template: Mapped[str | None] = mapped_column(String(20), default=None)
+    year: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The unit's number for this template in `year` (document_sequence).
+    sequence: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: As printed after "Số:", e.g. "125/TNHS-BHXHBĐ".
+    number: Mapped[str | None] = mapped_column(String(60), default=None)
+    #: The data the PDF was rendered from, exactly (engine.issuing.data).
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+    #: SHA-256 of `pdf`, as the `document_issued` event records it.
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: The signed PDF, stored zlib-compressed (`CompressedBytes`).
+    pdf: Mapped[bytes | None] = mapped_column(CompressedBytes, default=None, deferred=True)
+    #: The document this one corrects (a correction is a new document).
+    corrects: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class DocumentSequence(Base):
+    """Last number a unit gave a form (template) in a year."""
+
+    __tablename__ = "document_sequence"
+
+    unit_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    form: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
 
 
 class Chain(Base):

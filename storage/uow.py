@@ -22,7 +22,7 @@ from storage.errors import (
 from storage.events import Events
 from storage.files import DossierFiles
 from storage.models import User
-from storage.records import CalendarVersions, Documents
+from storage.records import CalendarVersions, Documents, DocumentSealer
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -66,7 +66,10 @@ class UnitOfWork:
         sqlite: bool,
         definition_rows: DefinitionRowCache,
         snapshot: bool = False,
+        sealer: DocumentSealer | None = None,
     ) -> None:
+        #: Issues documents of record as signed PDFs (None: issued without a PDF).
+        self.sealer = sealer
         self._factory = factory
         self._write = write
         self._sqlite = sqlite
@@ -183,8 +186,9 @@ def _raise_translated(exc: BaseException) -> None:
 class Database:
     """The process-wide engine and session factory, made once at start-up."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, sealer: DocumentSealer | None = None) -> None:
         self.engine = engine
+        self.sealer = sealer
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
         self.definition_rows = DefinitionRowCache()
@@ -198,6 +202,7 @@ class Database:
             sqlite=self.sqlite,
             definition_rows=self.definition_rows,
             snapshot=snapshot,
+            sealer=self.sealer,
         )
 
     def account(self, user_id: int) -> Account | None:

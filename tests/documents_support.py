@@ -75,3 +75,59 @@ def page_image(pdf: bytes, name: str, page: int = 0) -> tuple[int, int, float]:
     width, height = image.size
     document.close()
     return width, height, dark / (width * height)
+
+
+def licensed_ca(directory: Path, units: list[tuple[str, str]]) -> Path:
+    """A CA like a licensed one (nothing says DEVELOPMENT): `<unit>.p12` files and the root's
+    PEM in `directory`; returns the root's path."""
+    from datetime import timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    from engine.documents import pkcs12_path
+
+    now = datetime.now(UTC) - timedelta(days=1)
+
+    def name(common: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, common),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Licensed CA (test)"),
+            ]
+        )
+
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(name("Test Root CA"))
+        .issuer_name(name("Test Root CA"))
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    for code, unit_name in units:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name(unit_name))
+            .issuer_name(root.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + timedelta(days=365))
+            .sign(root_key, hashes.SHA256())
+        )
+        pkcs12_path(directory, code).write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                code.encode(), key, cert, [root], serialization.NoEncryption()
+            )
+        )
+    (directory / "roots.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    return directory / "roots.pem"

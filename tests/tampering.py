@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from engine.context import EngineContext
 
-AUDIT_TABLES = ("event", "checkpoint")
+AUDIT_TABLES = ("event", "checkpoint", "document")
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import click
 
 from api.cli.session import cli_actor, engine_context
 from engine.errors import DuplicateError
+from engine.issuing.signers import DevelopmentSigners
 from engine.services import units, users
 from engine.services.account_rules import roles_from_text
 from engine.services.users import NewUser
@@ -62,3 +63,6 @@ def demo() -> None:
                 NewUser(username, password, full_name, roles_from_text(roles), unit, is_demo=True),
             )
         click.echo(f"  {username:<14} {password:<24} {roles:<11} {unit or '-'}")
+    if isinstance(ctx.signers, DevelopmentSigners):  # documents of record are signed (issue 14)
+        root = ctx.signers.prepare(DEMO_UNITS, ctx.clock.now())
+        click.echo(f"Development CA for signing documents (trust root): {root}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from api.cli.session import cli_auditor, engine_context
 from engine.errors import EngineError, ValidationFailedError
 
 if TYPE_CHECKING:
@@ -125,21 +126,78 @@ def _report(path: Path, result: VerificationResult) -> None:
     "--trust-root",
     "trust_root_files",
     multiple=True,
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="PEM file of a root CA you trust (repeatable)",
+    help="PEM file of a root CA you trust (repeatable; default with --chain: the configured)",
 )
-def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...]) -> None:
-    """Verify PDF_FILE's signature offline; exit status 1 when it is not valid."""
+@click.option(
+    "--chain",
+    "check_chain",
+    is_flag=True,
+    help="also check that a dossier's audit chain recorded this file as issued (database)",
+)
+def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...], check_chain: bool) -> None:
+    """Verify PDF_FILE's signature (offline unless --chain); exit status 1 when not valid."""
     from engine.documents import load_trust_roots, verify
 
+    if not trust_root_files and not check_chain:
+        raise click.UsageError("give --trust-root ROOT.pem, or --chain to use the configured roots")
+    ctx = engine_context() if check_chain else None
     try:
         roots = [c for p in trust_root_files for c in load_trust_roots(_read(p), str(p))]
     except EngineError as exc:
         raise _describe(exc) from exc
-    result = verify(_read(pdf_file), roots)
+    if ctx is not None and not roots:
+        roots = list(ctx.signers.trust_roots())
+    pdf = _read(pdf_file)
+    result = verify(pdf, roots)
     _report(pdf_file, result)
-    if not result.valid:
+    recorded = True
+    if ctx is not None:
+        from engine.services.documents import recorded_issue
+
+        found = recorded_issue(ctx, hashlib.sha256(pdf).hexdigest())
+        recorded = found is not None
+        if found is None:
+            click.echo("  problem     no dossier's audit chain records this file as issued")
+        else:
+            click.echo(f"  recorded    dossier {found[0]}, document {found[1]}")
+    if not (result.valid and recorded):
+        sys.exit(1)
+
+
+@documents.command("list")
+@click.argument("code")
+def list_command(code: str) -> None:
+    """List the documents issued for dossier CODE (form, number, title, issued, by, sha256)."""
+    from engine.services.documents import list_documents
+
+    ctx = engine_context()
+    try:
+        items = list_documents(ctx, cli_auditor(), code)
+    except EngineError as exc:
+        raise _describe(exc) from exc
+    for item in items:
+        issued = item.issued_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"{item.id}\t{item.template or item.form}\t{item.number or '-'}\t{issued}\t"
+            f"{item.issued_by}\t{item.sha256 or '-'}\t{item.title}"
+        )
+
+
+@documents.command("check")
+@click.option("--dossier", "code", help="only this dossier's documents")
+def check_command(code: str | None) -> None:
+    """Check the stored documents: each PDF hashes to the SHA-256 its dossier's audit chain
+    recorded, and its signature is valid; exit status 1 on any problem."""
+    from engine.services.documents import verify_stored
+
+    checks = verify_stored(engine_context(), code)
+    bad = [c for c in checks if c.problems]
+    for check in bad:
+        for problem in check.problems:
+            click.echo(f"{check.dossier_code} {check.document.number}: {problem}")
+    click.echo(f"{len(checks)} documents checked, {len(bad)} with problems")
+    if bad:
         sys.exit(1)
 
 

@@ -25,7 +25,8 @@ from engine.audit.consistency import check_everything, parse_since
 from engine.calendar.data import CalendarDataError
 from engine.scheduler import TimerScheduler
 from engine.services import calendar as calendar_service
-from engine.settings import Settings
+from engine.services.documents import ensure_production_keys
+from engine.settings import Settings, SettingsError
 from storage.migrate import upgrade
 
 
@@ -91,6 +92,11 @@ def consistency(changed_since: str | None, jobs: int) -> None:
 def scheduler(once: bool) -> None:
     """Run the timer scheduler (exactly one runs per database; others stand by)."""
     ctx = engine_context()
+    try:  # a timer step may issue a document of record: the same rule as `motcua serve`
+        ensure_production_keys(ctx)
+    except SettingsError as exc:
+        ctx.close()
+        raise click.ClickException(str(exc)) from None
     configure_process_logging(ctx.tz)
     timers = TimerScheduler(ctx)
     if once:

@@ -40,6 +40,17 @@ def cli_actor() -> Actor:
     )
 
 
+def cli_auditor() -> Actor:
+    """An auditor named after the operating-system login (`cli:<login>`), for commands that read
+    dossiers (`documents list`): the read is logged under this name."""
+    return Actor(
+        user_id=None,
+        username=f"cli:{getpass.getuser()}",
+        roles=frozenset({"auditor"}),
+        unit_code=None,
+    )
+
+
 def session() -> tuple[EngineContext, Actor]:
     return engine_context(), cli_actor()
 

@@ -60,7 +60,21 @@ WORK_ITEM_FIELDS = (
     "timeliness",
 )
 FILE_FIELDS = ("name", "size", "content_type", "uploaded_at", "uploaded_by")
-DOCUMENT_FIELDS = ("form", "title", "form_set", "issued_at", "issued_by", "unit_code", "data")
+DOCUMENT_FIELDS = (
+    "form",
+    "title",
+    "form_set",
+    "issued_at",
+    "issued_by",
+    "unit_code",
+    "data",
+    "template",
+    "year",
+    "sequence",
+    "number",
+    "snapshot",
+    "sha256",
+)
 
 
 @dataclass(frozen=True, slots=True)

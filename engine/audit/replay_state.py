@@ -44,7 +44,7 @@ class Replay:
     ) -> None:
         self.code = code
         self.log = log
-        self.store = ScratchStore(dossier_chain(code), log, uow.definitions, uow.units)
+        self.store = ScratchStore(dossier_chain(code), log, uow.definitions, uow.units, ctx.tz)
         #: Engine code that reads a clock during a replayed step sees the event's time.
         self.clock = FrozenClock(log[0].occurred_at if log else datetime.fromtimestamp(0, UTC))
         self._uow = uow

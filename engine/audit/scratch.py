@@ -7,9 +7,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.event_types import EventType
 from engine.events import GENESIS_HASH, event_body
+from engine.issuing.sealers import LoggedSealer
 from engine.spiff.runtime import ReadyTask, StepOutcome
 from storage.audit import EventRow
 from storage.models import Document, Event, Timer, WorkItem
@@ -111,6 +113,10 @@ class ScratchDocuments:
     def all(self) -> list[Document]:
         return list(self._documents)
 
+    def next_sequence(self, unit_code: str, form: str, year: int) -> int:
+        """Never asked: replay takes each document's number from the log (LoggedSealer)."""
+        raise ReplayDivergenceError(None, "replay cannot number a document")
+
 
 class ScratchChain:
     """The dossier's chain as the replay rebuilds it, compared event by event with the log."""
@@ -122,6 +128,10 @@ class ScratchChain:
         self.head_hash = GENESIS_HASH
         self._ids = ids
         self._items = items
+
+    def next_logged(self) -> dict[str, Any] | None:
+        """The payload of the event the replay expects next (a document's number and hash)."""
+        return dict(self.log[self.applied].payload) if self.applied < len(self.log) else None
 
     def advance_chain(self, name: str) -> tuple[int, str]:
         if name != self.chain:
@@ -174,6 +184,7 @@ class ScratchStore:
         log: Sequence[EventRow],
         definitions: Definitions,
         units: Units,
+        tz: ZoneInfo,
     ) -> None:
         self.ids = TaskIds()
         self.items = ScratchWorkItems()
@@ -182,6 +193,7 @@ class ScratchStore:
         self.chain = ScratchChain(chain, log, self.ids, self.items)
         self._definitions = definitions
         self._units = units
+        self.sealer = LoggedSealer(self.chain, tz)
 
     @property
     def work_items(self) -> ScratchWorkItems:

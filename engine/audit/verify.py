@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from engine.audit.checkpoints import CheckpointLedger, StoredCheckpoint
+from engine.audit.document_hashes import RecordedDocuments
 from engine.audit.integrity import (
     CHAIN_FORGED,
     CHAIN_MISSING,
@@ -99,6 +100,7 @@ def verify_log(
     seen: set[str] = set()
     events = 0
     chain = only or "event table"
+    documents = RecordedDocuments()
     try:
         grouped = itertools.groupby(uow.audit.stream_events(only), key=lambda r: r.chain)
         for chain, rows in grouped:
@@ -112,6 +114,7 @@ def verify_log(
             )
             for row in _counted(rows, events, total, progress):
                 checker.feed(row)
+                documents.note(row)  # issue 14: signed PDFs are checked after the pass
             events += checker.count
             head = heads.get(chain)
             problems += checker.finish(head)
@@ -128,6 +131,7 @@ def verify_log(
         )
     else:
         problems += _vanished(seen, heads, dossier_ids, ledger, only)
+        problems += documents.problems(uow, dossier_ids, dossier, seen)
     if progress is not None:
         progress(events, total)
     problems = ledger.problems + problems

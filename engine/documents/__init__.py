@@ -15,7 +15,7 @@ from engine.documents.certificates import (
     pkcs12_path,
 )
 from engine.documents.errors import SigningKeyError, TemplateError, TrustRootError
-from engine.documents.rendering import RenderedDocument, render
+from engine.documents.rendering import RenderedDocument, render, render_html, render_pdf
 from engine.documents.signing import UnitSigner, sign
 from engine.documents.verification import VerificationResult, verify
 
@@ -37,6 +37,8 @@ __all__ = [
     "load_trust_roots",
     "pkcs12_path",
     "render",
+    "render_html",
+    "render_pdf",
     "sign",
     "verify",
 ]

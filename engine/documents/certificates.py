@@ -7,7 +7,9 @@ organisation and common name, so production can refuse it (`is_development_certi
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,9 @@ from engine.documents.errors import TrustRootError
 DEVELOPMENT_ORGANISATION = "motcua DEVELOPMENT"
 DEVELOPMENT_SUFFIX = "(DEVELOPMENT)"
 ROOT_FILE = "root-ca.pem"
+#: A trust root or signer certificate, for modules outside this package (no cryptography import).
+Certificate = x509.Certificate
+ROOT_KEY_FILE = "root-ca.key"  # development only: lets units created later get a certificate
 _UNSAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -123,6 +128,17 @@ def create_development_ca(
 
     ECDSA P-256 keys: the signature and certificates stay small in every document.
     """
+    root_key, root = _development_root(now, years)
+    issued = {
+        code: development_unit_pkcs12(root_key, root, code, unit_name, now, years)
+        for code, unit_name in units
+    }
+    return DevelopmentCA(root.public_bytes(serialization.Encoding.PEM), issued)
+
+
+def _development_root(
+    now: datetime, years: int = 5
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     start = now - timedelta(days=1)
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = _name("motcua Root CA")
@@ -139,28 +155,80 @@ def create_development_ca(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
         .sign(root_key, hashes.SHA256())
     )
-    issued: dict[str, bytes] = {}
-    for code, unit_name in units:
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(unit_name, unit=code))
-            .issuer_name(root_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(start + timedelta(days=365 * years))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(certificates=False), critical=True)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
-            )
-            .sign(root_key, hashes.SHA256())
+    return root_key, root
+
+
+def development_unit_pkcs12(
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    code: str,
+    unit_name: str,
+    now: datetime,
+    years: int = 5,
+) -> bytes:
+    """A unit's development signing certificate and key, issued by `root`, as PKCS#12."""
+    start = now - timedelta(days=1)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(unit_name, unit=code))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(certificates=False), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
         )
-        issued[code] = pkcs12.serialize_key_and_certificates(
-            code.encode(), key, cert, [root], serialization.NoEncryption()
-        )
-    return DevelopmentCA(root.public_bytes(serialization.Encoding.PEM), issued)
+        .sign(root_key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        code.encode(), key, cert, [root], serialization.NoEncryption()
+    )
+
+
+def development_root(
+    directory: Path, now: datetime
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The development root of `directory` with its key (`root-ca.key`, key and certificate,
+    mode 0600), made on first use, so that a unit created later gets a certificate from the
+    same root. Safe when several processes start at once: the first file written wins."""
+    key_path = directory / ROOT_KEY_FILE
+    if not key_path.is_file():
+        root_key, root = _development_root(now)
+        pem = root_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ) + root.public_bytes(serialization.Encoding.PEM)
+        write_once(key_path, pem)
+    pem = key_path.read_bytes()
+    key = serialization.load_pem_private_key(pem, None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TrustRootError(f"{key_path} does not hold the development root's key")
+    root = x509.load_pem_x509_certificate(pem[pem.index(b"-----BEGIN CERTIFICATE-----") :])
+    cert_path = directory / ROOT_FILE
+    if not cert_path.is_file():
+        write_once(cert_path, root.public_bytes(serialization.Encoding.PEM), private=False)
+    return key, root
+
+
+def write_once(path: Path, data: bytes, *, private: bool = True) -> bool:
+    """Create `path` with `data` unless it exists (atomically: another process may race);
+    whether this call created it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.touch(mode=0o600 if private else 0o644)
+    temporary.write_bytes(data)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
+    return True
 
 
 def _key_usage(*, certificates: bool) -> x509.KeyUsage:

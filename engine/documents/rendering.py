@@ -84,12 +84,7 @@ def form_spec(form: str) -> FormSpec:
 
 def render(form: str, data: Mapping[str, Any]) -> RenderedDocument:
     """Render `data` on `form` (e.g. "mau_01"); ValidationFailedError names each bad field."""
-    spec = form_spec(form)
-    checked = check(form, data, spec.fields)
-    issued = checked["issued_at"]
-    # The PDF's creation date is the issue date (noon, Vietnam time): deterministic output.
-    issued_at = datetime(issued["year"], issued["month"], issued["day"], 12, tzinfo=VIETNAM)
-    payload = json.dumps(checked, ensure_ascii=False)
+    spec, payload, issued_at = _prepared(form, data)
     compiler = _compiler()
     pdf = compiler.compile(spec, payload, "pdf", issued_at)
     html = compiler.compile(spec, payload, "html", issued_at).decode("utf-8")
@@ -99,3 +94,24 @@ def render(form: str, data: Mapping[str, Any]) -> RenderedDocument:
         html=html,
         sha256=hashlib.sha256(pdf).hexdigest(),
     )
+
+
+def render_pdf(form: str, data: Mapping[str, Any]) -> bytes:
+    """The PDF of `render` alone (issuing stores the PDF; the HTML view is made when asked)."""
+    spec, payload, issued_at = _prepared(form, data)
+    return _compiler().compile(spec, payload, "pdf", issued_at)
+
+
+def render_html(form: str, data: Mapping[str, Any]) -> str:
+    """The printable HTML view of `render` alone."""
+    spec, payload, issued_at = _prepared(form, data)
+    return _compiler().compile(spec, payload, "html", issued_at).decode("utf-8")
+
+
+def _prepared(form: str, data: Mapping[str, Any]) -> tuple[FormSpec, str, datetime]:
+    spec = form_spec(form)
+    checked = check(form, data, spec.fields)
+    issued = checked["issued_at"]
+    # The PDF's creation date is the issue date (noon, Vietnam time): deterministic output.
+    issued_at = datetime(issued["year"], issued["month"], issued["day"], 12, tzinfo=VIETNAM)
+    return spec, json.dumps(checked, ensure_ascii=False), issued_at

@@ -1,9 +1,9 @@
 """Claims nobody can work any more, and the supervisors who move them (issue 12, B7).
 
 A claim is only useful while its holder may act on the task: an active account, in the task's
-unit, with the task's role (`engine.authz.ensure_can_act_on_task`). Whenever an account changes
-(deactivated, moved to another unit, a role removed) the claims it can no longer work go back to
-the unit's pool, each release an event on the dossier's chain naming who did it and why.
+unit, with the task's role (`engine.security.authz.ensure_can_act_on_task`). Whenever an account
+changes (deactivated, moved to another unit, a role removed) the claims it can no longer work go
+back to the unit's pool, each release an event on the dossier's chain naming who did it and why.
 Leaders of the task's unit and administrators may also release or reassign any claim.
 """
 

@@ -56,7 +56,7 @@ def log_read(
     """Record that `actor` read `what` of dossier `code` (after checking they may).
 
     `what` is one of dossier, task, files, file, receipt, reappointment, timeline, replay,
-    export.
+    export, documents, document, control_slip (the last three: issue 14).
     """
     if actor.has(Role.CITIZEN):
         return  # applicants only ever see their own dossier

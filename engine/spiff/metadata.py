@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.errors import DefinitionProblem
 from engine.procedures import checks as procedure_checks
+from engine.procedures.issues import issues_problems
 from engine.procedures.model import USER_TASK_KINDS, NodeModel, ProcedureModel, Sla, role_for_lane
 from engine.security.authz import OFFICER_ROLES
 from engine.spiff.xml import BPMN_NS, CAMUNDA_NS, FLOW_NODE_KINDS, SPIFF_NS, local_name
@@ -33,6 +34,7 @@ DOCUMENTATION_PROPERTIES = frozenset(
         "form",
         "role",
         "submission_form",
+        "issues",
     }
 )
 _DOC_PROPERTY = re.compile(r"^\s*([a-z_]+)\s*[:=]\s*(.+?)\s*$")
@@ -188,6 +190,8 @@ def _node_model(
             sla = Sla.parse(props["sla"])
         except ValueError as exc:
             problem(f"property sla: {exc}")
+    for message in issues_problems(props, is_user_task=kind in USER_TASK_KINDS, status=status):
+        problem(message)
 
     lane = lanes.get(bpmn_id)
     role: str | None = None

@@ -20,7 +20,7 @@ from engine.records import DocumentSink
 from engine.security.authz import Actor
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
-from engine.step import deadlines
+from engine.step import deadlines, documents
 from engine.step.timers import TimerStore, record_fired, sync_timers
 from storage.models import Dossier, WorkItem
 from storage.statuses import WorkItemStatus
@@ -102,6 +102,7 @@ def apply_step(
                 bpmn_id=bpmn_id,
             )
         deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
+    documents.issue_declared(uow, dossier, model, outcome, actor=actor, now=now)
     still_open = _sync_work_items(
         uow, dossier, model, outcome, now, completion, actor, role, open_items, calendar
     )

@@ -74,6 +74,7 @@ class World:
     task_id: str = ""
     file_sha256: str = ""
     grant_id: int = 0
+    document_id: int = 0
 
     def claim_reception_task(self) -> None:
         self.http.claim(self.task_id, "reception")
@@ -83,6 +84,11 @@ class World:
 
     def accept(self) -> None:
         self.http.act(self.code, "reception", ACCEPT)
+
+    def accept_and_find_the_receipt(self) -> None:
+        self.accept()
+        path = f"/api/v1/dossiers/{self.code}/documents"
+        self.document_id = self.http.call("GET", path, "reception")["items"][0]["id"]
 
     def override_a_day(self) -> None:
         self.http.call("PUT", OVERRIDE_PATH, "admin", json={"kind": "workday"})
@@ -364,6 +370,37 @@ OPERATIONS = (
         statuses(403, citizen=409, reception=409, specialist=409, leader=409, auditor=409),
         setup=World.accept,
         params=_dossier,
+    ),
+    # Documents of record (issue 14) are read like the dossier; the tracking book (Mẫu 07) by
+    # the unit's officers and auditors.
+    Op(
+        "GET",
+        "/api/v1/dossiers/{code}/documents",
+        DOSSIER_READERS,
+        setup=World.accept,
+        params=_dossier,
+    ),
+    Op(
+        "GET",
+        "/api/v1/dossiers/{code}/documents/{document_id}",
+        DOSSIER_READERS,
+        setup=World.accept_and_find_the_receipt,
+        params=lambda w: {"code": w.code, "document_id": str(w.document_id)},
+    ),
+    Op(
+        "GET",
+        "/api/v1/dossiers/{code}/control-slip",
+        DOSSIER_READERS,
+        setup=World.accept,
+        params=_dossier,
+    ),
+    Op(
+        "GET",
+        "/api/v1/units/{unit_code}/tracking-book",
+        statuses(403, reception=200, specialist=200, leader=200, auditor=200),
+        setup=World.accept,
+        params=lambda w: {"unit_code": UNIT},
+        query={"from": "2026-03-01", "to": "2026-03-31"},
     ),
     # The working calendar and its versions are public; administrators keep its overrides.
     Op("GET", "/api/v1/calendar", EVERYONE_200, query={"year": "2026"}),

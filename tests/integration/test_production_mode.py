@@ -12,11 +12,15 @@ from click.testing import CliRunner
 from api import create_app
 from api.cli import main
 from engine.context import EngineContext
+from engine.documents import ensure_development_ca, pkcs12_path
 from engine.errors import AuthenticationError
+from engine.issuing.signers import ConfiguredSigners, signers_from_settings
 from engine.services import logins, users
 from engine.services.users import NewUser
 from engine.settings import Settings, SettingsError
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, START
+from tests.documents_support import licensed_ca
+from tests.support import OTHER_UNIT, UNIT
 
 GOOD_SECRET = "kJ3v_9QzR1m-Xp7LwT0aYc5NbHs2UeFd8GiOr4Vt6Wq"  # what token_urlsafe gives
 
@@ -60,6 +64,7 @@ def test_production_refuses_to_start_while_demo_accounts_are_active(ctx: EngineC
     with pytest.raises(SettingsError, match="demo accounts exist"):
         create_app(context=ctx)
     users.deactivate_user(ctx, ADMIN, "demo.citizen")
+    ctx.signers = licensed_signers(ctx.settings.var_dir / "keys")
     app = create_app(context=ctx)
     response = app.test_client().get("/api/v1/procedures")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -95,3 +100,43 @@ def test_the_demo_command_is_refused_in_production(tmp_path: Path) -> None:
     }
     result = CliRunner().invoke(main, ["demo"], env=env)
     assert result.exit_code != 0 and "refused with MOTCUA_ENV=production" in result.output
+
+
+def licensed_signers(directory: Path) -> ConfiguredSigners:
+    roots = licensed_ca(directory, [(UNIT, "BHXH quận Ba Đình"), (OTHER_UNIT, "BHXH Hoàn Kiếm")])
+    return ConfiguredSigners(directory, roots, None)
+
+
+def test_production_refuses_to_start_without_each_unit_s_real_signing_key(
+    ctx: EngineContext, tmp_path: Path
+) -> None:
+    ctx.settings = dataclasses.replace(ctx.settings, env="production")
+    ctx.signers = signers_from_settings(ctx.settings)  # no keys configured
+    with pytest.raises(SettingsError, match="MOTCUA_DOCUMENT_KEYS_DIR"):
+        create_app(context=ctx)
+    development = tmp_path / "dev-ca"
+    root = ensure_development_ca(development, [(UNIT, "BHXH"), (OTHER_UNIT, "BHXH")], START)
+    ctx.signers = ConfiguredSigners(development, root, None)
+    with pytest.raises(SettingsError, match="TRUST_ROOTS .*development"):
+        create_app(context=ctx)
+    licensed = licensed_signers(tmp_path / "keys")
+    pkcs12_path(tmp_path / "keys", OTHER_UNIT).unlink()
+    ctx.signers = licensed
+    with pytest.raises(SettingsError, match=f"signing key of unit {OTHER_UNIT}: no signing key"):
+        create_app(context=ctx)
+    ctx.signers = licensed_signers(tmp_path / "keys")
+    create_app(context=ctx)
+
+
+def test_the_scheduler_refuses_to_start_in_production_without_signing_keys(tmp_path: Path) -> None:
+    env = {
+        "MOTCUA_ENV": "production",
+        "MOTCUA_SECRET_KEY": GOOD_SECRET,
+        "MOTCUA_VAR_DIR": str(tmp_path),
+        "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    assert CliRunner().invoke(main, ["migrate"], env=env).exit_code == 0
+    result = CliRunner().invoke(main, ["scheduler", "--once"], env=env)
+    assert result.exit_code != 0
+    assert "MOTCUA_DOCUMENT_KEYS_DIR" in result.output
+    assert "timer(s) fired" not in result.output

@@ -1,0 +1,147 @@
+"""Documents of record (issue 14): a dossier's issued documents (list, signed PDF, printable
+HTML), Mẫu 06 on demand, and a unit's tracking book (Mẫu 07) as PDF or XLSX. Reads are logged."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, request, send_file
+from flask.views import MethodView
+
+from api.base import Blueprint, LocalDateTime, Schema
+from api.context import actor, engine
+from engine.services import documents
+from engine.services.documents import DocumentFile
+
+blp = Blueprint(
+    "documents",
+    __name__,
+    url_prefix="/api/v1",
+    description="Documents of record: Mẫu 01–07 and results, signed PDFs",
+)
+
+PDF = "application/pdf"
+HTML = "text/html"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_FORBIDDEN = "Not yours / not your unit"
+_NOT_FOUND = (404, "No such dossier or document")
+
+
+class IssuedDocumentSchema(Schema):
+    id = ma.fields.Integer(required=True)
+    form = ma.fields.String(required=True, metadata={"description": "01…07, or the result kind"})
+    template = ma.fields.String(allow_none=True, metadata={"description": "e.g. mau_01"})
+    number = ma.fields.String(
+        allow_none=True, metadata={"description": "as printed after Số:, e.g. 3/TNHS-BHXHQBĐ"}
+    )
+    title = ma.fields.String(required=True)
+    issued_at = LocalDateTime(required=True)
+    issued_by = ma.fields.String(required=True)
+    unit_code = ma.fields.String(required=True)
+    sha256 = ma.fields.String(
+        allow_none=True, metadata={"description": "of the signed PDF, as the audit chain records"}
+    )
+
+
+class DocumentListSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(IssuedDocumentSchema), required=True)
+    total = ma.fields.Integer(required=True)
+
+
+class TrackingBookQuery(Schema):
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    format = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(["pdf", "xlsx"]), allow_none=True
+    )
+
+
+def _download(content: bytes, media_type: str, name: str, etag: str | None = None) -> Response:
+    response = send_file(
+        io.BytesIO(content), mimetype=media_type, as_attachment=False, download_name=name
+    )
+    if etag:
+        response.set_etag(etag)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match([PDF, HTML], default=PDF)
+    return best == HTML
+
+
+@blp.route("/dossiers/<string:code>/documents")
+class DossierDocuments(MethodView):
+    @blp.response(200, DocumentListSchema)
+    @blp.authenticated(_FORBIDDEN, _NOT_FOUND)
+    def get(self, code: str) -> dict[str, Any]:
+        """The documents issued for a dossier, oldest first (read logged)"""
+        items = documents.list_documents(engine(), actor(), code)
+        return {"items": items, "total": len(items)}
+
+
+@blp.route("/dossiers/<string:code>/documents/<int:document_id>")
+class DossierDocument(MethodView):
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The signed PDF as issued (Accept: application/pdf, the default) "
+                "or the printable HTML view (Accept: text/html)",
+                "content": {PDF: _BINARY, HTML: _BINARY},
+            }
+        }
+    )
+    @blp.authenticated(_FORBIDDEN, _NOT_FOUND, (409, "Issued before documents were PDFs"))
+    def get(self, code: str, document_id: int) -> Response:
+        """One document of the dossier, as its signed PDF or printable HTML (read logged)"""
+        found: DocumentFile = documents.read_document(
+            engine(), actor(), code, document_id, html=_wants_html()
+        )
+        return _download(found.content, found.media_type, found.filename, found.document.sha256)
+
+
+@blp.route("/dossiers/<string:code>/control-slip")
+class ControlSlip(MethodView):
+    @blp.doc(responses={"200": {"description": "Mẫu 06, made now", "content": {PDF: _BINARY}}})
+    @blp.authenticated(_FORBIDDEN, _NOT_FOUND, (409, "Not received yet"))
+    def get(self, code: str) -> Response:
+        """Mẫu 06, the process-control slip, from the dossier's handovers (read logged)"""
+        pdf = documents.control_slip(engine(), actor(), code)
+        return _download(pdf, PDF, f"{code}-mau_06.pdf")
+
+
+@blp.route("/units/<string:unit_code>/tracking-book")
+class TrackingBook(MethodView):
+    @blp.arguments(TrackingBookQuery, location="query")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Mẫu 07 for the period: a signed PDF, or an XLSX workbook "
+                "(format=xlsx or Accept: the XLSX type)",
+                "content": {PDF: _BINARY, XLSX: _BINARY},
+            }
+        }
+    )
+    @blp.authenticated(
+        "Not an officer of the unit or an auditor",
+        (404, "No such unit"),
+        (422, "Bad period"),
+    )
+    def get(self, query: dict[str, Any], unit_code: str) -> Response:
+        """Mẫu 07, the unit's tracking book of the dossiers received in a period (logged)"""
+        start: date = query["start"]
+        end: date = query["end"]
+        xlsx = query.get("format") == "xlsx" or (
+            query.get("format") is None
+            and request.accept_mimetypes.best_match([PDF, XLSX], default=PDF) == XLSX
+        )
+        content = documents.tracking_book(engine(), actor(), unit_code, start, end, xlsx=xlsx)
+        name = f"{unit_code}-mau_07-{start:%Y%m%d}-{end:%Y%m%d}"
+        if xlsx:
+            return _download(content, XLSX, name + ".xlsx")
+        return _download(content, PDF, name + ".pdf")

@@ -1,0 +1,377 @@
+"""Documents of record over the API and the CLI (issue 14): a dossier's issued documents, one
+document as its signed PDF or printable HTML, Mẫu 06 (process-control slip) and Mẫu 07 (the
+unit's tracking book) on demand, and verifying stored documents against the audit chain.
+
+Every read is authorised like the dossier (the applicant sees theirs, officers their unit's,
+auditors all) and logged (SEC-5): a dossier's documents on its chain (`dossier_read`), the
+tracking book on the system chain (`tracking_book_read`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine import events
+from engine.context import EngineContext
+from engine.errors import (
+    FieldError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailedError,
+)
+from engine.event_types import EventType, TrackingBookRead
+from engine.events import dossier_chain
+from engine.issuing.data import PLACE
+from engine.security.authz import Actor, Role, ensure_can_read_dossier
+from engine.services.reads import log_read
+from engine.transactions import conflicts_as_errors
+from storage.models import Document, Dossier, WorkItem
+from storage.uow import UnitOfWork
+
+MAX_BOOK_DAYS = 366
+VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDocument:
+    id: int
+    form: str
+    template: str | None
+    number: str | None
+    title: str
+    issued_at: datetime
+    issued_by: str
+    unit_code: str
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFile:
+    document: IssuedDocument
+    content: bytes
+    media_type: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheck:
+    """One stored document checked: its PDF against its recorded SHA-256 and the audit chain."""
+
+    dossier_code: str
+    document: IssuedDocument
+    problems: list[str]
+
+
+def list_documents(ctx: EngineContext, actor: Actor, code: str) -> list[IssuedDocument]:
+    """The documents issued for dossier `code`, oldest first (logged)."""
+    with ctx.uow(write=False) as uow:
+        dossier = _readable(uow, actor, code)
+        found = [_view(d) for d in uow.documents.for_dossier(dossier.id)]
+    log_read(ctx, actor, code, "documents")
+    return found
+
+
+def read_document(
+    ctx: EngineContext, actor: Actor, code: str, document_id: int, *, html: bool
+) -> DocumentFile:
+    """One document: its signed PDF as issued, or the printable HTML view rendered from its
+    snapshot (logged)."""
+    with ctx.uow(write=False) as uow:
+        dossier = _readable(uow, actor, code)
+        document = uow.documents.with_pdf(document_id)
+        if document is None or document.dossier_id != dossier.id:
+            raise NotFoundError(f"dossier {code} has no document {document_id}")
+        if document.pdf is None or document.snapshot is None or document.template is None:
+            raise InvalidStateError(
+                f"document {document_id} was issued before documents were signed PDFs"
+            )
+        view = _view(document)
+        pdf, snapshot, template = document.pdf, dict(document.snapshot), document.template
+    name = f"{code}-{template}-{view.id}"
+    log_read(ctx, actor, code, "document", document_id=document_id, html=html)
+    if html:
+        from engine.documents import render_html
+
+        page = render_html(template, snapshot)
+        return DocumentFile(view, page.encode("utf-8"), "text/html; charset=utf-8", name + ".html")
+    return DocumentFile(view, pdf, "application/pdf", name + ".pdf")
+
+
+def control_slip(ctx: EngineContext, actor: Actor, code: str) -> bytes:
+    """Mẫu 06, the process-control slip, made now from the dossier's handovers (not stored)."""
+    from engine.documents import render_pdf, sign
+
+    with ctx.uow(write=False) as uow:
+        dossier = _readable(uow, actor, code)
+        if dossier.received_at is None:
+            raise InvalidStateError(f"dossier {code} has not been received yet: no Mẫu 06")
+        unit = uow.units.get(dossier.unit_code)
+        unit_name = unit.name if unit is not None else dossier.unit_code
+        items = list(uow.work_items.history_for_dossier(dossier.id))
+        model_name = _procedure_name(uow, dossier)
+        data = {
+            **_common(unit_name, dossier.unit_code, f"{code}/PKS", ctx.clock.now(), ctx),
+            "dossier_code": code,
+            "applicant_name": str(dossier.applicant.get("full_name") or "(không rõ)"),
+            "procedure": model_name,
+            "received_at": events.format_time(dossier.received_at),
+            "appointment_at": events.format_time(dossier.due_at or dossier.received_at),
+            "handovers": _handovers(items, unit_name),
+        }
+        unit_code = dossier.unit_code
+    signer = ctx.signers.signer_for(unit_code, unit_name, ctx.clock.now())
+    pdf = sign(render_pdf("mau_06", data), signer)
+    log_read(ctx, actor, code, "control_slip")
+    return pdf
+
+
+def tracking_book(
+    ctx: EngineContext, actor: Actor, unit_code: str, start: date, end: date, *, xlsx: bool
+) -> bytes:
+    """Mẫu 07, the unit's tracking book of the dossiers received from `start` to `end`
+    (inclusive), as a signed PDF or an XLSX workbook, for the unit's officers and auditors."""
+    if not (actor.has(Role.AUDITOR) or (actor.is_officer and actor.unit_code == unit_code)):
+        raise PermissionDeniedError("the tracking book is for the unit's officers and auditors")
+    if end < start:
+        raise _bad_period("must not be before 'from'")
+    if (end - start).days >= MAX_BOOK_DAYS:
+        raise _bad_period(f"a book covers at most {MAX_BOOK_DAYS} days")
+    with ctx.uow(write=False) as uow:
+        unit = uow.units.get(unit_code)
+        if unit is None:
+            raise NotFoundError(f"no unit {unit_code}")
+        first = datetime.combine(start, time.min, ctx.tz).astimezone(UTC)
+        last = datetime.combine(end + timedelta(days=1), time.min, ctx.tz).astimezone(UTC)
+        dossiers = uow.documents.received_between(unit_code, first, last)
+        rows = [_book_row(uow, d, unit.name) for d in dossiers]
+        unit_name = unit.name
+    now = ctx.clock.now()
+    read: TrackingBookRead = {"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()}
+    with conflicts_as_errors(), ctx.uow() as uow:
+        events.record_system(
+            uow,
+            EventType.TRACKING_BOOK_READ,
+            actor=actor,
+            now=now,
+            payload=read,
+        )
+        uow.commit()
+    if xlsx:
+        return _workbook(rows, unit_name, start, end)
+    from engine.documents import render_pdf, sign
+
+    data = {
+        **_common(unit_name, unit_code, f"{start.year}", now, ctx),
+        "period_from": start.isoformat(),
+        "period_to": end.isoformat(),
+        "rows": rows,
+    }
+    return sign(render_pdf("mau_07", data), ctx.signers.signer_for(unit_code, unit_name, now))
+
+
+def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredCheck]:
+    """Check every stored document (or dossier `code`'s): its PDF hashes to its SHA-256, that
+    SHA-256 is the one its `document_issued` event recorded, and the signature is valid."""
+    from engine.documents import verify
+
+    roots = ctx.signers.trust_roots()
+    checks: list[StoredCheck] = []
+    with ctx.uow(write=False, snapshot=True) as uow:
+        only = uow.dossiers.by_code(code) if code is not None else None
+        if code is not None and only is None:
+            raise NotFoundError(f"no dossier {code}")
+        codes: dict[int, str] = {}
+        recorded: dict[str, set[str]] = {}
+        for document in uow.documents.with_pdfs(only.id if only is not None else None):
+            if document.dossier_id not in codes:
+                dossier = uow.dossiers.get(document.dossier_id)
+                codes[document.dossier_id] = dossier.code if dossier is not None else "?"
+            dossier_code = codes[document.dossier_id]
+            if dossier_code not in recorded:
+                recorded |= _recorded_hashes(uow, {dossier_code})
+            problems = []
+            pdf = document.pdf or b""
+            actual = hashlib.sha256(pdf).hexdigest()
+            if actual != document.sha256:
+                problems.append("the stored PDF differs from the one issued (SHA-256)")
+            if document.sha256 not in recorded.get(dossier_code, set()):
+                problems.append("the audit chain records no document with this SHA-256")
+            result = verify(pdf, roots)
+            problems += [f"signature: {p}" for p in result.problems]
+            checks.append(StoredCheck(dossier_code, _view(document), problems))
+    return checks
+
+
+def _bad_period(message: str) -> ValidationFailedError:
+    return ValidationFailedError("the period is not valid", [FieldError("to", message)])
+
+
+def _recorded_hashes(uow: UnitOfWork, codes: set[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for code in codes:
+        found[code] = {
+            str(e.payload["sha256"])
+            for e in uow.events.for_chain(dossier_chain(code))
+            if e.type == "document_issued" and "sha256" in e.payload
+        }
+    return found
+
+
+def _readable(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
+    dossier = uow.dossiers.by_code(code)
+    if dossier is None:
+        raise NotFoundError(f"no dossier {code}")
+    ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
+    return dossier
+
+
+def _view(document: Document) -> IssuedDocument:
+    return IssuedDocument(
+        id=document.id,
+        form=document.form,
+        template=document.template,
+        number=document.number,
+        title=document.title,
+        issued_at=document.issued_at,
+        issued_by=document.issued_by,
+        unit_code=document.unit_code,
+        sha256=document.sha256,
+    )
+
+
+def _common(
+    unit_name: str, unit_code: str, number: str, now: datetime, ctx: EngineContext
+) -> dict[str, Any]:
+    return {
+        "unit_name": unit_name,
+        "unit_code": unit_code,
+        "place": PLACE,
+        "issued_at": now.astimezone(ctx.tz).date().isoformat(),
+        "number": number,
+    }
+
+
+def _procedure_name(uow: UnitOfWork, dossier: Dossier) -> str:
+    definition = uow.definitions.get(dossier.definition_id)
+    return definition.name if definition is not None and definition.name else dossier.procedure_key
+
+
+def _handovers(items: Sequence[WorkItem], unit_name: str) -> list[dict[str, Any]]:
+    """One row per step: who handed the dossier to whom, when, and whether on time."""
+    rows = []
+    giver = "Bộ phận Một cửa"
+    for item in items:
+        if item.status == "cancelled":
+            continue
+        receiver = item.completed_by_username or item.role
+        rows.append(
+            {
+                "giver": giver,
+                "giver_unit": unit_name,
+                "receiver": receiver,
+                "receiver_unit": unit_name,
+                "at": events.format_time(item.created_at),
+                "timeliness": item.timeliness or "pending",
+                "note": item.name[:500],
+            }
+        )
+        giver = receiver
+    return rows[:200]
+
+
+def _book_row(uow: UnitOfWork, dossier: Dossier, unit_name: str) -> dict[str, Any]:
+    applicant = dossier.applicant
+    contact = ", ".join(str(applicant[k]) for k in ("address", "phone") if applicant.get(k))
+    row: dict[str, Any] = {
+        "dossier_code": dossier.code,
+        "procedure": _procedure_name(uow, dossier)[:300],
+        "sets": 1,
+        "applicant": str(applicant.get("full_name") or "(không rõ)")[:200],
+        "handling_unit": unit_name,
+        "received_at": events.format_time(dossier.received_at or dossier.submitted_at),
+        "appointment_at": events.format_time(
+            dossier.due_at or dossier.received_at or dossier.submitted_at
+        ),
+    }
+    if contact:
+        row["address_phone"] = contact[:300]
+    if dossier.resolved_at is not None:
+        row["result_at"] = events.format_time(dossier.resolved_at)
+    if dossier.finished_at is not None and dossier.status == 10:
+        row["returned_at"] = events.format_time(dossier.finished_at)
+    return row
+
+
+BOOK_COLUMNS = (
+    ("dossier_code", "Mã hồ sơ"),
+    ("procedure", "Tên thủ tục hành chính"),
+    ("sets", "Số lượng hồ sơ (bộ)"),
+    ("applicant", "Tên cá nhân, tổ chức"),
+    ("address_phone", "Địa chỉ, số điện thoại"),
+    ("handling_unit", "Cơ quan chủ trì giải quyết"),
+    ("received_at", "Nhận hồ sơ"),
+    ("appointment_at", "Hẹn trả kết quả"),
+    ("transferred_at", "Chuyển hồ sơ đến cơ quan giải quyết"),
+    ("result_at", "Nhận kết quả giải quyết"),
+    ("returned_at", "Trả kết quả cho cá nhân, tổ chức"),
+    ("note", "Ghi chú"),
+)
+
+
+def _workbook(rows: Sequence[dict[str, Any]], unit_name: str, start: date, end: date) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = "Sổ theo dõi hồ sơ"
+    sheet.append([f"SỔ THEO DÕI HỒ SƠ — {unit_name}"])
+    sheet.append([f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
+    sheet.append(["TT", *(title for _, title in BOOK_COLUMNS)])
+    for index, row in enumerate(rows, start=1):
+        values = [_cell(key, row.get(key)) for key, _ in BOOK_COLUMNS]
+        sheet.append([index, *values])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key.endswith("_at"):
+        return datetime.fromisoformat(str(value)).astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y")
+    if isinstance(value, str) and value[:1] in "=+-@":
+        return "'" + value  # never a formula (CSV/XLSX injection)
+    return value
+
+
+def ensure_production_keys(ctx: EngineContext) -> None:
+    """In production, refuse to start (SettingsError) unless every active unit has its signing
+    key and the trust roots are configured, none of them a development certificate."""
+    if not ctx.settings.is_production:
+        return
+    with ctx.uow(write=False) as uow:
+        codes = [unit.code for unit in uow.units.all() if unit.active]
+    ctx.signers.check_production(codes)
+
+
+def recorded_issue(ctx: EngineContext, sha256: str) -> tuple[str, str] | None:
+    """(dossier code, number) of the stored document with this SHA-256, if its dossier's audit
+    chain recorded it as issued; None otherwise."""
+    with ctx.uow(write=False) as uow:
+        document = uow.documents.by_sha256(sha256)
+        if document is None:
+            return None
+        dossier = uow.dossiers.get(document.dossier_id)
+        if dossier is None:
+            return None
+        recorded = _recorded_hashes(uow, {dossier.code}).get(dossier.code, set())
+        return (dossier.code, document.number or str(document.id)) if sha256 in recorded else None
