@@ -37,17 +37,16 @@ from sqlalchemy import insert, select, update
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.environment import bench_settings, migrated_database  # noqa: E402
+from bench.environment import bench_settings, migrated_database, submit_sample_dossier  # noqa: E402
 from engine.audit.consistency import check_everything  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.events import dossier_chain, event_body, event_hash  # noqa: E402
 from engine.security.authz import Actor  # noqa: E402
-from engine.services import definitions, dossiers, units, users  # noqa: E402
+from engine.services import definitions, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EventRow  # noqa: E402
 from storage.models import Chain, Dossier, Event, WorkItem  # noqa: E402
-from tests.support import submission  # noqa: E402
 
 UNIT = "000.00.07.H29"
 ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_code=None)
@@ -151,17 +150,7 @@ def template_dossier(ctx: EngineContext) -> str:
         ctx, ADMIN, NewUser("citizen", "bench-password-1", "citizen", ("citizen",), None)
     )
     citizen = Actor(view.id, view.username, frozenset(view.roles), view.unit_code)
-    submitted = dossiers.submit_dossier(
-        ctx,
-        citizen,
-        dossiers.SubmitDossier(
-            procedure="cap_lai_the_bhyt",
-            unit=UNIT,
-            applicant=dossiers.Applicant("Nguyễn Văn An", "001090012345", "0912345678"),
-            data=submission(),
-        ),
-    )
-    return submitted.code
+    return submit_sample_dossier(ctx, citizen, UNIT)
 
 
 def seed_copies(ctx: EngineContext, code: str, first: int, last: int) -> None:

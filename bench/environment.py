@@ -13,13 +13,14 @@ from pathlib import Path
 
 from engine.context import EngineContext, build
 from engine.security.authz import Actor
-from engine.services import definitions, users
+from engine.services import definitions, dossiers, users
 from engine.services import units as unit_service
 from engine.services.users import NewUser
 from engine.settings import Settings
 from storage.admin import temporary_database
 from storage.migrate import upgrade
 from tests.live_server import REPO, LiveServer, free_port
+from tests.support import submission
 
 PASSWORD = "bench-password-2026"  # noqa: S105 - throwaway benchmark accounts
 ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_code=None)
@@ -137,3 +138,17 @@ def login(server: LiveServer, username: str) -> str:
     )
     assert status == 200, body
     return str(body["access_token"])
+
+
+def submit_sample_dossier(ctx: EngineContext, citizen: Actor, unit: str) -> str:
+    """Submit one `cap_lai_the_bhyt` dossier with the tests' valid data; its code."""
+    return dossiers.submit_dossier(
+        ctx,
+        citizen,
+        dossiers.SubmitDossier(
+            procedure="cap_lai_the_bhyt",
+            unit=unit,
+            applicant=dossiers.Applicant("Nguyễn Văn An", "001090012345", "0912345678"),
+            data=submission(),
+        ),
+    ).code

@@ -25,15 +25,14 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.environment import ADMIN, bench_settings, migrated_database  # noqa: E402
+from bench.environment import ADMIN, bench_settings, migrated_database, submit_sample_dossier  # noqa: E402
 from bench.load import percentile  # noqa: E402
 from engine import records  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.context import EngineContext, build  # noqa: E402
 from engine.security.authz import Actor  # noqa: E402
-from engine.services import definitions, dossiers, tasks, units, users  # noqa: E402
+from engine.services import definitions, tasks, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
-from tests.support import submission  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 UNIT = "000.00.07.H29"
@@ -101,16 +100,7 @@ def _accepted_dossier(ctx: EngineContext) -> tuple[str, Actor]:
     units.create_unit(ctx, ADMIN, UNIT, "Bảo hiểm xã hội quận Ba Đình")
     citizen = _actor(ctx, "citizen", "citizen", None)
     reception = _actor(ctx, "reception", "reception", UNIT)
-    code = dossiers.submit_dossier(
-        ctx,
-        citizen,
-        dossiers.SubmitDossier(
-            procedure="cap_lai_the_bhyt",
-            unit=UNIT,
-            applicant=dossiers.Applicant("Nguyễn Văn An", "001090012345", "0912345678"),
-            data=submission(),
-        ),
-    ).code
+    code = submit_sample_dossier(ctx, citizen, UNIT)
     with ctx.uow(write=False) as uow:
         dossier = uow.dossiers.by_code(code)
         assert dossier is not None

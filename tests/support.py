@@ -3,13 +3,22 @@ that asserts the status it expects (cosmicpython's api_client, for our API)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
 UNIT = "000.00.07.H29"
 OTHER_UNIT = "000.00.08.H29"
 DEMO_PASSWORD = "correct-horse-battery"
+
+
+def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A moment of March 2026 in Vietnam, the month the deadline scenarios are set in."""
+    return datetime(2026, 3, day, hour, minute, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
 PROCEDURE = "cap_lai_the_bhyt"
 #: username -> (roles, unit)
 USERS: dict[str, tuple[str, str | None]] = {

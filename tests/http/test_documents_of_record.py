@@ -22,9 +22,9 @@ from engine.records import FORM_SET
 from engine.scheduler import TimerScheduler
 from engine.services import definitions
 from engine.services.audit_dossiers import replay_dossier
-from tests.conftest import ADMIN, REPO, VN
+from tests.conftest import ADMIN, REPO
 from tests.e2e.test_bhxh_mot_lan import APPROVE, PAY, REQUEST_14_HSB, SIGN
-from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi
+from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi, at
 
 MAU_04 = {"decision": "reappoint", "reason": "Chờ xác minh của BHXH tỉnh", "apology": "Xin lỗi"}
 #: The Vietnamese names of Circular 03/2025/TT-VPCP's seven forms (docs/domain.md §2).
@@ -37,10 +37,6 @@ CIRCULAR_03_2025 = {
     "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
     "07": "Sổ theo dõi hồ sơ",
 }
-
-
-def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=VN)
 
 
 def local(day: int, hour: int = 16, minute: int = 30) -> str:

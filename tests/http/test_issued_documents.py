@@ -24,7 +24,7 @@ from engine.security.authz import Actor
 from engine.services.audit import verify_audit_log
 from engine.services.audit_dossiers import replay_dossier
 from engine.services.documents import verify_stored
-from tests.conftest import ADMIN, START, VN
+from tests.conftest import ADMIN, START
 from tests.documents_support import flat, page_image, squeeze, texts
 from tests.support import (
     ACCEPT,
@@ -35,6 +35,7 @@ from tests.support import (
     SUPPLEMENT,
     UNIT,
     HttpApi,
+    at,
 )
 from tests.tampering import tampering
 
@@ -51,10 +52,6 @@ REAPPOINT = {
     "apology": "Xin lỗi ông/bà",
     "new_due_date": "2026-03-27",
 }
-
-
-def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=VN)
 
 
 def move(http: HttpApi, clock: FrozenClock, when: datetime) -> None:

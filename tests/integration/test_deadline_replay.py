@@ -18,7 +18,7 @@ from storage.models import Chain, Event
 from tests.conftest import ADMIN, START, VN
 from tests.integration.test_tamper import stored
 from tests.probe import deploy_probe, submit_probe
-from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, HttpApi
+from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, HttpApi, at
 from tests.tampering import tampering
 
 SUPPLEMENT_IN_PROCESSING = {
@@ -27,10 +27,6 @@ SUPPLEMENT_IN_PROCESSING = {
     "missing_documents": ["Bản sao giấy khai sinh"],
     "reasons": "Cần đối chiếu ngày sinh",
 }
-
-
-def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=VN)
 
 
 def act_on(http: HttpApi, code: str, user: str, bpmn_id: str, data: dict[str, Any]) -> None:

@@ -25,11 +25,10 @@ from tests.bundles import procedure_bundle, with_archive_step
 from tests.conftest import ADMIN
 from tests.integration.test_deadline_replay import (
     act_on,
-    at,
     move,
     warned_reappointed_and_supplemented,
 )
-from tests.support import APPRAISE, HttpApi
+from tests.support import APPRAISE, HttpApi, at
 
 #: The causes of a step; `fire_due_timers` counts only when it fired a timer (every use case
 #: on a running dossier calls it first, and it is a step only when a timer was due).
