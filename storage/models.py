@@ -1,7 +1,4 @@
-"""The tables (docs/architecture.md section 2).
-
-Column meaning lives here; behaviour lives in engine/.
-"""
+"""The tables (docs/architecture.md section 2): column meaning here, behaviour in engine/."""
 
 from __future__ import annotations
 
