@@ -85,7 +85,9 @@ class DossierDocuments(MethodView):
         return {"items": items, "total": len(items)}
 
 
-@blp.route("/dossiers/<string:code>/documents/<int:document_id>")
+# `document.id` is a 32-bit INTEGER column: a larger id names no document (404), never a query
+# PostgreSQL refuses.
+@blp.route("/dossiers/<string:code>/documents/<int(max=2147483647):document_id>")
 class DossierDocument(MethodView):
     @blp.doc(
         responses={

@@ -10,11 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.audit.integrity import MODIFIED, IntegrityProblem
+from engine.event_types import EventType
 from engine.events import dossier_chain, dossier_code_of
 from storage.audit import EventRow
 from storage.uow import UnitOfWork
-
-ISSUED = "document_issued"
 
 
 @dataclass
@@ -24,7 +23,7 @@ class RecordedDocuments:
     hashes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def note(self, row: EventRow) -> None:
-        if row.type == ISSUED and isinstance(row.payload.get("sha256"), str):
+        if row.type == EventType.DOCUMENT_ISSUED and isinstance(row.payload.get("sha256"), str):
             self.hashes.setdefault(row.chain, {})[row.payload["sha256"]] = row.seq
 
     def problems(

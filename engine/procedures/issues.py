@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from engine.procedures.model import TRUE_VALUES
+from engine.statuses import DossierStatus
 
 #: Issued by the node that declares them, when the dossier enters it.
 DECLARED_FORMS = frozenset({"mau_02", "mau_03", "quyet_dinh", "thong_bao"})
@@ -23,7 +24,6 @@ _NOT_FROM_A_NODE = {
     "mau_06": "Mẫu 06 is made on demand from the handovers, not issued by a node",
     "mau_07": "Mẫu 07 is made on demand for a period, not issued by a node",
 }
-ACCEPTED_STATUS = 2
 
 
 def issues_problems(
@@ -39,7 +39,7 @@ def issues_problems(
     if form not in ISSUABLE_FORMS:
         known = ", ".join(sorted(ISSUABLE_FORMS))
         return [f"property issues='{form}' is not a form a node can issue ({known})"]
-    if form == RECEIPT_FORM and status != ACCEPTED_STATUS:
+    if form == RECEIPT_FORM and status != DossierStatus.ACCEPTED:
         return [f"property issues='{form}' belongs on the node that sets status 2 (received)"]
     reappoints = properties.get("reappointment", "").strip().lower() in TRUE_VALUES
     if form == APOLOGY_FORM and not (is_user_task and reappoints):

@@ -28,14 +28,19 @@ from engine.errors import (
 )
 from engine.event_types import EventType, TrackingBookRead
 from engine.events import dossier_chain
-from engine.issuing.data import PLACE
+from engine.issuing.data import PLACE, fit
 from engine.security.authz import Actor, Role, ensure_can_read_dossier
 from engine.services.reads import log_read
+from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
 from storage.models import Document, Dossier, WorkItem
+from storage.statuses import WorkItemStatus
 from storage.uow import UnitOfWork
 
 MAX_BOOK_DAYS = 366
+#: The years a book may cover: a period outside them holds no dossier of this system, and the
+#: calendar's ends (year 1, year 9999) overflow when turned into UTC instants.
+BOOK_YEARS = range(2000, 3000)
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -116,15 +121,17 @@ def control_slip(ctx: EngineContext, actor: Actor, code: str) -> bytes:
         unit_name = unit.name if unit is not None else dossier.unit_code
         items = list(uow.work_items.history_for_dossier(dossier.id))
         model_name = _procedure_name(uow, dossier)
-        data = {
-            **_common(unit_name, dossier.unit_code, f"{code}/PKS", ctx.clock.now(), ctx),
-            "dossier_code": code,
-            "applicant_name": str(dossier.applicant.get("full_name") or "(không rõ)"),
-            "procedure": model_name,
-            "received_at": events.format_time(dossier.received_at),
-            "appointment_at": events.format_time(dossier.due_at or dossier.received_at),
-            "handovers": _handovers(items, unit_name),
-        }
+        data = fit(  # what an applicant or officer typed never blocks the slip
+            {
+                **_common(unit_name, dossier.unit_code, f"{code}/PKS", ctx.clock.now(), ctx),
+                "dossier_code": code,
+                "applicant_name": str(dossier.applicant.get("full_name") or "(không rõ)"),
+                "procedure": model_name,
+                "received_at": events.format_time(dossier.received_at),
+                "appointment_at": events.format_time(dossier.due_at or dossier.received_at),
+                "handovers": _handovers(items, unit_name),
+            }
+        )
         unit_code = dossier.unit_code
     signer = ctx.signers.signer_for(unit_code, unit_name, ctx.clock.now())
     pdf = sign(render_pdf("mau_06", data), signer)
@@ -139,6 +146,16 @@ def tracking_book(
     (inclusive), as a signed PDF or an XLSX workbook, for the unit's officers and auditors."""
     if not (actor.has(Role.AUDITOR) or (actor.is_officer and actor.unit_code == unit_code)):
         raise PermissionDeniedError("the tracking book is for the unit's officers and auditors")
+    for field, day in (("from", start), ("to", end)):
+        if day.year not in BOOK_YEARS:
+            raise ValidationFailedError(
+                "the period is not valid",
+                [
+                    FieldError(
+                        field, f"must be a date from {BOOK_YEARS.start} to {BOOK_YEARS.stop - 1}"
+                    )
+                ],
+            )
     if end < start:
         raise _bad_period("must not be before 'from'")
     if (end - start).days >= MAX_BOOK_DAYS:
@@ -150,7 +167,7 @@ def tracking_book(
         first = datetime.combine(start, time.min, ctx.tz).astimezone(UTC)
         last = datetime.combine(end + timedelta(days=1), time.min, ctx.tz).astimezone(UTC)
         dossiers = uow.documents.received_between(unit_code, first, last)
-        rows = [_book_row(uow, d, unit.name) for d in dossiers]
+        rows = [fit(_book_row(uow, d, unit.name)) for d in dossiers]
         unit_name = unit.name
     now = ctx.clock.now()
     read: TrackingBookRead = {"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()}
@@ -219,7 +236,7 @@ def _recorded_hashes(uow: UnitOfWork, codes: set[str]) -> dict[str, set[str]]:
         found[code] = {
             str(e.payload["sha256"])
             for e in uow.events.for_chain(dossier_chain(code))
-            if e.type == "document_issued" and "sha256" in e.payload
+            if e.type == EventType.DOCUMENT_ISSUED and "sha256" in e.payload
         }
     return found
 
@@ -268,7 +285,7 @@ def _handovers(items: Sequence[WorkItem], unit_name: str) -> list[dict[str, Any]
     rows = []
     giver = "Bộ phận Một cửa"
     for item in items:
-        if item.status == "cancelled":
+        if item.status == WorkItemStatus.CANCELLED:
             continue
         receiver = item.completed_by_username or item.role
         rows.append(
@@ -304,7 +321,7 @@ def _book_row(uow: UnitOfWork, dossier: Dossier, unit_name: str) -> dict[str, An
         row["address_phone"] = contact[:300]
     if dossier.resolved_at is not None:
         row["result_at"] = events.format_time(dossier.resolved_at)
-    if dossier.finished_at is not None and dossier.status == 10:
+    if dossier.finished_at is not None and dossier.status == DossierStatus.RETURNED:
         row["returned_at"] = events.format_time(dossier.finished_at)
     return row
 

@@ -35,6 +35,7 @@ from tests.support import (
     SUPPLEMENT,
     UNIT,
     HttpApi,
+    applicant,
     at,
 )
 from tests.tampering import tampering
@@ -250,6 +251,7 @@ def test_documents_follow_the_dossier_s_authorization_and_reads_are_logged(
     http.call("GET", path, "citizen2", expect=403)
     assert raw(http, f"{path}/{receipt['id']}", "reception_other").status_code == 403
     assert raw(http, f"{path}/999999", "citizen").status_code == 404
+    assert raw(http, f"{path}/2147483648", "citizen").status_code == 404  # past INTEGER
     assert raw(http, f"{path}/abc", "citizen").status_code == 404
     assert raw(http, "/api/v1/dossiers/nope/documents/1", "citizen").status_code == 404
     html = raw(http, f"{path}/{receipt['id']}", "citizen", accept="text/html")
@@ -295,6 +297,8 @@ def test_the_tracking_book_and_the_control_slip(
         "?from=x&to=2026-03-01",
         "?from=2026-03-01",
         "?from=2025-01-01&to=2026-03-01",
+        "?from=0001-01-01&to=0001-01-02",  # overflows as a UTC instant: refused, not a 500
+        "?from=9999-12-30&to=9999-12-31",
         query + "&format=doc",
     ):
         assert raw(http, book + bad, "reception").status_code == 422, bad
@@ -365,3 +369,17 @@ def test_what_the_font_cannot_print_never_blocks_a_step(
     assert request["template"] == "mau_02"
     printed = flat(texts(pdf_of(http, code, request["id"]))[0])
     assert f"Lý do: Thiếu bản sao ? căn cước? công dân {'x' * 80} {'x' * 20}" in printed
+
+
+def test_what_an_applicant_typed_never_blocks_the_slip_or_the_tracking_book(
+    http: HttpApi, clock: FrozenClock
+) -> None:
+    move(http, clock, at(10))
+    name = "Nguyễn Văn 😀 " + "A" * 85  # an emoji and a word longer than a line
+    code = str(http.submit(applicant={**applicant(), "full_name": name})["code"])
+    http.act(code, "reception", ACCEPT)
+    slip = raw(http, f"/api/v1/dossiers/{code}/control-slip", "reception")
+    assert slip.status_code == 200
+    assert "Nguyễn Văn ?" in flat(texts(slip.data)[0])
+    book = raw(http, f"/api/v1/units/{UNIT}/tracking-book?from=2026-03-01&to=2026-03-31", "auditor")
+    assert book.status_code == 200 and code in squeeze(texts(book.data)[0])
