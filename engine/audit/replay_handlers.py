@@ -29,7 +29,6 @@ from engine.event_types import (
     DossierSubmitted,
     EventType,
     FileUploaded,
-    Reappointed,
     SupplementSubmitted,
     TaskAssigned,
     TaskCompleted,
@@ -97,24 +96,22 @@ def _submitted(replay: Replay, event: EventRow) -> None:
 
 @replays(EventType.TASK_COMPLETED)
 def _completed(replay: Replay, event: EventRow) -> None:
-    _complete(replay, event, None)
+    _complete(replay, event)
 
 
 @replays(EventType.REAPPOINTED)
 def _reappointed(replay: Replay, event: EventRow) -> None:
-    """Mẫu 04 is given by the completion that follows its consequences, as one step
-    (`complete_task`)."""
+    """Mẫu 04 is given by the completion logged after it (`complete_task` computes the new
+    appointment again and records `reappointed` first, compared with this event)."""
     cause = next((e for e in replay.following() if e.type not in CONSEQUENCES), None)
     if cause is None or cause.type != EventType.TASK_COMPLETED:
         raise ReplayDivergenceError(
             event.seq, "a new appointment is recorded only with the completion that gives it"
         )
-    _complete(replay, cause, cast(Reappointed, event.payload), by=event)
+    _complete(replay, cause, by=event)
 
 
-def _complete(
-    replay: Replay, event: EventRow, reappointment: Reappointed | None, by: EventRow | None = None
-) -> None:
+def _complete(replay: Replay, event: EventRow, by: EventRow | None = None) -> None:
     """Redo the completion `event`; `by`: the event naming who acted, if it came first."""
     causes.complete_task(
         replay.running(),
@@ -122,7 +119,6 @@ def _complete(
         cast(TaskCompleted, event.payload)["data"],
         actor=replay.actor_of(by or event),
         now=event.occurred_at,
-        reappointment=reappointment,
     )
 
 

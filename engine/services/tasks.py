@@ -30,7 +30,6 @@ from engine.security.authz import (
 from engine.services.claims import ASSIGNED_BY_SUPERVISOR, BY_SUPERVISOR, can_work, record_release
 from engine.step import causes
 from engine.step.live import load_for_step
-from engine.step.reappointments import new_appointment
 from engine.transactions import conflicts_as_errors
 from engine.views import current_step, task_summary
 from storage.models import Dossier, WorkItem
@@ -185,18 +184,8 @@ def complete_task(
             )
         live = load_for_step(ctx, uow, dossier, definition, now, open_items=open_items)
         assert live.open_items is not None  # given open items, it returns them (or the new ones)
-        running = live.running
-        reappointment = new_appointment(
-            dossier, running.model, item.bpmn_id, data, running.calendar, actor, now
-        )
         still_open = causes.complete_task(
-            running,
-            item,
-            data,
-            actor=actor,
-            now=now,
-            reappointment=reappointment,
-            open_items=live.open_items,
+            live.running, item, data, actor=actor, now=now, open_items=live.open_items
         )
         result = CompletionResult(
             task_id=item.id,

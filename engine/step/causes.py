@@ -202,12 +202,16 @@ def complete_task(
     *,
     actor: Actor,
     now: datetime,
-    reappointment: Reappointed | None = None,
     open_items: Sequence[WorkItem] | None = None,
 ) -> list[WorkItem]:
     """Complete the open user task `item` with its form's `data`; return the dossier's open work
     items after the step. A new appointment the completion gives (Mẫu 04,
-    `reappointments.new_appointment`) applies first: `reappointed` precedes `task_completed`."""
+    `reappointments.new_appointment`, which refuses a second one or a date that is not a later
+    working day) applies first: `reappointed` precedes `task_completed`. Replay computes it
+    here too, so a logged appointment the rules would not give is a divergence."""
+    reappointment = reappointments.new_appointment(
+        running.dossier, running.model, item.bpmn_id, data, running.calendar, actor, now
+    )
     if reappointment is not None:
         reappoint(running, reappointment, actor=actor, now=now, bpmn_id=item.bpmn_id)
     outcome = running.workflow.complete_user_task(running.ids.workflow_id(item.id), data)

@@ -139,3 +139,33 @@ def test_a_forged_timer_firing_is_caught(ctx: EngineContext, clock: FrozenClock)
     result = replay_dossier(ctx, ADMIN, code)
     [problem] = result.problems
     assert problem.kind == "replay_mismatch" and "no timer" in problem.detail
+
+
+def test_a_forged_new_appointment_is_caught_at_its_own_event(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    """The forger claims the letter (Mẫu 04) was not late, re-hashing the chain: replay
+    computes the new appointment from the completion again and compares it at that event."""
+    code = warned_reappointed_and_supplemented(http, ctx, clock)
+    chain = dossier_chain(code)
+    with tampering(ctx) as conn:
+        with ctx.uow(write=False) as uow:
+            count = uow.audit.count_events(chain)
+        rows = [stored(conn, code, seq) for seq in range(1, count + 1)]
+        given = next(i for i, row in enumerate(rows) if row.type == "reappointed")
+        forged_payload = {**rows[given].payload, "reason": "Lý do khác"}
+        rows[given] = rows[given]._replace(payload=forged_payload)
+        previous = rows[given - 1].hash
+        for row in rows[given:]:
+            row = row._replace(prev_hash=previous)
+            forged = event_hash(row.prev_hash, event_body(row))
+            conn.execute(
+                update(Event)
+                .where(Event.id == row.id)
+                .values(payload=row.payload, prev_hash=row.prev_hash, hash=forged)
+            )
+            previous = forged
+        conn.execute(update(Chain).where(Chain.name == chain).values(head_hash=previous))
+    [problem] = replay_dossier(ctx, ADMIN, code).problems
+    assert (problem.kind, problem.seq) == ("replay_mismatch", rows[given].seq)
+    assert "reason" in problem.detail
