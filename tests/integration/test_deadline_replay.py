@@ -6,20 +6,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-
 from engine.clock import FrozenClock
 from engine.context import EngineContext
-from engine.events import dossier_chain, event_body, event_hash
+from engine.events import dossier_chain
 from engine.scheduler import TimerScheduler
 from engine.services import calendar
 from engine.services.audit_dossiers import replay_dossier
-from storage.models import Chain, Event
 from tests.conftest import ADMIN, START, VN
 from tests.integration.test_tamper import stored
 from tests.probe import deploy_probe, submit_probe
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, HttpApi, at
-from tests.tampering import tampering
+from tests.tampering import rewrite_chain, tampering
 
 SUPPLEMENT_IN_PROCESSING = {
     "decision": "supplement",
@@ -120,22 +117,7 @@ def test_a_forged_timer_firing_is_caught(ctx: EngineContext, clock: FrozenClock)
             occurred_at=START + timedelta(minutes=30),
             payload={**rows[fired].payload, "fired_at": "2026-03-10T02:30:00.000000+00:00"},
         )
-        previous = rows[fired - 1].hash
-        for row in rows[fired:]:
-            row = row._replace(prev_hash=previous)
-            forged = event_hash(row.prev_hash, event_body(row))
-            conn.execute(
-                update(Event)
-                .where(Event.id == row.id)
-                .values(
-                    payload=row.payload,
-                    occurred_at=row.occurred_at,
-                    prev_hash=row.prev_hash,
-                    hash=forged,
-                )
-            )
-            previous = forged
-        conn.execute(update(Chain).where(Chain.name == chain).values(head_hash=previous))
+        rewrite_chain(conn, chain, rows, fired)
     result = replay_dossier(ctx, ADMIN, code)
     [problem] = result.problems
     assert problem.kind == "replay_mismatch" and "no timer" in problem.detail
@@ -155,17 +137,7 @@ def test_a_forged_new_appointment_is_caught_at_its_own_event(
         given = next(i for i, row in enumerate(rows) if row.type == "reappointed")
         forged_payload = {**rows[given].payload, "reason": "Lý do khác"}
         rows[given] = rows[given]._replace(payload=forged_payload)
-        previous = rows[given - 1].hash
-        for row in rows[given:]:
-            row = row._replace(prev_hash=previous)
-            forged = event_hash(row.prev_hash, event_body(row))
-            conn.execute(
-                update(Event)
-                .where(Event.id == row.id)
-                .values(payload=row.payload, prev_hash=row.prev_hash, hash=forged)
-            )
-            previous = forged
-        conn.execute(update(Chain).where(Chain.name == chain).values(head_hash=previous))
+        rewrite_chain(conn, chain, rows, given)
     [problem] = replay_dossier(ctx, ADMIN, code).problems
     assert (problem.kind, problem.seq) == ("replay_mismatch", rows[given].seq)
     assert "reason" in problem.detail

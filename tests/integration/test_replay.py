@@ -13,15 +13,15 @@ from engine.audit.replay_handlers import HANDLERS, replays
 from engine.audit.replay_state import Replay
 from engine.context import EngineContext
 from engine.errors import NotFoundError, ValidationFailedError
-from engine.events import dossier_chain, event_body, event_hash
+from engine.events import dossier_chain
 from engine.services import audit, definitions
 from engine.services.audit_dossiers import replay_dossier
 from storage.audit import EventRow
-from storage.models import Chain, Dossier, DossierFile, Event, WorkItem
+from storage.models import Dossier, DossierFile, Event, WorkItem
 from tests.conftest import ADMIN, REPO
 from tests.integration.test_tamper import stored
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, HttpApi
-from tests.tampering import tampering
+from tests.tampering import rewrite_chain, tampering
 
 
 @pytest.fixture
@@ -102,17 +102,7 @@ def test_a_forgery_with_every_hash_recomputed_is_caught_by_replay(
         completed = rows[3]
         data = {**completed.payload["data"], "decision": "refuse", "reasons": "forged"}
         rows[3] = completed._replace(payload={**completed.payload, "data": data})
-        previous = rows[2].hash
-        for row in rows[3:]:
-            row = row._replace(prev_hash=previous)
-            forged = event_hash(row.prev_hash, event_body(row))
-            conn.execute(
-                update(Event)
-                .where(Event.id == row.id)
-                .values(payload=row.payload, prev_hash=row.prev_hash, hash=forged)
-            )
-            previous = forged
-        conn.execute(update(Chain).where(Chain.name == chain).values(head_hash=previous))
+        rewrite_chain(conn, chain, rows, 3)
     assert audit.verify_audit_log(ctx, ADMIN).ok  # no checkpoint, hashes recomputed: looks fine
     result = replay_dossier(ctx, ADMIN, code)
     [problem] = result.problems
