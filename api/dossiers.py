@@ -12,7 +12,7 @@ from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine.queries import dossiers as queries
 from engine.results import DocumentView, DossierDetail, PublicDossierView, ReceiptView
-from engine.services import dossiers, reads
+from engine.services import closures, dossiers, reads
 from engine.services.dossiers import Applicant, SubmitDossier
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers (hồ sơ)")
@@ -64,6 +64,28 @@ class SupplementBody(Schema):
         keys=ma.fields.String(),
         required=True,
         metadata={"description": "fields to add or correct in the submission"},
+    )
+
+
+class WithdrawBody(Schema):
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=2000),
+        metadata={"description": "why the applicant withdraws the dossier (recorded)"},
+    )
+
+
+class StopBody(Schema):
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=2000),
+        metadata={"description": "why the handling stops, as Mẫu 05 prints it"},
+    )
+    legal_basis = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=500)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=10),
+        metadata={"description": "the legal provisions the stop rests on (Mẫu 05's 'Căn cứ')"},
     )
 
 
@@ -218,6 +240,36 @@ class Supplements(MethodView):
     def post(self, body: dict[str, Any], code: str) -> DossierDetail:
         """Send the documents reception asked for (only while status is 5)"""
         return dossiers.submit_supplement(engine(), actor(), code, body["data"])
+
+
+@blp.route("/<string:code>/withdraw")
+class Withdrawal(MethodView):
+    @blp.arguments(WithdrawBody)
+    @blp.response(200, DossierSchema)
+    @blp.authenticated(
+        "Not the applicant (nor reception of the unit, for a dossier without an account)",
+        (404, "No such dossier"),
+        (409, "Already resolved, returned or closed"),
+    )
+    def post(self, body: dict[str, Any], code: str) -> DossierDetail:
+        """Withdraw the dossier at the applicant's request before its result (status 7); its
+        open steps close"""
+        return closures.withdraw_dossier(engine(), actor(), code, body["reason"])
+
+
+@blp.route("/<string:code>/stop")
+class Stop(MethodView):
+    @blp.arguments(StopBody)
+    @blp.response(200, DossierSchema)
+    @blp.authenticated(
+        "Not a leader of the dossier's unit",
+        (404, "No such dossier"),
+        (409, "Not being handled (not received yet, resolved, returned or closed)"),
+    )
+    def post(self, body: dict[str, Any], code: str) -> DossierDetail:
+        """Stop the handling (status 8) and issue Mẫu 05 with the reason and its legal basis;
+        its open steps close"""
+        return closures.stop_handling(engine(), actor(), code, body["reason"], body["legal_basis"])
 
 
 @public_blp.route("/dossiers/<string:code>")

@@ -21,6 +21,8 @@ class EventType(StrEnum):
     TIMER_FIRED = "timer_fired"
     DOSSIER_MIGRATED = "dossier_migrated"
     REAPPOINTED = "reappointed"
+    DOSSIER_WITHDRAWN = "dossier_withdrawn"
+    HANDLING_STOPPED = "handling_stopped"
     # -- a dossier's chain: what the steps record themselves (replay re-derives them) ---------
     STATUS_CHANGED = "status_changed"
     TASK_OPENED = "task_opened"
@@ -100,6 +102,21 @@ class TaskCompleted(TypedDict):
 class SupplementSubmitted(TypedDict):
     data: dict[str, Any]
     on_behalf_of: NotRequired[OnBehalfOf]
+
+
+class DossierWithdrawn(TypedDict):
+    """Status 7 (R-2.9): the applicant withdrew the dossier before its result, and why; when
+    reception acted for an applicant without an account (R-2.8), for whom."""
+
+    reason: str
+    on_behalf_of: NotRequired[OnBehalfOf]
+
+
+class HandlingStopped(TypedDict):
+    """Status 8 (R-2.9): a leader stopped the handling, with the legal reason Mẫu 05 gives."""
+
+    reason: str
+    legal_basis: list[str]
 
 
 class TimerFired(TypedDict):

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import events
-from engine.event_types import DocumentIssued, EventType
+from engine.event_types import DocumentIssued, EventType, HandlingStopped
 from engine.events import EventSink
 from engine.issuing.data import header
 from engine.procedures.model import ProcedureModel
@@ -51,6 +51,7 @@ FORM_SET = FormSet(
 )
 RECEIPT = "01"
 APOLOGY = "04"
+STOP_NOTICE = "05"
 #: Result documents (not numbered forms of the set): their titles as printed.
 RESULT_TITLES = {"quyet_dinh": "Quyết định", "thong_bao": "Thông báo"}
 
@@ -175,6 +176,27 @@ def apology_content(
         "signed_by": record["by"],
         "latest_issue_day": record.get("latest_issue_day"),
         "issued_late": bool(record.get("issued_late")),
+    }
+
+
+def stop_content(
+    store: DocumentSink,
+    dossier: Dossier,
+    model: ProcedureModel,
+    stopped: HandlingStopped,
+    *,
+    signed_by: str,
+) -> dict[str, Any]:
+    """What Mẫu 05 says: the dossier received on which day, why its handling stops and on
+    which legal basis (R-2.9)."""
+    unit = store.units.get(dossier.unit_code)
+    return {
+        **header(dossier, model, unit),
+        "applicant_name": dossier.applicant.get("full_name"),
+        "received_at": _time(dossier.received_at),
+        "reason": stopped["reason"],
+        "legal_basis": list(stopped["legal_basis"]),
+        "signed_by": signed_by,
     }
 
 

@@ -8,11 +8,7 @@ deadline set, a document issued) is recorded by that cause itself, so replay re-
 checks that the log holds the same event; it needs no handler, only to be declared. Other
 events (claims, uploads, reads, parked timers) change no step and are taken as they stand.
 
-An event type another feature adds plugs in with one small handler:
-
-    @replays("dossier_withdrawn")
-    def _withdrawn(replay: Replay, event: EventRow) -> None:
-        causes.withdraw(replay.store, replay.dossier, ...)  # the cause the live use case calls
+An event type another feature adds plugs in with one small handler (`_withdrawn` below).
 
 `replay.clock` is frozen at the event's time while its handler runs.
 """
@@ -27,8 +23,10 @@ from engine.audit.scratch import ReplayDivergenceError
 from engine.event_types import (
     DossierMigrated,
     DossierSubmitted,
+    DossierWithdrawn,
     EventType,
     FileUploaded,
+    HandlingStopped,
     SupplementSubmitted,
     TaskAssigned,
     TaskCompleted,
@@ -156,6 +154,26 @@ def _migrated(replay: Replay, event: EventRow) -> None:
         parsed=replay.parsed,
         model=replay.model,
         changes=migrated["changes"],
+        actor=replay.actor_of(event),
+        now=event.occurred_at,
+    )
+
+
+@replays(EventType.DOSSIER_WITHDRAWN)
+def _withdrawn(replay: Replay, event: EventRow) -> None:
+    causes.withdraw(
+        replay.running(),
+        cast(DossierWithdrawn, event.payload),
+        actor=replay.actor_of(event),
+        now=event.occurred_at,
+    )
+
+
+@replays(EventType.HANDLING_STOPPED)
+def _stopped(replay: Replay, event: EventRow) -> None:
+    causes.stop(
+        replay.running(),
+        cast(HandlingStopped, event.payload),
         actor=replay.actor_of(event),
         now=event.occurred_at,
     )

@@ -255,6 +255,27 @@ def _supplemented(event: EventRow, step: str) -> tuple[str, str]:
     )
 
 
+@describes(EventType.DOSSIER_WITHDRAWN)
+def _withdrawn(event: EventRow, step: str) -> tuple[str, str]:
+    reason = event.payload.get("reason")
+    if event.payload.get("on_behalf_of"):
+        return (
+            f"Bộ phận một cửa ghi nhận người nộp rút hồ sơ (hồ sơ không có tài khoản): {reason}",
+            f"Reception recorded the applicant's withdrawal (no applicant account): {reason}",
+        )
+    return f"Người nộp rút hồ sơ: {reason}", f"The applicant withdrew the dossier: {reason}"
+
+
+@describes(EventType.HANDLING_STOPPED)
+def _stopped(event: EventRow, step: str) -> tuple[str, str]:
+    reason = event.payload.get("reason")
+    bases = "; ".join(str(item) for item in event.payload.get("legal_basis") or [])
+    return (
+        f"Lãnh đạo dừng giải quyết hồ sơ: {reason} (căn cứ: {bases})",
+        f"A leader stopped the handling: {reason} (legal basis: {bases})",
+    )
+
+
 @describes(EventType.REAPPOINTED)
 def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
     new_due_at = _utc(event.payload.get("new_due_at"))

@@ -194,6 +194,19 @@ def _apology(c: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _stopping(c: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "addressee": _addressee(c.get("applicant_name")),
+        "dossier_code": c["code"],
+        "procedure": c["procedure_name"],
+        "received_at": c["received_at"],
+        "legal_basis": list(c["legal_basis"]),
+        "reason": c["reason"],
+        "signer_title": DEFAULT_SIGNER_TITLE,
+        "signer_name": c["signed_by"],
+    }
+
+
 def _results(c: Mapping[str, Any]) -> list[str]:
     return [f"{RESULT_FIELDS[key]}: {value}." for key, value in c.get("results", {}).items()]
 
@@ -242,6 +255,7 @@ _BUILDERS = {
     "mau_02": _supplement,
     "mau_03": _refusal,
     "mau_04": _apology,
+    "mau_05": _stopping,
     "thong_bao": _notice,
     "quyet_dinh": _decision,
 }

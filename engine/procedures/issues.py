@@ -1,9 +1,9 @@
 """Which forms a diagram node may issue (`issues: mau_02`), checked when a diagram is deployed.
 
 Kept apart from `engine.issuing` so that deploying a diagram does not load the renderer. A form
-needs a data builder in `engine.issuing.data` before a node can issue it: Mẫu 05 needs the
-"stopped" status (8), which the engine does not have yet; Mẫu 06 and 07 are made on demand from
-the handovers, not issued by a node.
+needs a data builder in `engine.issuing.data` before a node can issue it. Mẫu 05 is issued when a
+leader stops the handling (`engine.step.causes.stop`); Mẫu 06 and 07 are made on demand from
+the handovers; none of them is issued by a node.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ RECEIPT_FORM = "mau_01"  # the node that sets status 2 (received)
 APOLOGY_FORM = "mau_04"  # the user task with reappointment=true
 ISSUABLE_FORMS = DECLARED_FORMS | {RECEIPT_FORM, APOLOGY_FORM}
 _NOT_FROM_A_NODE = {
-    "mau_05": "Mẫu 05 needs the 'stopped' status (8), which this version does not have",
+    "mau_05": "Mẫu 05 is issued when a leader stops the handling (POST /dossiers/{code}/stop), "
+    "not by a node",
     "mau_06": "Mẫu 06 is made on demand from the handovers, not issued by a node",
     "mau_07": "Mẫu 07 is made on demand for a period, not issued by a node",
 }

@@ -184,6 +184,13 @@ def ensure_can_read_task(actor: Actor, task_role: str, task_unit: str) -> None:
         raise PermissionDeniedError(f"this task needs the role '{task_role}'")
 
 
+def ensure_can_stop_handling(actor: Actor, unit_code: str) -> None:
+    """Stopping a dossier's handling (status 8, Mẫu 05) is a leader's decision, in the dossier's
+    unit (R-2.9)."""
+    if not (actor.has(Role.LEADER) and actor.unit_code == unit_code):
+        raise PermissionDeniedError("only a leader of the dossier's unit stops its handling")
+
+
 def ensure_can_deploy(actor: Actor) -> None:
     if not actor.has(Role.ANALYST, Role.ADMIN):
         raise PermissionDeniedError("only process analysts and administrators deploy diagrams")

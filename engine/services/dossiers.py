@@ -216,13 +216,17 @@ def _supplement(dossier: Dossier, data: Mapping[str, Any], on_behalf: bool) -> S
     whom."""
     supplement = SupplementSubmitted(data=dict(data))
     if on_behalf:
-        applicant = dossier.applicant
-        supplement["on_behalf_of"] = OnBehalfOf(
-            full_name=applicant.get("full_name"),
-            id_number=applicant.get("id_number"),
-            channel=CHANNEL_NAMES[dossier.channel],
-        )
+        supplement["on_behalf_of"] = applicant_of(dossier)
     return supplement
+
+
+def applicant_of(dossier: Dossier) -> OnBehalfOf:
+    """Whom reception acts for on a dossier without an applicant account (R-2.8)."""
+    return OnBehalfOf(
+        full_name=dossier.applicant.get("full_name"),
+        id_number=dossier.applicant.get("id_number"),
+        channel=CHANNEL_NAMES[dossier.channel],
+    )
 
 
 def _applicant_errors(applicant: Applicant) -> list[FieldError]:

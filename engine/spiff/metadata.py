@@ -37,6 +37,13 @@ DOCUMENTATION_PROPERTIES = frozenset(
         "issues",
     }
 )
+#: Statuses a person's act sets on the whole dossier, whatever step it is at: never a node's.
+ACTS_NOT_STEPS = {
+    7: "a withdrawal (7) is the applicant's act (POST /dossiers/{code}/withdraw), "
+    "not a step of the diagram",
+    8: "stopping the handling (8) is a leader's act that issues Mẫu 05 "
+    "(POST /dossiers/{code}/stop), not a step of the diagram",
+}
 _DOC_PROPERTY = re.compile(r"^\s*([a-z_]+)\s*[:=]\s*(.+?)\s*$")
 
 
@@ -183,6 +190,9 @@ def _node_model(
             status = None
         if status is None or not 1 <= status <= 10:
             problem(f"property status='{props['status']}' is not a DVCQG status code 1-10")
+            status = None
+        elif status in ACTS_NOT_STEPS:
+            problem(f"property status='{status}': {ACTS_NOT_STEPS[status]}")
             status = None
     sla: Sla | None = None
     if "sla" in props:

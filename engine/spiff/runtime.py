@@ -8,7 +8,7 @@ timers fired and which wait. Steps run at the engine's `now` (see `engine.spiff.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -140,6 +140,14 @@ class Workflow:
                 if due is None or due <= now:  # unknown counts as due: the step will tell
                     return True
         return False
+
+    def cancel(self) -> StepOutcome:
+        """End the process where it stands (a withdrawal, a stop): every task not finished is
+        cancelled, so nothing is ready and no timer waits. The data stays what the open step
+        saw."""
+        data = _frontier_data(self._wf, self._wf.get_tasks())
+        self._wf.cancel()
+        return replace(_outcome(self._wf, (), ()), data=data)
 
     def at(self, now: datetime, functions: Mapping[str, Callable[..., Any]]) -> None:
         """Run the next steps at `now` with these diagram functions (replay moves one workflow

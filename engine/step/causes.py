@@ -8,8 +8,8 @@ after authorization, validation and locking, inside their transaction; replay
 dossier, where every event a cause records is compared with the logged one
 (docs/architecture.md).
 
-A new cause (withdraw, stop, transfer, ...) is a function here, called by its use case and by
-its replay handler.
+A new cause (a transfer, ...) is a function here, called by its use case and by its replay
+handler.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from engine.calendar.working_days import WorkingCalendar
 from engine.event_types import (
     DossierMigrated,
     DossierSubmitted,
+    DossierWithdrawn,
     EventType,
+    HandlingStopped,
     Reappointed,
     SupplementSubmitted,
     TaskCompleted,
@@ -34,18 +36,18 @@ from engine.event_types import (
 )
 from engine.form_conventions import SUPPLEMENT_MESSAGE
 from engine.procedures.model import ProcedureModel
-from engine.records import APOLOGY, CHANNEL_NAMES
-from engine.security.authz import SYSTEM_ACTOR, Actor
+from engine.records import APOLOGY, CHANNEL_NAMES, STOP_NOTICE
+from engine.security.authz import SYSTEM_ACTOR, Actor, Role
 from engine.spiff import runtime, versions
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.spiff.versions import MigrationOutcome
 from engine.statuses import DossierStatus
 from engine.step import reappointments
-from engine.step.apply import Completion, StepStore, apply_step
+from engine.step.apply import Completion, StepStore, apply_step, change_status
 from engine.step.deadlines import StepEnvironment
 from engine.views import CHANNEL_CODES
-from storage.models import Definition, Dossier, WorkItem
+from storage.models import Definition, Document, Dossier, WorkItem
 
 #: `dossier_migrated`: which workflow tasks a migration re-predicts (pitfall P6).
 RESET_MASK = "READY"
@@ -262,6 +264,45 @@ def deliver_supplement(
     still_open = running.apply(outcome, actor=actor, now=now)
     running.store.flush()
     return still_open
+
+
+def withdraw(
+    running: RunningDossier, withdrawn: DossierWithdrawn, *, actor: Actor, now: datetime
+) -> None:
+    """The applicant withdraws the dossier before its result (status 7, R-2.9): the request is
+    recorded, the process ends where it stands, its open steps and timers are cancelled."""
+    running.record(EventType.DOSSIER_WITHDRAWN, withdrawn, actor=actor, now=now)
+    _end_handling(running, DossierStatus.WITHDRAWN, actor=actor, now=now, role=None)
+    running.store.flush()
+
+
+def stop(
+    running: RunningDossier, stopped: HandlingStopped, *, actor: Actor, now: datetime
+) -> Document:
+    """A leader stops the handling (status 8, R-2.9): the process ends as for a withdrawal and
+    Mẫu 05 is issued with the legal reason; return it."""
+    running.record(EventType.HANDLING_STOPPED, stopped, actor=actor, now=now, role=Role.LEADER)
+    _end_handling(running, DossierStatus.STOPPED, actor=actor, now=now, role=Role.LEADER)
+    content = records.stop_content(
+        running.store, running.dossier, running.model, stopped, signed_by=actor.username
+    )
+    notice = records.issue(
+        running.store, running.dossier, STOP_NOTICE, content, actor=actor, now=now, bpmn_id=None
+    )
+    running.store.flush()
+    return notice
+
+
+def _end_handling(
+    running: RunningDossier, status: DossierStatus, *, actor: Actor, now: datetime, role: str | None
+) -> None:
+    """Close the dossier with a final `status`: the status changes first (the dossier is
+    finished), then the cancelled process's open steps and timers close."""
+    outcome = running.workflow.cancel()
+    change_status(
+        running.store, running.dossier, status, actor=actor, now=now, bpmn_id=None, role=role
+    )
+    running.apply(outcome, actor=actor, now=now, role=role)
 
 
 def fire_due_timers(

@@ -183,6 +183,21 @@ OPERATIONS = (
         params=_dossier,
         body=lambda actor: {"data": {"phone": "0987654321"}},
     ),
+    Op(
+        "POST",
+        "/api/v1/dossiers/{code}/withdraw",
+        statuses(403, citizen=200),
+        params=_dossier,
+        body=lambda actor: {"reason": "Không cần giải quyết nữa"},
+    ),
+    Op(
+        "POST",
+        "/api/v1/dossiers/{code}/stop",
+        statuses(403, leader=200),
+        setup=World.accept,
+        params=_dossier,
+        body=lambda actor: {"reason": "Đã giải quyết tại đơn vị khác", "legal_basis": ["Điều 1"]},
+    ),
     Op("GET", "/api/v1/dossiers/{code}/files", DOSSIER_READERS, params=_dossier),
     Op(
         "POST",

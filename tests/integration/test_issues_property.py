@@ -28,7 +28,7 @@ def _with(old: bytes, new: bytes) -> dict[str, bytes]:
     [
         (b"mau_99", "wait_supplement", "property issues='mau_99' is not a form a node can issue"),
         (b"", "wait_supplement", "property issues='' is not a form a node can issue"),
-        (b"mau_05", "wait_supplement", "Mẫu 05 needs the 'stopped' status (8)"),
+        (b"mau_05", "wait_supplement", "Mẫu 05 is issued when a leader stops the handling"),
         (b"mau_07", "wait_supplement", "Mẫu 07 is made on demand"),
         (b"mau_01", "wait_supplement", "belongs on the node that sets status 2"),
         (b"mau_04", "wait_supplement", "belongs on the user task with reappointment=true"),
@@ -80,3 +80,23 @@ def test_the_shipped_diagrams_declare_what_they_issue(
         n.bpmn_id: n.properties["issues"] for n in model.nodes.values() if "issues" in n.properties
     }
     assert issues == declared
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (b"7", "a withdrawal (7) is the applicant's act (POST /dossiers/{code}/withdraw)"),
+        (b"8", "stopping the handling (8) is a leader's act that issues Mẫu 05"),
+    ],
+)
+def test_a_node_setting_a_status_only_a_person_s_act_sets_is_refused_at_deploy(
+    ctx: EngineContext, status: bytes, message: str
+) -> None:
+    bundle = _with(
+        b'<camunda:property name="status" value="3" />',
+        b'<camunda:property name="status" value="' + status + b'" />',
+    )
+    with pytest.raises(InvalidDefinitionError) as caught:
+        definitions.deploy(ctx, ADMIN, bundle)
+    found = [(p.element_id, p.message) for p in caught.value.problems]
+    assert any(e == "end_refused" and message in m for e, m in found), found
