@@ -199,6 +199,8 @@ class DeadlineSet(TypedDict):
 
 class ClockPaused(TypedDict):
     paused_at: str | None
+    #: "financial_obligation" when the dossier waits for a fee (status 6); absent: a supplement.
+    waiting_for: NotRequired[str]
 
 
 class DeadlineRecomputed(TypedDict):
@@ -210,6 +212,8 @@ class DeadlineRecomputed(TypedDict):
     previous_due_at: str | None
     due_at: str | None
     original_due_at: str | None
+    #: "financial_obligation" after a fee was paid (status 6); absent: after a supplement.
+    waited_for: NotRequired[str]
 
 
 class OverdueWarning(TypedDict):

@@ -255,6 +255,16 @@ def _supplemented(event: EventRow, step: str) -> tuple[str, str]:
     )
 
 
+@describes(EventType.CLOCK_PAUSED)
+def _clock_paused(event: EventRow, step: str) -> tuple[str, str]:
+    if event.payload.get("waiting_for") != "financial_obligation":
+        return PHRASES[EventType.CLOCK_PAUSED]
+    return (
+        "Tạm dừng tính thời hạn (chờ thực hiện nghĩa vụ tài chính)",
+        "Deadline clock stopped (waiting for a fee or financial obligation)",
+    )
+
+
 @describes(EventType.DOSSIER_WITHDRAWN)
 def _withdrawn(event: EventRow, step: str) -> tuple[str, str]:
     reason = event.payload.get("reason")

@@ -6,6 +6,8 @@
 - A supplement requested during processing (status 5) stops the clock; when the applicant
   resubmits it restarts with the whole limit (`restart`, the default) or goes on with what was
   left (`pause`), and the appointment is recomputed.
+- Waiting for a fee or financial obligation (status 6) stops the clock too; it always goes on
+  with what was left when the dossier leaves status 6 (the wait is excluded, R-2.9).
 - Resolution (status 9) classifies the dossier early / on time / late against the statutory
   due date, which a re-appointment (Mẫu 04, at most one, to a future working day; issued late
   if after the working day before the appointment) never moves.
@@ -50,6 +52,13 @@ SUPPLEMENT_POLICIES = ("restart", "pause")
 #: A bound on the day counts diagram functions accept (about four years of working days).
 MAX_DIAGRAM_DAYS = 1000
 CATCH_EVENT_KINDS = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent"})
+#: Statuses during which the agency's clock does not run: waiting for the applicant's
+#: supplement (5) or for a fee or financial obligation (6, R-2.9).
+CLOCK_STOPPING = frozenset({DossierStatus.SUPPLEMENT_REQUESTED, DossierStatus.FINANCIAL_OBLIGATION})
+#: `waiting_for` of a `clock_paused` event (and `waited_for` of the `deadline_recomputed` that
+#: ends it) when the dossier waits for a fee; a supplement's events carry neither (older ones
+#: never did).
+FINANCIAL_OBLIGATION = "financial_obligation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +118,8 @@ def projected_appointment(
     if dossier.counted_from is not None:
         if dossier.clock_paused_at is None and dossier.due_at is not None:
             return dossier.due_at
-        return _appointment(dossier, _resumed(dossier, calendar, now).statutory_due)
+        leaving = DossierStatus(dossier.status)
+        return _appointment(dossier, _resumed(dossier, calendar, now, leaving).statutory_due)
     if model.sla is None:
         raise InvalidStateError("the procedure declares no time limit ('sla')")
     return calendar.due(model.sla, now)
@@ -132,8 +142,11 @@ def on_status_change(
     running = dossier.counted_from is not None
     if new == DossierStatus.ACCEPTED and records.issued(uow, dossier, RECEIPT) is None:
         _accept(uow, dossier, model, calendar, data, actor, now, bpmn_id)
-    elif new == DossierStatus.SUPPLEMENT_REQUESTED and running and dossier.clock_paused_at is None:
+    elif new in CLOCK_STOPPING and running and dossier.clock_paused_at is None:
         dossier.clock_paused_at = now
+        paused = ClockPaused(paused_at=_iso(now))
+        if new == DossierStatus.FINANCIAL_OBLIGATION:
+            paused["waiting_for"] = FINANCIAL_OBLIGATION
         events.record_for_dossier(
             uow,
             dossier,
@@ -141,14 +154,14 @@ def on_status_change(
             actor=actor,
             now=now,
             bpmn_id=bpmn_id,
-            payload=ClockPaused(paused_at=_iso(now)),
+            payload=paused,
         )
     elif (
-        old == DossierStatus.SUPPLEMENT_REQUESTED
+        old in CLOCK_STOPPING
         and dossier.clock_paused_at is not None
-        and new not in FINAL_STATUSES
+        and new not in CLOCK_STOPPING | FINAL_STATUSES
     ):
-        _resume(uow, dossier, calendar, actor, now, bpmn_id)
+        _resume(uow, dossier, calendar, actor, now, bpmn_id, left=DossierStatus(old))
     if new == DossierStatus.RESOLVED and dossier.original_due_at is not None:
         dossier.timeliness = str(calendar.timeliness(now, dossier.original_due_at))
 
@@ -246,10 +259,21 @@ def _start(
     )
 
 
-def _resumed(dossier: Dossier, calendar: WorkingCalendar, now: datetime) -> _Clock:
+def _policy(dossier: Dossier, left: DossierStatus) -> str | None:
+    """How the clock goes on after waiting in status `left`: a supplement by the procedure's
+    policy; a fee or financial obligation (6) is only excluded from the count, so it goes on
+    with what was left (R-2.9)."""
+    if left == DossierStatus.FINANCIAL_OBLIGATION:
+        return "pause"
+    return dossier.supplement_clock
+
+
+def _resumed(
+    dossier: Dossier, calendar: WorkingCalendar, now: datetime, left: DossierStatus
+) -> _Clock:
     assert dossier.sla is not None and dossier.counted_from is not None
     sla = Sla.parse(dossier.sla)
-    if dossier.supplement_clock == "pause" and dossier.clock_paused_at is not None:
+    if _policy(dossier, left) == "pause" and dossier.clock_paused_at is not None:
         used = calendar.consumed(sla, dossier.counted_from, dossier.clock_paused_at)
         budget = max((dossier.clock_budget or 0) - used, 0)
     else:
@@ -264,12 +288,26 @@ def _resume(
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
+    *,
+    left: DossierStatus,
 ) -> None:
     paused_at, previous_due = dossier.clock_paused_at, dossier.due_at
-    clock = _resumed(dossier, calendar, now)
+    clock = _resumed(dossier, calendar, now, left)
     _set_clock(dossier, clock)
     dossier.clock_paused_at = None
     dossier.due_at = _appointment(dossier, clock.statutory_due)
+    recomputed = DeadlineRecomputed(
+        supplement_clock=_policy(dossier, left),
+        paused_at=_iso(paused_at),
+        resumed_at=_iso(now),
+        counted_from=_iso(clock.counted_from),
+        budget=clock.budget,
+        previous_due_at=_iso(previous_due),
+        due_at=_iso(dossier.due_at),
+        original_due_at=_iso(clock.statutory_due),
+    )
+    if left == DossierStatus.FINANCIAL_OBLIGATION:
+        recomputed["waited_for"] = FINANCIAL_OBLIGATION
     events.record_for_dossier(
         uow,
         dossier,
@@ -277,16 +315,7 @@ def _resume(
         actor=actor,
         now=now,
         bpmn_id=bpmn_id,
-        payload=DeadlineRecomputed(
-            supplement_clock=dossier.supplement_clock,
-            paused_at=_iso(paused_at),
-            resumed_at=_iso(now),
-            counted_from=_iso(clock.counted_from),
-            budget=clock.budget,
-            previous_due_at=_iso(previous_due),
-            due_at=_iso(dossier.due_at),
-            original_due_at=_iso(clock.statutory_due),
-        ),
+        payload=recomputed,
     )
 
 
