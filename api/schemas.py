@@ -151,3 +151,10 @@ class TaskSchema(Schema):
     dossier_overdue_warned_at = LocalDateTime(
         allow_none=True, metadata={"description": "set: the dossier is about to be late"}
     )
+    unit_code = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the unit that takes the step: the dossier's own, or the one a "
+            "transfer (liên thông) handed it to"
+        },
+    )

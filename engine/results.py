@@ -198,6 +198,8 @@ class TaskSummary:
     timeliness: str | None = None
     dossier_due_at: datetime | None = None
     dossier_overdue_warned_at: datetime | None = None
+    #: The unit that takes the step: the dossier's own, or the one it was transferred to.
+    unit_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,7 @@ def task_summary(item: WorkItem, dossier: Dossier) -> TaskSummary:
         timeliness=item.timeliness,
         dossier_due_at=dossier.due_at,
         dossier_overdue_warned_at=dossier.overdue_warned_at,
+        unit_code=item.unit_code,
     )
 
 

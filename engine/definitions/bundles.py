@@ -14,6 +14,7 @@ import forms
 from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
 from engine.procedures.model import ProcedureModel
+from engine.procedures.transfers import transfer_problems
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
 from forms.visibility import visibility_problems
 
@@ -153,6 +154,8 @@ def _one_stop_problems(
     for node in model.user_tasks():
         if node.form_key and node.form_key not in form_schemas:
             error(f"form '{node.form_key}' is not in the bundle", node.bpmn_id, node.line)
+    for node, message in transfer_problems(model, form_schemas):
+        error(message, node.bpmn_id, node.line)
     return problems
 
 

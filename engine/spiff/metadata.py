@@ -35,6 +35,7 @@ DOCUMENTATION_PROPERTIES = frozenset(
         "role",
         "submission_form",
         "issues",
+        "transfer_to",
     }
 )
 #: Statuses a person's act sets on the whole dossier, whatever step it is at: never a node's.

@@ -20,7 +20,7 @@ from engine.records import DocumentSink
 from engine.security.authz import Actor
 from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
-from engine.step import deadlines, documents
+from engine.step import deadlines, documents, transfers
 from engine.step.timers import TimerStore, record_fired, sync_timers
 from storage.models import Dossier, WorkItem
 from storage.statuses import WorkItemStatus
@@ -188,7 +188,7 @@ def _sync_work_items(
         item = WorkItem(
             id=task.task_id,
             dossier_id=dossier.id,
-            unit_code=dossier.unit_code,
+            unit_code=transfers.receiving_unit(uow.units, dossier, node, outcome.data),
             procedure_key=dossier.procedure_key,
             bpmn_id=task.bpmn_id,
             name=node.name,
