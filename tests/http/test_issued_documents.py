@@ -24,6 +24,7 @@ from engine.security.authz import Actor
 from engine.services.audit import verify_audit_log
 from engine.services.audit_dossiers import replay_dossier
 from engine.services.documents import verify_stored
+from engine.services.users import UserChanges, update_user
 from tests.conftest import ADMIN, START
 from tests.documents_support import flat, page_image, squeeze, texts
 from tests.support import (
@@ -183,6 +184,44 @@ def test_a_dossier_driven_to_the_end_has_its_documents_numbered_signed_and_exact
     assert all(size <= 30 * 1024 for size in stored), stored  # compressed (CompressedBytes)
     replayed = replay_dossier(ctx, ADMIN, code)
     assert replayed.problems == [] and replayed.mismatches == []
+
+
+OFFICERS = {"reception": "Phạm Thị Lan", "specialist": "Lê Văn Minh", "leader": "Trần Quốc Bảo"}
+
+
+def rename(ctx: EngineContext, names: dict[str, str]) -> None:
+    for username, full_name in names.items():
+        update_user(ctx, ADMIN, username, UserChanges(full_name=full_name))
+
+
+def test_forms_print_officers_full_names_as_at_issue_and_a_rename_changes_none(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    rename(ctx, OFFICERS)
+    code = drive(http, ctx, clock)
+    items = documents_of(http, code)
+    named = {  # the officer each form names: receiver, officer, signer
+        "mau_01": OFFICERS["reception"],
+        "mau_02": OFFICERS["specialist"],
+        "mau_04": OFFICERS["leader"],
+        "thong_bao": OFFICERS["leader"],
+    }
+    assert [d["template"] for d in items] == list(named)
+    before = {d["id"]: pdf_of(http, code, d["id"]) for d in items}
+    for item in items:
+        page = flat(texts(before[item["id"]])[0])
+        assert named[item["template"]] in page, item["template"]
+        assert "Leader" not in page and "Specialist" not in page and "Reception" not in page
+    # The leader and the receiver are renamed after the fact: nothing issued changes.
+    rename(ctx, {"leader": "Trần Quốc Khánh", "reception": "Phạm Thị Lan Anh"})
+    assert {d["id"]: pdf_of(http, code, d["id"]) for d in documents_of(http, code)} == before
+    html = raw(http, f"/api/v1/dossiers/{code}/documents/{items[-1]['id']}", "citizen", "text/html")
+    assert OFFICERS["leader"] in html.get_data(as_text=True)
+    assert "Trần Quốc Khánh" not in html.get_data(as_text=True)
+    replayed = replay_dossier(ctx, ADMIN, code)
+    assert replayed.problems == [] and replayed.mismatches == []
+    assert verify_audit_log(ctx, ADMIN, dossier=code).ok
+    assert all(check.problems == [] for check in verify_stored(ctx, code))
 
 
 def test_the_receipt_is_byte_identical_after_a_re_appointment(
