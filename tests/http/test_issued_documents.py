@@ -27,6 +27,7 @@ from engine.services.documents import verify_stored
 from engine.services.users import UserChanges, update_user
 from tests.conftest import ADMIN, START
 from tests.documents_support import flat, page_image, squeeze, texts
+from tests.e2e.test_bhxh_mot_lan import APPROVE, REQUEST_14_HSB, SIGN
 from tests.support import (
     ACCEPT,
     APPRAISE,
@@ -222,6 +223,41 @@ def test_forms_print_officers_full_names_as_at_issue_and_a_rename_changes_none(
     assert replayed.problems == [] and replayed.mismatches == []
     assert verify_audit_log(ctx, ADMIN, dossier=code).ok
     assert all(check.problems == [] for check in verify_stored(ctx, code))
+
+
+def test_a_decision_cites_the_procedure_s_legal_basis_and_prints_its_result_fields(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    """bhxh_mot_lan: the labels are the diagram's `result_fields` on `mark_payment`, the bases
+    its `legal_basis`, the sentences quyet_dinh.typ's; the signer is the leader by name."""
+    rename(ctx, {"leader": OFFICERS["leader"]})
+    move(http, clock, at(10))
+    applicant = {"full_name": "Trần Thị Bình", "id_number": "001168004321"}
+    code = str(
+        http.submit(procedure="bhxh_mot_lan", data=REQUEST_14_HSB, applicant=applicant)["code"]
+    )
+    http.act(code, "reception", ACCEPT)
+    act_on(http, code, "specialist", "appraise", APPROVE)
+    act_on(http, code, "leader", "approve_payment", SIGN)
+    [decision] = [d for d in documents_of(http, code) if d["template"] == "quyet_dinh"]
+    assert decision["number"] == "1/QĐ-BHXHQBĐ"
+    page = flat(texts(pdf_of(http, code, decision["id"]))[0])
+    for phrase in (
+        "QUYẾT ĐỊNH Về việc giải quyết hồ sơ " + code,
+        "GIÁM ĐỐC BHXH QUẬN BA ĐÌNH",
+        "Căn cứ Luật BHXH 2024 (41/2024/QH15) điều 70, 78, 79;",
+        "Điều 1. Ông/Bà Trần Thị Bình (hồ sơ số " + code + ") được giải quyết thủ tục "
+        "Giải quyết hưởng bảo hiểm xã hội một lần với kết quả như sau:",
+        "Tổng số tháng đóng bảo hiểm xã hội: 138.",
+        "Mức hưởng (đồng): 152000000.",
+        "Ý kiến thẩm định: Đủ tuổi nghỉ hưu, đóng 138 tháng, chưa đủ 15 năm.",
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+        OFFICERS["leader"],
+    ):
+        assert phrase in page, phrase
+    assert "decision_number" not in page and "1234/QĐ-BHXH" not in page  # not in result_fields
+    replayed = replay_dossier(ctx, ADMIN, code)
+    assert replayed.problems == [] and replayed.mismatches == []
 
 
 def test_the_receipt_is_byte_identical_after_a_re_appointment(

@@ -220,6 +220,60 @@ def test_an_rsa_pkcs12_with_a_passphrase_signs_and_is_not_development() -> None:
     assert not result.development_certificate
 
 
+def _certificate(
+    subject: str, issuer: str, key: rsa.RSAPrivateKey, issuer_key: rsa.RSAPrivateKey, ca: bool
+) -> x509.Certificate:
+    def name(common: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Cơ yếu Chính phủ"),
+                x509.NameAttribute(NameOID.COMMON_NAME, common),
+            ]
+        )
+
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name(subject))
+        .issuer_name(name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(not ca, not ca, False, False, False, ca, ca, False, False),
+            critical=True,
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def test_with_a_licensed_rsa_chain_the_long_decision_is_still_stored_in_30_kb() -> None:
+    """A licensed CA's chain is larger than the development one: RSA-2048 keys and an
+    intermediate certificate, which the signature carries (the root it does not)."""
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
+    middle_key, unit_key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2)
+    )
+    root = _certificate("Root CA", "Root CA", root_key, root_key, True)
+    middle = _certificate("Cục Chứng thực số", "Root CA", middle_key, root_key, True)
+    unit = _certificate(
+        "Bảo hiểm xã hội quận Ba Đình", "Cục Chứng thực số", unit_key, middle_key, False
+    )
+    signer = UnitSigner.from_pkcs12(
+        pkcs12.serialize_key_and_certificates(
+            b"unit", unit_key, unit, [middle, root], serialization.NoEncryption()
+        )
+    )
+    for form in ("mau_01", "quyet_dinh"):
+        signed = sign(render(form, sample(form)).pdf, signer)
+        assert verify(signed, [root]).valid
+        stored = CompressedBytes().process_bind_param(signed, None) or b""
+        assert 0 < len(stored) <= STORED_LIMIT, (form, len(stored))
+
+
 def test_development_certificates_are_marked() -> None:
     for pem in (development_ca().root_pem,):
         for cert in load_trust_roots(pem):
