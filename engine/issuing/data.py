@@ -81,9 +81,11 @@ def content(
         found["reasons"] = [str(data.get("reasons") or "")]
     else:  # a result: quyet_dinh, thong_bao
         found["results"] = [
-            {"label": label, "value": str(data[key])}
+            {"label": label, "value": data[key] if isinstance(data[key], int) else str(data[key])}
             for key, label in result_fields
-            if isinstance(data.get(key), str | int) and str(data[key]).strip()
+            if isinstance(data.get(key), str | int)
+            and not isinstance(data[key], bool)
+            and str(data[key]).strip()
         ]
         if template == "quyet_dinh":
             found["legal_bases"] = legal_bases(model.properties)
@@ -213,13 +215,21 @@ def _result(c: Mapping[str, Any]) -> dict[str, Any]:
         "applicant_name": _applicant(c["applicant"])["full_name"],
         "procedure": c["procedure_name"],
         "results": [
-            {"label": str(item.get("label", "")), "value": str(item.get("value", ""))}
+            {"label": str(item.get("label", "")), "value": _printed(item.get("value", ""))}
             for item in c.get("results", [])
             if isinstance(item, Mapping)
         ],
         "signer_title": DEFAULT_SIGNER_TITLE,
         "signer_name": c.get("officer_name") or c["officer"],
     }
+
+
+def _printed(value: Any) -> str:
+    """A result's value as printed: a whole number grouped by thousands with dots, as Vietnamese
+    writes amounts (152.000.000)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
 
 
 def _notice(c: Mapping[str, Any]) -> dict[str, Any]:

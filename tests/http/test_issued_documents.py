@@ -225,6 +225,24 @@ def test_forms_print_officers_full_names_as_at_issue_and_a_rename_changes_none(
     assert all(check.problems == [] for check in verify_stored(ctx, code))
 
 
+def test_mau_05_names_the_leader_who_stopped_the_handling_by_full_name(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    rename(ctx, {"leader": OFFICERS["leader"]})
+    move(http, clock, at(10))
+    code = str(http.submit()["code"])
+    http.act(code, "reception", ACCEPT)
+    stop = {"reason": "Đã được cấp thẻ tại đơn vị khác", "legal_basis": ["Điều 18 Luật BHYT"]}
+    http.call("POST", f"/api/v1/dossiers/{code}/stop", "leader", json=stop)
+    [notice] = [d for d in documents_of(http, code) if d["template"] == "mau_05"]
+    pdf = pdf_of(http, code, notice["id"])
+    assert OFFICERS["leader"] in flat(texts(pdf)[0])
+    rename(ctx, {"leader": "Trần Quốc Khánh"})
+    assert pdf_of(http, code, notice["id"]) == pdf
+    replayed = replay_dossier(ctx, ADMIN, code)
+    assert replayed.problems == [] and replayed.mismatches == []
+
+
 def test_a_decision_cites_the_procedure_s_legal_basis_and_prints_its_result_fields(
     http: HttpApi, ctx: EngineContext, clock: FrozenClock
 ) -> None:
@@ -249,7 +267,7 @@ def test_a_decision_cites_the_procedure_s_legal_basis_and_prints_its_result_fiel
         "Điều 1. Ông/Bà Trần Thị Bình (hồ sơ số " + code + ") được giải quyết thủ tục "
         "Giải quyết hưởng bảo hiểm xã hội một lần với kết quả như sau:",
         "Tổng số tháng đóng bảo hiểm xã hội: 138.",
-        "Mức hưởng (đồng): 152000000.",
+        "Mức hưởng (đồng): 152.000.000.",
         "Ý kiến thẩm định: Đủ tuổi nghỉ hưu, đóng 138 tháng, chưa đủ 15 năm.",
         "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
         OFFICERS["leader"],

@@ -173,7 +173,7 @@ def test_a_result_prints_the_labels_and_legal_bases_of_its_diagram() -> None:
         "quyet_dinh", dossier, model, None, data, "leader", result_fields(node.properties)
     )
     assert content["results"] == [
-        {"label": "Số tiền hưởng", "value": "86400000"},
+        {"label": "Số tiền hưởng", "value": 86400000},
         {"label": "Ý kiến thẩm định", "value": "Đủ điều kiện"},
     ]
     assert content["legal_bases"] == ["Luật BHXH 2024 (41/2024/QH15) điều 70, 78, 79"]
@@ -182,6 +182,6 @@ def test_a_result_prints_the_labels_and_legal_bases_of_its_diagram() -> None:
     )
     page = flat(texts(render_pdf("quyet_dinh", snapshot))[0])
     assert "Căn cứ Luật BHXH 2024 (41/2024/QH15) điều 70, 78, 79;" in page
-    assert "Số tiền hưởng: 86400000." in page
+    assert "Số tiền hưởng: 86.400.000." in page
     assert "Ý kiến thẩm định: Đủ điều kiện." in page
     assert "Mức hưởng" not in page and "decision" not in page
