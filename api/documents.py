@@ -14,7 +14,7 @@ from flask.views import MethodView
 from api.base import Blueprint, LocalDateTime, Schema
 from api.context import actor, engine
 from engine.services import documents
-from engine.services.documents import DocumentFile
+from engine.services.documents import DocumentFile, IssuedDocument
 
 blp = Blueprint(
     "documents",
@@ -44,6 +44,29 @@ class IssuedDocumentSchema(Schema):
     unit_code = ma.fields.String(required=True)
     sha256 = ma.fields.String(
         allow_none=True, metadata={"description": "of the signed PDF, as the audit chain records"}
+    )
+    corrects = ma.fields.Integer(
+        allow_none=True, metadata={"description": "id of the document this one corrects"}
+    )
+    corrected_by = ma.fields.Integer(
+        allow_none=True, metadata={"description": "id of the correction of this document"}
+    )
+
+
+class CorrectionBody(Schema):
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=2000),
+        metadata={"description": "why the document is corrected (printed on the correction)"},
+    )
+    changes = ma.fields.Dict(
+        data_key="fields",
+        keys=ma.fields.String(validate=ma.validate.Length(max=100)),
+        required=True,
+        metadata={
+            "description": "the form's fields that change, with their corrected values "
+            "(`motcua documents forms` lists them); the others are kept"
+        },
     )
 
 
@@ -105,6 +128,24 @@ class DossierDocument(MethodView):
             engine(), actor(), code, document_id, html=_wants_html()
         )
         return _download(found.content, found.media_type, found.filename, found.document.sha256)
+
+
+@blp.route("/dossiers/<string:code>/documents/<int(max=2147483647):document_id>/corrections")
+class DocumentCorrections(MethodView):
+    @blp.arguments(CorrectionBody)
+    @blp.response(201, IssuedDocumentSchema)
+    @blp.authenticated(
+        "Not a leader of the dossier's unit",
+        _NOT_FOUND,
+        (409, "Corrected already (correct the correction), or issued before documents were PDFs"),
+        (422, "No reason, no change, or a field the form cannot print"),
+    )
+    def post(self, body: dict[str, Any], code: str, document_id: int) -> IssuedDocument:
+        """Correct an issued document: a new document of the same form and sequence that says
+        which document it replaces and why; the corrected one stays as issued"""
+        return documents.correct_document(
+            engine(), actor(), code, document_id, body["changes"], body["reason"]
+        )
 
 
 @blp.route("/dossiers/<string:code>/control-slip")

@@ -87,9 +87,11 @@ def issue(
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
+    corrects: Document | None = None,
 ) -> Document:
     """Issue form `form` of `FORM_SET` (or a result, `RESULT_TITLES`) for `dossier` with
-    content `data` (JSON values), as a signed PDF when the store has a sealer."""
+    content `data` (JSON values), as a signed PDF when the store has a sealer. `corrects`: the
+    document this one replaces (`engine.step.corrections`); it stays as it was issued."""
     document = Document(
         dossier_id=dossier.id,
         form=form,
@@ -100,6 +102,7 @@ def issue(
         issued_by=actor.username,
         unit_code=actor.unit_code or dossier.unit_code,
         data=dict(data),
+        corrects=corrects.id if corrects is not None else None,
     )
     if store.sealer is not None:
         store.sealer.seal(document, store.documents)
@@ -117,6 +120,8 @@ def issue(
         payload["sequence"] = int(document.sequence or 0)
         payload["year"] = int(document.year or 0)
         payload["sha256"] = document.sha256
+    if corrects is not None:
+        payload["corrects"] = str(corrects.number)
     events.record_for_dossier(
         store,
         dossier,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -26,10 +26,15 @@ from engine.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
-from engine.event_types import EventType, TrackingBookRead
+from engine.event_types import DocumentCorrected, EventType, TrackingBookRead
 from engine.events import dossier_chain
 from engine.issuing.data import PLACE, fit
-from engine.security.authz import Actor, Role, ensure_can_read_dossier
+from engine.security.authz import (
+    Actor,
+    Role,
+    ensure_can_correct_documents,
+    ensure_can_read_dossier,
+)
 from engine.services.reads import log_read
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
@@ -55,6 +60,9 @@ class IssuedDocument:
     issued_by: str
     unit_code: str
     sha256: str | None
+    #: The id of the document this one corrects, and of the one that corrects it, if any.
+    corrects: int | None = None
+    corrected_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +86,109 @@ def list_documents(ctx: EngineContext, actor: Actor, code: str) -> list[IssuedDo
     """The documents issued for dossier `code`, oldest first (logged)."""
     with ctx.uow(write=False) as uow:
         dossier = _readable(uow, actor, code)
-        found = [_view(d) for d in uow.documents.for_dossier(dossier.id)]
+        issued = uow.documents.for_dossier(dossier.id)
+        successors = {d.corrects: d.id for d in issued if d.corrects is not None}
+        found = [_view(d, successors.get(d.id)) for d in issued]
     log_read(ctx, actor, code, "documents")
     return found
+
+
+def correct_document(
+    ctx: EngineContext,
+    actor: Actor,
+    code: str,
+    document_id: int,
+    fields: Mapping[str, Any],
+    reason: str,
+) -> IssuedDocument:
+    """Issue a correction of dossier `code`'s document `document_id`: a new document of the
+    same form and sequence with `fields` corrected, saying which document it replaces and why.
+    The corrected document stays as issued. For leaders of the dossier's unit.
+
+    Raises:
+        NotFoundError: no such dossier, or the dossier has no such document.
+        InvalidStateError: the document was corrected already (correct its correction), or was
+            issued before documents were signed PDFs.
+        ValidationFailedError: no reason, no change, or a field the form cannot print (named
+            `fields.<name>`).
+    """
+    from engine.documents import catalogue
+    from engine.documents.values import check
+    from engine.step.corrections import correct_document as correct
+
+    with conflicts_as_errors(), ctx.uow() as uow:
+        dossier = uow.dossiers.by_code(code, for_update=True)
+        if dossier is None:
+            raise NotFoundError(f"no dossier {code}")
+        ensure_can_correct_documents(actor, dossier.unit_code)
+        issued = uow.documents.for_dossier(dossier.id)
+        old = next((d for d in issued if d.id == document_id), None)
+        if old is None:
+            raise NotFoundError(f"dossier {code} has no document {document_id}")
+        if old.snapshot is None or old.template is None or old.number is None:
+            raise InvalidStateError(
+                f"document {document_id} was issued before documents were signed PDFs"
+            )
+        later = next((d for d in issued if d.corrects == old.id), None)
+        if later is not None:
+            raise InvalidStateError(
+                f"document {old.number} was corrected already by {later.number} "
+                f"(id {later.id}): correct that one"
+            )
+        now = ctx.clock.now()
+        changes = _corrections_checked(old, fields, reason)
+        from engine.issuing.corrections import content, snapshot
+
+        # What the correction will print, checked as the renderer will (a placeholder number).
+        trial = snapshot(
+            content(code, old.snapshot, changes, reason.strip()),
+            number=str(old.number),
+            issued_on=now.astimezone(ctx.tz).date(),
+        )
+        try:
+            check(old.template, trial, catalogue()[old.template].fields)
+        except ValidationFailedError as exc:
+            raise ValidationFailedError(
+                "the corrected document cannot be printed",
+                [_field_of_correction(e) for e in exc.errors],
+            ) from None
+        document = correct(
+            uow,
+            dossier,
+            DocumentCorrected(
+                template=old.template, number=old.number, reason=reason.strip(), fields=changes
+            ),
+            actor=actor,
+            now=now,
+        )
+        uow.commit()
+        return _view(document)
+
+
+def _corrections_checked(old: Document, fields: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    """The changed fields of a correction of `old`; ValidationFailedError names each bad one."""
+    from engine.issuing.corrections import SYSTEM_FIELDS, form_fields
+
+    errors: list[FieldError] = []
+    if not reason.strip():
+        errors.append(FieldError("reason", "say why the document is corrected"))
+    printed = form_fields(old.snapshot or {})
+    for name in fields:
+        if name in SYSTEM_FIELDS:
+            errors.append(FieldError(f"fields.{name}", "is set by the system, not corrected"))
+    changes = {k: v for k, v in fields.items() if k not in SYSTEM_FIELDS and printed.get(k) != v}
+    if not errors and not changes:
+        errors.append(FieldError("fields", "change at least one field of the document"))
+    if errors:
+        raise ValidationFailedError("the correction is not valid", errors)
+    return changes
+
+
+def _field_of_correction(error: FieldError) -> FieldError:
+    """A problem of the corrected document, named as the request names it."""
+    if error.field.startswith("replaces.reason"):
+        return FieldError("reason", error.message)
+    return FieldError(f"fields.{error.field}", error.message)
 
 
 def read_document(
@@ -249,7 +357,7 @@ def _readable(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     return dossier
 
 
-def _view(document: Document) -> IssuedDocument:
+def _view(document: Document, corrected_by: int | None = None) -> IssuedDocument:
     return IssuedDocument(
         id=document.id,
         form=document.form,
@@ -260,6 +368,8 @@ def _view(document: Document) -> IssuedDocument:
         issued_by=document.issued_by,
         unit_code=document.unit_code,
         sha256=document.sha256,
+        corrects=document.corrects,
+        corrected_by=corrected_by,
     )
 
 
