@@ -98,6 +98,19 @@ def _wants_html() -> bool:
     return best == HTML
 
 
+#: The endpoints that render on demand (Typst, one compiler per process): limited per user by
+#: MOTCUA_RATELIMIT_RENDER (api.ratelimit). A stored PDF is served as issued and not counted.
+RENDERING_ENDPOINTS = frozenset({"documents.ControlSlip", "documents.TrackingBook"})
+_TOO_MANY_RENDERS = "Too many renders by this user (MOTCUA_RATELIMIT_RENDER); see Retry-After"
+
+
+def renders_on_demand() -> bool:
+    """Whether the current request renders a document (and so counts against the limit)."""
+    if request.endpoint in RENDERING_ENDPOINTS:
+        return True
+    return request.endpoint == "documents.DossierDocument" and _wants_html()
+
+
 @blp.route("/dossiers/<string:code>/documents")
 class DossierDocuments(MethodView):
     @blp.response(200, DocumentListSchema)
@@ -121,7 +134,12 @@ class DossierDocument(MethodView):
             }
         }
     )
-    @blp.authenticated(_FORBIDDEN, _NOT_FOUND, (409, "Issued before documents were PDFs"))
+    @blp.authenticated(
+        _FORBIDDEN,
+        _NOT_FOUND,
+        (409, "Issued before documents were PDFs"),
+        (429, _TOO_MANY_RENDERS + " (the HTML view only)"),
+    )
     def get(self, code: str, document_id: int) -> Response:
         """One document of the dossier, as its signed PDF or printable HTML (read logged)"""
         found: DocumentFile = documents.read_document(
@@ -150,12 +168,24 @@ class DocumentCorrections(MethodView):
 
 @blp.route("/dossiers/<string:code>/control-slip")
 class ControlSlip(MethodView):
-    @blp.doc(responses={"200": {"description": "Mẫu 06, made now", "content": {PDF: _BINARY}}})
-    @blp.authenticated(_FORBIDDEN, _NOT_FOUND, (409, "Not received yet"))
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Mẫu 06 as of the dossier's last event: a signed PDF "
+                "(Accept: application/pdf, the default) or the printable HTML view "
+                "(Accept: text/html)",
+                "content": {PDF: _BINARY, HTML: _BINARY},
+            }
+        }
+    )
+    @blp.authenticated(_FORBIDDEN, _NOT_FOUND, (409, "Not received yet"), (429, _TOO_MANY_RENDERS))
     def get(self, code: str) -> Response:
         """Mẫu 06, the process-control slip, from the dossier's handovers (read logged)"""
-        pdf = documents.control_slip(engine(), actor(), code)
-        return _download(pdf, PDF, f"{code}-mau_06.pdf")
+        html = _wants_html()
+        slip = documents.control_slip(engine(), actor(), code, html=html)
+        if html:
+            return _download(slip, "text/html; charset=utf-8", f"{code}-mau_06.html")
+        return _download(slip, PDF, f"{code}-mau_06.pdf")
 
 
 @blp.route("/units/<string:unit_code>/tracking-book")
@@ -174,6 +204,7 @@ class TrackingBook(MethodView):
         "Not an officer of the unit or an auditor",
         (404, "No such unit"),
         (422, "Bad period"),
+        (429, _TOO_MANY_RENDERS),
     )
     def get(self, query: dict[str, Any], unit_code: str) -> Response:
         """Mẫu 07, the unit's tracking book of the dossiers received in a period (logged)"""

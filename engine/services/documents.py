@@ -29,6 +29,7 @@ from engine.errors import (
 from engine.event_types import DocumentCorrected, EventType, TrackingBookRead
 from engine.events import dossier_chain
 from engine.issuing.data import PLACE, fit
+from engine.issuing.handovers import handovers
 from engine.security.authz import (
     Actor,
     Role,
@@ -38,8 +39,7 @@ from engine.security.authz import (
 from engine.services.reads import log_read
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
-from storage.models import Document, Dossier, WorkItem
-from storage.statuses import WorkItemStatus
+from storage.models import Document, Dossier
 from storage.uow import UnitOfWork
 
 MAX_BOOK_DAYS = 366
@@ -212,39 +212,61 @@ def read_document(
     if html:
         from engine.documents import render_html
 
-        page = render_html(template, snapshot)
-        return DocumentFile(view, page.encode("utf-8"), "text/html; charset=utf-8", name + ".html")
+        page = ctx.renders.get_or_make(  # the snapshot never changes: neither does its view
+            ("html", view.id, view.sha256),
+            lambda: render_html(template, snapshot).encode("utf-8"),
+        )
+        return DocumentFile(view, page, "text/html; charset=utf-8", name + ".html")
     return DocumentFile(view, pdf, "application/pdf", name + ".pdf")
 
 
-def control_slip(ctx: EngineContext, actor: Actor, code: str) -> bytes:
-    """Mẫu 06, the process-control slip, made now from the dossier's handovers (not stored)."""
-    from engine.documents import render_pdf, sign
-
+def control_slip(ctx: EngineContext, actor: Actor, code: str, *, html: bool = False) -> bytes:
+    """Mẫu 06, the process-control slip, made now from the dossier's handovers (not stored):
+    a signed PDF, or its printable HTML view. Cached until the dossier's next event (a read
+    does not count) or the next day (its date), `engine.issuing.render_cache`."""
     with ctx.uow(write=False) as uow:
         dossier = _readable(uow, actor, code)
         if dossier.received_at is None:
             raise InvalidStateError(f"dossier {code} has not been received yet: no Mẫu 06")
-        unit = uow.units.get(dossier.unit_code)
-        unit_name = unit.name if unit is not None else dossier.unit_code
-        items = list(uow.work_items.history_for_dossier(dossier.id))
-        model_name = _procedure_name(uow, dossier)
-        data = fit(  # what an applicant or officer typed never blocks the slip
-            {
-                **_common(unit_name, dossier.unit_code, f"{code}/PKS", ctx.clock.now(), ctx),
-                "dossier_code": code,
-                "applicant_name": str(dossier.applicant.get("full_name") or "(không rõ)"),
-                "procedure": model_name,
-                "received_at": events.format_time(dossier.received_at),
-                "appointment_at": events.format_time(dossier.due_at or dossier.received_at),
-                "handovers": _handovers(items, unit_name),
-            }
-        )
-        unit_code = dossier.unit_code
-    signer = ctx.signers.signer_for(unit_code, unit_name, ctx.clock.now())
-    pdf = sign(render_pdf("mau_06", data), signer)
+        now = ctx.clock.now()
+        last = uow.events.last_seq_except(dossier_chain(code), (EventType.DOSSIER_READ,))
+        key = ("mau_06", code, last, now.astimezone(ctx.tz).date(), html)
+        slip = ctx.renders.get_or_make(key, lambda: _render_slip(ctx, uow, dossier, now, html))
     log_read(ctx, actor, code, "control_slip")
-    return pdf
+    return slip
+
+
+def _render_slip(
+    ctx: EngineContext, uow: UnitOfWork, dossier: Dossier, now: datetime, html: bool
+) -> bytes:
+    from engine.documents import render_html, render_pdf, sign
+
+    code, received = dossier.code, dossier.received_at
+    assert received is not None  # control_slip refuses a dossier not received
+    unit = uow.units.get(dossier.unit_code)
+    unit_name = unit.name if unit is not None else dossier.unit_code
+    items = list(uow.work_items.history_for_dossier(dossier.id))
+    log = uow.events.for_chain(dossier_chain(code))
+    names = {u.code: u.name for u in uow.units.all()}
+    applicant_name = str(dossier.applicant.get("full_name") or "(không rõ)")
+    data = fit(  # what an applicant or officer typed never blocks the slip
+        {
+            **_common(unit_name, dossier.unit_code, f"{code}/PKS", now, ctx),
+            "dossier_code": code,
+            "applicant_name": applicant_name,
+            "procedure": _procedure_name(uow, dossier),
+            "received_at": events.format_time(received),
+            "appointment_at": events.format_time(dossier.due_at or received),
+            "handovers": handovers(
+                log, items, names, applicant_name, result_timeliness=dossier.timeliness
+            ),
+        }
+    )
+    if html:
+        return render_html("mau_06", data).encode("utf-8")
+    return sign(
+        render_pdf("mau_06", data), ctx.signers.signer_for(dossier.unit_code, unit_name, now)
+    )
 
 
 def tracking_book(
@@ -388,29 +410,6 @@ def _common(
 def _procedure_name(uow: UnitOfWork, dossier: Dossier) -> str:
     definition = uow.definitions.get(dossier.definition_id)
     return definition.name if definition is not None and definition.name else dossier.procedure_key
-
-
-def _handovers(items: Sequence[WorkItem], unit_name: str) -> list[dict[str, Any]]:
-    """One row per step: who handed the dossier to whom, when, and whether on time."""
-    rows = []
-    giver = "Bộ phận Một cửa"
-    for item in items:
-        if item.status == WorkItemStatus.CANCELLED:
-            continue
-        receiver = item.completed_by_username or item.role
-        rows.append(
-            {
-                "giver": giver,
-                "giver_unit": unit_name,
-                "receiver": receiver,
-                "receiver_unit": unit_name,
-                "at": events.format_time(item.created_at),
-                "timeliness": item.timeliness or "pending",
-                "note": item.name[:500],
-            }
-        )
-        giver = receiver
-    return rows[:200]
 
 
 def _book_row(uow: UnitOfWork, dossier: Dossier, unit_name: str) -> dict[str, Any]:
