@@ -1,11 +1,13 @@
 """Documents of record (issue 14): a dossier's issued documents (list, signed PDF, printable
-HTML), Mẫu 06 on demand, and a unit's tracking book (Mẫu 07) as PDF or XLSX. Reads are logged."""
+HTML), corrections, Mẫu 06 on demand, and a unit's tracking book (Mẫu 07) as PDF volumes or
+XLSX. Reads are logged; what renders on demand is rate-limited per user (api.ratelimit)."""
 
 from __future__ import annotations
 
 import io
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import Response, request, send_file
@@ -15,6 +17,7 @@ from api.base import Blueprint, LocalDateTime, Schema
 from api.context import actor, engine
 from engine.services import documents
 from engine.services.documents import DocumentFile, IssuedDocument
+from engine.services.tracking_book import VOLUME_ROWS, tracking_book
 
 blp = Blueprint(
     "documents",
@@ -81,6 +84,11 @@ class TrackingBookQuery(Schema):
     format = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf(["pdf", "xlsx"]), allow_none=True
     )
+    volume = ma.fields.Integer(
+        load_default=1,
+        validate=ma.validate.Range(min=1, max=10_000),
+        metadata={"description": f"which volume of the PDF ({VOLUME_ROWS} dossiers each)"},
+    )
 
 
 def _download(content: bytes, media_type: str, name: str, etag: str | None = None) -> Response:
@@ -102,6 +110,15 @@ def _wants_html() -> bool:
 #: MOTCUA_RATELIMIT_RENDER (api.ratelimit). A stored PDF is served as issued and not counted.
 RENDERING_ENDPOINTS = frozenset({"documents.ControlSlip", "documents.TrackingBook"})
 _TOO_MANY_RENDERS = "Too many renders by this user (MOTCUA_RATELIMIT_RENDER); see Retry-After"
+
+
+#: What one request costs of the budget: a volume of the book (or its workbook) renders for
+#: about half a second to a second (docs/documents.md, "Cost control"), a slip or a view ~15 ms.
+BOOK_COST = 5
+
+
+def render_cost() -> int:
+    return BOOK_COST if request.endpoint == "documents.TrackingBook" else 1
 
 
 def renders_on_demand() -> bool:
@@ -194,16 +211,29 @@ class TrackingBook(MethodView):
     @blp.doc(
         responses={
             "200": {
-                "description": "Mẫu 07 for the period: a signed PDF, or an XLSX workbook "
-                "(format=xlsx or Accept: the XLSX type)",
+                "description": "Mẫu 07 for the period: an XLSX workbook of the whole period "
+                "(format=xlsx or Accept: the XLSX type), or one volume of the signed PDF "
+                f"({VOLUME_ROWS} dossiers each; `volume`, from 1). The headers say how many "
+                "volumes the period fills (`Book-Volumes`) and link the next one "
+                '(`Link: <…>; rel="next"`)',
                 "content": {PDF: _BINARY, XLSX: _BINARY},
+                "headers": {
+                    "Book-Volumes": {
+                        "description": "how many PDF volumes the period fills",
+                        "schema": {"type": "integer"},
+                    },
+                    "Book-Dossiers": {
+                        "description": "how many dossiers the period holds",
+                        "schema": {"type": "integer"},
+                    },
+                },
             }
         }
     )
     @blp.authenticated(
         "Not an officer of the unit or an auditor",
         (404, "No such unit"),
-        (422, "Bad period"),
+        (422, "Bad period, or no such volume"),
         (429, _TOO_MANY_RENDERS),
     )
     def get(self, query: dict[str, Any], unit_code: str) -> Response:
@@ -214,8 +244,18 @@ class TrackingBook(MethodView):
             query.get("format") is None
             and request.accept_mimetypes.best_match([PDF, XLSX], default=PDF) == XLSX
         )
-        content = documents.tracking_book(engine(), actor(), unit_code, start, end, xlsx=xlsx)
+        book = tracking_book(
+            engine(), actor(), unit_code, start, end, xlsx=xlsx, volume=query["volume"]
+        )
         name = f"{unit_code}-mau_07-{start:%Y%m%d}-{end:%Y%m%d}"
         if xlsx:
-            return _download(content, XLSX, name + ".xlsx")
-        return _download(content, PDF, name + ".pdf")
+            response = _download(book.content, XLSX, name + ".xlsx")
+        else:
+            part = f"-{book.volume}of{book.volumes}" if book.volumes > 1 else ""
+            response = _download(book.content, PDF, name + part + ".pdf")
+            if book.volume < book.volumes:
+                following = urlencode({**request.args.to_dict(), "volume": book.volume + 1})
+                response.headers["Link"] = f'<{request.path}?{following}>; rel="next"'
+        response.headers["Book-Volumes"] = str(book.volumes)
+        response.headers["Book-Dossiers"] = str(book.total)
+        return response

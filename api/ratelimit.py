@@ -78,6 +78,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         scope="render",
         key_func=_user_or_address,
         exempt_when=lambda: not documents.renders_on_demand(),
+        cost=documents.render_cost,
     )(documents.blp)
 
     @app.errorhandler(RateLimitExceeded)

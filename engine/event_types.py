@@ -415,4 +415,7 @@ class AuditVerified(TypedDict):
 
 
 #: Who read a unit's tracking book (Mẫu 07) for which period (SEC-5); `from` is a keyword.
-TrackingBookRead = TypedDict("TrackingBookRead", {"unit": str, "from": str, "to": str})
+#: `volume`: which volume of the PDF (issue 14: a long book comes in volumes), when not the first.
+TrackingBookRead = TypedDict(
+    "TrackingBookRead", {"unit": str, "from": str, "to": str, "volume": NotRequired[int]}
+)

@@ -1,6 +1,7 @@
 """Documents of record over the API and the CLI (issue 14): a dossier's issued documents, one
-document as its signed PDF or printable HTML, Mẫu 06 (process-control slip) and Mẫu 07 (the
-unit's tracking book) on demand, and verifying stored documents against the audit chain.
+document as its signed PDF or printable HTML, corrections, Mẫu 06 (process-control slip) on
+demand, and verifying stored documents against the audit chain. Mẫu 07 (the unit's tracking
+book) is `engine.services.tracking_book`.
 
 Every read is authorised like the dossier (the applicant sees theirs, officers their unit's,
 auditors all) and logged (SEC-5): a dossier's documents on its chain (`dossier_read`), the
@@ -10,12 +11,10 @@ tracking book on the system chain (`tracking_book_read`).
 from __future__ import annotations
 
 import hashlib
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from engine import events
 from engine.context import EngineContext
@@ -23,30 +22,21 @@ from engine.errors import (
     FieldError,
     InvalidStateError,
     NotFoundError,
-    PermissionDeniedError,
     ValidationFailedError,
 )
-from engine.event_types import DocumentCorrected, EventType, TrackingBookRead
+from engine.event_types import DocumentCorrected, EventType
 from engine.events import dossier_chain
 from engine.issuing.data import PLACE, fit
 from engine.issuing.handovers import handovers
 from engine.security.authz import (
     Actor,
-    Role,
     ensure_can_correct_documents,
     ensure_can_read_dossier,
 )
 from engine.services.reads import log_read
-from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
 from storage.models import Document, Dossier
 from storage.uow import UnitOfWork
-
-MAX_BOOK_DAYS = 366
-#: The years a book may cover: a period outside them holds no dossier of this system, and the
-#: calendar's ends (year 1, year 9999) overflow when turned into UTC instants.
-BOOK_YEARS = range(2000, 3000)
-VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,60 +259,6 @@ def _render_slip(
     )
 
 
-def tracking_book(
-    ctx: EngineContext, actor: Actor, unit_code: str, start: date, end: date, *, xlsx: bool
-) -> bytes:
-    """Mẫu 07, the unit's tracking book of the dossiers received from `start` to `end`
-    (inclusive), as a signed PDF or an XLSX workbook, for the unit's officers and auditors."""
-    if not (actor.has(Role.AUDITOR) or (actor.is_officer and actor.unit_code == unit_code)):
-        raise PermissionDeniedError("the tracking book is for the unit's officers and auditors")
-    for field, day in (("from", start), ("to", end)):
-        if day.year not in BOOK_YEARS:
-            raise ValidationFailedError(
-                "the period is not valid",
-                [
-                    FieldError(
-                        field, f"must be a date from {BOOK_YEARS.start} to {BOOK_YEARS.stop - 1}"
-                    )
-                ],
-            )
-    if end < start:
-        raise _bad_period("must not be before 'from'")
-    if (end - start).days >= MAX_BOOK_DAYS:
-        raise _bad_period(f"a book covers at most {MAX_BOOK_DAYS} days")
-    with ctx.uow(write=False) as uow:
-        unit = uow.units.get(unit_code)
-        if unit is None:
-            raise NotFoundError(f"no unit {unit_code}")
-        first = datetime.combine(start, time.min, ctx.tz).astimezone(UTC)
-        last = datetime.combine(end + timedelta(days=1), time.min, ctx.tz).astimezone(UTC)
-        dossiers = uow.documents.received_between(unit_code, first, last)
-        rows = [fit(_book_row(uow, d, unit.name)) for d in dossiers]
-        unit_name = unit.name
-    now = ctx.clock.now()
-    read: TrackingBookRead = {"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()}
-    with conflicts_as_errors(), ctx.uow() as uow:
-        events.record_system(
-            uow,
-            EventType.TRACKING_BOOK_READ,
-            actor=actor,
-            now=now,
-            payload=read,
-        )
-        uow.commit()
-    if xlsx:
-        return _workbook(rows, unit_name, start, end)
-    from engine.documents import render_pdf, sign
-
-    data = {
-        **_common(unit_name, unit_code, f"{start.year}", now, ctx),
-        "period_from": start.isoformat(),
-        "period_to": end.isoformat(),
-        "rows": rows,
-    }
-    return sign(render_pdf("mau_07", data), ctx.signers.signer_for(unit_code, unit_name, now))
-
-
 def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredCheck]:
     """Check every stored document (or dossier `code`'s): its PDF hashes to its SHA-256, that
     SHA-256 is the one its `document_issued` event recorded, and the signature is valid."""
@@ -354,10 +290,6 @@ def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredChe
             problems += [f"signature: {p}" for p in result.problems]
             checks.append(StoredCheck(dossier_code, _view(document), problems))
     return checks
-
-
-def _bad_period(message: str) -> ValidationFailedError:
-    return ValidationFailedError("the period is not valid", [FieldError("to", message)])
 
 
 def _recorded_hashes(uow: UnitOfWork, codes: set[str]) -> dict[str, set[str]]:
@@ -410,73 +342,6 @@ def _common(
 def _procedure_name(uow: UnitOfWork, dossier: Dossier) -> str:
     definition = uow.definitions.get(dossier.definition_id)
     return definition.name if definition is not None and definition.name else dossier.procedure_key
-
-
-def _book_row(uow: UnitOfWork, dossier: Dossier, unit_name: str) -> dict[str, Any]:
-    applicant = dossier.applicant
-    contact = ", ".join(str(applicant[k]) for k in ("address", "phone") if applicant.get(k))
-    row: dict[str, Any] = {
-        "dossier_code": dossier.code,
-        "procedure": _procedure_name(uow, dossier)[:300],
-        "sets": 1,
-        "applicant": str(applicant.get("full_name") or "(không rõ)")[:200],
-        "handling_unit": unit_name,
-        "received_at": events.format_time(dossier.received_at or dossier.submitted_at),
-        "appointment_at": events.format_time(
-            dossier.due_at or dossier.received_at or dossier.submitted_at
-        ),
-    }
-    if contact:
-        row["address_phone"] = contact[:300]
-    if dossier.resolved_at is not None:
-        row["result_at"] = events.format_time(dossier.resolved_at)
-    if dossier.finished_at is not None and dossier.status == DossierStatus.RETURNED:
-        row["returned_at"] = events.format_time(dossier.finished_at)
-    return row
-
-
-BOOK_COLUMNS = (
-    ("dossier_code", "Mã hồ sơ"),
-    ("procedure", "Tên thủ tục hành chính"),
-    ("sets", "Số lượng hồ sơ (bộ)"),
-    ("applicant", "Tên cá nhân, tổ chức"),
-    ("address_phone", "Địa chỉ, số điện thoại"),
-    ("handling_unit", "Cơ quan chủ trì giải quyết"),
-    ("received_at", "Nhận hồ sơ"),
-    ("appointment_at", "Hẹn trả kết quả"),
-    ("transferred_at", "Chuyển hồ sơ đến cơ quan giải quyết"),
-    ("result_at", "Nhận kết quả giải quyết"),
-    ("returned_at", "Trả kết quả cho cá nhân, tổ chức"),
-    ("note", "Ghi chú"),
-)
-
-
-def _workbook(rows: Sequence[dict[str, Any]], unit_name: str, start: date, end: date) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook has one sheet
-    sheet.title = "Sổ theo dõi hồ sơ"
-    sheet.append([f"SỔ THEO DÕI HỒ SƠ — {unit_name}"])
-    sheet.append([f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
-    sheet.append(["TT", *(title for _, title in BOOK_COLUMNS)])
-    for index, row in enumerate(rows, start=1):
-        values = [_cell(key, row.get(key)) for key, _ in BOOK_COLUMNS]
-        sheet.append([index, *values])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(key: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if key.endswith("_at"):
-        return datetime.fromisoformat(str(value)).astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y")
-    if isinstance(value, str) and value[:1] in "=+-@":
-        return "'" + value  # never a formula (CSV/XLSX injection)
-    return value
 
 
 def ensure_production_keys(ctx: EngineContext) -> None:

@@ -155,7 +155,7 @@ def test_rendering_on_demand_is_limited_per_user(
     code = str(http.submit()["code"])
     http.act(code, "reception", ACCEPT)
     [receipt] = documents_of(http, code)
-    client = _limited_app(ctx, "3/minute").test_client()
+    client = _limited_app(ctx, "7/minute").test_client()
 
     def get(path: str, user: str, accept: str = "application/pdf") -> int:
         headers = {"Authorization": f"Bearer {http.token(user)}", "Accept": accept}
@@ -164,7 +164,7 @@ def test_rendering_on_demand_is_limited_per_user(
     slip = f"/api/v1/dossiers/{code}/control-slip"
     book = f"/api/v1/units/{UNIT}/tracking-book?from=2026-03-01&to=2026-03-31"
     view = f"/api/v1/dossiers/{code}/documents/{receipt['id']}"
-    # One budget across the rendering endpoints: the slip, the book, an HTML view.
+    # One budget across the rendering endpoints: the slip (1), the book (5), an HTML view (1).
     assert [
         get(slip, "reception"),
         get(book, "reception"),
