@@ -79,6 +79,9 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         key_func=_user_or_address,
         exempt_when=lambda: not documents.renders_on_demand(),
         cost=documents.render_cost,
+        # Only what rendered counts: a refused request (a bad period, a dossier not yours)
+        # stops before any render.
+        deduct_when=lambda response: response.status_code < 400,
     )(documents.blp)
 
     @app.errorhandler(RateLimitExceeded)

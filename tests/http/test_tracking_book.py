@@ -40,7 +40,7 @@ def busy_unit(http: HttpApi, ctx: EngineContext, clock: FrozenClock, copies: int
             conn.execute(select(Dossier.__table__).where(Dossier.code == code)).one()._mapping
         )
         conn.execute(
-            insert(Dossier.__table__),
+            insert(Dossier),
             [
                 {
                     **row,
