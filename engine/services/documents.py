@@ -26,6 +26,7 @@ from engine.errors import (
 )
 from engine.event_types import DocumentCorrected, EventType
 from engine.events import dossier_chain
+from engine.issuing import corrections
 from engine.issuing.data import PLACE, fit
 from engine.issuing.handovers import handovers
 from engine.security.authz import (
@@ -34,6 +35,7 @@ from engine.security.authz import (
     ensure_can_read_dossier,
 )
 from engine.services.reads import log_read
+from engine.step import corrections as step_corrections
 from engine.transactions import conflicts_as_errors
 from storage.models import Document, Dossier
 from storage.uow import UnitOfWork
@@ -104,7 +106,6 @@ def correct_document(
     """
     from engine.documents import catalogue
     from engine.documents.values import check
-    from engine.step.corrections import correct_document as correct
 
     with conflicts_as_errors(), ctx.uow() as uow:
         dossier = uow.dossiers.by_code(code, for_update=True)
@@ -127,22 +128,23 @@ def correct_document(
             )
         now = ctx.clock.now()
         changes = _corrections_checked(old, fields, reason)
-        from engine.issuing.corrections import content, snapshot
-
         # What the correction will print, checked as the renderer will (a placeholder number).
-        trial = snapshot(
-            content(code, old.snapshot, changes, reason.strip()),
+        trial = corrections.snapshot(
+            corrections.content(code, old.snapshot, changes, reason.strip()),
             number=str(old.number),
             issued_on=now.astimezone(ctx.tz).date(),
         )
+        spec = catalogue().get(old.template)
+        if spec is None:
+            raise InvalidStateError(f"the form {old.template} is no longer in the catalogue")
         try:
-            check(old.template, trial, catalogue()[old.template].fields)
+            check(old.template, trial, spec.fields)
         except ValidationFailedError as exc:
             raise ValidationFailedError(
                 "the corrected document cannot be printed",
                 [_field_of_correction(e) for e in exc.errors],
             ) from None
-        document = correct(
+        document = step_corrections.correct_document(
             uow,
             dossier,
             DocumentCorrected(
@@ -157,16 +159,18 @@ def correct_document(
 
 def _corrections_checked(old: Document, fields: Mapping[str, Any], reason: str) -> dict[str, Any]:
     """The changed fields of a correction of `old`; ValidationFailedError names each bad one."""
-    from engine.issuing.corrections import SYSTEM_FIELDS, form_fields
-
     errors: list[FieldError] = []
     if not reason.strip():
         errors.append(FieldError("reason", "say why the document is corrected"))
-    printed = form_fields(old.snapshot or {})
+    printed = corrections.form_fields(old.snapshot or {})
     for name in fields:
-        if name in SYSTEM_FIELDS:
+        if name in corrections.SYSTEM_FIELDS:
             errors.append(FieldError(f"fields.{name}", "is set by the system, not corrected"))
-    changes = {k: v for k, v in fields.items() if k not in SYSTEM_FIELDS and printed.get(k) != v}
+    changes = {
+        k: v
+        for k, v in fields.items()
+        if k not in corrections.SYSTEM_FIELDS and printed.get(k) != v
+    }
     if not errors and not changes:
         errors.append(FieldError("fields", "change at least one field of the document"))
     if errors:

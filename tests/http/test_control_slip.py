@@ -78,6 +78,11 @@ def test_the_slip_names_each_giver_and_receiver_from_the_recorded_events(
     [task] = http.tasks("specialist", dossier=code)["items"]
     http.claim(task["id"], "specialist")
     assert slip_rows(http, code)[1][1] == f"specialist | {UNIT_NAME}"
+    http.call("POST", f"/api/v1/tasks/{task['id']}/release", "specialist")
+    assert slip_rows(http, code)[1][1] == f"Chuyên viên (chưa nhận) | {UNIT_NAME}"
+    assign = {"officer": "specialist"}
+    http.call("POST", f"/api/v1/tasks/{task['id']}/assign", "leader", json=assign)
+    assert slip_rows(http, code)[1][1] == f"specialist | {UNIT_NAME}"  # given by the leader
     http.complete(task["id"], "specialist", APPRAISE)
     move(http, clock, at(12, 14))
     act_on(http, code, "leader", "approve_result", LEADER_APPROVE)
