@@ -44,6 +44,8 @@ CAUSES = frozenset(
         EventType.TIMER_FIRED,
         EventType.DOSSIER_MIGRATED,
         EventType.REAPPOINTED,
+        EventType.DOSSIER_WITHDRAWN,
+        EventType.HANDLING_STOPPED,
     }
 )
 
