@@ -12,6 +12,7 @@ from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerat
 from engine.issuing.render_cache import RenderCache
 from engine.issuing.sealers import PdfSealer
 from engine.issuing.signers import AnySigners, signers_from_settings
+from engine.peers.dvcqg import DVCQG
 from engine.security.credentials import Passwords, Tokens
 from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.settings import Settings
@@ -49,12 +50,21 @@ class EngineContext:
         self.db.dispose()
 
 
+def destinations(settings: Settings) -> tuple[str, ...]:
+    """The peers every outbound message goes to (docs/integration.md)."""
+    return (DVCQG,) if settings.dvcqg is not None else ()
+
+
 def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
     signers = signers_from_settings(settings)
     tz = ZoneInfo(settings.timezone)
     return EngineContext(
         settings=settings,
-        db=Database(make_engine(settings.database_url), sealer=PdfSealer(signers, tz)),
+        db=Database(
+            make_engine(settings.database_url),
+            sealer=PdfSealer(signers, tz),
+            destinations=destinations(settings),
+        ),
         clock=clock or SystemClock(),
         definitions=DEFINITIONS,
         passwords=Passwords(

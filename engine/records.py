@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import events
+from engine import events, outbound
 from engine.event_types import DocumentIssued, EventType, HandlingStopped
 from engine.events import EventSink
 from engine.issuing.data import header
@@ -71,7 +71,7 @@ class OfficerNames(Protocol):
         """The officer's full name: the account's now (live), the one the log printed (replay)."""
 
 
-class DocumentSink(EventSink, Protocol):
+class DocumentSink(EventSink, outbound.OutboxSink, Protocol):
     """Where a document is issued: the unit of work, or a replay's scratch copy."""
 
     @property
@@ -137,7 +137,7 @@ def issue(
         payload["sha256"] = document.sha256
     if corrects is not None:
         payload["corrects"] = str(corrects.number)
-    events.record_for_dossier(
+    event = events.record_for_dossier(
         store,
         dossier,
         EventType.DOCUMENT_ISSUED,
@@ -146,6 +146,7 @@ def issue(
         bpmn_id=bpmn_id,
         payload=payload,
     )
+    outbound.document_issued(store, dossier, document, event)
     return document
 
 

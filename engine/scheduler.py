@@ -1,6 +1,8 @@
 """The timer scheduler: wakes at each timer's due time and fires it (docs/architecture.md s.4).
 
-It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (docs/architecture.md s.5).
+It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (docs/architecture.md s.5)
+and runs the outbox's dispatcher every `MOTCUA_OUTBOX_POLL_SECONDS` (docs/integration.md): the
+one process that delivers messages to other systems, under the same lock.
 
 Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
 lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is
@@ -25,9 +27,10 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.context import EngineContext
+from engine.dispatcher import OutboxDispatcher
 from engine.errors import ConcurrentModificationError, EngineError
 from engine.security.authz import SYSTEM_ACTOR
-from engine.services import audit, timers
+from engine.services import audit, health, timers
 from storage.errors import is_database_error
 from storage.locks import SingletonLock, singleton_lock
 
@@ -49,8 +52,9 @@ class TimerScheduler:
         *,
         poll_seconds: float | None = None,
         lookahead_seconds: float | None = None,
-        workers: int = 2,
+        workers: int = 3,
         lock: SingletonLock | None = None,
+        dispatcher: OutboxDispatcher | None = None,
         on_fired: Callable[[str], None] | None = None,
         max_firings: int = PASS_MAX_FIRINGS,
         pass_seconds: float = PASS_SECONDS,
@@ -64,6 +68,8 @@ class TimerScheduler:
         )
         self.lock = lock or singleton_lock(ctx.db.engine, LOCK_NAME)
         self.on_fired = on_fired
+        #: One job thread drains the outbox; the others fire timers and sign checkpoints.
+        self.dispatcher = dispatcher or OutboxDispatcher(ctx)
         self.active = False
         self._scheduled: dict[str, datetime] = {}
         self._guard = threading.Lock()
@@ -103,6 +109,7 @@ class TimerScheduler:
             self._scheduler.shutdown(wait=False)
         with self._busy:
             self._busy.wait_for(lambda: self._in_flight == 0)
+        self.dispatcher.close()
         if was_active:
             self.lock.release()
             log.info("timer scheduler stopped; %s released", self.lock.description)
@@ -113,7 +120,9 @@ class TimerScheduler:
         if not self.lock.try_acquire():
             return None
         try:
-            return self._fire_overdue()
+            fired = self._fire_overdue()
+            self.dispatcher.drain(self._stopping.is_set)
+            return fired
         finally:
             self.lock.release()
 
@@ -217,6 +226,16 @@ class TimerScheduler:
             log.error("audit checkpoint left out damaged chains: %s", result.refused)
         return result.created
 
+    def dispatch(self) -> int:
+        """Deliver the outbox's due messages (the active scheduler does it every poll); how
+        many were tried. Never raises: a failure is logged and the next poll tries again."""
+        with self._job():
+            try:
+                return self.dispatcher.drain(lambda: self._stopping.is_set() or not self.active)
+            except Exception:  # e.g. the database is unreachable for a moment
+                log.exception("outbox dispatch failed; retrying next poll")
+                return 0
+
     def _wake(self, timer_id: str) -> None:
         with self._job():
             try:
@@ -253,6 +272,13 @@ class TimerScheduler:
             id="checkpoint",
             replace_existing=True,
         )
+        self._scheduler.add_job(
+            self.dispatch,
+            "interval",
+            seconds=self.ctx.settings.outbox.poll_seconds,
+            id="outbox",
+            replace_existing=True,
+        )
         return True
 
     def try_take_over(self) -> bool:
@@ -275,11 +301,26 @@ class TimerScheduler:
         # Each sweep books the next one when it ends: a long catch-up never overlaps itself.
         with self._job():
             try:
+                health.beat(self.ctx)  # what `GET /health` reads: a scheduler is alive
                 self.sweep()
             except Exception:  # e.g. the database is unreachable for a moment
                 log.exception("timer sweep failed; retrying in %s s", self.poll_seconds)
             if self.active:
                 self._schedule_sweep(datetime.now(UTC) + timedelta(seconds=self.poll_seconds))
+
+
+def deliver_outbox_once(ctx: EngineContext) -> int | None:
+    """Deliver the outbox's due messages now, under the scheduler's lock (`motcua outbox
+    deliver`); how many were tried, or None if a scheduler is active (it delivers them)."""
+    lock = singleton_lock(ctx.db.engine, LOCK_NAME)
+    if not lock.try_acquire():
+        return None
+    dispatcher = OutboxDispatcher(ctx)
+    try:
+        return dispatcher.drain()
+    finally:
+        dispatcher.close()
+        lock.release()
 
 
 def _describe(exc: BaseException) -> str:

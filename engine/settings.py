@@ -26,6 +26,30 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class PeerSettings:
+    """Where a peer system is reached and how (docs/integration.md)."""
+
+    url: str
+    #: Sent as `Authorization: Bearer <token>` when set.
+    token: str | None
+    timeout_seconds: float
+    #: National procedure codes (MaTTHC) of procedures whose diagram does not set one.
+    procedure_codes: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSettings:
+    """How the dispatcher retries: exponential back-off with jitter, then parked (dead)."""
+
+    backoff_base_seconds: float = 2.0
+    backoff_max_seconds: float = 3600.0
+    max_age_seconds: int = 3 * 24 * 3600
+    poll_seconds: float = 0.5
+    batch: int = 200
+    workers: int = 8
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: str
     database_url: str
@@ -57,6 +81,9 @@ class Settings:
     document_trust_roots: Path | None = None
     #: Per user, on the endpoints that render on demand (Mẫu 06, Mẫu 07, a document's HTML view).
     ratelimit_render: str = "30/minute;300/hour"
+    #: The national portal (DVCQG, docs/integration.md): unset, no message is written for it.
+    dvcqg: PeerSettings | None = None
+    outbox: OutboxSettings = OutboxSettings()
 
     @property
     def is_production(self) -> bool:
@@ -118,7 +145,55 @@ class Settings:
             ),
             document_keys_dir=_path(env_vars.get("MOTCUA_DOCUMENT_KEYS_DIR")),
             document_trust_roots=_path(env_vars.get("MOTCUA_DOCUMENT_TRUST_ROOTS")),
+            dvcqg=_dvcqg(env_vars),
+            outbox=OutboxSettings(
+                backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
+                backoff_max_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
+                max_age_seconds=_int(
+                    env_vars, "MOTCUA_OUTBOX_MAX_AGE_SECONDS", 3 * 24 * 3600, minimum=60
+                ),
+                poll_seconds=_float(env_vars, "MOTCUA_OUTBOX_POLL_SECONDS", 0.5),
+                batch=_int(env_vars, "MOTCUA_OUTBOX_BATCH", 200, minimum=1),
+                workers=_int(env_vars, "MOTCUA_OUTBOX_WORKERS", 8, minimum=1),
+            ),
         )
+
+
+def _dvcqg(env: Mapping[str, str]) -> PeerSettings | None:
+    url = (env.get("MOTCUA_DVCQG_URL") or "").strip()
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(f"MOTCUA_DVCQG_URL must be an http(s) URL, not {url!r}")
+    codes: dict[str, str] = {}
+    for pair in (env.get("MOTCUA_DVCQG_PROCEDURE_CODES") or "").split(","):
+        if not pair.strip():
+            continue
+        key, sep, code = pair.partition("=")
+        if not sep or not key.strip() or not code.strip():
+            raise SettingsError(
+                f"MOTCUA_DVCQG_PROCEDURE_CODES: {pair!r} is not procedure_key=MaTTHC"
+            )
+        codes[key.strip()] = code.strip()
+    return PeerSettings(
+        url=url,
+        token=env.get("MOTCUA_DVCQG_TOKEN") or None,
+        timeout_seconds=_float(env, "MOTCUA_DVCQG_TIMEOUT_SECONDS", 3.0),
+        procedure_codes=codes,
+    )
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from exc
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name} must be a positive number")
+    return value
 
 
 def _path(raw: str | None) -> Path | None:

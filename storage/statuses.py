@@ -33,3 +33,11 @@ class RoleGrantStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class OutboxState(StrEnum):
+    """A message to another system, as the dispatcher reads it."""
+
+    PENDING = "pending"  # to deliver: now, or at `next_attempt_at` after a failure
+    DELIVERED = "delivered"  # the peer answered 2xx
+    DEAD = "dead"  # too old, or its payload cannot be mapped: parked until retried on demand

@@ -22,6 +22,7 @@ from storage.errors import (
 from storage.events import Events
 from storage.files import DossierFiles
 from storage.models import User
+from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
 from storage.repositories import (
     CalendarOverrides,
@@ -57,6 +58,8 @@ class UnitOfWork:
     files: DossierFiles
     calendar_versions: CalendarVersions
     documents: Documents
+    outbox: Outbox
+    heartbeats: Heartbeats
 
     def __init__(
         self,
@@ -67,7 +70,10 @@ class UnitOfWork:
         definition_rows: DefinitionRowCache,
         snapshot: bool = False,
         sealer: DocumentSealer | None = None,
+        destinations: tuple[str, ...] = (),
     ) -> None:
+        #: Where the outbox's messages go (docs/integration.md); none, no message is written.
+        self._destinations = destinations
         #: Issues documents of record as signed PDFs (None: issued without a PDF).
         self.sealer = sealer
         self._factory = factory
@@ -103,6 +109,8 @@ class UnitOfWork:
         self.files = DossierFiles(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
+        self.outbox = Outbox(self.session, self._destinations)
+        self.heartbeats = Heartbeats(self.session)
         return self
 
     def __exit__(
@@ -186,8 +194,15 @@ def _raise_translated(exc: BaseException) -> None:
 class Database:
     """The process-wide engine and session factory, made once at start-up."""
 
-    def __init__(self, engine: Engine, *, sealer: DocumentSealer | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        sealer: DocumentSealer | None = None,
+        destinations: tuple[str, ...] = (),
+    ) -> None:
         self.engine = engine
+        self.destinations = destinations
         self.sealer = sealer
         self.factory = make_session_factory(engine)
         self.sqlite = is_sqlite(engine)
@@ -203,6 +218,7 @@ class Database:
             definition_rows=self.definition_rows,
             snapshot=snapshot,
             sealer=self.sealer,
+            destinations=self.destinations,
         )
 
     def account(self, user_id: int) -> Account | None:

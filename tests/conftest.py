@@ -73,9 +73,11 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def make_settings(var_dir: Path, database_url: str) -> Settings:
+def make_settings(var_dir: Path, database_url: str, **extra: str) -> Settings:
+    """`extra`: more MOTCUA_* variables (e.g. MOTCUA_DVCQG_URL)."""
     return Settings.from_env(
         {
+            **extra,
             "MOTCUA_ENV": "test",
             "MOTCUA_VAR_DIR": str(var_dir),
             "MOTCUA_DATABASE_URL": database_url,

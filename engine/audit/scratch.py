@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -175,6 +176,18 @@ class ScratchChain:
         event.payload = {**event.payload, "task_id": live_id}
 
 
+class DiscardedOutbox:
+    """Replay sends nothing: the messages the replayed steps would write are counted, dropped."""
+
+    def __init__(self) -> None:
+        self.discarded = 0
+
+    def add(
+        self, *, kind: str, dossier_code: str, seq: int, payload: dict[str, Any], now: datetime
+    ) -> None:
+        self.discarded += 1
+
+
 class LoggedOfficerNames:
     """Replay: an officer's name is the one the document being issued printed (the next logged
     event is its `document_issued`), as its number is; the account may have been renamed since."""
@@ -209,6 +222,7 @@ class ScratchStore:
         self._units = units
         self.sealer = LoggedSealer(self.chain, tz)
         self.users = LoggedOfficerNames(self.chain)
+        self.outbox = DiscardedOutbox()
 
     @property
     def work_items(self) -> ScratchWorkItems:

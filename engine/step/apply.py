@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import events
+from engine import events, outbound
 from engine.calendar.working_days import WorkingCalendar
 from engine.event_types import EventType, StatusChanged, TaskCancelled, TaskOpened
 from engine.form_conventions import DECISION
@@ -22,7 +22,7 @@ from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from engine.step import deadlines, documents, transfers
 from engine.step.timers import TimerStore, record_fired, sync_timers
-from storage.models import Dossier, WorkItem
+from storage.models import Dossier, Event, WorkItem
 from storage.statuses import WorkItemStatus
 from storage.work import WorkItemStore
 
@@ -81,7 +81,7 @@ def apply_step(
             continue
         if node.status is not None and node.status != dossier.status:
             old = dossier.status
-            change_status(
+            changed = change_status(
                 uow,
                 dossier,
                 DossierStatus(node.status),
@@ -101,6 +101,8 @@ def apply_step(
                 now=now,
                 bpmn_id=bpmn_id,
             )
+            # after the deadlines: the appointment given at acceptance is part of the news
+            outbound.status_changed(uow, dossier, changed, procedure_code=model.code)
         deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
     documents.issue_declared(uow, dossier, model, outcome, actor=actor, now=now)
     still_open = _sync_work_items(
@@ -122,7 +124,9 @@ def change_status(
     now: datetime,
     bpmn_id: str | None,
     role: str | None = None,
-) -> None:
+) -> Event:
+    """Set the dossier's status and its dates; return the `status_changed` event. The caller
+    tells the outbox (`outbound.status_changed`) once the change's consequences are applied."""
     old = dossier.status
     dossier.status = int(new)
     dossier.status_changed_at = now
@@ -132,7 +136,7 @@ def change_status(
         dossier.resolved_at = now
     if new in FINAL_STATUSES:
         dossier.finished_at = now
-    events.record_for_dossier(
+    return events.record_for_dossier(
         uow,
         dossier,
         type=EventType.STATUS_CHANGED,

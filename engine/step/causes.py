@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import events, records
+from engine import events, outbound, records
 from engine.calendar.working_days import WorkingCalendar
 from engine.event_types import (
     DossierMigrated,
@@ -47,7 +47,7 @@ from engine.step import reappointments
 from engine.step.apply import Completion, StepStore, apply_step, change_status
 from engine.step.deadlines import StepEnvironment
 from engine.views import CHANNEL_CODES
-from storage.models import Definition, Document, Dossier, WorkItem
+from storage.models import Definition, Document, Dossier, Event, WorkItem
 
 #: `dossier_migrated`: which workflow tasks a migration re-predicts (pitfall P6).
 RESET_MASK = "READY"
@@ -95,9 +95,9 @@ class RunningDossier:
         now: datetime,
         bpmn_id: str | None = None,
         role: str | None = None,
-    ) -> None:
+    ) -> Event:
         """Record the event that causes the step, on the dossier's chain."""
-        events.record_for_dossier(
+        return events.record_for_dossier(
             self.store,
             self.dossier,
             type_,
@@ -191,7 +191,9 @@ def submit(
         setting.parsed, process_input(dossier), setting.env.functions, now=now
     )
     running = RunningDossier(store, dossier, setting.model, workflow, setting.env.calendar, ids)
-    running.record(EventType.DOSSIER_SUBMITTED, submitted, actor=actor, now=now)
+    event = running.record(EventType.DOSSIER_SUBMITTED, submitted, actor=actor, now=now)
+    # status 1 (Mới đăng ký) is set by `new_dossier`, not by a change: tell the outbox here
+    outbound.status_changed(store, dossier, event, procedure_code=setting.model.code)
     open_items = running.apply(outcome, actor=actor, now=now, open_items=[])
     store.flush()
     return running, open_items
@@ -299,8 +301,11 @@ def _end_handling(
     """Close the dossier with a final `status`: the status changes first (the dossier is
     finished), then the cancelled process's open steps and timers close."""
     outcome = running.workflow.cancel()
-    change_status(
+    changed = change_status(
         running.store, running.dossier, status, actor=actor, now=now, bpmn_id=None, role=role
+    )
+    outbound.status_changed(
+        running.store, running.dossier, changed, procedure_code=running.model.code
     )
     running.apply(outcome, actor=actor, now=now, role=role)
 

@@ -332,6 +332,14 @@ OPERATIONS = (
         statuses(403, admin=404),  # no timer is parked in this world
         params=lambda w: {"timer_id": "00000000-0000-0000-0000-000000000000"},
     ),
+    Op("GET", "/api/v1/admin/outbox", ADMIN_ONLY),
+    Op(
+        "POST",
+        "/api/v1/admin/outbox/{message_id}/retry",
+        statuses(403, admin=404),  # no peer is configured in this world: no message
+        params=lambda w: {"message_id": "999999"},
+    ),
+    Op("GET", "/api/v1/health", EVERYONE_200),
     # Identical content: deploying again answers 200 with the existing version.
     Op("POST", "/api/v1/definitions", statuses(403, analyst=200, admin=200), bundle=True),
     Op("POST", "/api/v1/definitions/validate", statuses(403, analyst=200, admin=200), bundle=True),

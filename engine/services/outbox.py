@@ -1,0 +1,218 @@
+"""The outbox's use cases (docs/integration.md): what the dispatcher reads and records, and what
+administrators see and retry. Each is one short transaction; delivery itself happens outside any
+transaction (`engine.dispatcher`), so a slow or failing peer never holds a lock a citizen's or
+an officer's request waits for."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.context import EngineContext
+from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
+from engine.peers.base import Outbound
+from engine.results import Page
+from engine.security.authz import Actor, ensure_admin
+from engine.services.account_rules import page_window
+from engine.settings import OutboxSettings
+from engine.transactions import conflicts_as_errors
+from storage.models import OutboxMessage
+from storage.outbox import OutboxCounts
+from storage.statuses import OutboxState
+
+log = logging.getLogger("motcua.outbox")
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DueMessage:
+    destination: str
+    message: Outbound
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one delivery went: delivered, failed for now (retry), or parked (`permanent`)."""
+
+    message_id: int
+    error: str | None = None
+    permanent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessageView:
+    id: int
+    destination: str
+    key: str
+    dossier_code: str
+    kind: str
+    state: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxHealth:
+    pending: int
+    delivered: int
+    dead: int
+    #: Seconds since the oldest pending message was written (0: nothing pending).
+    lag_seconds: float
+
+
+def due_messages(ctx: EngineContext, limit: int) -> list[DueMessage]:
+    """Messages to deliver now: at most one per dossier and destination (the earliest), so that
+    they may be delivered in parallel and a dossier's order still holds."""
+    now = ctx.clock.now()
+    with ctx.uow(write=False) as uow:
+        rows = uow.outbox.due(now, limit)
+        files = uow.outbox.file_hashes(sorted({row.dossier_code for row in rows}))
+        return [
+            DueMessage(
+                row.destination,
+                Outbound(row.id, row.key, row.kind, row.payload, files[row.dossier_code]),
+            )
+            for row in rows
+        ]
+
+
+def record_outcomes(
+    ctx: EngineContext, outcomes: Sequence[Outcome], rng: random.Random | None = None
+) -> None:
+    """Record a batch of deliveries in one transaction: delivered, rescheduled with back-off,
+    or parked as dead (too old, or refused for good: logged as an error)."""
+    if not outcomes:
+        return
+    now = ctx.clock.now()
+    policy = ctx.settings.outbox
+    with conflicts_as_errors(), ctx.uow() as uow:
+        rows = uow.outbox.many([outcome.message_id for outcome in outcomes])
+        for outcome in outcomes:
+            row = rows.get(outcome.message_id)
+            if row is None or row.state != OutboxState.PENDING:
+                continue  # purged or retried meanwhile
+            row.attempts += 1
+            row.last_attempt_at = now
+            if outcome.error is None:
+                row.state, row.delivered_at, row.last_error = OutboxState.DELIVERED, now, None
+                continue
+            row.last_error = outcome.error[:MAX_ERROR_CHARS]
+            too_old = now - (row.retried_at or row.created_at) > timedelta(
+                seconds=policy.max_age_seconds
+            )
+            if outcome.permanent or too_old:
+                row.state = OutboxState.DEAD
+                log.error(
+                    "outbox message %s (%s, %s) is parked as dead after %d attempts: %s",
+                    row.id,
+                    row.destination,
+                    row.key,
+                    row.attempts,
+                    row.last_error,
+                )
+            else:
+                row.next_attempt_at = now + backoff(row.attempts, policy, rng or _RNG)
+        uow.commit()
+
+
+def backoff(attempts: int, policy: OutboxSettings, rng: random.Random) -> timedelta:
+    """Exponential back-off with full jitter over its upper half: after the n-th failure,
+    between half and all of base x 2^(n-1), at most the maximum."""
+    ceiling = min(policy.backoff_max_seconds, policy.backoff_base_seconds * 2 ** (attempts - 1))
+    return timedelta(seconds=ceiling * (0.5 + rng.random() / 2))
+
+
+def list_messages(
+    ctx: EngineContext,
+    actor: Actor,
+    *,
+    state: str | None,
+    destination: str | None,
+    dossier_code: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Page[OutboxMessageView]:
+    """Outbox messages, newest first (administrators)."""
+    ensure_admin(actor)
+    if state is not None and state not in set(OutboxState):
+        allowed = ", ".join(OutboxState)
+        raise ValidationFailedError(
+            "invalid filter", [FieldError("state", f"state must be one of {allowed}")]
+        )
+    page, page_size = page_window(page, page_size)
+    with ctx.uow(write=False) as uow:
+        rows, total = uow.outbox.page(
+            state=state,
+            destination=destination,
+            dossier_code=dossier_code,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+        )
+        items = [_view(row) for row in rows]
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+def retry(ctx: EngineContext, actor: Actor, message_id: int) -> OutboxMessageView:
+    """Deliver a dead (or waiting) message again now; its maximum age counts from now."""
+    ensure_admin(actor)
+    now = ctx.clock.now()
+    with conflicts_as_errors(), ctx.uow() as uow:
+        row = uow.outbox.get(message_id)
+        if row is None:
+            raise NotFoundError(f"no outbox message {message_id}")
+        if row.state == OutboxState.DELIVERED:
+            raise InvalidStateError(f"outbox message {message_id} was delivered")
+        row.state, row.next_attempt_at, row.retried_at = OutboxState.PENDING, now, now
+        view = _view(row)
+        uow.commit()
+    log.warning("outbox message %s (%s) retried by %s", message_id, row.key, actor.username)
+    return view
+
+
+def purge_delivered(ctx: EngineContext, actor: Actor, before: datetime) -> int:
+    """Delete messages delivered before `before`; return how many."""
+    ensure_admin(actor)
+    with ctx.uow() as uow:
+        purged = uow.outbox.purge_delivered(before)
+        uow.commit()
+    return purged
+
+
+def health(ctx: EngineContext) -> OutboxHealth:
+    with ctx.uow(write=False) as uow:
+        counts: OutboxCounts = uow.outbox.counts()
+    lag = 0.0
+    if counts.oldest_pending_at is not None:
+        lag = max(0.0, (ctx.clock.now() - counts.oldest_pending_at).total_seconds())
+    return OutboxHealth(counts.pending, counts.delivered, counts.dead, lag)
+
+
+def _view(row: OutboxMessage) -> OutboxMessageView:
+    return OutboxMessageView(
+        id=row.id,
+        destination=row.destination,
+        key=row.key,
+        dossier_code=row.dossier_code,
+        kind=row.kind,
+        state=row.state,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        last_attempt_at=row.last_attempt_at,
+        delivered_at=row.delivered_at,
+        last_error=row.last_error,
+        payload=dict(row.payload),
+    )
+
+
+#: Jitter spreads retries out; it protects nothing, so a plain generator will do.
+_RNG = random.Random()  # noqa: S311
