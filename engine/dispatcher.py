@@ -14,6 +14,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Self
 
 from engine.context import EngineContext
 from engine.peers.base import DeliveryError, MappingError, Peer, RejectedError
@@ -75,6 +76,14 @@ class OutboxDispatcher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        for peer in self.peers.values():
+            peer.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _deliver(self, due: DueMessage) -> Outcome:
         message = due.message

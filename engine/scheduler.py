@@ -121,7 +121,8 @@ class TimerScheduler:
             return None
         try:
             fired = self._fire_overdue()
-            self.dispatcher.drain(self._stopping.is_set)
+            with OutboxDispatcher(self.ctx) as dispatcher:  # its connections close at once
+                dispatcher.drain(self._stopping.is_set)
             return fired
         finally:
             self.lock.release()
@@ -272,13 +273,7 @@ class TimerScheduler:
             id="checkpoint",
             replace_existing=True,
         )
-        self._scheduler.add_job(
-            self.dispatch,
-            "interval",
-            seconds=self.ctx.settings.outbox.poll_seconds,
-            id="outbox",
-            replace_existing=True,
-        )
+        self._schedule_dispatch(datetime.now(UTC))
         return True
 
     def try_take_over(self) -> bool:
@@ -296,6 +291,17 @@ class TimerScheduler:
         # A new job each time (APScheduler names it): the one running is removed by id after
         # its run, which must not remove the next one.
         self._scheduler.add_job(self._sweep_job, "date", run_date=when)
+
+    def _schedule_dispatch(self, when: datetime) -> None:
+        self._scheduler.add_job(self._dispatch_job, "date", run_date=when)
+
+    def _dispatch_job(self) -> None:
+        # Like the sweep: each pass books the next one when it ends, so a long drain (a backlog)
+        # never overlaps itself and the next one starts one poll interval after it.
+        self.dispatch()
+        if self.active and not self._stopping.is_set():
+            poll = timedelta(seconds=self.ctx.settings.outbox.poll_seconds)
+            self._schedule_dispatch(datetime.now(UTC) + poll)
 
     def _sweep_job(self) -> None:
         # Each sweep books the next one when it ends: a long catch-up never overlaps itself.

@@ -37,3 +37,7 @@ class Peer(Protocol):
     def deliver(self, message: Outbound) -> None:
         """Deliver or raise one of the errors above; a 2xx (or 409: the key is known) is done."""
         ...
+
+    def close(self) -> None:
+        """Close its connections (the dispatcher stops)."""
+        ...

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.peers.base import MappingError, Outbound
-from engine.peers.http import post_json
+from engine.peers.http import HttpClient
 from engine.settings import PeerSettings
 
 DVCQG = "dvcqg"
@@ -102,13 +102,19 @@ class DvcqgPeer:
 
     def __init__(self, settings: PeerSettings) -> None:
         self.settings = settings
+        self.client = HttpClient()
 
     def deliver(self, message: Outbound) -> None:
         body = status_payload(message, self.settings.procedure_codes)
         headers = {"Idempotency-Key": message.key}
         if self.settings.token:
             headers["Authorization"] = f"Bearer {self.settings.token}"
-        post_json(self.settings.url, body, headers=headers, timeout=self.settings.timeout_seconds)
+        self.client.post_json(
+            self.settings.url, body, headers=headers, timeout=self.settings.timeout_seconds
+        )
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def _required(dossier: Mapping[str, Any], field: str, name: str) -> str:

@@ -124,6 +124,9 @@ class FakeDvcqg:
 def _handler(peer: FakeDvcqg) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        #: Headers and body are two writes: without this, Nagle's algorithm and the client's
+        #: delayed ACK hold every answer back 40 ms.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             return

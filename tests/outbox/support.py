@@ -69,19 +69,13 @@ def by_state(ctx: EngineContext) -> dict[str, int]:
     return dict(counts)
 
 
-def drain(
-    ctx: EngineContext,
-    clock: FrozenClock,
-    *,
-    rounds: int = 40,
-    dispatcher: OutboxDispatcher | None = None,
-) -> OutboxDispatcher:
+def drain(ctx: EngineContext, clock: FrozenClock, *, rounds: int = 40) -> None:
     """Deliver until nothing is pending: each round drains what is due, then moves the frozen
     clock past the longest back-off a failure can have been given so far."""
-    dispatcher = dispatcher or OutboxDispatcher(ctx, rng=random.Random(18))
-    for _ in range(rounds):
-        dispatcher.drain()
-        if by_state(ctx).get(OutboxState.PENDING, 0) == 0:
-            return dispatcher
-        clock.advance(timedelta(seconds=ctx.settings.outbox.backoff_max_seconds))
+    with OutboxDispatcher(ctx, rng=random.Random(18)) as dispatcher:
+        for _ in range(rounds):
+            dispatcher.drain()
+            if by_state(ctx).get(OutboxState.PENDING, 0) == 0:
+                return
+            clock.advance(timedelta(seconds=ctx.settings.outbox.backoff_max_seconds))
     raise AssertionError(f"the outbox did not drain: {by_state(ctx)}")

@@ -87,7 +87,8 @@ def test_an_administrator_lists_the_dead_and_retries_one_over_http(
 
     retried = http.call("POST", f"/api/v1/admin/outbox/{dead_id}/retry", "admin")
     assert retried["state"] == "pending"
-    OutboxDispatcher(ctx).drain()
+    with OutboxDispatcher(ctx) as dispatcher:
+        dispatcher.drain()
     assert by_state(ctx) == {OutboxState.DELIVERED: len(messages(ctx))}
     again = http.call("POST", f"/api/v1/admin/outbox/{dead_id}/retry", "admin", expect=409)
     assert again["code"] == "invalid-state"
@@ -128,7 +129,8 @@ def test_health_reports_the_database_the_scheduler_and_the_outbox_lag(
     assert found["outbox"]["lag_seconds"] == 90.0
 
     health.beat(ctx)  # what the active scheduler does every poll
-    OutboxDispatcher(ctx).drain()
+    with OutboxDispatcher(ctx) as dispatcher:
+        dispatcher.drain()
     found = http.call("GET", "/api/v1/health", None)
     assert found["status"] == "ok" and found["scheduler"]["state"] == "active"
     assert found["outbox"]["lag_seconds"] == 0 and found["outbox"]["pending"] == 0

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from engine.clock import FrozenClock
-from engine.context import EngineContext
+from engine.context import EngineContext, build
 from engine.dispatcher import OutboxDispatcher
 from engine.peers.fake_dvcqg import FakeDvcqg
+from engine.scheduler import TimerScheduler
+from engine.services import health
 from engine.settings import Settings
 from storage.statuses import OutboxState
 from tests.live_server import REPO
@@ -139,3 +141,36 @@ def test_a_dispatcher_killed_mid_delivery_loses_nothing_and_duplicates_are_dropp
     assert records["duplicates"] >= 1  # what the killed one delivered came again, dropped
     assert len(records["accepted"]) == total
     _arrived_in_order(ctx, peer)
+
+
+def test_the_active_scheduler_delivers_and_a_standby_takes_over_when_it_stops(
+    http: HttpApi, ctx: EngineContext, settings: Settings, peer: FakeDvcqg
+) -> None:
+    accepted_dossiers(http, 3)
+    first = TimerScheduler(ctx, poll_seconds=0.2)
+    standby_ctx = build(settings, clock=ctx.clock)
+    second = TimerScheduler(standby_ctx, poll_seconds=0.2)
+    first.start()
+    second.start()
+    try:
+        assert first.active and not second.active
+        wait_until(
+            "the active scheduler delivered everything",
+            lambda: by_state(ctx) == {OutboxState.DELIVERED: len(messages(ctx))},
+        )
+        beating = health.check(ctx).scheduler
+        assert beating is not None and beating.state == "active"
+        assert beating.holder and beating.holder.endswith(f":{os.getpid()}")
+        first.stop()
+        wait_until("the standby took over", lambda: second.active)
+        accepted_dossiers(http, 1)
+        wait_until(
+            "the new active scheduler delivered the new dossier's changes",
+            lambda: by_state(ctx) == {OutboxState.DELIVERED: len(messages(ctx))},
+        )
+    finally:
+        first.stop()
+        second.stop()
+        standby_ctx.close()
+    _arrived_in_order(ctx, peer)
+    assert peer.snapshot()["duplicates"] == 0
