@@ -35,6 +35,8 @@ RETURN_CHANNELS = {
 }
 SLA_UNITS = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "days": "ngày"}
 APPLICANT_PRINTED = ("full_name", "address", "phone", "email")
+#: Kept in a document's content for an employer (engine.applicants): its tax code is printed.
+EMPLOYER_KEPT = ("kind", "tax_code")
 #: Result fields of the shipped procedures printed in a result document, with their labels.
 RESULT_FIELDS = {
     "new_card_number": "Số thẻ bảo hiểm y tế mới",
@@ -43,6 +45,8 @@ RESULT_FIELDS = {
     "benefit_amount": "Mức hưởng (đồng)",
     "opinion": "Ý kiến thẩm định",
     "comment": "Ý kiến của lãnh đạo",
+    "approved_count": "Số người lao động được giải quyết",
+    "total_amount": "Tổng số tiền trợ cấp (đồng)",
 }
 
 
@@ -73,7 +77,11 @@ def content(
     data (JSON values). `officer` is who took the step."""
     found: dict[str, Any] = {
         **header(dossier, model, unit, no_unit=dossier.unit_code),
-        "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_PRINTED},
+        "applicant": {
+            key: dossier.applicant.get(key)
+            for key in APPLICANT_PRINTED + EMPLOYER_KEPT
+            if key in APPLICANT_PRINTED or dossier.applicant.get(key) is not None
+        },
         "officer": officer,
     }
     if template == "mau_02":
@@ -182,7 +190,7 @@ def _refusal(c: Mapping[str, Any]) -> dict[str, Any]:
 
 def _apology(c: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "addressee": _addressee(c.get("applicant_name")),
+        "addressee": _addressee(c.get("applicant_name"), c.get("applicant_kind")),
         "dossier_code": c["code"],
         "procedure": c["procedure_name"],
         "received_at": c["received_at"],
@@ -196,7 +204,7 @@ def _apology(c: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stopping(c: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "addressee": _addressee(c.get("applicant_name")),
+        "addressee": _addressee(c.get("applicant_name"), c.get("applicant_kind")),
         "dossier_code": c["code"],
         "procedure": c["procedure_name"],
         "received_at": c["received_at"],
@@ -216,7 +224,7 @@ def _notice(c: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "dossier_code": c["code"],
         "subject": f"Về việc giải quyết hồ sơ {c['code']}",
-        "addressee": _addressee(name),
+        "addressee": _addressee(name, c["applicant"].get("kind")),
         "paragraphs": [
             f"{c.get('unit_name') or c['unit_code']} thông báo kết quả giải quyết hồ sơ số "
             f"{c['code']} ({c['procedure_name']}) của {name}.",
@@ -265,10 +273,14 @@ def _applicant(raw: Any) -> dict[str, Any]:
     applicant = raw if isinstance(raw, Mapping) else {}
     printed = {k: str(applicant[k]) for k in APPLICANT_PRINTED if applicant.get(k)}
     printed.setdefault("full_name", "(không rõ)")
+    if applicant.get("kind") == "employer" and applicant.get("tax_code"):
+        printed["full_name"] += f" (mã số thuế {applicant['tax_code']})"
     return printed
 
 
-def _addressee(name: Any) -> str:
+def _addressee(name: Any, kind: Any = None) -> str:
+    if name and kind == "employer":  # an employer is addressed by its name alone
+        return str(name)
     return f"Ông/Bà {name}" if name else "Người nộp hồ sơ"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 
+from engine.applicants import identifier_of
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
 from engine.errors import NotFoundError
@@ -143,12 +144,15 @@ def list_dossiers(
 
 
 def public_lookup(ctx: EngineContext, code: str, id_number: str) -> PublicDossierView:
-    """Status by code for anyone who also knows the applicant's ID number; 404 otherwise."""
+    """Status by code for anyone who also knows the applicant's ID number (an employer's
+    dossier: its tax code, engine.applicants); 404 otherwise, the same whichever was wrong."""
     with ctx.uow(write=False) as uow:
         dossier = uow.dossiers.by_code(code)
-        expected = str(dossier.applicant.get("id_number", "")) if dossier is not None else ""
-        if dossier is None or not hmac.compare_digest(
-            expected.encode(), id_number.strip().encode()
+        expected = identifier_of(dossier.applicant) if dossier is not None else ""
+        if (
+            dossier is None
+            or not expected
+            or not hmac.compare_digest(expected.encode(), id_number.strip().encode())
         ):
             raise NotFoundError("no dossier with this code and ID number")
         definition = uow.definitions.get(dossier.definition_id)
