@@ -53,6 +53,7 @@ def list_procedures(ctx: EngineContext) -> list[ProcedureSummary]:
                 code=model_of(d).code,
                 version=d.version,
                 sla=sla_view(model_of(d).sla),
+                applicant=model_of(d).applicant_kind,
             )
             for d in uow.definitions.all_latest()
         ]
@@ -70,6 +71,7 @@ def get_procedure(ctx: EngineContext, key: str) -> ProcedureDetail:
             code=model.code,
             version=definition.version,
             sla=sla_view(model.sla),
+            applicant=model.applicant_kind,
             documentation=model.documentation,
             properties=dict(model.properties),
             submission_form=definition.forms.get(model.submission_form or ""),
