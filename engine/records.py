@@ -69,6 +69,11 @@ class UnitLookup(Protocol):
     def get(self, code: str) -> Unit | None: ...
 
 
+class OfficerNames(Protocol):
+    def full_name(self, username: str) -> str | None:
+        """The officer's full name: the account's now (live), the one the log printed (replay)."""
+
+
 class DocumentSink(EventSink, Protocol):
     """Where a document is issued: the unit of work, or a replay's scratch copy."""
 
@@ -76,6 +81,8 @@ class DocumentSink(EventSink, Protocol):
     def documents(self) -> DocumentStore: ...
     @property
     def units(self) -> UnitLookup: ...
+    @property
+    def users(self) -> OfficerNames: ...
     @property
     def sealer(self) -> DocumentSealer | None:
         """Numbers, renders and signs each document (engine.issuing), or None."""
@@ -90,9 +97,19 @@ def issue(
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
+    corrects: Document | None = None,
 ) -> Document:
     """Issue form `form` of `FORM_SET` (or a result, `RESULT_TITLES`) for `dossier` with
-    content `data` (JSON values), as a signed PDF when the store has a sealer."""
+    content `data` (JSON values), as a signed PDF when the store has a sealer. `corrects`: the
+    document this one replaces (`engine.step.corrections`); it stays as it was issued.
+
+    The officer every form names (the receiver of Mẫu 01, the signer of Mẫu 04 and of a result,
+    the officer of Mẫu 02/03) is the actor: the content keeps their full name as it is now
+    (`officer_name`), so that renaming the account later changes no issued document. A
+    correction keeps the name of the document it replaces (it corrects that document)."""
+    officer_name = store.users.full_name(actor.username)
+    if officer_name and "officer_name" not in data:
+        data = {**data, "officer_name": officer_name}
     document = Document(
         dossier_id=dossier.id,
         form=form,
@@ -103,6 +120,7 @@ def issue(
         issued_by=actor.username,
         unit_code=actor.unit_code or dossier.unit_code,
         data=dict(data),
+        corrects=corrects.id if corrects is not None else None,
     )
     if store.sealer is not None:
         store.sealer.seal(document, store.documents)
@@ -120,6 +138,8 @@ def issue(
         payload["sequence"] = int(document.sequence or 0)
         payload["year"] = int(document.year or 0)
         payload["sha256"] = document.sha256
+    if corrects is not None:
+        payload["corrects"] = str(corrects.number)
     events.record_for_dossier(
         store,
         dossier,
