@@ -6,6 +6,7 @@ tax code."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
@@ -156,6 +157,37 @@ def test_the_documents_name_the_employer_with_its_tax_code(http: HttpApi) -> Non
     assert response.status_code == 200
     page = html.unescape(response.get_data(as_text=True))
     assert "Công ty TNHH Dệt may Hồng Hà (mã số thuế 0101234567)" in page
+
+
+def html_of(http: HttpApi, code: str, template: str) -> str:
+    items = http.call("GET", f"/api/v1/dossiers/{code}/documents", "citizen")["items"]
+    [document] = [d for d in items if d["template"] == template]
+    response = http.client.get(
+        f"/api/v1/dossiers/{code}/documents/{document['id']}",
+        headers={"Authorization": f"Bearer {http.token('citizen')}", "Accept": "text/html"},
+    )
+    assert response.status_code == 200
+    text = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
+    return " ".join(html.unescape(text).split())
+
+
+def test_the_result_notice_is_addressed_to_the_employer_by_name(http: HttpApi) -> None:
+    code = submit(http)["code"]
+    act_on(http, code, "reception", "check_dossier", ACCEPT)
+    approve = {
+        "decision": "approve",
+        "opinion": "Đủ điều kiện hưởng",
+        "approved_count": 1,
+        "total_amount": 750000,
+    }
+    act_on(http, code, "specialist", "appraise", approve)
+    act_on(http, code, "leader", "approve_result", {"decision": "approve"})
+    page = html_of(http, code, "thong_bao")
+    employer = "Công ty TNHH Dệt may Hồng Hà (mã số thuế 0101234567)"
+    assert f"Kính gửi: {employer}" in page
+    assert "Ông/Bà" not in page and "ông/bà" not in page
+    assert "Số người lao động được giải quyết: 1" in page
+    assert "Tổng số tiền trợ cấp (đồng): 750.000" in page
 
 
 def test_the_employer_looks_its_dossier_up_with_the_tax_code(http: HttpApi) -> None:
