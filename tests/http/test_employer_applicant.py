@@ -62,9 +62,11 @@ def sickness_procedure(ctx: EngineContext) -> None:
     )
 
 
-def submit(http: HttpApi, *, expect: int = 201, **fields: Any) -> Any:
+def submit(
+    http: HttpApi, *, as_user: str = "citizen", expect: int = 201, **fields: Any
+) -> Any:
     body = {"procedure": KEY, "applicant": EMPLOYER, "data": sickness_list(), **fields}
-    return http.submit(expect=expect, **body)
+    return http.submit(as_user, expect=expect, **body)
 
 
 def fields_of(problem: dict[str, Any]) -> list[str]:
@@ -217,3 +219,25 @@ def test_deploy_refuses_an_unknown_kind_of_applicant(ctx: EngineContext) -> None
         "process property applicant 'company' is not a kind of applicant" in p.message
         for p in caught.value.problems
     ), caught.value.problems
+
+
+def test_reception_hands_in_an_employer_s_supplement_at_the_counter(http: HttpApi) -> None:
+    code = submit(http, as_user="reception", channel="direct")["code"]
+    supplement = {
+        "decision": "supplement",
+        "missing_documents": ["Giấy chứng nhận nghỉ việc hưởng BHXH của người lao động"],
+        "reasons": "Danh sách chưa kèm giấy chứng nhận",
+    }
+    act_on(http, code, "reception", "check_dossier", supplement)
+    path = f"/api/v1/dossiers/{code}/supplements"
+    http.call("POST", path, "reception", json={"data": {"batch": 2}})
+    events = http.call("GET", f"/api/v1/audit/dossiers/{code}/events", "auditor")["items"]
+    [event] = [e for e in events if e["type"] == "supplement_submitted"]
+    assert event["payload"]["on_behalf_of"] == {
+        "full_name": EMPLOYER["full_name"],
+        "id_number": None,
+        "tax_code": EMPLOYER["tax_code"],
+        "channel": "direct",
+    }
+    replay = http.call("GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor")
+    assert replay["matches_stored"] is True, replay["mismatches"]
