@@ -62,9 +62,7 @@ def sickness_procedure(ctx: EngineContext) -> None:
     )
 
 
-def submit(
-    http: HttpApi, *, as_user: str = "citizen", expect: int = 201, **fields: Any
-) -> Any:
+def submit(http: HttpApi, *, as_user: str = "citizen", expect: int = 201, **fields: Any) -> Any:
     body = {"procedure": KEY, "applicant": EMPLOYER, "data": sickness_list(), **fields}
     return http.submit(as_user, expect=expect, **body)
 
