@@ -32,6 +32,7 @@ from storage.uow import UnitOfWork
 ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
 PHONE_PATTERN = re.compile(r"^(\+84|0)[0-9]{9,10}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
+PERSON_NAME_MAX = 100
 #: Mã số thuế: 10 digits for an enterprise, 10 + "-" + 3 for a branch (Circular 105/2020/TT-BTC).
 TAX_CODE_PATTERN = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
 #: Mã đơn vị: the code BHXH gives an employer when it first registers (letters and digits).
@@ -288,6 +289,8 @@ def _person_errors(applicant: Applicant) -> list[FieldError]:
     errors = []
     if len(applicant.full_name.strip()) < 2:
         errors.append(FieldError("applicant.full_name", "the applicant's full name is required"))
+    elif len(applicant.full_name) > PERSON_NAME_MAX:  # an employer's registered name may be longer
+        errors.append(FieldError("applicant.full_name", f"at most {PERSON_NAME_MAX} characters"))
     if applicant.id_number is None or not ID_NUMBER_PATTERN.match(applicant.id_number):
         errors.append(
             FieldError("applicant.id_number", "8-12 digits or capital letters (CCCD, passport)")

@@ -124,6 +124,10 @@ def test_a_branch_tax_code_is_accepted(http: HttpApi) -> None:
 def test_a_person_cannot_carry_an_employer_s_keys(http: HttpApi) -> None:
     refused = http.submit(applicant=applicant(tax_code="0101234567"), expect=422)
     assert fields_of(refused) == ["applicant.tax_code"]
+    # A person's name keeps its limit of 100 characters; an employer's registered name has 200.
+    refused = http.submit(applicant=applicant(full_name="Nguyễn " * 20), expect=422)
+    assert fields_of(refused) == ["applicant.full_name"]
+    submit(http, applicant={**EMPLOYER, "full_name": "Công ty " + "Dệt may " * 20})
 
 
 def test_each_row_of_the_employee_list_is_checked_and_named(http: HttpApi) -> None:
