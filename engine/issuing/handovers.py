@@ -71,9 +71,12 @@ def handovers(
     applicant_name: str,
     *,
     result_timeliness: str | None,
+    officer_names: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of Mẫu 06 from the dossier's events `log` (in order) and its work items;
-    `result_timeliness`: the dossier's, measured at its resolution against the appointment."""
+    `result_timeliness`: the dossier's, measured at its resolution against the appointment;
+    `officer_names`: officers' full names by username (a username without one prints as is)."""
+    full = officer_names or {}
     by_id = {item.id: item for item in items}
     rows: list[_Handover] = []
     open_rows: dict[str, _Handover] = {}
@@ -83,7 +86,7 @@ def handovers(
         if event.type in CAUSES:
             cause = event
         elif event.type == EventType.TASK_OPENED:
-            giver, giver_unit = _giver(cause, unit_names, applicant_name)
+            giver, giver_unit = _giver(cause, unit_names, applicant_name, full)
             unit = str(payload.get("unit") or "")
             row = _Handover(
                 giver=giver,
@@ -99,7 +102,8 @@ def handovers(
         elif event.type in (EventType.TASK_CLAIMED, EventType.TASK_ASSIGNED):
             row_found = open_rows.get(str(payload.get("task_id")))
             if row_found is not None:
-                row_found.holder = str(payload.get("officer") or event.actor_username)
+                holder = str(payload.get("officer") or event.actor_username)
+                row_found.holder = full.get(holder, holder)
         elif event.type == EventType.TASK_RELEASED:
             row_found = open_rows.get(str(payload.get("task_id")))
             if row_found is not None:
@@ -109,7 +113,7 @@ def handovers(
             if cancelled is not None:
                 rows.remove(cancelled)
         elif event.type == EventType.STATUS_CHANGED and payload.get("to") == DossierStatus.RETURNED:
-            giver, giver_unit = _giver(cause, unit_names, applicant_name)
+            giver, giver_unit = _giver(cause, unit_names, applicant_name, full)
             rows.append(
                 _Handover(
                     giver=giver,
@@ -125,17 +129,23 @@ def handovers(
         if event.type == EventType.TASK_COMPLETED:
             done = open_rows.pop(str(payload.get("task_id")), None)
             if done is not None:
-                done.receiver = event.actor_username
+                done.receiver = full.get(event.actor_username, event.actor_username)
     return [_row(row, by_id) for row in rows[:MAX_ROWS]]
 
 
-def _giver(cause: Event | None, unit_names: Mapping[str, str], applicant: str) -> tuple[str, str]:
+def _giver(
+    cause: Event | None,
+    unit_names: Mapping[str, str],
+    applicant: str,
+    officer_names: Mapping[str, str],
+) -> tuple[str, str]:
     if cause is None or cause.actor_username == "system":
         return SYSTEM, ""
     if cause.actor_role == "citizen":
         return applicant, APPLICANT_SIDE
     unit = cause.actor_unit or ""
-    return cause.actor_username, unit_names.get(unit, unit)
+    name = officer_names.get(cause.actor_username, cause.actor_username)
+    return name, unit_names.get(unit, unit)
 
 
 def _row(row: _Handover, items: Mapping[str, WorkItem]) -> dict[str, Any]:

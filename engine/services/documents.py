@@ -11,7 +11,7 @@ tracking book on the system chain (`tracking_book_read`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,7 +37,7 @@ from engine.security.authz import (
 from engine.services.reads import log_read
 from engine.step import corrections as step_corrections
 from engine.transactions import conflicts_as_errors
-from storage.models import Document, Dossier
+from storage.models import Document, Dossier, Event
 from storage.uow import UnitOfWork
 
 
@@ -252,7 +252,12 @@ def _render_slip(
             "received_at": events.format_time(received),
             "appointment_at": events.format_time(dossier.due_at or received),
             "handovers": handovers(
-                log, items, names, applicant_name, result_timeliness=dossier.timeliness
+                log,
+                items,
+                names,
+                applicant_name,
+                result_timeliness=dossier.timeliness,
+                officer_names=_officer_names(uow, log),
             ),
         }
     )
@@ -261,6 +266,14 @@ def _render_slip(
     return sign(
         render_pdf("mau_06", data), ctx.signers.signer_for(dossier.unit_code, unit_name, now)
     )
+
+
+def _officer_names(uow: UnitOfWork, log: Sequence[Event]) -> dict[str, str]:
+    """The full names (as they are now: the slip is made now) of the accounts that acted."""
+    usernames = {e.actor_username for e in log if e.actor_username}
+    usernames |= {str(e.payload["officer"]) for e in log if e.payload.get("officer")}
+    found = {name: uow.users.full_name(name) for name in sorted(usernames)}
+    return {name: full for name, full in found.items() if full}
 
 
 def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredCheck]:

@@ -64,12 +64,13 @@ def slip_rows(http: HttpApi, code: str, user: str = "reception") -> list[list[st
 def test_the_slip_names_each_giver_and_receiver_from_the_recorded_events(
     http: HttpApi, ctx: EngineContext, clock: FrozenClock
 ) -> None:
+    # Officers print by their full names (the test accounts' are their usernames, capitalised).
     move(http, clock, at(10))
     code = str(http.submit()["code"])  # online, by the applicant
     http.act(code, "reception", ACCEPT)
     # Handed to the specialists; nobody has taken it yet.
     assert slip_rows(http, code)[1] == [
-        f"reception | {UNIT_NAME}",
+        f"Reception | {UNIT_NAME}",
         f"Chuyên viên (chưa nhận) | {UNIT_NAME}",
         "09:00 10/03/2026",
         "Đang giải quyết",
@@ -77,12 +78,12 @@ def test_the_slip_names_each_giver_and_receiver_from_the_recorded_events(
     move(http, clock, at(11, 10))
     [task] = http.tasks("specialist", dossier=code)["items"]
     http.claim(task["id"], "specialist")
-    assert slip_rows(http, code)[1][1] == f"specialist | {UNIT_NAME}"
+    assert slip_rows(http, code)[1][1] == f"Specialist | {UNIT_NAME}"
     http.call("POST", f"/api/v1/tasks/{task['id']}/release", "specialist")
     assert slip_rows(http, code)[1][1] == f"Chuyên viên (chưa nhận) | {UNIT_NAME}"
     assign = {"officer": "specialist"}
     http.call("POST", f"/api/v1/tasks/{task['id']}/assign", "leader", json=assign)
-    assert slip_rows(http, code)[1][1] == f"specialist | {UNIT_NAME}"  # given by the leader
+    assert slip_rows(http, code)[1][1] == f"Specialist | {UNIT_NAME}"  # given by the leader
     http.complete(task["id"], "specialist", APPRAISE)
     move(http, clock, at(12, 14))
     act_on(http, code, "leader", "approve_result", LEADER_APPROVE)
@@ -91,15 +92,15 @@ def test_the_slip_names_each_giver_and_receiver_from_the_recorded_events(
     assert slip_rows(http, code) == [
         [
             "Nguyễn Văn An | Cá nhân, tổ chức",
-            f"reception | {UNIT_NAME}",
+            f"Reception | {UNIT_NAME}",
             "09:00 10/03/2026",
             "Trước hạn",
         ],
-        [f"reception | {UNIT_NAME}", f"specialist | {UNIT_NAME}", "09:00 10/03/2026", "Trước hạn"],
-        [f"specialist | {UNIT_NAME}", f"leader | {UNIT_NAME}", "10:00 11/03/2026", "Đúng hạn"],
-        [f"leader | {UNIT_NAME}", f"reception2 | {UNIT_NAME}", "14:00 12/03/2026", "Trước hạn"],
+        [f"Reception | {UNIT_NAME}", f"Specialist | {UNIT_NAME}", "09:00 10/03/2026", "Trước hạn"],
+        [f"Specialist | {UNIT_NAME}", f"Leader | {UNIT_NAME}", "10:00 11/03/2026", "Đúng hạn"],
+        [f"Leader | {UNIT_NAME}", f"Reception2 | {UNIT_NAME}", "14:00 12/03/2026", "Trước hạn"],
         [
-            f"reception2 | {UNIT_NAME}",
+            f"Reception2 | {UNIT_NAME}",
             "Nguyễn Văn An | Cá nhân, tổ chức",
             "08:00 13/03/2026",
             "Trước hạn",
@@ -108,7 +109,7 @@ def test_the_slip_names_each_giver_and_receiver_from_the_recorded_events(
     pdf = raw(http, f"/api/v1/dossiers/{code}/control-slip", "leader")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     printed = flat(texts(pdf.data)[0])
-    for name in ("reception2", "Nguyễn Văn An", "Cá nhân, tổ chức", "Trước hạn"):
+    for name in ("Reception2", "Nguyễn Văn An", "Cá nhân, tổ chức", "Trước hạn"):
         assert name in printed
 
 
