@@ -27,6 +27,7 @@ from engine.security.authz import (
     Role,
     ensure_can_list_dossiers,
     ensure_can_read_dossier,
+    ensure_can_read_step_of_another_unit,
     ensure_can_read_task,
     ensure_officer,
 )
@@ -209,6 +210,9 @@ def get_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
         ensure_can_read_task(actor, item.role, item.unit_code)
         dossier = uow.dossiers.get(item.dossier_id)
         assert dossier is not None
+        ensure_can_read_step_of_another_unit(
+            actor, dossier.unit_code, step_open=item.status == WorkItemStatus.OPEN
+        )
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
         data = dict(dossier.data)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from engine.context import EngineContext
 from engine.definitions.bundles import bundle_from_directory
@@ -16,6 +17,7 @@ from engine.services import definitions, units, users
 from engine.services.users import NewUser
 from tests.conftest import ADMIN
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, HttpApi
+from tests.tampering import tampering
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 KEY = "lien_thong_thu_nghiem"
@@ -75,6 +77,11 @@ def test_the_unit_holding_the_records_takes_the_step_and_hands_it_back(http: Htt
 
     http.claim(verify["id"], "specialist_other")
     http.complete(verify["id"], "specialist_other", {"contribution_months": 182})
+    # done: the dossier is its own unit's again, the receiving unit no longer reads it
+    for user in ("specialist_other", "leader_other"):
+        http.call("GET", f"/api/v1/tasks/{verify['id']}", user, expect=403)
+    http.call("GET", f"/api/v1/tasks/{verify['id']}", "auditor")
+    http.dossier(code, "specialist")  # the dossier's own unit reads its dossier
     assert _items(http, "leader_other", code) == []
     [approve] = _items(http, "leader", code)
     assert (approve["bpmn_id"], approve["unit_code"]) == ("approve", UNIT)
@@ -97,12 +104,15 @@ def test_the_unit_holding_the_records_takes_the_step_and_hands_it_back(http: Htt
     assert replay["matches_stored"] is True, replay["mismatches"]
 
 
-@pytest.mark.parametrize("records_unit", ["000.00.99.H29", " ", "x" * 40])
-def test_a_unit_that_does_not_exist_refuses_the_step_naming_the_field(
-    http: HttpApi, records_unit: str
+@pytest.mark.parametrize("records_unit", ["000.00.99.H29", " ", "x" * 40, THIRD_UNIT])
+def test_a_unit_that_does_not_exist_or_is_closed_refuses_the_step_naming_the_field(
+    http: HttpApi, ctx: EngineContext, records_unit: str
 ) -> None:
+    with tampering(ctx) as conn:  # the third unit closed (an administrator's act elsewhere)
+        conn.execute(text("UPDATE unit SET active = false WHERE code = :c"), {"c": THIRD_UNIT})
     code, problem = _assessed(http, records_unit, expect=422)
     assert [e["field"] for e in problem["errors"]] == ["data.records_unit"]
+    assert len(problem["errors"][0]["message"]) < 120  # the value is not echoed whole
     [still_open] = _items(http, "specialist", code)  # nothing changed
     assert still_open["bpmn_id"] == "assess"
 
@@ -121,6 +131,12 @@ def test_a_unit_that_does_not_exist_refuses_the_step_naming_the_field(
             'name="transfer_to" value="contribution_months"',
             "verify",
             "names no text field",
+        ),
+        (
+            'name="transfer_to" value="records_unit"',
+            'name="transfer_to" value="purpose"',  # a field of the submission form only
+            "verify",
+            "not the submission form's",
         ),
         (
             '<camunda:property name="issues" value="mau_01" />',
