@@ -32,6 +32,9 @@ class CurrentStepSchema(Schema):
     claimed_by = ma.fields.String(allow_none=True)
     created_at = LocalDateTime(required=True)
     due_at = LocalDateTime(allow_none=True)
+    unit_code = ma.fields.String(
+        allow_none=True, metadata={"description": "the unit that takes the step"}
+    )
 
 
 class ReappointmentSchema(Schema):

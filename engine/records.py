@@ -66,6 +66,11 @@ class UnitLookup(Protocol):
     def get(self, code: str) -> Unit | None: ...
 
 
+class OfficerNames(Protocol):
+    def full_name(self, username: str) -> str | None:
+        """The officer's full name: the account's now (live), the one the log printed (replay)."""
+
+
 class DocumentSink(EventSink, Protocol):
     """Where a document is issued: the unit of work, or a replay's scratch copy."""
 
@@ -73,6 +78,8 @@ class DocumentSink(EventSink, Protocol):
     def documents(self) -> DocumentStore: ...
     @property
     def units(self) -> UnitLookup: ...
+    @property
+    def users(self) -> OfficerNames: ...
     @property
     def sealer(self) -> DocumentSealer | None:
         """Numbers, renders and signs each document (engine.issuing), or None."""
@@ -89,7 +96,14 @@ def issue(
     bpmn_id: str | None,
 ) -> Document:
     """Issue form `form` of `FORM_SET` (or a result, `RESULT_TITLES`) for `dossier` with
-    content `data` (JSON values), as a signed PDF when the store has a sealer."""
+    content `data` (JSON values), as a signed PDF when the store has a sealer.
+
+    The officer every form names (the receiver of Mẫu 01, the signer of Mẫu 04 and of a result,
+    the officer of Mẫu 02/03) is the actor: the content keeps their full name as it is now
+    (`officer_name`), so that renaming the account later changes no issued document."""
+    officer_name = store.users.full_name(actor.username)
+    if officer_name:
+        data = {**data, "officer_name": officer_name}
     document = Document(
         dossier_id=dossier.id,
         form=form,

@@ -91,6 +91,8 @@ class CurrentStep:
     claimed_by: str | None
     created_at: datetime
     due_at: datetime | None
+    #: The unit that takes the step (the dossier's own, or the one it was transferred to).
+    unit_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ def current_step(item: WorkItem) -> CurrentStep:
         claimed_by=item.claimed_by_username,
         created_at=item.created_at,
         due_at=item.due_at,
+        unit_code=item.unit_code,
     )
 
 

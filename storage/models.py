@@ -283,7 +283,7 @@ class Document(Base):
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     #: SHA-256 of `pdf`, as the `document_issued` event records it.
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
-    #: The signed PDF, stored zlib-compressed (`CompressedBytes`).
+    #: The signed PDF, stored compressed (`CompressedBytes`, XZ).
     pdf: Mapped[bytes | None] = mapped_column(CompressedBytes, default=None, deferred=True)
     #: The document this one corrects (a correction is a new document).
     corrects: Mapped[int | None] = mapped_column(Integer, default=None)

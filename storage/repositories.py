@@ -184,6 +184,11 @@ class Users:
     def by_username(self, username: str) -> User | None:
         return self.session.scalars(select(User).where(User.username == username)).first()
 
+    def full_name(self, username: str) -> str | None:
+        """The account's full name now (a document prints it as it is at issue)."""
+        user = self.by_username(username)
+        return user.full_name if user is not None else None
+
     def lock_for_share(
         self, *, user_id: int | None = None, username: str | None = None
     ) -> User | None:

@@ -15,6 +15,7 @@ from api.cli.calendar import calendar
 from api.cli.definitions import deploy, validate
 from api.cli.demo import demo
 from api.cli.documents import documents
+from api.cli.scenarios import scenario
 from api.cli.session import cli_actor, engine_context
 from api.cli.tasks import task
 from api.cli.timers import timers as timers_group
@@ -116,7 +117,19 @@ def scheduler(once: bool) -> None:
     ctx.close()
 
 
-for _group in (audit, calendar, demo, deploy, documents, task, timers_group, unit, user, validate):
+for _group in (
+    audit,
+    calendar,
+    demo,
+    deploy,
+    documents,
+    scenario,
+    task,
+    timers_group,
+    unit,
+    user,
+    validate,
+):
     main.add_command(_group)
 
 

@@ -175,6 +175,20 @@ class ScratchChain:
         event.payload = {**event.payload, "task_id": live_id}
 
 
+class LoggedOfficerNames:
+    """Replay: an officer's name is the one the document being issued printed (the next logged
+    event is its `document_issued`), as its number is; the account may have been renamed since."""
+
+    def __init__(self, chain: ScratchChain) -> None:
+        self.chain = chain
+
+    def full_name(self, username: str) -> str | None:
+        logged = self.chain.next_logged() or {}
+        data = logged.get("data")
+        name = data.get("officer_name") if isinstance(data, dict) else None
+        return str(name) if name else None
+
+
 class ScratchStore:
     """What the causes of a step and `dossier_detail` need, for a dossier rebuilt in memory."""
 
@@ -194,6 +208,7 @@ class ScratchStore:
         self._definitions = definitions
         self._units = units
         self.sealer = LoggedSealer(self.chain, tz)
+        self.users = LoggedOfficerNames(self.chain)
 
     @property
     def work_items(self) -> ScratchWorkItems:

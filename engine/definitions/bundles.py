@@ -13,6 +13,7 @@ from typing import Any
 import forms
 from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
+from engine.procedures.issues import result_fields
 from engine.procedures.model import ProcedureModel
 from engine.procedures.transfers import transfer_problems
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
@@ -156,7 +157,22 @@ def _one_stop_problems(
             error(f"form '{node.form_key}' is not in the bundle", node.bpmn_id, node.line)
     for node, message in transfer_problems(model, form_schemas):
         error(message, node.bpmn_id, node.line)
+    known = {name for schema in form_schemas.values() for name in _properties(schema)}
+    for node in model.nodes.values():
+        for name, _label in result_fields(node.properties):
+            if name not in known:
+                error(
+                    f"property result_fields: '{name}' is a field of none of the forms",
+                    node.bpmn_id,
+                    node.line,
+                )
     return problems
+
+
+def _properties(schema: Any) -> list[str]:
+    """The field names a form declares (top-level `properties`)."""
+    found = schema.get("properties") if isinstance(schema, Mapping) else None
+    return [str(name) for name in found] if isinstance(found, Mapping) else []
 
 
 def _content_hash(files: Mapping[str, bytes]) -> str:

@@ -6,17 +6,21 @@ and `snapshot` turns a content and the number into the fields of the form's temp
 engine/documents/templates/forms.json. Replay rebuilds the snapshot from the logged content and
 number and compares it with the stored one; it never renders or signs again.
 
-The wording added here (the subject and paragraphs of a result) is deliberately plain; a
-procedure that needs its own wording edits its template.
+No sentence is composed here: a snapshot holds values (names, codes, dates, a result's
+label/value pairs, the legal bases), and the form's template words them, so that a change of
+wording is an edit of the template (the authority over the forms moves between ministries).
+A result's labels and legal bases come from the procedure's diagram (`result_fields` on the
+issuing node, `legal_basis` on the process), not from here.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from engine.procedures.issues import legal_bases
 from engine.procedures.model import ProcedureModel
 from storage.models import Dossier, Unit
 
@@ -40,15 +44,6 @@ SLA_UNITS = {
     "days": "ngày",
 }
 APPLICANT_PRINTED = ("full_name", "address", "phone", "email")
-#: Result fields of the shipped procedures printed in a result document, with their labels.
-RESULT_FIELDS = {
-    "new_card_number": "Số thẻ bảo hiểm y tế mới",
-    "card_valid_from": "Thẻ có giá trị sử dụng từ ngày",
-    "contribution_months": "Tổng số tháng đóng bảo hiểm xã hội",
-    "benefit_amount": "Mức hưởng (đồng)",
-    "opinion": "Ý kiến thẩm định",
-    "comment": "Ý kiến của lãnh đạo",
-}
 
 
 def header(
@@ -73,9 +68,11 @@ def content(
     unit: Unit | None,
     data: Mapping[str, Any],
     officer: str,
+    result_fields: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """What a form issued by a diagram node (`issues: …`) says, from the dossier and the step's
-    data (JSON values). `officer` is who took the step."""
+    data (JSON values). `officer` is who took the step; a result prints the `result_fields`
+    (field, label) of its node that the data holds."""
     found: dict[str, Any] = {
         **header(dossier, model, unit, no_unit=dossier.unit_code),
         "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_PRINTED},
@@ -88,11 +85,15 @@ def content(
     elif template == "mau_03":
         found["reasons"] = [str(data.get("reasons") or "")]
     else:  # a result: quyet_dinh, thong_bao
-        found["results"] = {
-            key: data[key]
-            for key in RESULT_FIELDS
-            if isinstance(data.get(key), str | int) and str(data[key]).strip()
-        }
+        found["results"] = [
+            {"label": label, "value": data[key] if isinstance(data[key], int) else str(data[key])}
+            for key, label in result_fields
+            if isinstance(data.get(key), str | int)
+            and not isinstance(data[key], bool)
+            and str(data[key]).strip()
+        ]
+        if template == "quyet_dinh":
+            found["legal_bases"] = legal_bases(model.properties)
     return found
 
 
@@ -160,7 +161,7 @@ def _receipt(c: Mapping[str, Any]) -> dict[str, Any]:
         "appointment_at": c.get("appointment_at") or c["received_at"],
         "return_place": f"Bộ phận Một cửa, {c.get('unit_name') or c['unit_code']}",
         "channel": RETURN_CHANNELS.get(str(c.get("return_channel")), "Trực tiếp"),
-        "receiver_name": c["received_by"],
+        "receiver_name": c.get("officer_name") or c["received_by"],
     }
 
 
@@ -171,7 +172,7 @@ def _supplement(c: Mapping[str, Any]) -> dict[str, Any]:
         "procedure": c["procedure_name"],
         "items": list(c["items"]),
         "reason": c["reason"],
-        "officer_name": c["officer"],
+        "officer_name": c.get("officer_name") or c["officer"],
     }
 
 
@@ -181,7 +182,7 @@ def _refusal(c: Mapping[str, Any]) -> dict[str, Any]:
         "applicant": _applicant(c["applicant"]),
         "procedure": c["procedure_name"],
         "reasons": list(c["reasons"]),
-        "officer_name": c["officer"],
+        "officer_name": c.get("officer_name") or c["officer"],
     }
 
 
@@ -195,7 +196,7 @@ def _apology(c: Mapping[str, Any]) -> dict[str, Any]:
         "reason": c["reason"],
         "new_appointment_at": c["new_due_at"],
         "signer_title": DEFAULT_SIGNER_TITLE,
-        "signer_name": c["signed_by"],
+        "signer_name": c.get("officer_name") or c["signed_by"],
     }
 
 
@@ -208,51 +209,40 @@ def _stopping(c: Mapping[str, Any]) -> dict[str, Any]:
         "legal_basis": list(c["legal_basis"]),
         "reason": c["reason"],
         "signer_title": DEFAULT_SIGNER_TITLE,
-        "signer_name": c["signed_by"],
+        "signer_name": c.get("officer_name") or c["signed_by"],
     }
 
 
-def _results(c: Mapping[str, Any]) -> list[str]:
-    return [f"{RESULT_FIELDS[key]}: {value}." for key, value in c.get("results", {}).items()]
+def _result(c: Mapping[str, Any]) -> dict[str, Any]:
+    """A result's values; its template words them (thong_bao.typ, quyet_dinh.typ)."""
+    return {
+        "dossier_code": c["code"],
+        "applicant_name": _applicant(c["applicant"])["full_name"],
+        "procedure": c["procedure_name"],
+        "results": [
+            {"label": str(item.get("label", "")), "value": _printed(item.get("value", ""))}
+            for item in c.get("results", [])
+            if isinstance(item, Mapping)
+        ],
+        "signer_title": DEFAULT_SIGNER_TITLE,
+        "signer_name": c.get("officer_name") or c["officer"],
+    }
+
+
+def _printed(value: Any) -> str:
+    """A result's value as printed: a whole number grouped by thousands with dots, as Vietnamese
+    writes amounts (152.000.000)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
 
 
 def _notice(c: Mapping[str, Any]) -> dict[str, Any]:
-    name = _applicant(c["applicant"])["full_name"]
-    return {
-        "dossier_code": c["code"],
-        "subject": f"Về việc giải quyết hồ sơ {c['code']}",
-        "addressee": _addressee(name),
-        "paragraphs": [
-            f"{c.get('unit_name') or c['unit_code']} thông báo kết quả giải quyết hồ sơ số "
-            f"{c['code']} ({c['procedure_name']}) của {name}.",
-            *_results(c),
-        ],
-        "recipients": [f"{name};", "Lưu: VT."],
-        "signer_title": DEFAULT_SIGNER_TITLE,
-        "signer_name": c["officer"],
-    }
+    return _result(c)
 
 
 def _decision(c: Mapping[str, Any]) -> dict[str, Any]:
-    name = _applicant(c["applicant"])["full_name"]
-    unit_name = c.get("unit_name") or c["unit_code"]
-    return {
-        "dossier_code": c["code"],
-        "subject": f"Về việc {c['procedure_name']}",
-        "authority": f"{DEFAULT_SIGNER_TITLE} {unit_name}",
-        "bases": [
-            "Căn cứ Luật Bảo hiểm xã hội số 41/2024/QH15;",
-            f"Căn cứ hồ sơ số {c['code']} của {name}.",
-        ],
-        "articles": [
-            f"Điều 1. Giải quyết {c['procedure_name']} đối với {name}.",
-            *_results(c),
-            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
-        ],
-        "recipients": [f"{name};", "Lưu: VT."],
-        "signer_title": DEFAULT_SIGNER_TITLE,
-        "signer_name": c["officer"],
-    }
+    return {**_result(c), "legal_bases": [str(basis) for basis in c.get("legal_bases", [])]}
 
 
 _BUILDERS = {

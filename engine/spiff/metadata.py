@@ -36,6 +36,7 @@ DOCUMENTATION_PROPERTIES = frozenset(
         "submission_form",
         "issues",
         "transfer_to",
+        "result_fields",
     }
 )
 #: Statuses a person's act sets on the whole dossier, whatever step it is at: never a node's.

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from engine import records
 from engine.issuing import data as document_data
-from engine.procedures.issues import DECLARED_FORMS
+from engine.procedures.issues import DECLARED_FORMS, result_fields
 from engine.procedures.model import ProcedureModel
 from engine.records import DocumentSink
 from engine.security.authz import Actor
@@ -45,8 +45,9 @@ def issue_declared(
         if template not in DECLARED_FORMS:
             continue  # none, or Mẫu 01/04, which the legal rules issue
         unit = store.units.get(dossier.unit_code)
+        printed = result_fields(node.properties) if node is not None else ()
         content = document_data.content(
-            template, dossier, model, unit, outcome.data, actor.username
+            template, dossier, model, unit, outcome.data, actor.username, printed
         )
         form = template.removeprefix("mau_")
         issued.append(

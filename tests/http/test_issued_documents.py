@@ -24,8 +24,10 @@ from engine.security.authz import Actor
 from engine.services.audit import verify_audit_log
 from engine.services.audit_dossiers import replay_dossier
 from engine.services.documents import verify_stored
+from engine.services.users import UserChanges, update_user
 from tests.conftest import ADMIN, START
 from tests.documents_support import flat, page_image, squeeze, texts
+from tests.e2e.test_bhxh_mot_lan import APPROVE, REQUEST_14_HSB, SIGN
 from tests.support import (
     ACCEPT,
     APPRAISE,
@@ -181,6 +183,97 @@ def test_a_dossier_driven_to_the_end_has_its_documents_numbered_signed_and_exact
     with ctx.db.engine.connect() as conn:
         stored = conn.execute(text("SELECT length(pdf) FROM document ORDER BY id")).scalars().all()
     assert all(size <= 30 * 1024 for size in stored), stored  # compressed (CompressedBytes)
+    replayed = replay_dossier(ctx, ADMIN, code)
+    assert replayed.problems == [] and replayed.mismatches == []
+
+
+OFFICERS = {"reception": "Phạm Thị Lan", "specialist": "Lê Văn Minh", "leader": "Trần Quốc Bảo"}
+
+
+def rename(ctx: EngineContext, names: dict[str, str]) -> None:
+    for username, full_name in names.items():
+        update_user(ctx, ADMIN, username, UserChanges(full_name=full_name))
+
+
+def test_forms_print_officers_full_names_as_at_issue_and_a_rename_changes_none(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    rename(ctx, OFFICERS)
+    code = drive(http, ctx, clock)
+    items = documents_of(http, code)
+    named = {  # the officer each form names: receiver, officer, signer
+        "mau_01": OFFICERS["reception"],
+        "mau_02": OFFICERS["specialist"],
+        "mau_04": OFFICERS["leader"],
+        "thong_bao": OFFICERS["leader"],
+    }
+    assert [d["template"] for d in items] == list(named)
+    before = {d["id"]: pdf_of(http, code, d["id"]) for d in items}
+    for item in items:
+        page = flat(texts(before[item["id"]])[0])
+        assert named[item["template"]] in page, item["template"]
+        assert "Leader" not in page and "Specialist" not in page and "Reception" not in page
+    # The leader and the receiver are renamed after the fact: nothing issued changes.
+    rename(ctx, {"leader": "Trần Quốc Khánh", "reception": "Phạm Thị Lan Anh"})
+    assert {d["id"]: pdf_of(http, code, d["id"]) for d in documents_of(http, code)} == before
+    html = raw(http, f"/api/v1/dossiers/{code}/documents/{items[-1]['id']}", "citizen", "text/html")
+    assert OFFICERS["leader"] in html.get_data(as_text=True)
+    assert "Trần Quốc Khánh" not in html.get_data(as_text=True)
+    replayed = replay_dossier(ctx, ADMIN, code)
+    assert replayed.problems == [] and replayed.mismatches == []
+    assert verify_audit_log(ctx, ADMIN, dossier=code).ok
+    assert all(check.problems == [] for check in verify_stored(ctx, code))
+
+
+def test_mau_05_names_the_leader_who_stopped_the_handling_by_full_name(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    rename(ctx, {"leader": OFFICERS["leader"]})
+    move(http, clock, at(10))
+    code = str(http.submit()["code"])
+    http.act(code, "reception", ACCEPT)
+    stop = {"reason": "Đã được cấp thẻ tại đơn vị khác", "legal_basis": ["Điều 18 Luật BHYT"]}
+    http.call("POST", f"/api/v1/dossiers/{code}/stop", "leader", json=stop)
+    [notice] = [d for d in documents_of(http, code) if d["template"] == "mau_05"]
+    pdf = pdf_of(http, code, notice["id"])
+    assert OFFICERS["leader"] in flat(texts(pdf)[0])
+    rename(ctx, {"leader": "Trần Quốc Khánh"})
+    assert pdf_of(http, code, notice["id"]) == pdf
+    replayed = replay_dossier(ctx, ADMIN, code)
+    assert replayed.problems == [] and replayed.mismatches == []
+
+
+def test_a_decision_cites_the_procedure_s_legal_basis_and_prints_its_result_fields(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    """bhxh_mot_lan: the labels are the diagram's `result_fields` on `mark_payment`, the bases
+    its `legal_basis`, the sentences quyet_dinh.typ's; the signer is the leader by name."""
+    rename(ctx, {"leader": OFFICERS["leader"]})
+    move(http, clock, at(10))
+    applicant = {"full_name": "Trần Thị Bình", "id_number": "001168004321"}
+    code = str(
+        http.submit(procedure="bhxh_mot_lan", data=REQUEST_14_HSB, applicant=applicant)["code"]
+    )
+    http.act(code, "reception", ACCEPT)
+    act_on(http, code, "specialist", "appraise", APPROVE)
+    act_on(http, code, "leader", "approve_payment", SIGN)
+    [decision] = [d for d in documents_of(http, code) if d["template"] == "quyet_dinh"]
+    assert decision["number"] == "1/QĐ-BHXHQBĐ"
+    page = flat(texts(pdf_of(http, code, decision["id"]))[0])
+    for phrase in (
+        "QUYẾT ĐỊNH Về việc giải quyết hồ sơ " + code,
+        "GIÁM ĐỐC BHXH QUẬN BA ĐÌNH",
+        "Căn cứ Luật BHXH 2024 (41/2024/QH15) điều 70, 78, 79;",
+        "Điều 1. Ông/Bà Trần Thị Bình (hồ sơ số " + code + ") được giải quyết thủ tục "
+        "Giải quyết hưởng bảo hiểm xã hội một lần với kết quả như sau:",
+        "Tổng số tháng đóng bảo hiểm xã hội: 138.",
+        "Mức hưởng (đồng): 152.000.000.",
+        "Ý kiến thẩm định: Đủ tuổi nghỉ hưu, đóng 138 tháng, chưa đủ 15 năm.",
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+        OFFICERS["leader"],
+    ):
+        assert phrase in page, phrase
+    assert "decision_number" not in page and "1234/QĐ-BHXH" not in page  # not in result_fields
     replayed = replay_dossier(ctx, ADMIN, code)
     assert replayed.problems == [] and replayed.mismatches == []
 

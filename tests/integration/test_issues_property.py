@@ -3,13 +3,20 @@ deploy: an unknown form, or a form a node cannot issue, is refused naming the el
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from engine.context import EngineContext
 from engine.definitions.bundles import bundle_from_directory, validate_bundle
+from engine.documents import render_pdf
 from engine.errors import InvalidDefinitionError
+from engine.issuing import data as document_data
+from engine.procedures.issues import result_fields
 from engine.services import definitions
+from storage.models import Dossier
 from tests.conftest import ADMIN, REPO
+from tests.documents_support import flat, texts
 
 DIAGRAM = REPO / "bpmn" / "cap_lai_the_bhyt.bpmn"
 SUPPLEMENT_FORM = b'<camunda:property name="issues" value="mau_02" />'
@@ -100,3 +107,81 @@ def test_a_node_setting_a_status_only_a_person_s_act_sets_is_refused_at_deploy(
         definitions.deploy(ctx, ADMIN, bundle)
     found = [(p.element_id, p.message) for p in caught.value.problems]
     assert any(e == "end_refused" and message in m for e, m in found), found
+
+
+RESULT_FIELDS = b'<camunda:property name="result_fields" value="'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element", "message"),
+    [
+        (  # a result that says nothing of what it prints
+            RESULT_FIELDS,
+            b'<camunda:property name="other" value="',
+            "end_processing_done",
+            "needs the property result_fields",
+        ),
+        (  # a field no form of the procedure has
+            b"new_card_number:",
+            b"card_nunber:",
+            "end_processing_done",
+            "'card_nunber' is a field of none of the forms",
+        ),
+        (  # an entry that is not "field: label"
+            b"new_card_number:",
+            b"new_card_number -",
+            "end_processing_done",
+            "is not 'field: label'",
+        ),
+        (  # the labels of a Mẫu 02 come from the form itself, not from result_fields
+            SUPPLEMENT_FORM,
+            SUPPLEMENT_FORM + b'<camunda:property name="result_fields" value="opinion: Y kien" />',
+            "wait_supplement",
+            "belongs on a node that issues quyet_dinh or thong_bao",
+        ),
+    ],
+)
+def test_what_a_result_prints_is_checked_at_deploy(
+    ctx: EngineContext, old: bytes, new: bytes, element: str, message: str
+) -> None:
+    bundle = _with(old, new)
+    with pytest.raises(InvalidDefinitionError) as caught:
+        definitions.deploy(ctx, ADMIN, bundle)
+    found = [(p.element_id, p.message) for p in caught.value.problems]
+    assert any(e == element and message in m for e, m in found), found
+
+
+def test_a_result_prints_the_labels_and_legal_bases_of_its_diagram() -> None:
+    """The wording of a result is the diagram's and the template's: a label changed in the
+    diagram is printed as changed, and a decision cites the process's `legal_basis`."""
+    files = bundle_from_directory(REPO / "bpmn" / "bhxh_mot_lan.bpmn", REPO / "forms")
+    diagram = files["bhxh_mot_lan.bpmn"]
+    files["bhxh_mot_lan.bpmn"] = diagram.replace(
+        "benefit_amount: Mức hưởng (đồng)".encode(), "benefit_amount: Số tiền hưởng".encode()
+    )
+    model = validate_bundle(files).parsed.model
+    node = model.node("mark_payment")
+    assert node is not None
+    dossier = Dossier(
+        code="000.00.07.H29-260310-0001",
+        procedure_key=model.key,
+        unit_code="000.00.07.H29",
+        applicant={"full_name": "Nguyễn Thị Hường"},
+    )
+    data = {"benefit_amount": 86400000, "opinion": "Đủ điều kiện", "decision": "approve"}
+    content = document_data.content(
+        "quyet_dinh", dossier, model, None, data, "leader", result_fields(node.properties)
+    )
+    assert content["results"] == [
+        {"label": "Số tiền hưởng", "value": 86400000},
+        {"label": "Ý kiến thẩm định", "value": "Đủ điều kiện"},
+    ]
+    assert content["legal_bases"] == ["Luật BHXH 2024 (41/2024/QH15) điều 70, 78, 79"]
+    snapshot = document_data.snapshot(
+        "quyet_dinh", content, number="1/QĐ-BHXHQBĐ", issued_on=date(2026, 3, 20)
+    )
+    page = flat(texts(render_pdf("quyet_dinh", snapshot))[0])
+    assert "Căn cứ Luật BHXH 2024 (41/2024/QH15) điều 70, 78, 79;" in page
+    assert "Số tiền hưởng: 86.400.000." in page
+    assert "Ý kiến thẩm định: Đủ điều kiện." in page
+    assert "Mức hưởng" not in page and "decision" not in page

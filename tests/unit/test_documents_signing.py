@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from engine.documents import (
     SigningKeyError,
@@ -31,7 +32,20 @@ from engine.documents import (
     sign,
     verify,
 )
-from tests.documents_support import UNIT, development_ca, sample, texts, trust_roots, unit_signer
+from storage.types import CompressedBytes
+from tests.documents_support import (
+    FORMS,
+    RESULTS,
+    UNIT,
+    development_ca,
+    flat,
+    sample,
+    texts,
+    trust_roots,
+    unit_signer,
+)
+
+STORED_LIMIT = 30 * 1024  # bytes per stored document (issue 14)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +65,33 @@ def test_a_signed_document_verifies_with_signer_unit_and_time(signed: bytes) -> 
     assert len(result.sha256) == 64 and result.size == len(signed)
     for extracted in texts(signed):  # the signature leaves the text as it was
         assert "Nguyễn Thị Hường" in extracted
+
+
+@pytest.mark.parametrize("form", FORMS + RESULTS)
+def test_every_form_signed_is_stored_in_30_kb_with_its_fonts_and_text(form: str) -> None:
+    """The long decision sample included: stored as the database stores it (zlib), fonts
+    embedded, the signature valid with the chain, the Vietnamese text exact."""
+    signed = sign(render(form, sample(form)).pdf, unit_signer())
+    stored = CompressedBytes().process_bind_param(signed, None) or b""
+    assert 0 < len(stored) <= STORED_LIMIT, (form, len(stored))
+    result = verify(signed, trust_roots())
+    assert result.valid, result.problems
+    reader = PdfReader(io.BytesIO(signed))
+    faces = set()
+    resources: Any = reader.pages[0]["/Resources"]
+    for font in resources["/Font"].values():
+        [cid_font] = font.get_object()["/DescendantFonts"]
+        descriptor = cid_font.get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile3" in descriptor or "/FontFile2" in descriptor  # embedded
+        faces.add(str(descriptor["/FontName"]).split("+")[-1])
+    assert faces <= {
+        "LibertinusSerif-Regular",
+        "LibertinusSerif-Bold",
+        "LibertinusSerif-Italic",
+    }, faces  # "Nơi nhận" is drawn from the italic face, not a fourth one
+    if form in RESULTS:
+        for extracted in texts(signed):
+            assert "Nơi nhận:" in flat(extracted)
 
 
 @pytest.mark.parametrize("where", [0.02, 0.25, 0.5, 0.75, 0.9, 0.999])
@@ -177,6 +218,60 @@ def test_an_rsa_pkcs12_with_a_passphrase_signs_and_is_not_development() -> None:
     result = verify(sign(render("mau_05", sample("mau_05")).pdf, signer), [cert])
     assert result.valid, result.problems
     assert not result.development_certificate
+
+
+def _certificate(
+    subject: str, issuer: str, key: rsa.RSAPrivateKey, issuer_key: rsa.RSAPrivateKey, ca: bool
+) -> x509.Certificate:
+    def name(common: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Cơ yếu Chính phủ"),
+                x509.NameAttribute(NameOID.COMMON_NAME, common),
+            ]
+        )
+
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name(subject))
+        .issuer_name(name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(not ca, not ca, False, False, False, ca, ca, False, False),
+            critical=True,
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def test_with_a_licensed_rsa_chain_the_long_decision_is_still_stored_in_30_kb() -> None:
+    """A licensed CA's chain is larger than the development one: RSA-2048 keys and an
+    intermediate certificate, which the signature carries (the root it does not)."""
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
+    middle_key, unit_key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2)
+    )
+    root = _certificate("Root CA", "Root CA", root_key, root_key, True)
+    middle = _certificate("Cục Chứng thực số", "Root CA", middle_key, root_key, True)
+    unit = _certificate(
+        "Bảo hiểm xã hội quận Ba Đình", "Cục Chứng thực số", unit_key, middle_key, False
+    )
+    signer = UnitSigner.from_pkcs12(
+        pkcs12.serialize_key_and_certificates(
+            b"unit", unit_key, unit, [middle, root], serialization.NoEncryption()
+        )
+    )
+    for form in ("mau_01", "quyet_dinh"):
+        signed = sign(render(form, sample(form)).pdf, signer)
+        assert verify(signed, [root]).valid
+        stored = CompressedBytes().process_bind_param(signed, None) or b""
+        assert 0 < len(stored) <= STORED_LIMIT, (form, len(stored))
 
 
 def test_development_certificates_are_marked() -> None:
