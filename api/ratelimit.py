@@ -1,4 +1,6 @@
-"""Rate limits per client address (flask-limiter): logins and the public lookup.
+"""Rate limits (flask-limiter): logins and the public lookup per client address, and the
+endpoints that render documents on demand (Mẫu 06, Mẫu 07, HTML views) per user, so that one
+user cannot keep a worker's Typst compiler busy (docs/documents.md, "Cost control").
 
 Counters live in `MOTCUA_RATELIMIT_STORAGE_URL`: `memory://` by default (one process, nothing to
 run), a shared store such as `redis://127.0.0.1:6379` when several workers serve the API (its
@@ -19,9 +21,20 @@ from limits import parse_many
 from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import dossiers, tokens
+from api import documents, dossiers, tokens
 from api.base import PROBLEM_CONTENT_TYPE, problem
+from api.context import actor
+from engine.errors import EngineError
 from engine.settings import Settings, SettingsError
+
+
+def _user_or_address() -> str:
+    """The authenticated user (whatever address they come from), else the client's address (the
+    request is then refused with 401 anyway)."""
+    try:
+        return f"user:{actor().username}"
+    except EngineError:
+        return f"address:{get_remote_address()}"
 
 
 def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
@@ -29,6 +42,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
     for name, value in (
         ("MOTCUA_RATELIMIT_LOGIN", settings.ratelimit_login),
         ("MOTCUA_RATELIMIT_PUBLIC", settings.ratelimit_public),
+        ("MOTCUA_RATELIMIT_RENDER", settings.ratelimit_render),
     ):
         try:
             parse_many(value)
@@ -57,6 +71,18 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         ) from exc
     limiter.limit(settings.ratelimit_login)(tokens.blp)
     limiter.limit(settings.ratelimit_public)(dossiers.public_blp)
+    # One budget per user across the rendering endpoints (a shared limit: one counter for all of
+    # them); the blueprint's other routes (lists, stored PDFs, corrections) are exempt.
+    limiter.shared_limit(
+        settings.ratelimit_render,
+        scope="render",
+        key_func=_user_or_address,
+        exempt_when=lambda: not documents.renders_on_demand(),
+        cost=documents.render_cost,
+        # Only what rendered counts: a refused request (a bad period, a dossier not yours)
+        # stops before any render.
+        deduct_when=lambda response: response.status_code < 400,
+    )(documents.blp)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded) -> Response:

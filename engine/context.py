@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from engine.calendar.working_days import OfficeHours
 from engine.clock import Clock, SystemClock
 from engine.definitions.cache import DEFINITIONS, DefinitionCache
 from engine.identifiers.codes import Circular01CodeGenerator, DossierCodeGenerator
+from engine.issuing.render_cache import RenderCache
 from engine.issuing.sealers import PdfSealer
 from engine.issuing.signers import AnySigners, signers_from_settings
 from engine.security.credentials import Passwords, Tokens
@@ -33,6 +34,8 @@ class EngineContext:
     audit_key: SigningKey
     #: Each unit's key for documents of record (issue 14): development CA or configured keys.
     signers: AnySigners
+    #: What the render-on-demand reads made already (Mẫu 06, HTML views), per process.
+    renders: RenderCache = field(default_factory=RenderCache)
 
     @property
     def office_hours(self) -> OfficeHours:

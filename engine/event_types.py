@@ -23,6 +23,7 @@ class EventType(StrEnum):
     REAPPOINTED = "reappointed"
     DOSSIER_WITHDRAWN = "dossier_withdrawn"
     HANDLING_STOPPED = "handling_stopped"
+    DOCUMENT_CORRECTED = "document_corrected"
     # -- a dossier's chain: what the steps record themselves (replay re-derives them) ---------
     STATUS_CHANGED = "status_changed"
     TASK_OPENED = "task_opened"
@@ -234,6 +235,19 @@ class DocumentIssued(TypedDict):
     sequence: NotRequired[int]
     year: NotRequired[int]
     sha256: NotRequired[str]
+    #: A correction: the number of the document it replaces (which stays as issued).
+    corrects: NotRequired[str]
+
+
+class DocumentCorrected(TypedDict):
+    """An officer corrects an issued document: the cause of the correction's `document_issued`."""
+
+    #: The document corrected, as printed: its template and number.
+    template: str
+    number: str
+    reason: str
+    #: The form's fields that change, with their corrected values (the rest are kept).
+    fields: dict[str, Any]
 
 
 class TaskClaimed(TypedDict):
@@ -401,4 +415,7 @@ class AuditVerified(TypedDict):
 
 
 #: Who read a unit's tracking book (Mẫu 07) for which period (SEC-5); `from` is a keyword.
-TrackingBookRead = TypedDict("TrackingBookRead", {"unit": str, "from": str, "to": str})
+#: `volume`: which volume of the PDF (issue 14: a long book comes in volumes), when not the first.
+TrackingBookRead = TypedDict(
+    "TrackingBookRead", {"unit": str, "from": str, "to": str, "volume": NotRequired[int]}
+)

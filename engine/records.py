@@ -94,15 +94,18 @@ def issue(
     actor: Actor,
     now: datetime,
     bpmn_id: str | None,
+    corrects: Document | None = None,
 ) -> Document:
     """Issue form `form` of `FORM_SET` (or a result, `RESULT_TITLES`) for `dossier` with
-    content `data` (JSON values), as a signed PDF when the store has a sealer.
+    content `data` (JSON values), as a signed PDF when the store has a sealer. `corrects`: the
+    document this one replaces (`engine.step.corrections`); it stays as it was issued.
 
     The officer every form names (the receiver of Mẫu 01, the signer of Mẫu 04 and of a result,
     the officer of Mẫu 02/03) is the actor: the content keeps their full name as it is now
-    (`officer_name`), so that renaming the account later changes no issued document."""
+    (`officer_name`), so that renaming the account later changes no issued document. A
+    correction keeps the name of the document it replaces (it corrects that document)."""
     officer_name = store.users.full_name(actor.username)
-    if officer_name:
+    if officer_name and "officer_name" not in data:
         data = {**data, "officer_name": officer_name}
     document = Document(
         dossier_id=dossier.id,
@@ -114,6 +117,7 @@ def issue(
         issued_by=actor.username,
         unit_code=actor.unit_code or dossier.unit_code,
         data=dict(data),
+        corrects=corrects.id if corrects is not None else None,
     )
     if store.sealer is not None:
         store.sealer.seal(document, store.documents)
@@ -131,6 +135,8 @@ def issue(
         payload["sequence"] = int(document.sequence or 0)
         payload["year"] = int(document.year or 0)
         payload["sha256"] = document.sha256
+    if corrects is not None:
+        payload["corrects"] = str(corrects.number)
     events.record_for_dossier(
         store,
         dossier,

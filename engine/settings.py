@@ -55,6 +55,8 @@ class Settings:
     #: the PEM file of the CA roots that issued them. Development: var/documents-ca.
     document_keys_dir: Path | None = None
     document_trust_roots: Path | None = None
+    #: Per user, on the endpoints that render on demand (Mẫu 06, Mẫu 07, a document's HTML view).
+    ratelimit_render: str = "30/minute;300/hour"
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +109,7 @@ class Settings:
             ratelimit_storage_url=env_vars.get("MOTCUA_RATELIMIT_STORAGE_URL") or "memory://",
             ratelimit_login=env_vars.get("MOTCUA_RATELIMIT_LOGIN") or "60/minute;1000/hour",
             ratelimit_public=env_vars.get("MOTCUA_RATELIMIT_PUBLIC") or "30/minute;300/hour",
+            ratelimit_render=env_vars.get("MOTCUA_RATELIMIT_RENDER") or "30/minute;300/hour",
             proxy_count=_int(env_vars, "MOTCUA_PROXY_COUNT", 0, minimum=0),
             login_max_failures=_int(env_vars, "MOTCUA_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_lockout_seconds=_int(env_vars, "MOTCUA_LOGIN_LOCKOUT_SECONDS", 60, minimum=1),

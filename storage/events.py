@@ -4,7 +4,7 @@ the unit of work does."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -87,6 +87,11 @@ class Events:
         if limit is not None:
             stmt = stmt.limit(limit)
         return self.session.scalars(stmt).all()
+
+    def last_seq_except(self, name: str, types: Collection[str]) -> int:
+        """The seq of the chain's last event of a type not in `types` (0 if none)."""
+        stmt = select(func.max(Event.seq)).where(Event.chain == name, Event.type.not_in(types))
+        return self.session.scalar(stmt) or 0
 
     def count_for_chain(self, name: str) -> int:
         return self.session.scalar(select(func.count()).where(Event.chain == name)) or 0

@@ -4,10 +4,11 @@ issued for dossiers. Both tables refuse UPDATE and DELETE (migration 0006)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from storage.db import dialect_of, insert_for
@@ -112,15 +113,85 @@ class Documents:
             yield from batch
             after = batch[-1].id
 
-    def received_between(self, unit_code: str, start: datetime, end: datetime) -> Sequence[Dossier]:
-        """The unit's dossiers received in [start, end), in order of reception (Mẫu 07)."""
-        stmt = (
-            select(Dossier)
-            .where(
-                Dossier.unit_code == unit_code,
-                Dossier.received_at >= start,
-                Dossier.received_at < end,
-            )
-            .order_by(Dossier.received_at, Dossier.id)
-        )
-        return self.session.scalars(stmt).all()
+    def count_received_between(self, unit_code: str, start: datetime, end: datetime) -> int:
+        """How many of the unit's dossiers were received in [start, end) (Mẫu 07)."""
+        stmt = select(func.count()).where(*_received(unit_code, start, end))
+        return int(self.session.scalar(stmt) or 0)
+
+    def received_between(
+        self,
+        unit_code: str,
+        start: datetime,
+        end: datetime,
+        *,
+        skip: int = 0,
+        take: int | None = None,
+    ) -> Iterator[BookEntry]:
+        """The unit's dossiers received in [start, end), in order of reception, from the
+        `skip`-th on, at most `take` of them (Mẫu 07). Only the columns the book prints, read
+        500 at a time (keyset pages): a busy unit's year never sits in memory at once."""
+        left = take
+        after: tuple[datetime, int] | None = None
+        while left is None or left > 0:
+            stmt = select(*_BOOK_COLUMNS).where(*_received(unit_code, start, end))
+            if after is None:
+                stmt = stmt.offset(skip)
+            else:
+                stmt = stmt.where(
+                    or_(
+                        Dossier.received_at > after[0],
+                        and_(Dossier.received_at == after[0], Dossier.id > after[1]),
+                    )
+                )
+            page = _BOOK_PAGE if left is None else min(_BOOK_PAGE, left)
+            stmt = stmt.order_by(Dossier.received_at, Dossier.id).limit(page)
+            batch = [BookEntry(*row) for row in self.session.execute(stmt)]
+            yield from batch
+            if len(batch) < page:
+                return
+            if left is not None:
+                left -= len(batch)
+            last = batch[-1]
+            assert last.received_at is not None  # the query selects received dossiers only
+            after = (last.received_at, last.id)
+
+
+_BOOK_PAGE = 500
+_BOOK_COLUMNS = (
+    Dossier.id,
+    Dossier.code,
+    Dossier.procedure_key,
+    Dossier.definition_id,
+    Dossier.applicant,
+    Dossier.status,
+    Dossier.submitted_at,
+    Dossier.received_at,
+    Dossier.due_at,
+    Dossier.resolved_at,
+    Dossier.finished_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BookEntry:
+    """What Mẫu 07 prints of one dossier (the columns of `_BOOK_COLUMNS`, in order)."""
+
+    id: int
+    code: str
+    procedure_key: str
+    definition_id: int
+    applicant: dict[str, Any]
+    status: int
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+    resolved_at: datetime | None
+    finished_at: datetime | None
+
+
+def _received(unit_code: str, start: datetime, end: datetime) -> tuple[Any, ...]:
+    return (
+        Dossier.unit_code == unit_code,
+        Dossier.received_at >= start,
+        Dossier.received_at < end,
+    )

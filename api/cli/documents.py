@@ -168,7 +168,8 @@ def verify_command(pdf_file: Path, trust_root_files: tuple[Path, ...], check_cha
 @documents.command("list")
 @click.argument("code")
 def list_command(code: str) -> None:
-    """List the documents issued for dossier CODE (form, number, title, issued, by, sha256)."""
+    """List the documents issued for dossier CODE (form, number, title, issued, by, sha256);
+    a correction says which document it corrects, a corrected document which one corrects it."""
     from engine.services.documents import list_documents
 
     ctx = engine_context()
@@ -176,11 +177,17 @@ def list_command(code: str) -> None:
         items = list_documents(ctx, cli_auditor(), code)
     except EngineError as exc:
         raise _describe(exc) from exc
+    numbers = {item.id: item.number or str(item.id) for item in items}
     for item in items:
         issued = item.issued_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
+        links = "".join(
+            f"\t{label} {numbers.get(other, other)}"
+            for label, other in (("corrects", item.corrects), ("corrected by", item.corrected_by))
+            if other is not None
+        )
         click.echo(
             f"{item.id}\t{item.template or item.form}\t{item.number or '-'}\t{issued}\t"
-            f"{item.issued_by}\t{item.sha256 or '-'}\t{item.title}"
+            f"{item.issued_by}\t{item.sha256 or '-'}\t{item.title}{links}"
         )
 
 

@@ -21,6 +21,7 @@ from typing import cast
 from engine.audit.replay_state import Replay
 from engine.audit.scratch import ReplayDivergenceError
 from engine.event_types import (
+    DocumentCorrected,
     DossierMigrated,
     DossierSubmitted,
     DossierWithdrawn,
@@ -32,7 +33,7 @@ from engine.event_types import (
     TaskCompleted,
 )
 from engine.events import dossier_code_of
-from engine.step import causes
+from engine.step import causes, corrections
 from storage.audit import EventRow
 from storage.models import DossierFile
 
@@ -174,6 +175,17 @@ def _stopped(replay: Replay, event: EventRow) -> None:
     causes.stop(
         replay.running(),
         cast(HandlingStopped, event.payload),
+        actor=replay.actor_of(event),
+        now=event.occurred_at,
+    )
+
+
+@replays(EventType.DOCUMENT_CORRECTED)
+def _document_corrected(replay: Replay, event: EventRow) -> None:
+    corrections.correct_document(
+        replay.store,
+        replay.dossier,
+        cast(DocumentCorrected, event.payload),
         actor=replay.actor_of(event),
         now=event.occurred_at,
     )

@@ -301,4 +301,16 @@ def _reappointed(event: EventRow, step: str) -> tuple[str, str]:
 @describes(EventType.DOCUMENT_ISSUED)
 def _document_issued(event: EventRow, step: str) -> tuple[str, str]:
     form, title = event.payload.get("form"), event.payload.get("title")
+    corrects = event.payload.get("corrects")
+    if corrects:
+        return (
+            f"Ban hành Mẫu {form} {title}, thay thế văn bản số {corrects}",
+            f"Issued Mẫu {form} ({title}), replacing document {corrects}",
+        )
     return f"Ban hành Mẫu {form} {title}", f"Issued Mẫu {form} ({title})"
+
+
+@describes(EventType.DOCUMENT_CORRECTED)
+def _document_corrected(event: EventRow, step: str) -> tuple[str, str]:
+    number, reason = event.payload.get("number"), event.payload.get("reason")
+    return f"Đính chính văn bản số {number}: {reason}", f"Corrected document {number}: {reason}"

@@ -13,10 +13,12 @@ from typing import Any
 import forms
 from engine.definitions.cache import SCRIPT_FUNCTIONS
 from engine.errors import DefinitionProblem, InvalidDefinitionError
+from engine.form_conventions import DOCUMENTS_RECEIVED
 from engine.procedures.issues import result_fields
 from engine.procedures.model import ProcedureModel
 from engine.procedures.transfers import transfer_problems
 from engine.spiff.parser import ParsedProcedure, inspect_bundle
+from engine.statuses import DossierStatus
 from forms.visibility import visibility_problems
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,99}$")
@@ -166,7 +168,25 @@ def _one_stop_problems(
                     node.bpmn_id,
                     node.line,
                 )
+    received = [node for node in model.nodes.values() if node.status == DossierStatus.ACCEPTED]
+    if received and not any(
+        _property_type(schema, DOCUMENTS_RECEIVED) == "array" for schema in form_schemas.values()
+    ):
+        error(
+            f"the dossier is received (status 2) at '{received[0].bpmn_id}' but no form declares "
+            f"'{DOCUMENTS_RECEIVED}' (the list of documents received that Mẫu 01 prints): add it "
+            "to the reception check's form",
+            received[0].bpmn_id,
+            received[0].line,
+        )
     return problems
+
+
+def _property_type(schema: Any, name: str) -> Any:
+    """The `type` a form gives its top-level field `name` (None: no such field)."""
+    found = schema.get("properties") if isinstance(schema, Mapping) else None
+    field = found.get(name) if isinstance(found, Mapping) else None
+    return field.get("type") if isinstance(field, Mapping) else None
 
 
 def _properties(schema: Any) -> list[str]:

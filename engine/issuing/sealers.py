@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from engine.issuing import corrections
 from engine.issuing import data as document_data
 from engine.issuing.signers import DocumentSigners
 from storage.models import Document
@@ -54,9 +56,7 @@ class PdfSealer:
         year = local.year
         sequence = numbers.next_sequence(document.unit_code, template, year)
         number = number_of(template, sequence, unit_name)
-        snapshot = document_data.snapshot(
-            template, document.data, number=number, issued_on=local.date()
-        )
+        snapshot = snapshot_of(template, document.data, number=number, issued_on=local.date())
         signer = self.signers.signer_for(document.unit_code, unit_name, document.issued_at)
         signed = sign(render_pdf(template, snapshot), signer)
         _set(document, template, year, sequence, number, snapshot, signed)
@@ -86,10 +86,20 @@ class LoggedSealer:
         document.year = int(logged["year"])
         document.sequence = int(logged["sequence"])
         document.number = number
-        document.snapshot = document_data.snapshot(
+        document.snapshot = snapshot_of(
             template, document.data, number=number, issued_on=local.date()
         )
         document.sha256 = str(logged["sha256"])
+
+
+def snapshot_of(
+    template: str, content: Mapping[str, Any], *, number: str, issued_on: date
+) -> dict[str, Any]:
+    """The template's data of a document: a correction's (`engine.issuing.corrections`) or
+    one built from what the dossier said (`engine.issuing.data`)."""
+    if corrections.is_correction(content):
+        return corrections.snapshot(content, number=number, issued_on=issued_on)
+    return document_data.snapshot(template, content, number=number, issued_on=issued_on)
 
 
 def _template(document: Document) -> str:

@@ -172,6 +172,14 @@ def ensure_can_supervise_task(actor: Actor, task_unit: str) -> None:
         )
 
 
+def ensure_can_correct_documents(actor: Actor, unit_code: str) -> None:
+    """Leaders of the dossier's unit correct its documents of record: a correction replaces a
+    document the unit signed, which is the leader's to sign (docs/documents.md, Corrections)."""
+    if actor.has(Role.LEADER) and actor.unit_code is not None and actor.unit_code == unit_code:
+        return
+    raise PermissionDeniedError("only leaders of the dossier's unit correct its documents")
+
+
 def ensure_can_read_task(actor: Actor, task_role: str, task_unit: str) -> None:
     """Officers read tasks of their role in their unit; leaders read every task of their unit;
     auditors read every task."""

@@ -1,6 +1,7 @@
 """Documents of record over the API and the CLI (issue 14): a dossier's issued documents, one
-document as its signed PDF or printable HTML, Mẫu 06 (process-control slip) and Mẫu 07 (the
-unit's tracking book) on demand, and verifying stored documents against the audit chain.
+document as its signed PDF or printable HTML, corrections, Mẫu 06 (process-control slip) on
+demand, and verifying stored documents against the audit chain. Mẫu 07 (the unit's tracking
+book) is `engine.services.tracking_book`.
 
 Every read is authorised like the dossier (the applicant sees theirs, officers their unit's,
 auditors all) and logged (SEC-5): a dossier's documents on its chain (`dossier_read`), the
@@ -10,12 +11,10 @@ tracking book on the system chain (`tracking_book_read`).
 from __future__ import annotations
 
 import hashlib
-import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from engine import events
 from engine.context import EngineContext
@@ -23,25 +22,23 @@ from engine.errors import (
     FieldError,
     InvalidStateError,
     NotFoundError,
-    PermissionDeniedError,
     ValidationFailedError,
 )
-from engine.event_types import EventType, TrackingBookRead
+from engine.event_types import DocumentCorrected, EventType
 from engine.events import dossier_chain
+from engine.issuing import corrections
 from engine.issuing.data import PLACE, fit
-from engine.security.authz import Actor, Role, ensure_can_read_dossier
+from engine.issuing.handovers import handovers
+from engine.security.authz import (
+    Actor,
+    ensure_can_correct_documents,
+    ensure_can_read_dossier,
+)
 from engine.services.reads import log_read
-from engine.statuses import DossierStatus
+from engine.step import corrections as step_corrections
 from engine.transactions import conflicts_as_errors
-from storage.models import Document, Dossier, WorkItem
-from storage.statuses import WorkItemStatus
+from storage.models import Document, Dossier, Event
 from storage.uow import UnitOfWork
-
-MAX_BOOK_DAYS = 366
-#: The years a book may cover: a period outside them holds no dossier of this system, and the
-#: calendar's ends (year 1, year 9999) overflow when turned into UTC instants.
-BOOK_YEARS = range(2000, 3000)
-VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +52,9 @@ class IssuedDocument:
     issued_by: str
     unit_code: str
     sha256: str | None
+    #: The id of the document this one corrects, and of the one that corrects it, if any.
+    corrects: int | None = None
+    corrected_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +78,111 @@ def list_documents(ctx: EngineContext, actor: Actor, code: str) -> list[IssuedDo
     """The documents issued for dossier `code`, oldest first (logged)."""
     with ctx.uow(write=False) as uow:
         dossier = _readable(uow, actor, code)
-        found = [_view(d) for d in uow.documents.for_dossier(dossier.id)]
+        issued = uow.documents.for_dossier(dossier.id)
+        successors = {d.corrects: d.id for d in issued if d.corrects is not None}
+        found = [_view(d, successors.get(d.id)) for d in issued]
     log_read(ctx, actor, code, "documents")
     return found
+
+
+def correct_document(
+    ctx: EngineContext,
+    actor: Actor,
+    code: str,
+    document_id: int,
+    fields: Mapping[str, Any],
+    reason: str,
+) -> IssuedDocument:
+    """Issue a correction of dossier `code`'s document `document_id`: a new document of the
+    same form and sequence with `fields` corrected, saying which document it replaces and why.
+    The corrected document stays as issued. For leaders of the dossier's unit.
+
+    Raises:
+        NotFoundError: no such dossier, or the dossier has no such document.
+        InvalidStateError: the document was corrected already (correct its correction), or was
+            issued before documents were signed PDFs.
+        ValidationFailedError: no reason, no change, or a field the form cannot print (named
+            `fields.<name>`).
+    """
+    from engine.documents import catalogue
+    from engine.documents.values import check
+
+    with conflicts_as_errors(), ctx.uow() as uow:
+        dossier = uow.dossiers.by_code(code, for_update=True)
+        if dossier is None:
+            raise NotFoundError(f"no dossier {code}")
+        ensure_can_correct_documents(actor, dossier.unit_code)
+        issued = uow.documents.for_dossier(dossier.id)
+        old = next((d for d in issued if d.id == document_id), None)
+        if old is None:
+            raise NotFoundError(f"dossier {code} has no document {document_id}")
+        if old.snapshot is None or old.template is None or old.number is None:
+            raise InvalidStateError(
+                f"document {document_id} was issued before documents were signed PDFs"
+            )
+        later = next((d for d in issued if d.corrects == old.id), None)
+        if later is not None:
+            raise InvalidStateError(
+                f"document {old.number} was corrected already by {later.number} "
+                f"(id {later.id}): correct that one"
+            )
+        now = ctx.clock.now()
+        changes = _corrections_checked(old, fields, reason)
+        # What the correction will print, checked as the renderer will (a placeholder number).
+        trial = corrections.snapshot(
+            corrections.content(code, old.snapshot, changes, reason.strip()),
+            number=str(old.number),
+            issued_on=now.astimezone(ctx.tz).date(),
+        )
+        spec = catalogue().get(old.template)
+        if spec is None:
+            raise InvalidStateError(f"the form {old.template} is no longer in the catalogue")
+        try:
+            check(old.template, trial, spec.fields)
+        except ValidationFailedError as exc:
+            raise ValidationFailedError(
+                "the corrected document cannot be printed",
+                [_field_of_correction(e) for e in exc.errors],
+            ) from None
+        document = step_corrections.correct_document(
+            uow,
+            dossier,
+            DocumentCorrected(
+                template=old.template, number=old.number, reason=reason.strip(), fields=changes
+            ),
+            actor=actor,
+            now=now,
+        )
+        uow.commit()
+        return _view(document)
+
+
+def _corrections_checked(old: Document, fields: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    """The changed fields of a correction of `old`; ValidationFailedError names each bad one."""
+    errors: list[FieldError] = []
+    if not reason.strip():
+        errors.append(FieldError("reason", "say why the document is corrected"))
+    printed = corrections.form_fields(old.snapshot or {})
+    for name in fields:
+        if name in corrections.SYSTEM_FIELDS:
+            errors.append(FieldError(f"fields.{name}", "is set by the system, not corrected"))
+    changes = {
+        k: v
+        for k, v in fields.items()
+        if k not in corrections.SYSTEM_FIELDS and printed.get(k) != v
+    }
+    if not errors and not changes:
+        errors.append(FieldError("fields", "change at least one field of the document"))
+    if errors:
+        raise ValidationFailedError("the correction is not valid", errors)
+    return changes
+
+
+def _field_of_correction(error: FieldError) -> FieldError:
+    """A problem of the corrected document, named as the request names it."""
+    if error.field.startswith("replaces.reason"):
+        return FieldError("reason", error.message)
+    return FieldError(f"fields.{error.field}", error.message)
 
 
 def read_document(
@@ -104,93 +206,74 @@ def read_document(
     if html:
         from engine.documents import render_html
 
-        page = render_html(template, snapshot)
-        return DocumentFile(view, page.encode("utf-8"), "text/html; charset=utf-8", name + ".html")
+        page = ctx.renders.get_or_make(  # the snapshot never changes: neither does its view
+            ("html", view.id, view.sha256),
+            lambda: render_html(template, snapshot).encode("utf-8"),
+        )
+        return DocumentFile(view, page, "text/html; charset=utf-8", name + ".html")
     return DocumentFile(view, pdf, "application/pdf", name + ".pdf")
 
 
-def control_slip(ctx: EngineContext, actor: Actor, code: str) -> bytes:
-    """Mẫu 06, the process-control slip, made now from the dossier's handovers (not stored)."""
-    from engine.documents import render_pdf, sign
-
+def control_slip(ctx: EngineContext, actor: Actor, code: str, *, html: bool = False) -> bytes:
+    """Mẫu 06, the process-control slip, made now from the dossier's handovers (not stored):
+    a signed PDF, or its printable HTML view. Cached until the dossier's next event (a read
+    does not count) or the next day (its date), `engine.issuing.render_cache`."""
     with ctx.uow(write=False) as uow:
         dossier = _readable(uow, actor, code)
         if dossier.received_at is None:
             raise InvalidStateError(f"dossier {code} has not been received yet: no Mẫu 06")
-        unit = uow.units.get(dossier.unit_code)
-        unit_name = unit.name if unit is not None else dossier.unit_code
-        items = list(uow.work_items.history_for_dossier(dossier.id))
-        model_name = _procedure_name(uow, dossier)
-        data = fit(  # what an applicant or officer typed never blocks the slip
-            {
-                **_common(unit_name, dossier.unit_code, f"{code}/PKS", ctx.clock.now(), ctx),
-                "dossier_code": code,
-                "applicant_name": str(dossier.applicant.get("full_name") or "(không rõ)"),
-                "procedure": model_name,
-                "received_at": events.format_time(dossier.received_at),
-                "appointment_at": events.format_time(dossier.due_at or dossier.received_at),
-                "handovers": _handovers(items, unit_name),
-            }
-        )
-        unit_code = dossier.unit_code
-    signer = ctx.signers.signer_for(unit_code, unit_name, ctx.clock.now())
-    pdf = sign(render_pdf("mau_06", data), signer)
+        now = ctx.clock.now()
+        last = uow.events.last_seq_except(dossier_chain(code), (EventType.DOSSIER_READ,))
+        key = ("mau_06", code, last, now.astimezone(ctx.tz).date(), html)
+        slip = ctx.renders.get_or_make(key, lambda: _render_slip(ctx, uow, dossier, now, html))
     log_read(ctx, actor, code, "control_slip")
-    return pdf
+    return slip
 
 
-def tracking_book(
-    ctx: EngineContext, actor: Actor, unit_code: str, start: date, end: date, *, xlsx: bool
+def _render_slip(
+    ctx: EngineContext, uow: UnitOfWork, dossier: Dossier, now: datetime, html: bool
 ) -> bytes:
-    """Mẫu 07, the unit's tracking book of the dossiers received from `start` to `end`
-    (inclusive), as a signed PDF or an XLSX workbook, for the unit's officers and auditors."""
-    if not (actor.has(Role.AUDITOR) or (actor.is_officer and actor.unit_code == unit_code)):
-        raise PermissionDeniedError("the tracking book is for the unit's officers and auditors")
-    for field, day in (("from", start), ("to", end)):
-        if day.year not in BOOK_YEARS:
-            raise ValidationFailedError(
-                "the period is not valid",
-                [
-                    FieldError(
-                        field, f"must be a date from {BOOK_YEARS.start} to {BOOK_YEARS.stop - 1}"
-                    )
-                ],
-            )
-    if end < start:
-        raise _bad_period("must not be before 'from'")
-    if (end - start).days >= MAX_BOOK_DAYS:
-        raise _bad_period(f"a book covers at most {MAX_BOOK_DAYS} days")
-    with ctx.uow(write=False) as uow:
-        unit = uow.units.get(unit_code)
-        if unit is None:
-            raise NotFoundError(f"no unit {unit_code}")
-        first = datetime.combine(start, time.min, ctx.tz).astimezone(UTC)
-        last = datetime.combine(end + timedelta(days=1), time.min, ctx.tz).astimezone(UTC)
-        dossiers = uow.documents.received_between(unit_code, first, last)
-        rows = [fit(_book_row(uow, d, unit.name)) for d in dossiers]
-        unit_name = unit.name
-    now = ctx.clock.now()
-    read: TrackingBookRead = {"unit": unit_code, "from": start.isoformat(), "to": end.isoformat()}
-    with conflicts_as_errors(), ctx.uow() as uow:
-        events.record_system(
-            uow,
-            EventType.TRACKING_BOOK_READ,
-            actor=actor,
-            now=now,
-            payload=read,
-        )
-        uow.commit()
-    if xlsx:
-        return _workbook(rows, unit_name, start, end)
-    from engine.documents import render_pdf, sign
+    from engine.documents import render_html, render_pdf, sign
 
-    data = {
-        **_common(unit_name, unit_code, f"{start.year}", now, ctx),
-        "period_from": start.isoformat(),
-        "period_to": end.isoformat(),
-        "rows": rows,
-    }
-    return sign(render_pdf("mau_07", data), ctx.signers.signer_for(unit_code, unit_name, now))
+    code, received = dossier.code, dossier.received_at
+    assert received is not None  # control_slip refuses a dossier not received
+    unit = uow.units.get(dossier.unit_code)
+    unit_name = unit.name if unit is not None else dossier.unit_code
+    items = list(uow.work_items.history_for_dossier(dossier.id))
+    log = uow.events.for_chain(dossier_chain(code))
+    names = {u.code: u.name for u in uow.units.all()}
+    applicant_name = str(dossier.applicant.get("full_name") or "(không rõ)")
+    data = fit(  # what an applicant or officer typed never blocks the slip
+        {
+            **_common(unit_name, dossier.unit_code, f"{code}/PKS", now, ctx),
+            "dossier_code": code,
+            "applicant_name": applicant_name,
+            "procedure": _procedure_name(uow, dossier),
+            "received_at": events.format_time(received),
+            "appointment_at": events.format_time(dossier.due_at or received),
+            "handovers": handovers(
+                log,
+                items,
+                names,
+                applicant_name,
+                result_timeliness=dossier.timeliness,
+                officer_names=_officer_names(uow, log),
+            ),
+        }
+    )
+    if html:
+        return render_html("mau_06", data).encode("utf-8")
+    return sign(
+        render_pdf("mau_06", data), ctx.signers.signer_for(dossier.unit_code, unit_name, now)
+    )
+
+
+def _officer_names(uow: UnitOfWork, log: Sequence[Event]) -> dict[str, str]:
+    """The full names (as they are now: the slip is made now) of the accounts that acted."""
+    usernames = {e.actor_username for e in log if e.actor_username}
+    usernames |= {str(e.payload["officer"]) for e in log if e.payload.get("officer")}
+    found = {name: uow.users.full_name(name) for name in sorted(usernames)}
+    return {name: full for name, full in found.items() if full}
 
 
 def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredCheck]:
@@ -226,10 +309,6 @@ def verify_stored(ctx: EngineContext, code: str | None = None) -> list[StoredChe
     return checks
 
 
-def _bad_period(message: str) -> ValidationFailedError:
-    return ValidationFailedError("the period is not valid", [FieldError("to", message)])
-
-
 def _recorded_hashes(uow: UnitOfWork, codes: set[str]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for code in codes:
@@ -249,7 +328,7 @@ def _readable(uow: UnitOfWork, actor: Actor, code: str) -> Dossier:
     return dossier
 
 
-def _view(document: Document) -> IssuedDocument:
+def _view(document: Document, corrected_by: int | None = None) -> IssuedDocument:
     return IssuedDocument(
         id=document.id,
         form=document.form,
@@ -260,6 +339,8 @@ def _view(document: Document) -> IssuedDocument:
         issued_by=document.issued_by,
         unit_code=document.unit_code,
         sha256=document.sha256,
+        corrects=document.corrects,
+        corrected_by=corrected_by,
     )
 
 
@@ -278,96 +359,6 @@ def _common(
 def _procedure_name(uow: UnitOfWork, dossier: Dossier) -> str:
     definition = uow.definitions.get(dossier.definition_id)
     return definition.name if definition is not None and definition.name else dossier.procedure_key
-
-
-def _handovers(items: Sequence[WorkItem], unit_name: str) -> list[dict[str, Any]]:
-    """One row per step: who handed the dossier to whom, when, and whether on time."""
-    rows = []
-    giver = "Bộ phận Một cửa"
-    for item in items:
-        if item.status == WorkItemStatus.CANCELLED:
-            continue
-        receiver = item.completed_by_username or item.role
-        rows.append(
-            {
-                "giver": giver,
-                "giver_unit": unit_name,
-                "receiver": receiver,
-                "receiver_unit": unit_name,
-                "at": events.format_time(item.created_at),
-                "timeliness": item.timeliness or "pending",
-                "note": item.name[:500],
-            }
-        )
-        giver = receiver
-    return rows[:200]
-
-
-def _book_row(uow: UnitOfWork, dossier: Dossier, unit_name: str) -> dict[str, Any]:
-    applicant = dossier.applicant
-    contact = ", ".join(str(applicant[k]) for k in ("address", "phone") if applicant.get(k))
-    row: dict[str, Any] = {
-        "dossier_code": dossier.code,
-        "procedure": _procedure_name(uow, dossier)[:300],
-        "sets": 1,
-        "applicant": str(applicant.get("full_name") or "(không rõ)")[:200],
-        "handling_unit": unit_name,
-        "received_at": events.format_time(dossier.received_at or dossier.submitted_at),
-        "appointment_at": events.format_time(
-            dossier.due_at or dossier.received_at or dossier.submitted_at
-        ),
-    }
-    if contact:
-        row["address_phone"] = contact[:300]
-    if dossier.resolved_at is not None:
-        row["result_at"] = events.format_time(dossier.resolved_at)
-    if dossier.finished_at is not None and dossier.status == DossierStatus.RETURNED:
-        row["returned_at"] = events.format_time(dossier.finished_at)
-    return row
-
-
-BOOK_COLUMNS = (
-    ("dossier_code", "Mã hồ sơ"),
-    ("procedure", "Tên thủ tục hành chính"),
-    ("sets", "Số lượng hồ sơ (bộ)"),
-    ("applicant", "Tên cá nhân, tổ chức"),
-    ("address_phone", "Địa chỉ, số điện thoại"),
-    ("handling_unit", "Cơ quan chủ trì giải quyết"),
-    ("received_at", "Nhận hồ sơ"),
-    ("appointment_at", "Hẹn trả kết quả"),
-    ("transferred_at", "Chuyển hồ sơ đến cơ quan giải quyết"),
-    ("result_at", "Nhận kết quả giải quyết"),
-    ("returned_at", "Trả kết quả cho cá nhân, tổ chức"),
-    ("note", "Ghi chú"),
-)
-
-
-def _workbook(rows: Sequence[dict[str, Any]], unit_name: str, start: date, end: date) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook has one sheet
-    sheet.title = "Sổ theo dõi hồ sơ"
-    sheet.append([f"SỔ THEO DÕI HỒ SƠ — {unit_name}"])
-    sheet.append([f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"])
-    sheet.append(["TT", *(title for _, title in BOOK_COLUMNS)])
-    for index, row in enumerate(rows, start=1):
-        values = [_cell(key, row.get(key)) for key, _ in BOOK_COLUMNS]
-        sheet.append([index, *values])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(key: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if key.endswith("_at"):
-        return datetime.fromisoformat(str(value)).astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y")
-    if isinstance(value, str) and value[:1] in "=+-@":
-        return "'" + value  # never a formula (CSV/XLSX injection)
-    return value
 
 
 def ensure_production_keys(ctx: EngineContext) -> None:

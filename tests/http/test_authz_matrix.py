@@ -402,6 +402,15 @@ OPERATIONS = (
         setup=World.accept_and_find_the_receipt,
         params=lambda w: {"code": w.code, "document_id": str(w.document_id)},
     ),
+    # A correction (a new document that replaces an issued one) is the unit's leaders' to issue.
+    Op(
+        "POST",
+        "/api/v1/dossiers/{code}/documents/{document_id}/corrections",
+        statuses(403, leader=201),
+        setup=World.accept_and_find_the_receipt,
+        params=lambda w: {"code": w.code, "document_id": str(w.document_id)},
+        body=lambda actor: {"reason": "Ghi sai số bộ hồ sơ", "fields": {"sets": 2}},
+    ),
     Op(
         "GET",
         "/api/v1/dossiers/{code}/control-slip",
