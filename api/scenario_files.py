@@ -138,6 +138,8 @@ def _yaml(name: str, parse: Callable[[], Any]) -> Any:
     becomes the file's error, with its line."""
     try:
         return parse()
+    except RecursionError as exc:  # the composer recurses once per level of nesting
+        raise ScenarioFileError(name, None, "", "nests too deeply") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

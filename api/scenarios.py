@@ -40,9 +40,17 @@ SECOND_RUNNER = Actor(
     user_id=None, username="scenario-runner-2", roles=frozenset({"admin"}), unit_code=None
 )
 CITIZEN_ROLE = "citizen"
+AUDITOR_ROLE = "auditor"
+#: How the throwaway accounts are named on the documents they sign or receive.
+ROLE_TITLES = {
+    APPLICANT: "Người nộp",
+    "reception": "Cán bộ Một cửa",
+    "specialist": "Chuyên viên",
+    "leader": "Lãnh đạo",
+    AUDITOR_ROLE: "Kiểm tra viên",
+}
 API = "/api/v1"
 APPLICANT_USERNAME = "scenario.applicant"
-AUDITOR_ROLE = "auditor"
 
 
 @dataclass
@@ -87,7 +95,7 @@ class _Session:
     def username(self, role: str, unit: str | None) -> str:
         if role == APPLICANT:
             return APPLICANT_USERNAME
-        return f"scenario.{role}.{unit}"
+        return f"scenario.{role}.{unit}" if unit else f"scenario.{role}"
 
     def ensure_account(self, role: str, unit: str | None) -> str:
         username = self.username(role, unit)
@@ -97,7 +105,7 @@ class _Session:
         with self.ctx.uow(write=False) as uow:
             exists = uow.users.by_username(username) is not None
         if not exists:
-            full_name = "Người nộp thử" if role == APPLICANT else f"Cán bộ {role} {unit or ''}"
+            full_name = f"{ROLE_TITLES.get(role, role)} thử" + (f" ({unit})" if unit else "")
             own_unit = unit if role in ROLES else None
             users.create_user(
                 self.ctx, RUNNER, NewUser(username, self.password, full_name, roles, own_unit)

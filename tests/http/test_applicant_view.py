@@ -117,8 +117,9 @@ def test_deploy_refuses_a_visibility_annotation_that_names_nothing(http: HttpApi
     ) in messages
 
 
-def test_the_catalogue_lists_each_procedure_once(ctx: EngineContext, http: HttpApi) -> None:
-    # Every test's context deploys only the procedures the tests drive: deploy the rest here.
+def test_the_catalogue_lists_each_procedure_once(http: HttpApi, ctx: EngineContext) -> None:
+    # Each test's context deploys only the procedures the tests drive (conftest.seed): deploy
+    # the whole of bpmn/ here, as `make run` does.
     definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
     listed = http.call("GET", "/api/v1/procedures", None)["items"]
     assert sorted(p["key"] for p in listed) == sorted(

@@ -117,7 +117,9 @@ def test_a_scenario_file_that_cannot_run_is_refused_naming_where(
     assert message in str(caught.value)
 
 
-def test_an_oversized_or_binary_file_is_refused(tmp_path: Path) -> None:
+def test_an_oversized_deeply_nested_or_binary_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioFileError, match="nests too deeply"):
+        load_scenario(_written(tmp_path, "steps: " + "[" * 20_000 + "]" * 20_000))
     with pytest.raises(ScenarioFileError, match="larger than 256 KiB"):
         load_scenario(_written(tmp_path, "#" * (256 * 1024 + 1)))
     path = tmp_path / "b.yaml"
