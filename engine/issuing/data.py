@@ -37,7 +37,12 @@ RETURN_CHANNELS = {
     "online": "Trực tuyến, qua Cổng dịch vụ công",
     "postal": "Qua dịch vụ bưu chính công ích",
 }
-SLA_UNITS = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "days": "ngày"}
+SLA_UNITS = {
+    "working_days": "ngày làm việc",
+    "calendar_days_excl_holidays": "ngày (không kể ngày nghỉ lễ, Tết)",
+    "working_hours": "giờ làm việc",
+    "days": "ngày",
+}
 APPLICANT_PRINTED = ("full_name", "address", "phone", "email")
 #: Kept in a document's content for an employer (engine.applicants): its tax code is printed.
 EMPLOYER_KEPT = ("kind", "tax_code")

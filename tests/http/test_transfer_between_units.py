@@ -158,3 +158,44 @@ def test_a_transfer_that_cannot_work_is_refused_at_deploy(
         definitions.deploy(ctx, ADMIN, bundle)
     found = [(p.element_id, p.message) for p in caught.value.problems]
     assert any(e == element and message in m for e, m in found), found
+
+
+def test_a_step_inside_a_sub_process_goes_to_the_unit_the_step_before_named(
+    http: HttpApi, ctx: EngineContext
+) -> None:
+    # luong_huu's verification sits in the processing sub-process, next to the waiting overdue
+    # timer of its event sub-process, whose copy of the data predates the specialist's answer.
+    repo = FIXTURES.parent.parent
+    definitions.deploy(
+        ctx, ADMIN, bundle_from_directory(repo / "bpmn" / "luong_huu.bpmn", repo / "forms")
+    )
+    claim = {
+        "case": "reserved",
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": "1964-01-20",
+        "gender": "nam",
+        "id_number": "001064012345",
+        "social_insurance_code": "0123456789",
+        "address": "12 Phố Huế, Hà Nội",
+        "eligibility_date": "2026-02-01",
+        "payment_method": "bhxh_office",
+    }
+    code = str(http.submit(procedure="luong_huu", data=claim)["code"])
+    http.act(code, "reception", ACCEPT)
+    verify = {"decision": "verify", "opinion": "Cần xác minh", "records_unit": OTHER_UNIT}
+    http.act(code, "specialist", verify)
+
+    assert _items(http, "specialist", code) == []
+    [task] = _items(http, "specialist_other", code)
+    assert (task["bpmn_id"], task["unit_code"]) == ("verify_contributions", OTHER_UNIT)
+    http.claim(task["id"], "specialist_other")
+    http.complete(
+        task["id"],
+        "specialist_other",
+        {"verification_result": "confirmed", "verified_contribution_months": 336,
+         "verification_note": "Khớp dữ liệu thu"},
+    )  # fmt: skip
+    [back] = _items(http, "specialist", code)
+    assert (back["bpmn_id"], back["unit_code"]) == ("appraise", UNIT)
+    replay = http.call("GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor")
+    assert replay["matches_stored"] is True, (replay["mismatches"], replay["problems"])
