@@ -20,6 +20,7 @@ from engine.security.authz import Actor, ensure_admin
 from engine.services.account_rules import page_window
 from engine.settings import OutboxSettings
 from engine.transactions import conflicts_as_errors
+from engine.views import mask_name
 from storage.models import OutboxMessage
 from storage.outbox import OutboxCounts
 from storage.statuses import OutboxState
@@ -210,8 +211,20 @@ def _view(row: OutboxMessage) -> OutboxMessageView:
         last_attempt_at=row.last_attempt_at,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
-        payload=dict(row.payload),
+        payload=_masked(row.payload),
     )
+
+
+def _masked(payload: dict[str, Any]) -> dict[str, Any]:
+    """The applicant's name masked, as in every list of dossiers (SEC-5): the list is not a
+    read of the dossier, and the portal got the name, not the administrator."""
+    dossier = payload.get("dossier")
+    if not isinstance(dossier, dict) or not isinstance(dossier.get("applicant_name"), str):
+        return dict(payload)
+    return {
+        **payload,
+        "dossier": {**dossier, "applicant_name": mask_name(dossier["applicant_name"])},
+    }
 
 
 #: Jitter spreads retries out; it protects nothing, so a plain generator will do.

@@ -22,7 +22,7 @@ from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi
 #: cap_lai_the_bhyt's diagram has no national code yet (it says so): the tests give it one.
 PROCEDURE_CODES = "cap_lai_the_bhyt=1.000000.000.00.00.H29,bhxh_mot_lan=1.000001.000.00.00.H29"
 #: The client's timeout: the fake's held answers (timeouts) last longer.
-TIMEOUT_SECONDS = "0.5"
+TIMEOUT_SECONDS = "1"
 
 
 def outbox_settings(var_dir: Path, database_url: str, url: str, **extra: str) -> Settings:

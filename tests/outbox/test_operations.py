@@ -80,6 +80,7 @@ def test_an_administrator_lists_the_dead_and_retries_one_over_http(
     item = listed["items"][0]
     assert (item["destination"], item["key"], item["dossier_code"]) == ("dvcqg", f"{code}:1", code)
     assert "503" in item["last_error"] and item["attempts"] > 3
+    assert item["payload"]["dossier"]["applicant_name"] == "N***** V** A*"  # masked (SEC-5)
     everything = http.call("GET", "/api/v1/admin/outbox", "admin", query={"dossier": code})
     assert everything["total"] == len(messages(ctx))
     problem = http.call("GET", "/api/v1/admin/outbox", "admin", query={"state": "lost"}, expect=422)

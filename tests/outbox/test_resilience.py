@@ -90,7 +90,7 @@ def test_requests_go_on_while_a_delivery_hangs_on_the_portal(
         assert http.act(second, "reception", ACCEPT)["status"]["code"] == 4
         assert peer.snapshot()["holding"] == 1
     finally:
-        delivering.join()  # the client's timeout (0.5 s) ends the held delivery
+        delivering.join()  # the client's timeout (1 s) ends the held delivery
     dispatcher.close()
     drain(ctx, clock)
     _arrived_in_order(ctx, peer)
