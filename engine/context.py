@@ -13,6 +13,7 @@ from engine.issuing.render_cache import RenderCache
 from engine.issuing.sealers import PdfSealer
 from engine.issuing.signers import AnySigners, signers_from_settings
 from engine.peers.dvcqg import DVCQG
+from engine.peers.mail import MAIL
 from engine.security.credentials import Passwords, Tokens
 from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.settings import Settings
@@ -52,7 +53,9 @@ class EngineContext:
 
 def destinations(settings: Settings) -> tuple[str, ...]:
     """The peers every outbound message goes to (docs/integration.md)."""
-    return (DVCQG,) if settings.dvcqg is not None else ()
+    return ((DVCQG,) if settings.dvcqg is not None else ()) + (
+        (MAIL,) if settings.mail_dir is not None else ()
+    )
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:

@@ -19,6 +19,7 @@ from typing import Self
 from engine.context import EngineContext
 from engine.peers.base import DeliveryError, MappingError, Peer, RejectedError
 from engine.peers.dvcqg import DvcqgPeer
+from engine.peers.mail import MailPeer
 from engine.services import outbox
 from engine.services.outbox import DueMessage, Outcome
 from engine.settings import Settings
@@ -31,6 +32,8 @@ def peers_from_settings(settings: Settings) -> dict[str, Peer]:
     peers: dict[str, Peer] = {}
     if settings.dvcqg is not None:
         peers[DvcqgPeer.name] = DvcqgPeer(settings.dvcqg)
+    if settings.mail_dir is not None:
+        peers[MailPeer.name] = MailPeer(settings.mail_dir, settings.mail_from)
     return peers
 
 

@@ -33,10 +33,15 @@ class OutboxSink(Protocol):
 
 
 def status_changed(
-    sink: OutboxSink, dossier: Dossier, event: Event, *, procedure_code: str | None
+    sink: OutboxSink,
+    dossier: Dossier,
+    event: Event,
+    *,
+    procedure_code: str | None,
+    procedure_name: str | None = None,
 ) -> None:
     """The dossier's status is now `dossier.status` (event `event` recorded the change)."""
-    _add(sink, STATUS_CHANGED, dossier, event, procedure_code, {})
+    _add(sink, STATUS_CHANGED, dossier, event, procedure_code, {}, procedure_name)
 
 
 def document_issued(
@@ -64,6 +69,7 @@ def _add(
     event: Event,
     procedure_code: str | None,
     extra: dict[str, Any],
+    procedure_name: str | None = None,
 ) -> None:
     sink.outbox.add(
         kind=kind,
@@ -73,19 +79,22 @@ def _add(
             "kind": kind,
             "event": event.seq,
             "occurred_at": format_time(event.occurred_at),
-            "dossier": snapshot(dossier, procedure_code),
+            "dossier": snapshot(dossier, procedure_code, procedure_name),
             **extra,
         },
         now=event.occurred_at,
     )
 
 
-def snapshot(dossier: Dossier, procedure_code: str | None) -> dict[str, Any]:
+def snapshot(
+    dossier: Dossier, procedure_code: str | None, procedure_name: str | None = None
+) -> dict[str, Any]:
     """The dossier's fields a peer may show, as of this change."""
     return {
         "code": dossier.code,
         "procedure_key": dossier.procedure_key,
         "procedure_code": procedure_code,
+        "procedure_name": procedure_name,
         "unit_code": dossier.unit_code,
         "channel": dossier.channel,
         "applicant_name": (dossier.applicant or {}).get("full_name"),

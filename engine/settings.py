@@ -84,6 +84,10 @@ class Settings:
     #: The national portal (DVCQG, docs/integration.md): unset, no message is written for it.
     dvcqg: PeerSettings | None = None
     outbox: OutboxSettings = OutboxSettings()
+    #: Development e-mail sink: notifications to applicants written as .eml files here
+    #: (docs/integration.md); unset, no e-mail is queued.
+    mail_dir: Path | None = None
+    mail_from: str = "motcua@localhost"
 
     @property
     def is_production(self) -> bool:
@@ -146,6 +150,8 @@ class Settings:
             document_keys_dir=_path(env_vars.get("MOTCUA_DOCUMENT_KEYS_DIR")),
             document_trust_roots=_path(env_vars.get("MOTCUA_DOCUMENT_TRUST_ROOTS")),
             dvcqg=_dvcqg(env_vars),
+            mail_dir=_path(env_vars.get("MOTCUA_MAIL_DIR")),
+            mail_from=env_vars.get("MOTCUA_MAIL_FROM") or "motcua@localhost",
             outbox=OutboxSettings(
                 backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
                 backoff_max_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),

@@ -97,6 +97,19 @@ class Outbox:
             found[code].append((name, sha256))
         return found
 
+    def emails(self, dossier_codes: Sequence[str]) -> dict[str, str | None]:
+        """The applicant's e-mail address of each dossier (None: none given)."""
+        if not dossier_codes:
+            return {}
+        rows = self.session.execute(
+            select(Dossier.code, Dossier.applicant).where(Dossier.code.in_(list(dossier_codes)))
+        ).all()
+        found: dict[str, str | None] = dict.fromkeys(dossier_codes)
+        for code, applicant in rows:
+            email = (applicant or {}).get("email")
+            found[code] = email if isinstance(email, str) and email.strip() else None
+        return found
+
     def page(
         self,
         *,

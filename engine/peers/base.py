@@ -17,6 +17,8 @@ class Outbound:
     payload: Mapping[str, Any]
     #: The dossier's uploaded files at delivery time: (name, SHA-256).
     files: Sequence[tuple[str, str]] = ()
+    #: The applicant's e-mail address at delivery time (None: none given).
+    email: str | None = None
 
 
 class MappingError(Exception):

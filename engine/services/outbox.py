@@ -76,11 +76,20 @@ def due_messages(ctx: EngineContext, limit: int) -> list[DueMessage]:
     now = ctx.clock.now()
     with ctx.uow(write=False) as uow:
         rows = uow.outbox.due(now, limit)
-        files = uow.outbox.file_hashes(sorted({row.dossier_code for row in rows}))
+        codes = sorted({row.dossier_code for row in rows})
+        files = uow.outbox.file_hashes(codes)
+        emails = uow.outbox.emails(codes)
         return [
             DueMessage(
                 row.destination,
-                Outbound(row.id, row.key, row.kind, row.payload, files[row.dossier_code]),
+                Outbound(
+                    row.id,
+                    row.key,
+                    row.kind,
+                    row.payload,
+                    files[row.dossier_code],
+                    emails.get(row.dossier_code),
+                ),
             )
             for row in rows
         ]

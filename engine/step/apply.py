@@ -102,7 +102,9 @@ def apply_step(
                 bpmn_id=bpmn_id,
             )
             # after the deadlines: the appointment given at acceptance is part of the news
-            outbound.status_changed(uow, dossier, changed, procedure_code=model.code)
+            outbound.status_changed(
+                uow, dossier, changed, procedure_code=model.code, procedure_name=model.name
+            )
         deadlines.on_node_entered(uow, dossier, node, actor, now, fired=bpmn_id in fired)
     documents.issue_declared(uow, dossier, model, outcome, actor=actor, now=now)
     still_open = _sync_work_items(

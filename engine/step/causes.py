@@ -193,7 +193,9 @@ def submit(
     running = RunningDossier(store, dossier, setting.model, workflow, setting.env.calendar, ids)
     event = running.record(EventType.DOSSIER_SUBMITTED, submitted, actor=actor, now=now)
     # status 1 (Mới đăng ký) is set by `new_dossier`, not by a change: tell the outbox here
-    outbound.status_changed(store, dossier, event, procedure_code=setting.model.code)
+    outbound.status_changed(
+        store, dossier, event, procedure_code=setting.model.code, procedure_name=setting.model.name
+    )
     open_items = running.apply(outcome, actor=actor, now=now, open_items=[])
     store.flush()
     return running, open_items
@@ -305,7 +307,11 @@ def _end_handling(
         running.store, running.dossier, status, actor=actor, now=now, bpmn_id=None, role=role
     )
     outbound.status_changed(
-        running.store, running.dossier, changed, procedure_code=running.model.code
+        running.store,
+        running.dossier,
+        changed,
+        procedure_code=running.model.code,
+        procedure_name=running.model.name,
     )
     running.apply(outcome, actor=actor, now=now, role=role)
 

@@ -124,7 +124,11 @@ def test_a_dispatcher_killed_mid_delivery_loses_nothing_and_duplicates_are_dropp
             stderr=out,
         )
     try:
-        wait_until("deliveries are under way", lambda: peer.snapshot()["received"] >= 12)
+        wait_until(
+            "deliveries are under way",
+            lambda: peer.snapshot()["received"] >= 12 or child.poll() is not None,
+        )
+        assert child.poll() is None, log.read_text()
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=DEADLINE_SECONDS) == -signal.SIGKILL
     finally:
