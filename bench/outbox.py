@@ -11,6 +11,10 @@ one dispatcher drains them. Lag: a writer adds `--rate` messages a second (one t
 as a status change would) while a real scheduler runs; lag = delivered_at - written_at.
 Messages are written straight to the outbox: the cost of the status changes themselves is the
 load benchmarks' (bench/load.py), not this one's.
+
+Citizens' latency: `--submissions` dossiers submitted one after another through the use case
+(each writes its outbox message) with no scheduler, then with a scheduler delivering to a healthy
+portal, to a portal that holds every answer past the timeout, and to no portal at all (refused).
 """
 
 from __future__ import annotations
@@ -31,11 +35,21 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.environment import bench_settings, migrated_database  # noqa: E402
+from bench.environment import (  # noqa: E402
+    ADMIN,
+    PASSWORD,
+    bench_settings,
+    migrated_database,
+    submit_sample_dossier,
+)
 from engine.context import EngineContext, build  # noqa: E402
 from engine.dispatcher import OutboxDispatcher  # noqa: E402
 from engine.events import format_time  # noqa: E402
 from engine.scheduler import TimerScheduler  # noqa: E402
+from engine.security.authz import Actor  # noqa: E402
+from engine.services import definitions, users  # noqa: E402
+from engine.services import units as unit_service  # noqa: E402
+from engine.services.users import NewUser  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
 
@@ -129,6 +143,56 @@ def ctx_pending(ctx: EngineContext, prefix: str) -> int:
         )
 
 
+def submission_latencies(
+    settings_for: dict[str, Any], count: int, port: int, tmp: Path, postgres: str | None
+) -> dict[str, list[float]]:
+    """Submission times (s) per condition, each on its own fresh database."""
+    results: dict[str, list[float]] = {}
+    for condition, url in settings_for.items():
+        slug = condition.replace(" ", "_")
+        with migrated_database(postgres, tmp / slug, f"motcua_bench_lat_{slug}") as db:
+            settings = bench_settings(
+                db,
+                tmp / slug / "var",
+                MOTCUA_DVCQG_URL=url,
+                MOTCUA_DVCQG_PROCEDURE_CODES="cap_lai_the_bhyt=1.000000.000.00.00.H29",
+            )
+            ctx = build(settings)
+            try:
+                definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
+                unit_service.create_unit(ctx, ADMIN, "000.00.07.H29", "BHXH bench")
+                view = users.create_user(
+                    ctx, ADMIN, NewUser("citizen", PASSWORD, "Công dân", ("citizen",), None)
+                )
+                citizen = Actor(view.id, "citizen", frozenset({"citizen"}), None)
+                submit_sample_dossier(ctx, citizen, "000.00.07.H29")  # warm-up
+                control(port, {"hang": 10**6 if condition == "hanging" else 0, "hang_seconds": 30})
+                scheduler = TimerScheduler(ctx) if condition != "no scheduler" else None
+                if scheduler is not None:
+                    scheduler.start()
+                try:
+                    times = []
+                    for _ in range(count):
+                        started = time.perf_counter()
+                        submit_sample_dossier(ctx, citizen, "000.00.07.H29")
+                        times.append(time.perf_counter() - started)
+                finally:
+                    if scheduler is not None:
+                        scheduler.stop()
+                results[condition] = times
+            finally:
+                ctx.close()
+    control(port, {"hang": 0})
+    return results
+
+
+def control(port: int, change: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/_control", data=json.dumps(change).encode(), method="POST"
+    )
+    urllib.request.urlopen(request, timeout=5).read()  # noqa: S310 - the local peer
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -140,6 +204,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=100.0, help="status changes per second")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--submissions", type=int, default=100)
     args = parser.parse_args()
     port = free_port()
     peer = subprocess.Popen(
@@ -163,6 +228,18 @@ def main() -> None:
                 lags = lag(ctx, args.rate, args.seconds, run)
             finally:
                 ctx.close()
+            latencies = submission_latencies(
+                {
+                    "no scheduler": url,
+                    "healthy": url,
+                    "hanging": url,
+                    "refused": f"http://127.0.0.1:{free_port()}/dvcqg",
+                },
+                args.submissions,
+                port,
+                Path(tmp),
+                args.postgres,
+            )
         received = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/_records").read())
     finally:
         peer.terminate()
@@ -175,7 +252,12 @@ def main() -> None:
         f"p50 {statistics.median(lags):.2f} s  p99 {percentile(lags, 0.99):.2f} s  "
         f"max {max(lags):.2f} s  ({len(lags)} messages)"
     )
-    print(
+    for condition, times in latencies.items():
+        print(
+            f"{'submission, ' + condition:<28} p50 {statistics.median(times) * 1000:6.1f} ms  "
+            f"p99 {percentile(times, 0.99) * 1000:6.1f} ms  ({len(times)} dossiers)"
+        )
+    print(  # the latency runs' databases give the same codes again: "duplicates" across them
         f"{'portal received':<28} {received['received']} "
         f"(accepted {len(received['accepted'])}, duplicates {received['duplicates']})"
     )

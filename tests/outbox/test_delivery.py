@@ -6,6 +6,7 @@ on a local port; back-off is waited out by moving the frozen clock."""
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections import defaultdict
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ from tests.conftest import ADMIN
 from tests.outbox.support import accepted_dossiers, by_state, drain, messages, outbox_settings
 from tests.support import HttpApi
 
-DOSSIERS = 60
+#: The issue's count; MOTCUA_TEST_OUTBOX_DOSSIERS sets another.
+DOSSIERS = int(os.environ.get("MOTCUA_TEST_OUTBOX_DOSSIERS", "200"))
 
 
 @pytest.fixture
