@@ -72,13 +72,11 @@ OutboxListSchema = page_schema(OutboxMessageSchema, "OutboxListSchema")
 
 class SchedulerHealthSchema(Schema):
     state = ma.fields.String(required=True, metadata={"description": "active, stale, never"})
-    holder = ma.fields.String(allow_none=True, metadata={"description": "host:pid"})
     last_beat_at = LocalDateTime(allow_none=True)
 
 
 class OutboxHealthSchema(Schema):
     pending = ma.fields.Integer(required=True)
-    delivered = ma.fields.Integer(required=True)
     dead = ma.fields.Integer(required=True)
     lag_seconds = ma.fields.Float(
         required=True, metadata={"description": "age of the oldest pending message"}

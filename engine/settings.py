@@ -171,6 +171,9 @@ def _dvcqg(env: Mapping[str, str]) -> PeerSettings | None:
         return None
     if not url.startswith(("http://", "https://")):
         raise SettingsError(f"MOTCUA_DVCQG_URL must be an http(s) URL, not {url!r}")
+    production = env.get("MOTCUA_ENV", "development").strip().lower() == PRODUCTION
+    if production and not url.startswith("https://"):
+        raise SettingsError("MOTCUA_DVCQG_URL must be https:// in production")
     codes: dict[str, str] = {}
     for pair in (env.get("MOTCUA_DVCQG_PROCEDURE_CODES") or "").split(","):
         if not pair.strip():

@@ -20,7 +20,6 @@ _Earlier = aliased(OutboxMessage)
 @dataclass(frozen=True, slots=True)
 class OutboxCounts:
     pending: int
-    delivered: int
     dead: int
     #: When the oldest pending message was written (None: nothing pending).
     oldest_pending_at: datetime | None
@@ -139,9 +138,13 @@ class Outbox:
         return rows, int(total or 0)
 
     def counts(self) -> OutboxCounts:
+        """Pending and dead messages (the state index answers it; delivered ones, which pile
+        up until purged, are not counted) and the oldest pending one's time."""
         by_state = dict(
             self.session.execute(
-                select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+                select(OutboxMessage.state, func.count())
+                .where(OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.DEAD]))
+                .group_by(OutboxMessage.state)
             ).all()
         )
         oldest = self.session.scalar(
@@ -151,7 +154,6 @@ class Outbox:
         )
         return OutboxCounts(
             pending=int(by_state.get(OutboxState.PENDING, 0)),
-            delivered=int(by_state.get(OutboxState.DELIVERED, 0)),
             dead=int(by_state.get(OutboxState.DEAD, 0)),
             oldest_pending_at=oldest,
         )

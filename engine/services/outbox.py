@@ -64,7 +64,6 @@ class OutboxMessageView:
 @dataclass(frozen=True, slots=True)
 class OutboxHealth:
     pending: int
-    delivered: int
     dead: int
     #: Seconds since the oldest pending message was written (0: nothing pending).
     lag_seconds: float
@@ -203,7 +202,7 @@ def health(ctx: EngineContext) -> OutboxHealth:
     lag = 0.0
     if counts.oldest_pending_at is not None:
         lag = max(0.0, (ctx.clock.now() - counts.oldest_pending_at).total_seconds())
-    return OutboxHealth(counts.pending, counts.delivered, counts.dead, lag)
+    return OutboxHealth(counts.pending, counts.dead, lag)
 
 
 def _view(row: OutboxMessage) -> OutboxMessageView:

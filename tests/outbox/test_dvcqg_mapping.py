@@ -3,6 +3,7 @@ and a message that cannot be mapped is parked with its reason, never a failure o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from engine.dispatcher import OutboxDispatcher
 from engine.peers.base import MappingError, Outbound
 from engine.peers.dvcqg import CHANNEL_CODES, STATUS_CODES, status_payload
 from engine.peers.fake_dvcqg import FakeDvcqg
-from engine.settings import Settings
+from engine.settings import Settings, SettingsError
 from engine.statuses import DossierStatus
 from storage.statuses import OutboxState
 from tests.conftest import make_settings
@@ -23,6 +24,8 @@ from tests.outbox.support import messages
 from tests.support import HttpApi
 
 CODES = {"cap_lai_the_bhyt": "1.000000.000.00.00.H29"}
+#: A secret production accepts (a throwaway, random).
+RANDOM_SECRET = "tkXbj0ih9caLaLrMM4f2PskkNAtTqR7Pw_NTvsif_1FuEchfoNlswdb5JnGkFZcM"
 
 
 def _message(**dossier: Any) -> Outbound:
@@ -128,3 +131,27 @@ def test_a_message_that_cannot_be_mapped_is_parked_with_its_reason(
     )
     assert [item["key"] for item in listed["items"]] == [message.key]
     assert "MaTTHC" in listed["items"][0]["last_error"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MOTCUA_DVCQG_URL": "ftp://dvcqg.gov.vn/x"}, "http(s) URL"),
+        ({"MOTCUA_DVCQG_URL": "file:///etc/passwd"}, "http(s) URL"),
+        (
+            {"MOTCUA_DVCQG_URL": "http://dvcqg.gov.vn/x", "MOTCUA_ENV": "production"},
+            "https:// in production",
+        ),
+        (
+            {"MOTCUA_DVCQG_URL": "https://x/y", "MOTCUA_DVCQG_PROCEDURE_CODES": "cap_lai"},
+            "procedure_key=MaTTHC",
+        ),
+        ({"MOTCUA_DVCQG_URL": "https://x/y", "MOTCUA_DVCQG_TIMEOUT_SECONDS": "0"}, "positive"),
+        ({"MOTCUA_OUTBOX_BACKOFF_SECONDS": "nan"}, "positive"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_at_start_up(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_env({"MOTCUA_SECRET_KEY": RANDOM_SECRET, "MOTCUA_VAR_DIR": "/none", **env})
