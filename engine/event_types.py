@@ -40,6 +40,7 @@ class EventType(StrEnum):
     TASK_ASSIGNED = "task_assigned"
     TIMER_FAILED = "timer_failed"
     TIMER_RESUMED = "timer_resumed"
+    OUTBOX_RETRIED = "outbox_retried"
     FILE_UPLOADED = "file_uploaded"
     DOSSIER_READ = "dossier_read"
     # -- the system chain ----------------------------------------------------------------------
@@ -275,6 +276,14 @@ class TimerParked(TypedDict):
     """`timer_failed` and `timer_resumed`: the timer's due time and why it was parked."""
 
     due_at: str
+    error: str | None
+
+
+class OutboxRetried(TypedDict):
+    """`outbox_retried`: an administrator sent a parked message to another system again."""
+
+    destination: str
+    key: str
     error: str | None
 
 

@@ -221,6 +221,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Cho chạy lại hẹn giờ «{step}» (lỗi trước: {error})",
         "Timer '{step}' resumed (earlier failure: {error})",
     ),
+    EventType.OUTBOX_RETRIED: (
+        "Gửi lại thông điệp {key} tới {destination} (lỗi trước: {error})",
+        "Outbox message {key} to {destination} sent again (earlier failure: {error})",
+    ),
 }
 
 

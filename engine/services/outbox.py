@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine import events
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
+from engine.event_types import EventType, OutboxRetried
 from engine.peers.base import Outbound
 from engine.results import Page
 from engine.security.authz import Actor, ensure_admin
@@ -171,7 +173,8 @@ def list_messages(
 
 
 def retry(ctx: EngineContext, actor: Actor, message_id: int) -> OutboxMessageView:
-    """Deliver a dead (or waiting) message again now; its maximum age counts from now."""
+    """Deliver a dead (or waiting) message again now; its maximum age counts from now.
+    Audited as `outbox_retried` on the dossier's chain."""
     ensure_admin(actor)
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
@@ -180,6 +183,18 @@ def retry(ctx: EngineContext, actor: Actor, message_id: int) -> OutboxMessageVie
             raise NotFoundError(f"no outbox message {message_id}")
         if row.state == OutboxState.DELIVERED:
             raise InvalidStateError(f"outbox message {message_id} was delivered")
+        dossier = uow.dossiers.by_code(row.dossier_code, for_update=True)
+        if dossier is not None:  # audited on the dossier's chain, as a timer's resumption
+            events.record_for_dossier(
+                uow,
+                dossier,
+                type=EventType.OUTBOX_RETRIED,
+                actor=actor,
+                now=now,
+                payload=OutboxRetried(
+                    destination=row.destination, key=row.key, error=row.last_error
+                ),
+            )
         row.state, row.next_attempt_at, row.retried_at = OutboxState.PENDING, now, now
         view = _view(row)
         uow.commit()

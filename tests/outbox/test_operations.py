@@ -18,9 +18,10 @@ from engine.context import EngineContext, build
 from engine.dispatcher import OutboxDispatcher
 from engine.peers.fake_dvcqg import FakeDvcqg
 from engine.services import health
+from engine.services.audit_dossiers import replay_dossier
 from engine.settings import Settings
 from storage.statuses import OutboxState
-from tests.conftest import make_settings
+from tests.conftest import ADMIN, make_settings
 from tests.outbox.support import (
     PROCEDURE_CODES,
     accepted_dossiers,
@@ -91,6 +92,12 @@ def test_an_administrator_lists_the_dead_and_retries_one_over_http(
     with OutboxDispatcher(ctx) as dispatcher:
         dispatcher.drain()
     assert by_state(ctx) == {OutboxState.DELIVERED: len(messages(ctx))}
+    events = http.call("GET", f"/api/v1/audit/dossiers/{code}/events", "auditor")["items"]
+    [retried_event] = [e for e in events if e["type"] == "outbox_retried"]
+    assert retried_event["payload"]["key"] == f"{code}:1"
+    assert retried_event["actor"]["username"] == "admin"
+    result = replay_dossier(ctx, ADMIN, code)  # an act that changes nothing of the dossier
+    assert result.complete and result.matches_stored is True
     again = http.call("POST", f"/api/v1/admin/outbox/{dead_id}/retry", "admin", expect=409)
     assert again["code"] == "invalid-state"
     http.call("POST", "/api/v1/admin/outbox/999999/retry", "admin", expect=404)
