@@ -9,7 +9,9 @@ accepted, in arrival order; `POST /_control` with JSON `{"fail": N, "hang": N, "
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +53,8 @@ class FakeDvcqg:
         self.records = PeerRecords()
         self.lock = threading.Lock()
         self.closing = threading.Event()
+        #: Open client connections: a stop closes them, as a process that dies would.
+        self.connections: set[socket.socket] = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -69,6 +73,11 @@ class FakeDvcqg:
         self.closing.set()  # held answers end now
         self.server.shutdown()
         self.server.server_close()
+        with self.lock:
+            connections, self.connections = set(self.connections), set()
+        for connection in connections:  # kept-alive ones would go on being served
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join()
 
@@ -127,6 +136,17 @@ def _handler(peer: FakeDvcqg) -> type[BaseHTTPRequestHandler]:
         #: Headers and body are two writes: without this, Nagle's algorithm and the client's
         #: delayed ACK hold every answer back 40 ms.
         disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            with peer.lock:
+                peer.connections.add(self.connection)
+
+        def finish(self) -> None:
+            with peer.lock:
+                peer.connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
 
         def log_message(self, format: str, *args: Any) -> None:
             return

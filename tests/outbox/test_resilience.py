@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,32 @@ def test_the_active_scheduler_delivers_and_a_standby_takes_over_when_it_stops(
         standby_ctx.close()
     _arrived_in_order(ctx, peer)
     assert peer.snapshot()["duplicates"] == 0
+
+
+def test_a_portal_that_restarts_gets_the_rest_over_new_connections(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock, peer: FakeDvcqg
+) -> None:
+    first_codes = accepted_dossiers(http, 3)
+    with OutboxDispatcher(ctx) as dispatcher:
+        dispatcher.drain()  # delivered over kept-alive connections, which the restart breaks
+        assert by_state(ctx) == {OutboxState.DELIVERED: len(messages(ctx))}
+        port = peer.server.server_address[1]
+        before = peer.snapshot()["accepted"]
+        peer.stop()
+        restarted = FakeDvcqg(port).start()
+        try:
+            later_codes = accepted_dossiers(http, 3)
+            for _ in range(10):
+                dispatcher.drain()
+                if not by_state(ctx).get(OutboxState.PENDING):
+                    break
+                clock.advance(timedelta(hours=1))
+            after = restarted.snapshot()["accepted"]
+        finally:
+            restarted.stop()
+    assert by_state(ctx) == {OutboxState.DELIVERED: len(messages(ctx))}
+    keys = [item["key"] for item in before + after]
+    assert sorted(keys) == sorted(row.key for row in messages(ctx))  # nothing lost, none twice
+    assert {key.rpartition(":")[0] for key in keys} == set(first_codes + later_codes)
+    # the connections the restart broke failed once, then new ones delivered
+    assert any(row.attempts > 1 for row in messages(ctx))
