@@ -83,6 +83,12 @@ def test_every_change_of_many_dossiers_arrives_once_in_order_though_the_portal_f
             statuses[body["MaHoSo"]].append(body["TrangThaiHoSo"])
     assert statuses[codes[0]][:3] == [1, 2, 4] and statuses[codes[0]][-1] == 10
     assert statuses[codes[-1]] == [1, 2, 4]
+    bodies = [item["body"] for item in peer.snapshot()["accepted"]]
+    # acceptance carries the appointment set with it; Mẫu 01 arrives with its number and hash
+    assert all(b["NgayHenTra"] for b in bodies if b["TrangThaiHoSo"] == 2)
+    receipts = [f for b in bodies for f in b["TepDinhKem"] if f.get("SoHieu")]
+    assert len(receipts) >= DOSSIERS and all(len(f["MaHash"]) == 64 for f in receipts)
+    assert {b["MaTTHC"] for b in bodies} == {"1.000000.000.00.00.H29"}
 
 
 def test_a_failed_delivery_waits_its_back_off_and_holds_back_the_dossiers_later_messages(
