@@ -1,0 +1,229 @@
+"""Reports (issue 17, docs/reports.md): the handling report per unit and procedure for a period,
+as of a day, as JSON, XLSX (form 06a) or CSV, and the dossiers behind each figure; the public
+statistics per online service (Circular 32/2017 art. 11), cacheable."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, request, send_file
+from flask.views import MethodView
+
+from api.base import Blueprint, ProblemSchema, Schema, page_schema
+from api.context import actor, engine
+from engine.queries.handling_report import (
+    FIGURES,
+    HandlingQuery,
+    HandlingReport,
+    handling_dossiers,
+    handling_report,
+)
+from engine.queries.report_files import report_csv, report_xlsx
+from engine.queries.statistics import service_statistics
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1/reports",
+    description="Reports on the handling of dossiers, as of any day (leaders, auditors)",
+)
+public_blp = Blueprint(
+    "public_statistics",
+    __name__,
+    url_prefix="/api/v1/public",
+    description="Public statistics per online service (no login)",
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_FORBIDDEN = "Not a leader of the unit, an auditor or an administrator"
+_INVALID = (
+    422,
+    "A parameter is not valid (named in `errors`): period reversed or over 366 days, `as_of` "
+    "before `from` or after today, unknown unit, unit group, procedure or figure",
+)
+PUBLIC_MAX_AGE = 300
+
+
+class HandlingQuerySchema(Schema):
+    unit = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=40),
+        metadata={"description": "a unit's code; a leader's report is their unit's"},
+    )
+    unit_group = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=40),
+        metadata={
+            "description": "roll up the units whose code ends in this level-1 segment "
+            "(e.g. H29 for 000.00.07.H29); neither unit nor unit_group: every unit"
+        },
+    )
+    procedure = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(min=1, max=100)
+    )
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    as_of = ma.fields.Date(
+        load_default=None,
+        metadata={"description": "count the events recorded up to the end of this day (today)"},
+    )
+
+
+class HandlingReportQuery(HandlingQuerySchema):
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "xlsx", "csv"]))
+
+
+class DrillDownQuery(HandlingQuerySchema):
+    figure = ma.fields.String(
+        required=True, validate=ma.validate.Length(min=1, max=40), metadata={"enum": FIGURES}
+    )
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    page_size = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+_FIGURES_SCHEMA: dict[str, ma.fields.Field[Any]] = {name: ma.fields.Integer(required=True) for name in FIGURES}
+FiguresSchema = Schema.from_dict(_FIGURES_SCHEMA, name="ReportFiguresSchema")
+
+
+class ReportRowSchema(Schema):
+    unit = ma.fields.String(required=True)
+    unit_name = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    procedure_name = ma.fields.String(required=True)
+    figures = ma.fields.Nested(FiguresSchema, required=True)
+
+
+class HandlingReportSchema(Schema):
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    as_of = ma.fields.Date(required=True)
+    unit = ma.fields.String(allow_none=True)
+    unit_group = ma.fields.String(allow_none=True)
+    procedure = ma.fields.String(allow_none=True)
+    scope_name = ma.fields.String(required=True)
+    rows = ma.fields.List(ma.fields.Nested(ReportRowSchema), required=True)
+    total = ma.fields.Nested(FiguresSchema, required=True)
+
+
+class DrilledDossierSchema(Schema):
+    code = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+
+
+def _query(args: dict[str, Any]) -> HandlingQuery:
+    return HandlingQuery(
+        start=args["start"],
+        end=args["end"],
+        as_of=args["as_of"],
+        unit=args["unit"],
+        unit_group=args["unit_group"],
+        procedure=args["procedure"],
+    )
+
+
+def _download(content: bytes, media_type: str, name: str) -> Response:
+    return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=name)
+
+
+def _file_name(report: HandlingReport) -> str:
+    scope = report.unit or report.unit_group or "toan-quoc"
+    return f"bao-cao-06a-{scope}-{report.start:%Y%m%d}-{report.end:%Y%m%d}-{report.as_of:%Y%m%d}"
+
+
+@blp.route("/handling")
+class HandlingReportResource(MethodView):
+    @blp.arguments(HandlingReportQuery, location="query")
+    @blp.response(200, HandlingReportSchema)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The report: JSON, or the 06a workbook (format=xlsx), or CSV "
+                "(format=csv, UTF-8 with BOM)",
+                "content": {XLSX: _BINARY, "text/csv": _BINARY},
+            }
+        }
+    )
+    @blp.authenticated(_FORBIDDEN, _INVALID)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The handling report for a period, per unit and procedure, as of a day (R-6.1)"""
+        report = handling_report(engine(), actor(), _query(args))
+        if args["format"] == "xlsx":
+            return _download(report_xlsx(report), XLSX, _file_name(report) + ".xlsx")
+        if args["format"] == "csv":
+            return _download(report_csv(report), CSV, _file_name(report) + ".csv")
+        return report
+
+
+@blp.route("/handling/dossiers")
+class HandlingDrillDown(MethodView):
+    @blp.arguments(DrillDownQuery, location="query")
+    @blp.response(200, page_schema(DrilledDossierSchema, "DrilledDossierListSchema"))
+    @blp.authenticated(_FORBIDDEN, _INVALID)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The dossiers behind one figure of the handling report, in code order"""
+        found = handling_dossiers(engine(), actor(), _query(args), args["figure"])
+        page, size = args["page"], args["page_size"]
+        items = found[(page - 1) * size : page * size]
+        return {"items": items, "total": len(found), "page": page, "page_size": size}
+
+
+class StatisticsQuery(Schema):
+    procedure = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=9999))
+
+
+class StatisticsSchema(Schema):
+    procedure = ma.fields.String(required=True)
+    procedure_name = ma.fields.String(required=True)
+    year = ma.fields.Integer(required=True)
+    as_of = ma.fields.Date(required=True)
+    online_received = ma.fields.Integer(required=True)
+    online_resolved = ma.fields.Integer(required=True)
+    online_resolved_on_time = ma.fields.Integer(required=True)
+    online_on_time_percent = ma.fields.Float(allow_none=True)
+    total_received = ma.fields.Integer(required=True)
+    resolved = ma.fields.Integer(required=True)
+    resolved_on_time = ma.fields.Integer(required=True)
+    on_time_percent = ma.fields.Float(allow_none=True)
+
+
+@public_blp.route("/statistics")
+class PublicStatistics(MethodView):
+    @public_blp.arguments(StatisticsQuery, location="query")
+    @public_blp.response(
+        200,
+        StatisticsSchema,
+        headers={
+            "ETag": {"description": "of the figures", "schema": {"type": "string"}},
+            "Cache-Control": {"description": "public, max-age=300", "schema": {"type": "string"}},
+        },
+    )
+    @public_blp.alt_response(304, description="Not modified (If-None-Match)")
+    @public_blp.alt_response(
+        422, schema=ProblemSchema, description="Unknown procedure, or a year not yet begun"
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Year-to-date statistics of one online service (Circular 32/2017 art. 11)"""
+        stats = service_statistics(engine(), args["procedure"], args["year"])
+        body: dict[str, Any] = StatisticsSchema().dump(
+            asdict(stats)
+            | {
+                "on_time_percent": stats.on_time_percent,
+                "online_on_time_percent": stats.online_on_time_percent,
+            }
+        )
+        encoded = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+        etag = hashlib.sha256(encoded).hexdigest()[:32]
+        response = Response(encoded, mimetype="application/json")
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+        response.make_conditional(request)
+        return response
