@@ -65,9 +65,7 @@ class HandlingQuerySchema(Schema):
             "(e.g. H29 for 000.00.07.H29); neither unit nor unit_group: every unit"
         },
     )
-    procedure = ma.fields.String(
-        load_default=None, validate=ma.validate.Length(min=1, max=100)
-    )
+    procedure = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=100))
     start = ma.fields.Date(data_key="from", required=True)
     end = ma.fields.Date(data_key="to", required=True)
     as_of = ma.fields.Date(
@@ -77,7 +75,9 @@ class HandlingQuerySchema(Schema):
 
 
 class HandlingReportQuery(HandlingQuerySchema):
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "xlsx", "csv"]))
+    format = ma.fields.String(
+        load_default="json", validate=ma.validate.OneOf(["json", "xlsx", "csv"])
+    )
 
 
 class DrillDownQuery(HandlingQuerySchema):
@@ -88,7 +88,9 @@ class DrillDownQuery(HandlingQuerySchema):
     page_size = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
-_FIGURES_SCHEMA: dict[str, ma.fields.Field[Any]] = {name: ma.fields.Integer(required=True) for name in FIGURES}
+_FIGURES_SCHEMA: dict[str, ma.fields.Field[Any]] = {
+    name: ma.fields.Integer(required=True) for name in FIGURES
+}
 FiguresSchema = Schema.from_dict(_FIGURES_SCHEMA, name="ReportFiguresSchema")
 
 
@@ -130,7 +132,9 @@ def _query(args: dict[str, Any]) -> HandlingQuery:
 
 
 def _download(content: bytes, media_type: str, name: str) -> Response:
-    return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=name)
+    return send_file(
+        io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=name
+    )
 
 
 def _file_name(report: HandlingReport) -> str:

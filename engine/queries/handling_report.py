@@ -373,7 +373,9 @@ def check_period(start: date, end: date, as_of: date | None, today: date) -> dat
 
 
 def _invalid(name: str, message: str) -> ValidationFailedError:
-    return ValidationFailedError("the report's parameters are not valid", [FieldError(name, message)])
+    return ValidationFailedError(
+        "the report's parameters are not valid", [FieldError(name, message)]
+    )
 
 
 def ensure_can_read_reports(actor: Actor, unit: str | None) -> None:

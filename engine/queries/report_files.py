@@ -47,7 +47,10 @@ FORM_06A: tuple[tuple[str, tuple[_Column, ...]], ...] = (
             ("Tổng số", ("to_handle",)),
             ("Số kỳ trước chuyển qua", ("carried_over",)),
             ("Số mới tiếp nhận trực tuyến", ("received_online",)),
-            ("Số mới tiếp nhận trực tiếp, dịch vụ bưu chính", ("received_direct", "received_postal")),
+            (
+                "Số mới tiếp nhận trực tiếp, dịch vụ bưu chính",
+                ("received_direct", "received_postal"),
+            ),
         ),
     ),
     (

@@ -116,7 +116,9 @@ def test_each_figure_of_two_periods_is_the_hand_count_and_drills_down_to_its_cod
     assert (row["unit"], row["procedure"]) == (UNIT, "cap_lai_the_bhyt")
     assert row["figures"] == first["total"]
     assert codes(http, FIRST, "2026-03-15", "pending_overdue") == [d["d2"]]
-    assert codes(http, FIRST, "2026-03-15", "received_online") == sorted([d["d1"], d["d4"], d["d5"]])
+    assert codes(http, FIRST, "2026-03-15", "received_online") == sorted(
+        [d["d1"], d["d4"], d["d5"]]
+    )
     assert codes(http, FIRST, "2026-03-15", "refused") == [d["d3"]]
 
     second_half(http, clock, d)
@@ -174,7 +176,11 @@ def test_leaders_read_their_unit_and_every_format_carries_the_figures(
     assert sheet is not None
     cells = list(sheet.iter_rows(values_only=True))
     assert cells[0][0].startswith("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
-    assert cells[4][:3] == ("STT", "Lĩnh vực, công việc giải quyết theo cấp", "Số hồ sơ nhận giải quyết")
+    assert cells[4][:3] == (
+        "STT",
+        "Lĩnh vực, công việc giải quyết theo cấp",
+        "Số hồ sơ nhận giải quyết",
+    )
     assert "Số hồ sơ đã giải quyết" in cells[4] and "Số hồ sơ đang giải quyết" in cells[4]
     assert cells[5][2:10] == (
         "Tổng số",
@@ -242,7 +248,14 @@ def test_public_statistics_count_the_year_and_are_cacheable(
     assert again.status_code == 304
     second_half(http, clock, march["codes"])
     later = http.client.get(path).get_json()
-    assert later["resolved"] == 2 and later["resolved_on_time"] == 1 and later["on_time_percent"] == 50.0
-    for bad, field in (("procedure=khong_co", "procedure"), ("procedure=cap_lai_the_bhyt&year=2027", "year")):
+    assert (
+        later["resolved"] == 2
+        and later["resolved_on_time"] == 1
+        and later["on_time_percent"] == 50.0
+    )
+    for bad, field in (
+        ("procedure=khong_co", "procedure"),
+        ("procedure=cap_lai_the_bhyt&year=2027", "year"),
+    ):
         problem = http.client.get(f"/api/v1/public/statistics?{bad}")
         assert problem.status_code == 422 and problem.get_json()["errors"][0]["field"] == field
