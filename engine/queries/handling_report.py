@@ -389,9 +389,9 @@ def ensure_can_read_reports(actor: Actor, unit: str | None) -> None:
 
 def _resolve(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> _Resolved:
     unit = query.unit
-    if unit is None and query.unit_group is None and actor.has(Role.LEADER):
-        if not actor.has(Role.AUDITOR, Role.ADMIN):
-            unit = actor.unit_code  # a leader's report is their unit's
+    leader_only = actor.has(Role.LEADER) and not actor.has(Role.AUDITOR, Role.ADMIN)
+    if unit is None and query.unit_group is None and leader_only:
+        unit = actor.unit_code  # a leader's report is their unit's
     if query.unit is not None and query.unit_group is not None:
         raise _invalid("unit_group", "give either 'unit' or 'unit_group', not both")
     ensure_can_read_reports(actor, unit if query.unit_group is None else None)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from api.cli.root import main
 from engine.clock import FrozenClock
 from tests.http.test_issued_documents import act_on, move, raw
 from tests.http.test_withdraw_and_stop import STOP
@@ -259,3 +263,23 @@ def test_public_statistics_count_the_year_and_are_cacheable(
     ):
         problem = http.client.get(f"/api/v1/public/statistics?{bad}")
         assert problem.status_code == 422 and problem.get_json()["errors"][0]["field"] == field
+
+
+def test_the_command_line_prints_the_same_figures_and_writes_the_workbook(
+    march: dict[str, Any], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    base = ["report", "handling", "--from", "2026-03-01", "--to", "2026-03-15"]
+    base += ["--as-of", "2026-03-15", "--unit", UNIT]
+    shown = CliRunner().invoke(main, [*base, "--format", "json"], env=cli_env)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["total"] == march["first"]["total"]
+    listed = CliRunner().invoke(main, [*base, "--figure", "refused"], env=cli_env)
+    assert listed.output.split("\t")[0] == march["codes"]["d3"]
+    target = tmp_path / "06a.xlsx"
+    written = CliRunner().invoke(main, [*base, "--format", "xlsx", "-o", str(target)], env=cli_env)
+    assert written.exit_code == 0, written.output
+    assert load_workbook(target).active is not None
+    bad = CliRunner().invoke(
+        main, [*base[:2], "--from", "2026-03-15", "--to", "2026-03-01"], env=cli_env
+    )
+    assert bad.exit_code != 0 and "to: must not be before 'from'" in bad.output

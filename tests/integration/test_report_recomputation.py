@@ -57,7 +57,7 @@ def recompute(
         ]
 
         def status_at(moment: datetime, statuses: list[Any] = statuses) -> int:
-            return ([1] + [to for at, to in statuses if at < moment])[-1]
+            return int(([1] + [to for at, to in statuses if at < moment])[-1])
 
         def due_at(moment: datetime, dues: list[Any] = dues) -> datetime | None:
             known = [due for at, due in dues if at < moment]
