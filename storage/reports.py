@@ -83,7 +83,8 @@ class ReportEvents:
         if scope.procedure is not None:
             stmt = stmt.where(Dossier.procedure_key == scope.procedure)
         connection = self.session.connection()
-        if connection.in_transaction() and connection.dialect.name != "sqlite":
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            # a server-side cursor (PostgreSQL) needs a transaction: the caller's snapshot
             stmt = stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)
         for batch in connection.execute(stmt).partitions(STREAM_BATCH):
             for row in batch:

@@ -342,8 +342,10 @@ def handling_dossiers(
 def classified(
     ctx: EngineContext, period: Period, scope: ReportScope
 ) -> Iterator[tuple[DossierFacts, tuple[str, ...]]]:
-    """Every dossier that may count in the period, with the figures it counts in."""
-    with ctx.uow(write=False) as uow:
+    """Every dossier that may count in the period, with the figures it counts in.
+
+    One snapshot (a server-side cursor on PostgreSQL: the events stream in batches)."""
+    with ctx.uow(write=False, snapshot=True) as uow:
         stream = uow.reports.stream(
             scope,
             [str(t) for t in REPORT_EVENTS],
