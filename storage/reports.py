@@ -101,6 +101,8 @@ class ReportEvents:
 
 
 def _aware(value: datetime) -> datetime:
+    if value.tzinfo is UTC:  # UTCDateTime already made it so
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

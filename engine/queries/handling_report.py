@@ -77,31 +77,29 @@ REPORT_YEARS = range(2000, 3000)
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """[start, end] in local days, as of the end of local day `as_of` (UTC instants derived)."""
+    """[start, end] in local days, as of the end of local day `as_of` (UTC instants derived
+    once: the fold compares them for every dossier)."""
 
     start: date
     end: date
     as_of: date
     tz: ZoneInfo
+    #: The period's first instant.
+    first: datetime = field(init=False)
+    #: Events before this instant count: those of `as_of` and before.
+    cutoff: datetime = field(init=False)
+    #: The end of the period (exclusive) as far as `as_of` sees it.
+    close: datetime = field(init=False)
 
-    @property
-    def first(self) -> datetime:
-        return _midnight(self.start, self.tz)
-
-    @property
-    def cutoff(self) -> datetime:
-        """Events before this instant count: those of `as_of` and before."""
-        return _midnight(self.as_of + timedelta(days=1), self.tz)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first", _midnight(self.start, self.tz))
+        object.__setattr__(self, "cutoff", _midnight(self.as_of + timedelta(days=1), self.tz))
+        object.__setattr__(self, "close", _midnight(self.last_day + timedelta(days=1), self.tz))
 
     @property
     def last_day(self) -> date:
         """The period's last day as far as `as_of` sees it."""
         return min(self.end, self.as_of)
-
-    @property
-    def close(self) -> datetime:
-        """The end of the period (exclusive) as far as `as_of` sees it."""
-        return _midnight(self.last_day + timedelta(days=1), self.tz)
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
