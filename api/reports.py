@@ -16,6 +16,7 @@ from flask.views import MethodView
 
 from api.base import Blueprint, ProblemSchema, Schema, page_schema
 from api.context import actor, engine
+from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
 from engine.queries.handling_report import (
     FIGURES,
     HandlingQuery,
@@ -24,7 +25,9 @@ from engine.queries.handling_report import (
     handling_report,
 )
 from engine.queries.report_files import report_csv, report_xlsx
+from engine.queries.satisfaction import satisfaction_report
 from engine.queries.statistics import service_statistics
+from engine.services.ratings import MAX_COMMENT, rate_dossier
 
 blp = Blueprint(
     "reports",
@@ -37,6 +40,13 @@ public_blp = Blueprint(
     __name__,
     url_prefix="/api/v1/public",
     description="Public statistics per online service (no login)",
+)
+
+ratings_blp = Blueprint(
+    "ratings",
+    __name__,
+    url_prefix="/api/v1",
+    description="The applicant's satisfaction rating of a dossier's handling (R-2.7)",
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -179,6 +189,13 @@ class HandlingDrillDown(MethodView):
         return {"items": items, "total": len(found), "page": page, "page_size": size}
 
 
+_TALLY: dict[str, ma.fields.Field[Any]] = {
+    name: ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    for name in SATISFACTION_CRITERIA
+}
+TallySchema = Schema.from_dict(_TALLY, name="SatisfactionTallySchema")
+
+
 class StatisticsQuery(Schema):
     procedure = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=9999))
@@ -197,6 +214,11 @@ class StatisticsSchema(Schema):
     resolved = ma.fields.Integer(required=True)
     resolved_on_time = ma.fields.Integer(required=True)
     on_time_percent = ma.fields.Float(allow_none=True)
+    satisfaction = ma.fields.Nested(
+        TallySchema,
+        required=True,
+        metadata={"description": "ratings this year: criterion -> level -> count (R-2.7)"},
+    )
 
 
 @public_blp.route("/statistics")
@@ -231,3 +253,71 @@ class PublicStatistics(MethodView):
         response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
         response.make_conditional(request)
         return response
+
+
+RatingsSchema = Schema.from_dict(
+    {
+        name: ma.fields.String(validate=ma.validate.OneOf(SATISFACTION_LEVELS))
+        for name in SATISFACTION_CRITERIA
+    },
+    name="SatisfactionRatingsSchema",
+)
+
+
+class RatingBody(Schema):
+    ratings = ma.fields.Nested(
+        RatingsSchema,
+        required=True,
+        metadata={"description": "criterion -> very_satisfied | satisfied | not_satisfied"},
+    )
+    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=MAX_COMMENT))
+
+
+class RatingSchema(Schema):
+    code = ma.fields.String(required=True)
+    ratings = ma.fields.Nested(RatingsSchema, required=True)
+
+
+@ratings_blp.route("/dossiers/<string:code>/rating")
+class DossierRating(MethodView):
+    @ratings_blp.arguments(RatingBody)
+    @ratings_blp.response(201, RatingSchema)
+    @ratings_blp.authenticated(
+        "Not the applicant (nor reception of the unit for a dossier without an account)",
+        (404, "No such dossier"),
+        (409, "The result was not returned yet, or a criterion was rated before"),
+        (422, "An unknown criterion or level, no criterion, a comment too long"),
+    )
+    def post(self, body: dict[str, Any], code: str) -> Any:
+        """Rate the handling once per criterion, after the result was returned (R-2.7)"""
+        return rate_dossier(engine(), actor(), code, body["ratings"], body["comment"])
+
+
+class SatisfactionRowSchema(Schema):
+    unit = ma.fields.String(allow_none=True)
+    procedure = ma.fields.String(allow_none=True)
+    officer = ma.fields.String(allow_none=True)
+    dossiers = ma.fields.Integer(required=True)
+    tally = ma.fields.Nested(TallySchema, required=True)
+
+
+class SatisfactionReportSchema(Schema):
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    as_of = ma.fields.Date(required=True)
+    unit = ma.fields.String(allow_none=True)
+    unit_group = ma.fields.String(allow_none=True)
+    procedure = ma.fields.String(allow_none=True)
+    by_unit_procedure = ma.fields.List(ma.fields.Nested(SatisfactionRowSchema), required=True)
+    by_officer = ma.fields.List(ma.fields.Nested(SatisfactionRowSchema), required=True)
+    total = ma.fields.Nested(SatisfactionRowSchema, required=True)
+
+
+@blp.route("/satisfaction")
+class SatisfactionReportResource(MethodView):
+    @blp.arguments(HandlingQuerySchema, location="query")
+    @blp.response(200, SatisfactionReportSchema)
+    @blp.authenticated(_FORBIDDEN, _INVALID)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Satisfaction ratings recorded in a period, per unit and procedure and per officer"""
+        return satisfaction_report(engine(), actor(), _query(args))

@@ -42,6 +42,7 @@ class EventType(StrEnum):
     TIMER_RESUMED = "timer_resumed"
     FILE_UPLOADED = "file_uploaded"
     DOSSIER_READ = "dossier_read"
+    SATISFACTION_RATED = "satisfaction_rated"
     # -- the system chain ----------------------------------------------------------------------
     DEFINITION_DEPLOYED = "definition_deployed"
     USER_CREATED = "user_created"
@@ -282,6 +283,21 @@ class FileUploaded(TypedDict):
     name: str
     size: int
     content_type: str
+
+
+#: R-2.7: the criteria an applicant rates once each, and the levels.
+SATISFACTION_CRITERIA = ("overall", "convenience", "timeliness", "staff_attitude")
+SATISFACTION_LEVELS = ("very_satisfied", "satisfied", "not_satisfied")
+
+
+class SatisfactionRated(TypedDict):
+    """R-2.7: the applicant's rating after the result was returned, criterion -> level (some
+    criteria, each rated once over the dossier's life); for a dossier without an applicant
+    account, reception recorded it for them (R-2.8)."""
+
+    ratings: dict[str, str]
+    comment: NotRequired[str]
+    on_behalf_of: NotRequired[OnBehalfOf]
 
 
 class ReadDetails(TypedDict, total=False):

@@ -29,6 +29,7 @@ class ReportEvent(NamedTuple):
     type: str
     #: None for `dossier_submitted` (its payload, the whole form, is not needed here).
     payload: dict[str, Any] | None
+    actor: str = ""
 
 
 class ReportScope(NamedTuple):
@@ -41,6 +42,38 @@ class ReportScope(NamedTuple):
 class ReportEvents:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def stream_ratings(
+        self,
+        scope: ReportScope,
+        types: Sequence[str],
+        *,
+        cutoff: datetime,
+        period_end: datetime,
+    ) -> Iterator[ReportEvent]:
+        """The events of `types` before `cutoff` of the dossiers in `scope` closed before
+        `period_end` (a rating comes after the result was returned), with their actors."""
+        stmt: Select[*tuple[Any, ...]] = (
+            select(
+                Event.dossier_id,
+                Dossier.code,
+                Dossier.unit_code,
+                Dossier.procedure_key,
+                Dossier.channel,
+                Event.occurred_at,
+                Event.type,
+                type_coerce(Event.payload, Text),
+                Event.actor_username,
+            )
+            .join(Dossier, Dossier.id == Event.dossier_id)
+            .where(
+                Event.type.in_(list(types)),
+                Event.occurred_at < cutoff,
+                Dossier.finished_at < period_end,
+            )
+            .order_by(Event.dossier_id, Event.id)
+        )
+        yield from self._rows(self._scoped(stmt, scope))
 
     def stream(
         self,
@@ -58,7 +91,7 @@ class ReportEvents:
             (Event.type == "dossier_submitted", literal(None)),
             else_=type_coerce(Event.payload, Text),
         )
-        stmt: Select[Any] = (
+        stmt: Select[*tuple[Any, ...]] = (
             select(
                 Event.dossier_id,
                 Dossier.code,
@@ -78,10 +111,17 @@ class ReportEvents:
             )
             .order_by(Event.dossier_id, Event.id)
         )
+        yield from self._rows(self._scoped(stmt, scope))
+
+    @staticmethod
+    def _scoped(stmt: Select[*tuple[Any, ...]], scope: ReportScope) -> Select[*tuple[Any, ...]]:
         if scope.units is not None:
             stmt = stmt.where(Dossier.unit_code.in_(list(scope.units)))
         if scope.procedure is not None:
             stmt = stmt.where(Dossier.procedure_key == scope.procedure)
+        return stmt
+
+    def _rows(self, stmt: Select[*tuple[Any, ...]]) -> Iterator[ReportEvent]:
         connection = self.session.connection()
         if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
             # a server-side cursor (PostgreSQL) needs a transaction: the caller's snapshot
@@ -97,6 +137,7 @@ class ReportEvents:
                     _aware(row[5]),
                     str(row[6]),
                     _document(row[7]),
+                    str(row[8]) if len(row) > 8 else "",
                 )
 
 

@@ -278,7 +278,9 @@ class DrilledDossier:
 
 
 @dataclass(frozen=True, slots=True)
-class _Resolved:
+class ResolvedQuery:
+    """A query checked (who may read it, its parameters) and turned into a period and scope."""
+
     period: Period
     scope: ReportScope
     unit_names: dict[str, str]
@@ -289,7 +291,7 @@ class _Resolved:
 
 
 def handling_report(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> HandlingReport:
-    resolved = _resolve(ctx, actor, query)
+    resolved = resolve_query(ctx, actor, query)
     counts: dict[tuple[str, str], Counter[str]] = {}
     total: Counter[str] = Counter()
     for facts, figures in classified(ctx, resolved.period, resolved.scope):
@@ -328,7 +330,7 @@ def handling_dossiers(
         raise ValidationFailedError(
             "no such figure", [FieldError("figure", f"one of {', '.join(FIGURES)}")]
         )
-    resolved = _resolve(ctx, actor, query)
+    resolved = resolve_query(ctx, actor, query)
     found = [
         DrilledDossier(facts.code, facts.unit, facts.procedure)
         for facts, figures in classified(ctx, resolved.period, resolved.scope)
@@ -387,7 +389,7 @@ def ensure_can_read_reports(actor: Actor, unit: str | None) -> None:
     raise PermissionDeniedError("reports are for the unit's leaders, auditors and administrators")
 
 
-def _resolve(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> _Resolved:
+def resolve_query(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> ResolvedQuery:
     unit = query.unit
     leader_only = actor.has(Role.LEADER) and not actor.has(Role.AUDITOR, Role.ADMIN)
     if unit is None and query.unit_group is None and leader_only:
@@ -414,7 +416,7 @@ def _resolve(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> _Resolve
         scope_name = f"Các đơn vị có mã cấp 1 {query.unit_group}"
     else:
         units, scope_name = None, "Toàn quốc (tất cả các đơn vị)"
-    return _Resolved(
+    return ResolvedQuery(
         Period(query.start, query.end, as_of, ctx.tz),
         ReportScope(units, query.procedure),
         unit_names,

@@ -12,6 +12,7 @@ from datetime import date
 from engine.context import EngineContext
 from engine.errors import FieldError, ValidationFailedError
 from engine.queries.handling_report import REPORT_YEARS, Period, classified
+from engine.queries.satisfaction import Tally, empty_tally, ratings_in
 from storage.reports import ReportScope
 
 
@@ -28,6 +29,8 @@ class ServiceStatistics:
     total_received: int
     resolved: int
     resolved_on_time: int
+    #: The ratings recorded this year (R-2.7): criterion -> level -> how many.
+    satisfaction: Tally
 
     @property
     def on_time_percent(self) -> float | None:
@@ -79,6 +82,11 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
             counts["on_time"] += on_time
             counts["online_resolved"] += online
             counts["online_on_time"] += online and on_time
+    satisfaction = empty_tally()
+    for rated in ratings_in(ctx, period, ReportScope(None, procedure)):
+        for criterion, level in rated.ratings.items():
+            if level in satisfaction.get(criterion, {}):
+                satisfaction[criterion][level] += 1
     return ServiceStatistics(
         procedure=procedure,
         procedure_name=name,
@@ -90,4 +98,5 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
         total_received=counts["received"],
         resolved=counts["resolved"],
         resolved_on_time=counts["on_time"],
+        satisfaction=satisfaction,
     )

@@ -283,3 +283,72 @@ def test_the_command_line_prints_the_same_figures_and_writes_the_workbook(
         main, [*base[:2], "--from", "2026-03-15", "--to", "2026-03-01"], env=cli_env
     )
     assert bad.exit_code != 0 and "to: must not be before 'from'" in bad.output
+
+
+def test_the_applicant_rates_once_per_criterion_and_the_ratings_are_counted(
+    http: HttpApi, clock: FrozenClock, march: dict[str, Any]
+) -> None:
+    d = march["codes"]
+    path = f"/api/v1/dossiers/{d['d1']}/rating"
+    first = {"ratings": {"overall": "very_satisfied", "timeliness": "satisfied"}}
+    http.call("POST", path, "reception", json=first, expect=403)  # it has an applicant account
+    http.call("POST", path, "citizen2", json=first, expect=403)
+    rated = http.call("POST", path, "citizen", json=first, expect=201)
+    assert rated["ratings"] == first["ratings"]
+    again = {"ratings": {"overall": "not_satisfied"}}
+    assert "overall" in http.call("POST", path, "citizen", json=again, expect=409)["detail"]
+    more = {"ratings": {"staff_attitude": "not_satisfied"}, "comment": "Phải chờ lâu ở quầy"}
+    assert len(http.call("POST", path, "citizen", json=more, expect=201)["ratings"]) == 3
+    for bad in ({"ratings": {"price": "satisfied"}}, {"ratings": {"convenience": "great"}}):
+        http.call("POST", path, "citizen", json=bad, expect=422)
+    # not returned yet: d5 is only accepted
+    http.call("POST", f"/api/v1/dossiers/{d['d5']}/rating", "citizen", json=first, expect=409)
+
+    path_events = f"/api/v1/audit/dossiers/{d['d1']}/events"
+    events = http.call("GET", path_events, "auditor", query={"page_size": 100})["items"]
+    assert [e["type"] for e in events].count("satisfaction_rated") == 2
+    replay = http.call("GET", f"/api/v1/audit/dossiers/{d['d1']}/replay", "auditor")
+    assert replay["matches_stored"] is True, replay["mismatches"]
+
+    query = {**FIRST, "as_of": "2026-03-15", "unit": UNIT}
+    counted = http.call("GET", "/api/v1/reports/satisfaction", "leader", query=query)
+    assert counted["total"]["dossiers"] == 1
+    tally = counted["total"]["tally"]
+    assert tally["overall"]["very_satisfied"] == 1 and tally["staff_attitude"]["not_satisfied"] == 1
+    assert sum(tally["convenience"].values()) == 0
+    # every officer who completed one of d1's steps shares its rating
+    assert {row["officer"] for row in counted["by_officer"]} == {
+        "reception",
+        "specialist",
+        "leader",
+    }
+    # rated on the 15th: nothing as of the 14th (R-6.1)
+    earlier = {**query, "as_of": "2026-03-14"}
+    assert (
+        http.call("GET", "/api/v1/reports/satisfaction", "auditor", query=earlier)["total"][
+            "dossiers"
+        ]
+        == 0
+    )
+    public = http.client.get("/api/v1/public/statistics?procedure=cap_lai_the_bhyt").get_json()
+    assert public["satisfaction"]["timeliness"]["satisfied"] == 1
+
+
+def test_reception_records_the_rating_of_a_counter_applicant(
+    http: HttpApi, clock: FrozenClock
+) -> None:
+    move(http, clock, at(2))
+    code = http.submit("reception", channel="direct")["code"]
+    http.act(code, "reception", ACCEPT)
+    http.act(code, "specialist", APPRAISE)
+    http.act(code, "leader", LEADER_APPROVE)
+    http.act(code, "reception", RETURN)
+    body = {"ratings": {"overall": "satisfied"}}
+    path = f"/api/v1/dossiers/{code}/rating"
+    http.call("POST", path, "reception_other", json=body, expect=403)
+    http.call("POST", path, "reception", json=body, expect=201)
+    path_events = f"/api/v1/audit/dossiers/{code}/events"
+    events = http.call("GET", path_events, "auditor", query={"page_size": 100})["items"]
+    [event] = [e for e in events if e["type"] == "satisfaction_rated"]
+    assert event["actor"]["username"] == "reception"
+    assert event["payload"]["on_behalf_of"]["channel"] == "direct"
