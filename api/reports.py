@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request, send_file
+from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 
 from api.base import Blueprint, ProblemSchema, Schema, page_schema
@@ -59,6 +61,8 @@ _INVALID = (
     "before `from` or after today, unknown unit, unit group, procedure or figure",
 )
 PUBLIC_MAX_AGE = 300
+#: Procedures x years kept: the catalogue is small; a flood of unknown keys never enters (422).
+MAX_CACHED = 1000
 
 
 class HandlingQuerySchema(Schema):
@@ -221,6 +225,34 @@ class StatisticsSchema(Schema):
     )
 
 
+def _statistics(procedure: str, year: int | None) -> tuple[bytes, str]:
+    """The statistics as JSON and their ETag, computed at most once per `PUBLIC_MAX_AGE`
+    seconds per procedure, year and day in this process (a portal page is read far more often
+    than the figures change; a year's count over a big database takes seconds)."""
+    ctx = engine()
+    today = ctx.clock.now().astimezone(ctx.tz).date()
+    cache: dict[tuple[str, int | None, date], tuple[float, bytes, str]]
+    cache = current_app.extensions.setdefault("motcua_public_statistics", {})
+    key = (procedure, year, today)
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < PUBLIC_MAX_AGE:
+        return hit[1], hit[2]
+    stats = service_statistics(ctx, procedure, year)
+    body: dict[str, Any] = StatisticsSchema().dump(
+        asdict(stats)
+        | {
+            "on_time_percent": stats.on_time_percent,
+            "online_on_time_percent": stats.online_on_time_percent,
+        }
+    )
+    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+    etag = hashlib.sha256(encoded).hexdigest()[:32]
+    if len(cache) > MAX_CACHED:
+        cache.clear()
+    cache[key] = (time.monotonic(), encoded, etag)
+    return encoded, etag
+
+
 @public_blp.route("/statistics")
 class PublicStatistics(MethodView):
     @public_blp.arguments(StatisticsQuery, location="query")
@@ -238,16 +270,7 @@ class PublicStatistics(MethodView):
     )
     def get(self, args: dict[str, Any]) -> Response:
         """Year-to-date statistics of one online service (Circular 32/2017 art. 11)"""
-        stats = service_statistics(engine(), args["procedure"], args["year"])
-        body: dict[str, Any] = StatisticsSchema().dump(
-            asdict(stats)
-            | {
-                "on_time_percent": stats.on_time_percent,
-                "online_on_time_percent": stats.online_on_time_percent,
-            }
-        )
-        encoded = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
-        etag = hashlib.sha256(encoded).hexdigest()[:32]
+        encoded, etag = _statistics(args["procedure"], args["year"])
         response = Response(encoded, mimetype="application/json")
         response.set_etag(etag)
         response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
