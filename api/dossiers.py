@@ -27,11 +27,42 @@ CHANNELS = ("online", "direct", "postal")
 
 
 class ApplicantSchema(Schema):
-    full_name = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100))
-    id_number = ma.fields.String(
+    """A person (the default), or an employer (`kind: employer`) for the procedures whose
+    catalogue entry says `applicant: employer` (a 422 on `applicant.kind` otherwise)."""
+
+    kind = ma.fields.String(
+        load_default="person",
+        validate=ma.validate.OneOf(("person", "employer")),
+        metadata={"description": "person (citizen) or employer (đơn vị sử dụng lao động)"},
+    )
+    full_name = ma.fields.String(
         required=True,
+        validate=ma.validate.Length(min=2, max=200),
+        metadata={"description": "a person's full name; an employer's registered name"},
+    )
+    id_number = ma.fields.String(
+        load_default=None,
+        allow_none=True,
         validate=ma.validate.Length(min=8, max=12),
-        metadata={"description": "CCCD / passport number"},
+        metadata={"description": "CCCD / passport number (a person: required)"},
+    )
+    tax_code = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=14),
+        metadata={"description": "an employer's mã số thuế: 10 digits, or 10-3 for a branch"},
+    )
+    unit_code = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=15),
+        metadata={"description": "an employer's BHXH unit code (mã đơn vị)"},
+    )
+    contact_name = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "an employer's contact person"},
     )
     phone = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Length(max=15)
@@ -152,7 +183,17 @@ class DocumentSchema(Schema):
 
 
 class PublicQuery(Schema):
-    id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    """A person's dossier is looked up with the ID number, an employer's with the tax code."""
+
+    id_number = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=20))
+    tax_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=20))
+
+    @ma.validates_schema
+    def _one_identifier(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("id_number") is None) == (data.get("tax_code") is None):
+            raise ma.ValidationError(
+                "give the applicant's id_number, or the employer's tax_code", "id_number"
+            )
 
 
 class PublicDossierSchema(Schema):
@@ -277,7 +318,7 @@ class PublicDossier(MethodView):
     @public_blp.arguments(PublicQuery, location="query")
     @public_blp.response(200, PublicDossierSchema)
     @public_blp.alt_response(
-        404, schema=ProblemSchema, description="Code and ID number do not match"
+        404, schema=ProblemSchema, description="Code and ID number (tax code) do not match"
     )
     @public_blp.alt_response(
         429,
@@ -286,5 +327,6 @@ class PublicDossier(MethodView):
         headers={"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
     )
     def get(self, query: dict[str, str], code: str) -> PublicDossierView:
-        """Look up a dossier's status by its code and the applicant's ID number"""
-        return queries.public_lookup(engine(), code, query["id_number"])
+        """Look up a dossier's status by its code and the applicant's ID number (an employer's
+        dossier: its tax code)"""
+        return queries.public_lookup(engine(), code, query["id_number"] or query["tax_code"])

@@ -37,6 +37,13 @@ class ProcedureSummarySchema(Schema):
     sla = ma.fields.Nested(
         SlaSchema, allow_none=True, metadata={"description": "statutory time limit"}
     )
+    applicant = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "who submits: 'person' (a citizen) or 'employer' (applicant.kind "
+            "'employer' with tax_code and unit_code in POST /dossiers)"
+        },
+    )
 
 
 class ProcedureListSchema(Schema):

@@ -7,6 +7,7 @@ refused, and every problem names the file, the line and the key (`steps[3].as`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ import yaml
 
 MAX_BYTES: Final = 256 * 1024
 MAX_STEPS: Final = 200
+#: The years a scenario's clock may show (the calendar data covers these; none overflows).
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
 SUFFIXES: Final = (".yaml", ".yml")
 ROLES: Final = ("reception", "specialist", "leader")
 APPLICANT: Final = "applicant"
@@ -116,7 +120,8 @@ def load_scenario(path: Path) -> Scenario:
     """
     name = path.name
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)  # never more: the path may name anything
     except OSError as exc:
         raise ScenarioFileError(name, None, "", f"cannot be read ({exc.strerror})") from exc
     if len(raw) > MAX_BYTES:
@@ -140,6 +145,8 @@ def _yaml(name: str, parse: Callable[[], Any]) -> Any:
         return parse()
     except RecursionError as exc:  # the composer recurses once per level of nesting
         raise ScenarioFileError(name, None, "", "nests too deeply") from exc
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of thousands of digits
+        raise ScenarioFileError(name, None, "", f"has a value that cannot be read: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -278,8 +285,9 @@ class _Reader:
         values = dict(self.mapping(where, raw, _EXPECT_KEYS))
         if "refused" in values and values["refused"] not in REFUSALS:
             raise self.fail(f"{where}.refused", f"one of {', '.join(map(str, REFUSALS))}")
-        if "status" in values and not (
-            isinstance(values["status"], int) and 1 <= values["status"] <= 10
+        status = values.get("status")
+        if "status" in values and (
+            isinstance(status, bool) or not isinstance(status, int) or not 1 <= status <= 10
         ):
             raise self.fail(f"{where}.status", "a DVCQG status code, 1 to 10")
         for key in ("open", "documents"):
@@ -304,8 +312,25 @@ class _Reader:
         return raw
 
     def data(self, where: str, raw: Any) -> dict[str, Any]:
-        """Form data as JSON: YAML dates and times become the ISO text the forms expect."""
-        return {key: _json(value) for key, value in self.mapping(where, raw, None).items()}
+        """Form data as JSON: YAML dates and times become the ISO text the forms expect;
+        anything else that is not JSON (binary, sets, infinities) is refused."""
+        return {
+            key: self.json_value(f"{where}.{key}", value)
+            for key, value in self.mapping(where, raw, None).items()
+        }
+
+    def json_value(self, where: str, value: Any) -> Any:
+        if isinstance(value, datetime | date | time):
+            return value.isoformat()
+        if isinstance(value, list):
+            return [self.json_value(f"{where}[{i}]", item) for i, item in enumerate(value)]
+        if isinstance(value, dict):
+            return self.data(where, value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(where, "a number that JSON cannot hold")
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        raise self.fail(where, f"a {type(value).__name__} is not a JSON value")
 
     def moment(self, where: str, raw: Any) -> datetime:
         if isinstance(raw, str):
@@ -317,6 +342,8 @@ class _Reader:
             raise self.fail(
                 where, "a date and time with its UTC offset, e.g. 2026-03-10T09:00:00+07:00"
             )
+        if not FIRST_YEAR <= raw.year <= LAST_YEAR:
+            raise self.fail(where, f"a time between {FIRST_YEAR} and {LAST_YEAR}")
         return raw
 
     def day_or_moment(self, where: str, raw: Any) -> date | datetime:
@@ -333,13 +360,3 @@ class _Reader:
         if not isinstance(raw, str) or not _UNIT_CODE.match(raw):
             raise self.fail(where, "a unit code, e.g. 000.00.07.H29")
         return raw
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_json(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _json(item) for key, item in value.items()}
-    return value

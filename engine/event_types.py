@@ -93,6 +93,7 @@ class OnBehalfOf(TypedDict):
     full_name: Any
     id_number: Any
     channel: str
+    tax_code: NotRequired[Any]  # an employer's (engine.applicants); a person has an id_number
 
 
 class TaskCompleted(TypedDict):

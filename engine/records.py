@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine import events
+from engine.applicants import APPLICANT_EMPLOYER, kind_of
 from engine.event_types import DocumentIssued, EventType, HandlingStopped
 from engine.events import EventSink
 from engine.issuing.data import header
@@ -29,6 +30,8 @@ from storage.records import DocumentSealer
 
 CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
+#: What Mẫu 01 records of an employer beside APPLICANT_FIELDS (engine.applicants).
+EMPLOYER_FIELDS = ("kind", "tax_code", "unit_code", "contact_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,7 @@ def receipt_content(
     unit = store.units.get(dossier.unit_code)
     return {
         **header(dossier, model, unit),
-        "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_FIELDS},
+        "applicant": _applicant(dossier.applicant),
         "documents_received": list(documents_received or []),
         "received_at": events.format_time(now),
         "counted_from": _time(dossier.counted_from),
@@ -188,6 +191,7 @@ def apology_content(
     return {
         **header(dossier, model, unit),
         "applicant_name": dossier.applicant.get("full_name"),
+        **_employer_kind(dossier.applicant),
         "received_at": _time(dossier.received_at),
         "previous_due_at": record["previous_due_at"],
         "new_due_at": record["new_due_at"],
@@ -213,6 +217,7 @@ def stop_content(
     return {
         **header(dossier, model, unit),
         "applicant_name": dossier.applicant.get("full_name"),
+        **_employer_kind(dossier.applicant),
         "received_at": _time(dossier.received_at),
         "reason": stopped["reason"],
         "legal_basis": list(stopped["legal_basis"]),
@@ -222,3 +227,19 @@ def stop_content(
 
 def _time(moment: datetime | None) -> str | None:
     return events.format_time(moment) if moment is not None else None
+
+
+def _applicant(applicant: Mapping[str, Any]) -> dict[str, Any]:
+    """The applicant as Mẫu 01 records it: a person's fields as they always were; an employer's
+    with its tax code, BHXH unit code and contact."""
+    keys: tuple[str, ...] = APPLICANT_FIELDS
+    if kind_of(applicant) == APPLICANT_EMPLOYER:
+        keys += EMPLOYER_FIELDS
+    return {key: applicant.get(key) for key in keys}
+
+
+def _employer_kind(applicant: Mapping[str, Any]) -> dict[str, Any]:
+    """`applicant_kind` for an employer's letter (addressed by name, not Ông/Bà); nothing for a
+    person, whose content stays as it always was."""
+    employer = kind_of(applicant) == APPLICANT_EMPLOYER
+    return {"applicant_kind": APPLICANT_EMPLOYER} if employer else {}

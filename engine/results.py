@@ -47,6 +47,7 @@ class ProcedureSummary:
     code: str | None
     version: int
     sla: SlaView | None
+    applicant: str = "person"  # who submits: person or employer (engine.applicants)
 
     @property
     def code_label(self) -> str:
@@ -76,6 +77,7 @@ class ProcedureDetail:
     steps: list[StepView]
     deployed_at: datetime
     units: list[UnitDetail] = field(default_factory=list)
+    applicant: str = "person"  # who submits: person or employer (engine.applicants)
 
     @property
     def code_label(self) -> str:

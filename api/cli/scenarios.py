@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from api.cli.session import refusal
 from api.scenario_files import Scenario, ScenarioFileError, load_scenario, scenario_files
 from api.scenarios import ScenarioResult, prepare, run_scenario
 from engine.clock import FrozenClock
@@ -103,7 +104,8 @@ def _run_one(template: Path, diagram: Path, forms_root: Path, loaded: Scenario) 
             procedure = prepare(ctx, diagram, forms_root, loaded)
             return run_scenario(ctx, clock, procedure, loaded)
         except EngineError as exc:  # the diagram does not deploy: say why, as a failure
-            return ScenarioResult(loaded, failure=f"the procedure cannot be prepared: {exc}")
+            reason = refusal(exc).message.replace("\n", "; ")
+            return ScenarioResult(loaded, failure=f"the procedure cannot be prepared: {reason}")
         finally:
             ctx.close()
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from engine.event_types import EventType
 from engine.events import GENESIS_HASH, event_body
 from engine.issuing.sealers import LoggedSealer
-from engine.spiff.runtime import ReadyTask, StepOutcome
+from engine.spiff.runtime import StepOutcome
 from storage.audit import EventRow
 from storage.models import Document, Event, Timer, WorkItem
 from storage.repositories import Definitions, Units
@@ -55,7 +55,7 @@ class TaskIds:
             ) from None
 
     def live_outcome(self, outcome: StepOutcome) -> StepOutcome:
-        ready = tuple(ReadyTask(self.live(t.task_id), t.bpmn_id) for t in outcome.ready)
+        ready = tuple(dataclasses.replace(t, task_id=self.live(t.task_id)) for t in outcome.ready)
         return dataclasses.replace(outcome, ready=ready)
 
 

@@ -169,24 +169,31 @@ def _one_stop_problems(
                     node.line,
                 )
     received = [node for node in model.nodes.values() if node.status == DossierStatus.ACCEPTED]
+    step_forms = {node.form_key for node in model.user_tasks() if node.form_key}
     if received and not any(
-        _property_type(schema, DOCUMENTS_RECEIVED) == "array" for schema in form_schemas.values()
+        _lists_documents(form_schemas.get(key), DOCUMENTS_RECEIVED) for key in step_forms
     ):
         error(
-            f"the dossier is received (status 2) at '{received[0].bpmn_id}' but no form declares "
-            f"'{DOCUMENTS_RECEIVED}' (the list of documents received that Mẫu 01 prints): add it "
-            "to the reception check's form",
+            f"the dossier is received (status 2) at '{received[0].bpmn_id}' but no step's form "
+            f"declares '{DOCUMENTS_RECEIVED}' as a list of documents ({{name, kind, quantity}}) "
+            "that Mẫu 01 prints: add it to the reception check's form",
             received[0].bpmn_id,
             received[0].line,
         )
     return problems
 
 
-def _property_type(schema: Any, name: str) -> Any:
-    """The `type` a form gives its top-level field `name` (None: no such field)."""
+def _lists_documents(schema: Any, name: str) -> bool:
+    """Whether the form has a top-level array `name` of objects with a text `name` (what
+    Mẫu 01 reads of each document received; `kind` and `quantity` are optional there)."""
     found = schema.get("properties") if isinstance(schema, Mapping) else None
     field = found.get(name) if isinstance(found, Mapping) else None
-    return field.get("type") if isinstance(field, Mapping) else None
+    items = field.get("items") if isinstance(field, Mapping) else None
+    if not isinstance(field, Mapping) or field.get("type") != "array":
+        return False
+    item_fields = items.get("properties") if isinstance(items, Mapping) else None
+    document_name = item_fields.get("name") if isinstance(item_fields, Mapping) else None
+    return isinstance(document_name, Mapping) and document_name.get("type") == "string"
 
 
 def _properties(schema: Any) -> list[str]:

@@ -37,8 +37,15 @@ RETURN_CHANNELS = {
     "online": "Trực tuyến, qua Cổng dịch vụ công",
     "postal": "Qua dịch vụ bưu chính công ích",
 }
-SLA_UNITS = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "days": "ngày"}
+SLA_UNITS = {
+    "working_days": "ngày làm việc",
+    "calendar_days_excl_holidays": "ngày (không kể ngày nghỉ lễ, Tết)",
+    "working_hours": "giờ làm việc",
+    "days": "ngày",
+}
 APPLICANT_PRINTED = ("full_name", "address", "phone", "email")
+#: Kept in a document's content for an employer (engine.applicants): its tax code is printed.
+EMPLOYER_KEPT = ("kind", "tax_code")
 
 
 def header(
@@ -70,7 +77,11 @@ def content(
     (field, label) of its node that the data holds."""
     found: dict[str, Any] = {
         **header(dossier, model, unit, no_unit=dossier.unit_code),
-        "applicant": {key: dossier.applicant.get(key) for key in APPLICANT_PRINTED},
+        "applicant": {
+            key: dossier.applicant.get(key)
+            for key in APPLICANT_PRINTED + EMPLOYER_KEPT
+            if key in APPLICANT_PRINTED or dossier.applicant.get(key) is not None
+        },
         "officer": officer,
     }
     if template == "mau_02":
@@ -183,7 +194,7 @@ def _refusal(c: Mapping[str, Any]) -> dict[str, Any]:
 
 def _apology(c: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "addressee": _addressee(c.get("applicant_name")),
+        "addressee": _addressee(c.get("applicant_name"), c.get("applicant_kind")),
         "dossier_code": c["code"],
         "procedure": c["procedure_name"],
         "received_at": c["received_at"],
@@ -197,7 +208,7 @@ def _apology(c: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stopping(c: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "addressee": _addressee(c.get("applicant_name")),
+        "addressee": _addressee(c.get("applicant_name"), c.get("applicant_kind")),
         "dossier_code": c["code"],
         "procedure": c["procedure_name"],
         "received_at": c["received_at"],
@@ -233,7 +244,10 @@ def _printed(value: Any) -> str:
 
 
 def _notice(c: Mapping[str, Any]) -> dict[str, Any]:
-    return _result(c)
+    found = _result(c)
+    if isinstance(c["applicant"], Mapping) and c["applicant"].get("kind") == "employer":
+        found["addressee"] = found["applicant_name"]  # addressed by name, not as Ông/Bà
+    return found
 
 
 def _decision(c: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,10 +269,14 @@ def _applicant(raw: Any) -> dict[str, Any]:
     applicant = raw if isinstance(raw, Mapping) else {}
     printed = {k: str(applicant[k]) for k in APPLICANT_PRINTED if applicant.get(k)}
     printed.setdefault("full_name", "(không rõ)")
+    if applicant.get("kind") == "employer" and applicant.get("tax_code"):
+        printed["full_name"] += f" (mã số thuế {applicant['tax_code']})"
     return printed
 
 
-def _addressee(name: Any) -> str:
+def _addressee(name: Any, kind: Any = None) -> str:
+    if name and kind == "employer":  # an employer is addressed by its name alone
+        return str(name)
     return f"Ông/Bà {name}" if name else "Người nộp hồ sơ"
 
 

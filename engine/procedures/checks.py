@@ -4,6 +4,7 @@ deploy goes on, and `motcua validate` and the deploy answer list them).
 - R-2.5: every procedure with a time limit needs the overdue path: a node with
   `overdue_warning=true` (e.g. an event sub-process's timer start `before_appointment(1)`) and a
   user task with `reappointment=true`, where the leader issues Mẫu 04.
+- `applicant`: who submits, `person` (the default) or `employer`; another value is an error.
 - The national procedure code (`procedure_code`, as DVCQG publishes it: one digit, a dot and
   six digits, e.g. 1.001667) is left out while it is not known: the catalogue then shows
   "chưa xác định" (`UNKNOWN_CODE`). A value in another format is a placeholder, never a code
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from engine.applicants import APPLICANT_KINDS
 from engine.errors import DefinitionProblem
 from engine.form_conventions import OVERDUE_WARNING_FLAG, REAPPOINTMENT_FLAG
 from engine.procedures.model import ProcedureModel
@@ -27,6 +29,18 @@ def check(model: ProcedureModel, filename: str, line: int | None) -> list[Defini
         return DefinitionProblem("warning", message, filename, line, model.key)
 
     found = []
+    if model.applicant_kind not in APPLICANT_KINDS:
+        found.append(
+            DefinitionProblem(
+                "error",
+                f"process property applicant '{model.applicant_kind}' is not a kind of "
+                "applicant: write 'person' (the default: a citizen submits) or 'employer' (an "
+                "employer submits for its employees, with its tax code and BHXH unit code)",
+                filename,
+                line,
+                model.key,
+            )
+        )
     if model.code is not None and not NATIONAL_CODE.match(model.code):
         found.append(
             warn(

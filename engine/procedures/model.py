@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
+from engine.applicants import APPLICANT_PERSON, APPLICANT_PROPERTY
 from engine.security.authz import Role
 
 SLA_UNITS = ("working_days", "calendar_days_excl_holidays", "working_hours", "same_day")
@@ -126,6 +127,11 @@ class ProcedureModel:
     @property
     def supplement_clock(self) -> str:
         return self.properties.get("supplement_clock", "restart")
+
+    @property
+    def applicant_kind(self) -> str:
+        """Who submits: `person` (the default) or `employer` (engine.applicants)."""
+        return self.properties.get(APPLICANT_PROPERTY, APPLICANT_PERSON).strip()
 
     def user_tasks(self) -> list[NodeModel]:
         return [node for node in self.nodes.values() if node.is_user_task]

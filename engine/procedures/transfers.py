@@ -17,11 +17,12 @@ def transfer_problems(
     model: ProcedureModel, form_schemas: Mapping[str, Any]
 ) -> Iterator[tuple[NodeModel, str]]:
     """Each node whose `transfer_to` is wrong, and why: only a user task is handed to another
-    unit, and the property names a text field of one of the procedure's forms (where an earlier
-    step writes the receiving unit's code)."""
+    unit, and the property names a text field of a step's form (where an earlier step writes the
+    receiving unit's code; the submission form's fields live under `submission`, not there)."""
     text_fields = {
         name
-        for schema in form_schemas.values()
+        for key, schema in form_schemas.items()
+        if key != model.submission_form
         if isinstance(schema, Mapping) and isinstance(schema.get("properties"), Mapping)
         for name, spec in schema["properties"].items()
         if isinstance(spec, Mapping) and spec.get("type") == "string"
@@ -45,6 +46,6 @@ def transfer_problems(
                 (
                     f"property {TRANSFER_PROPERTY}='{field}' names no text field of the "
                     "procedure's forms (the field where an earlier step writes the receiving "
-                    "unit's code)"
+                    "unit's code; not the submission form's)"
                 ),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 
+from engine.applicants import identifier_of
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
 from engine.errors import NotFoundError
@@ -26,6 +27,7 @@ from engine.security.authz import (
     Role,
     ensure_can_list_dossiers,
     ensure_can_read_dossier,
+    ensure_can_read_step_of_another_unit,
     ensure_can_read_task,
     ensure_officer,
 )
@@ -52,6 +54,7 @@ def list_procedures(ctx: EngineContext) -> list[ProcedureSummary]:
                 code=model_of(d).code,
                 version=d.version,
                 sla=sla_view(model_of(d).sla),
+                applicant=model_of(d).applicant_kind,
             )
             for d in uow.definitions.all_latest()
         ]
@@ -69,6 +72,7 @@ def get_procedure(ctx: EngineContext, key: str) -> ProcedureDetail:
             code=model.code,
             version=definition.version,
             sla=sla_view(model.sla),
+            applicant=model.applicant_kind,
             documentation=model.documentation,
             properties=dict(model.properties),
             submission_form=definition.forms.get(model.submission_form or ""),
@@ -143,12 +147,15 @@ def list_dossiers(
 
 
 def public_lookup(ctx: EngineContext, code: str, id_number: str) -> PublicDossierView:
-    """Status by code for anyone who also knows the applicant's ID number; 404 otherwise."""
+    """Status by code for anyone who also knows the applicant's ID number (an employer's
+    dossier: its tax code, engine.applicants); 404 otherwise, the same whichever was wrong."""
     with ctx.uow(write=False) as uow:
         dossier = uow.dossiers.by_code(code)
-        expected = str(dossier.applicant.get("id_number", "")) if dossier is not None else ""
-        if dossier is None or not hmac.compare_digest(
-            expected.encode(), id_number.strip().encode()
+        expected = identifier_of(dossier.applicant) if dossier is not None else ""
+        if (
+            dossier is None
+            or not expected
+            or not hmac.compare_digest(expected.encode(), id_number.strip().encode())
         ):
             raise NotFoundError("no dossier with this code and ID number")
         definition = uow.definitions.get(dossier.definition_id)
@@ -203,6 +210,9 @@ def get_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskDetail:
         ensure_can_read_task(actor, item.role, item.unit_code)
         dossier = uow.dossiers.get(item.dossier_id)
         assert dossier is not None
+        ensure_can_read_step_of_another_unit(
+            actor, dossier.unit_code, step_open=item.status == WorkItemStatus.OPEN
+        )
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
         data = dict(dossier.data)

@@ -199,6 +199,18 @@ def ensure_can_stop_handling(actor: Actor, unit_code: str) -> None:
         raise PermissionDeniedError("only a leader of the dossier's unit stops its handling")
 
 
+def ensure_can_read_step_of_another_unit(
+    actor: Actor, dossier_unit: str, *, step_open: bool
+) -> None:
+    """An officer of a unit a step was transferred to (liên thông) reads the dossier through
+    that step while it is open, to do it; once done, the dossier is its own unit's again."""
+    if actor.has(Role.AUDITOR) or actor.unit_code == dossier_unit or step_open:
+        return
+    raise PermissionDeniedError(
+        "this step was transferred to your unit and is done: the dossier belongs to another unit"
+    )
+
+
 def ensure_can_deploy(actor: Actor) -> None:
     if not actor.has(Role.ANALYST, Role.ADMIN):
         raise PermissionDeniedError("only process analysts and administrators deploy diagrams")

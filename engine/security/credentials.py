@@ -46,6 +46,10 @@ class TokenClaims:
     credentials_epoch: int
 
 
+#: How far in our future a token's `iat` may lie (clock skew between the hosts of a cluster).
+ISSUED_AT_LEEWAY_SECONDS = 60
+
+
 class Tokens:
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self._secret = secret
@@ -82,12 +86,18 @@ class Tokens:
                 self._secret,
                 algorithms=[_ALGORITHM],
                 issuer=_ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss", "ver"], "verify_exp": False},
+                # Times are checked against our clock below, not the wall clock PyJWT reads.
+                options={
+                    "require": ["exp", "iat", "sub", "iss", "ver"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError("invalid token") from exc
         try:
-            expires = int(claims["exp"])
+            expires = _whole_number(claims["exp"])
+            issued = _whole_number(claims["iat"])
             found = TokenClaims(
                 int(claims["sub"]),
                 str(claims.get("username", "")),
@@ -98,9 +108,13 @@ class Tokens:
             raise AuthenticationError("invalid token") from exc
         if not in_bigint_range(found.user_id):  # no account has such an id: never ask SQL
             raise AuthenticationError("invalid token")
-        # Expiry against our clock (not the wall clock) so frozen-time tests mean something.
+        # Expiry and issue time against our clock (not the wall clock), so that frozen-time tests
+        # mean something; a token issued in our future (beyond a little skew between hosts) is
+        # not one we issued.
         if expires <= int(now.timestamp()):
             raise AuthenticationError("token expired")
+        if issued > int(now.timestamp()) + ISSUED_AT_LEEWAY_SECONDS:
+            raise AuthenticationError("invalid token")
         return found
 
 

@@ -15,6 +15,8 @@ SENSITIVE_PARAMETERS = (
     "token",
     "access_token",
     "social_insurance_code",
+    "tax_code",  # a household business's tax code is its owner's personal one
+    "contact_name",
 )
 _PARAMETER = re.compile(
     r"(?P<key>\b(?:" + "|".join(SENSITIVE_PARAMETERS) + r")=)(?P<value>[^&\s\"']*)", re.IGNORECASE

@@ -8,6 +8,7 @@ first, as a step of their own, as for every act on a dossier.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
@@ -86,6 +87,11 @@ def stop_handling(
     with conflicts_as_errors(), ctx.uow() as uow:
         dossier = _dossier(uow, code)
         ensure_can_stop_handling(actor, dossier.unit_code)
+        if dossier.received_at is None:  # e.g. waiting for a supplement reception asked for
+            raise InvalidStateError(
+                f"dossier {code} has not been received: reception refuses it (Mẫu 03), "
+                "its handling cannot be stopped"
+            )
         running = _running(ctx, uow, dossier, STOPPABLE, "stopped", now)
         causes.stop(running, stopped, actor=actor, now=now)
         detail = dossier_detail(uow, dossier, [])
@@ -126,8 +132,15 @@ def _ensure_status(dossier: Dossier, allowed: frozenset[DossierStatus], what: st
         )
 
 
+def _visible(text: str) -> str:
+    """`text` without control and invisible format characters (a zero-width space, a
+    direction override), which would let an empty reason pass; line breaks and tabs stay."""
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf"))
+    return "".join(kept).strip()
+
+
 def _reason(text: str, field: str) -> str:
-    reason = text.strip()
+    reason = _visible(text)
     if not reason:
         raise ValidationFailedError("a reason is required", [FieldError(field, "required")])
     if len(reason) > MAX_REASON:
@@ -138,7 +151,7 @@ def _reason(text: str, field: str) -> str:
 
 
 def _bases(items: Sequence[str]) -> list[str]:
-    bases = [item.strip() for item in items]
+    bases = [_visible(item) for item in items]
     errors = [
         FieldError(f"legal_basis.{index}", f"1 to {MAX_BASIS} characters")
         for index, item in enumerate(bases)

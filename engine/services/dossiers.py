@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from engine.applicants import APPLICANT_EMPLOYER, APPLICANT_KINDS, APPLICANT_PERSON, kind_of
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
 from engine.errors import (
@@ -31,24 +32,46 @@ from storage.uow import UnitOfWork
 ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
 PHONE_PATTERN = re.compile(r"^(\+84|0)[0-9]{9,10}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
+PERSON_NAME_MAX = 100
+#: Mã số thuế: 10 digits for an enterprise, 10 + "-" + 3 for a branch (Circular 105/2020/TT-BTC).
+TAX_CODE_PATTERN = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
+#: Mã đơn vị: the code BHXH gives an employer when it first registers (letters and digits).
+EMPLOYER_UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Z]{5,15}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Applicant:
+    """Who submits: a person (the default) or an employer (`kind="employer"`) declaring for its
+    employees. An employer's registered name is its `full_name`, so that everything printing or
+    masking an applicant's name works for both; it has no `id_number` but a `tax_code`, its BHXH
+    `unit_code` and a `contact_name`."""
+
     full_name: str
-    id_number: str
+    id_number: str | None = None
     phone: str | None = None
     email: str | None = None
     address: str | None = None
+    kind: str = APPLICANT_PERSON
+    tax_code: str | None = None
+    unit_code: str | None = None
+    contact_name: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "full_name": self.full_name,
             "id_number": self.id_number,
             "phone": self.phone,
             "email": self.email,
             "address": self.address,
         }
+        if self.kind != APPLICANT_PERSON:  # a person's payload stays as it always was
+            found |= {
+                "kind": self.kind,
+                "tax_code": self.tax_code,
+                "unit_code": self.unit_code,
+                "contact_name": self.contact_name,
+            }
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +126,11 @@ def _checked_submission(
     assert definition is not None
     ensure_can_submit(actor, command.unit)
     model = model_of(definition)
+    if command.applicant.kind != model.applicant_kind:
+        raise ValidationFailedError(
+            "the dossier cannot be submitted",
+            [_wrong_kind(model.name, model.applicant_kind)],
+        )
     raise_for_form(
         definition,
         model.submission_form,
@@ -222,25 +250,85 @@ def _supplement(dossier: Dossier, data: Mapping[str, Any], on_behalf: bool) -> S
 
 def applicant_of(dossier: Dossier) -> OnBehalfOf:
     """Whom reception acts for on a dossier without an applicant account (R-2.8)."""
-    return OnBehalfOf(
+    found = OnBehalfOf(
         full_name=dossier.applicant.get("full_name"),
         id_number=dossier.applicant.get("id_number"),
         channel=CHANNEL_NAMES[dossier.channel],
     )
+    if kind_of(dossier.applicant) == APPLICANT_EMPLOYER:
+        found["tax_code"] = dossier.applicant.get("tax_code")
+    return found
+
+
+def _wrong_kind(procedure_name: str, expected: str) -> FieldError:
+    if expected == APPLICANT_EMPLOYER:
+        message = (
+            f"'{procedure_name}' is submitted by an employer: give applicant.kind 'employer' "
+            "with its tax_code and unit_code"
+        )
+    else:
+        message = f"'{procedure_name}' is submitted by a person: leave applicant.kind out"
+    return FieldError("applicant.kind", message)
 
 
 def _applicant_errors(applicant: Applicant) -> list[FieldError]:
-    errors = []
-    if len(applicant.full_name.strip()) < 2:
-        errors.append(FieldError("applicant.full_name", "the applicant's full name is required"))
-    if not ID_NUMBER_PATTERN.match(applicant.id_number):
-        errors.append(
-            FieldError("applicant.id_number", "8-12 digits or capital letters (CCCD, passport)")
-        )
+    if applicant.kind not in APPLICANT_KINDS:
+        return [FieldError("applicant.kind", f"one of {sorted(APPLICANT_KINDS)}")]
+    if applicant.kind == APPLICANT_EMPLOYER:
+        errors = _employer_errors(applicant)
+    else:
+        errors = _person_errors(applicant)
     if applicant.phone is not None and not PHONE_PATTERN.match(applicant.phone):
         errors.append(FieldError("applicant.phone", "a Vietnamese phone number, e.g. 0912345678"))
     if applicant.email is not None and not EMAIL_PATTERN.match(applicant.email):
         errors.append(FieldError("applicant.email", "not an e-mail address"))
+    return errors
+
+
+def _person_errors(applicant: Applicant) -> list[FieldError]:
+    errors = []
+    if len(applicant.full_name.strip()) < 2:
+        errors.append(FieldError("applicant.full_name", "the applicant's full name is required"))
+    elif len(applicant.full_name) > PERSON_NAME_MAX:  # an employer's registered name may be longer
+        errors.append(FieldError("applicant.full_name", f"at most {PERSON_NAME_MAX} characters"))
+    if applicant.id_number is None or not ID_NUMBER_PATTERN.match(applicant.id_number):
+        errors.append(
+            FieldError("applicant.id_number", "8-12 digits or capital letters (CCCD, passport)")
+        )
+    for name in ("tax_code", "unit_code", "contact_name"):
+        if getattr(applicant, name) is not None:
+            errors.append(
+                FieldError(f"applicant.{name}", "only an employer (kind 'employer') has one")
+            )
+    return errors
+
+
+def _employer_errors(applicant: Applicant) -> list[FieldError]:
+    errors = []
+    if len(applicant.full_name.strip()) < 2:
+        errors.append(FieldError("applicant.full_name", "the employer's registered name"))
+    if applicant.tax_code is None or not TAX_CODE_PATTERN.match(applicant.tax_code):
+        errors.append(
+            FieldError(
+                "applicant.tax_code",
+                "mã số thuế: 10 digits, or 10 digits, '-' and 3 digits for a branch",
+            )
+        )
+    if applicant.unit_code is None or not EMPLOYER_UNIT_CODE_PATTERN.match(applicant.unit_code):
+        errors.append(
+            FieldError(
+                "applicant.unit_code",
+                "the employer's BHXH unit code: 5-15 capital letters or digits",
+            )
+        )
+    if applicant.address is None or len(applicant.address.strip()) < 5:
+        errors.append(FieldError("applicant.address", "the employer's address is required"))
+    if applicant.contact_name is None or len(applicant.contact_name.strip()) < 2:
+        errors.append(FieldError("applicant.contact_name", "the person to contact at the employer"))
+    if applicant.id_number is not None:
+        errors.append(
+            FieldError("applicant.id_number", "an employer is identified by its tax_code")
+        )
     return errors
 
 

@@ -30,6 +30,7 @@ DOCUMENTATION_PROPERTIES = frozenset(
         "supplement_clock",
         "legal_basis",
         "result",
+        "applicant",
         "status",
         "form",
         "role",

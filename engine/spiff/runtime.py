@@ -8,7 +8,7 @@ timers fired and which wait. Steps run at the engine's `now` (see `engine.spiff.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -46,6 +46,9 @@ _ENTERED = (
 class ReadyTask:
     task_id: str
     bpmn_id: str
+    #: The data the task sees. Inside a sub-process it can differ from the dossier's frontier
+    #: data (e.g. a waiting timer of an event sub-process was copied before the last step).
+    data: dict[str, Any] = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +351,7 @@ def _outcome(
     """What the workflow looks like now; `tasks` are all its tasks, if just listed."""
     tasks = wf.get_tasks() if tasks is None else tasks
     ready = tuple(
-        ReadyTask(str(t.id), t.task_spec.bpmn_id)
+        ReadyTask(str(t.id), t.task_spec.bpmn_id, dict(t.data))
         for t in _in_state(tasks, TaskState.READY)
         if t.task_spec.manual
     )

@@ -188,7 +188,7 @@ def _sync_work_items(
         item = WorkItem(
             id=task.task_id,
             dossier_id=dossier.id,
-            unit_code=transfers.receiving_unit(uow.units, dossier, node, outcome.data),
+            unit_code=transfers.receiving_unit(uow.units, dossier, node, task.data),
             procedure_key=dossier.procedure_key,
             bpmn_id=task.bpmn_id,
             name=node.name,

@@ -143,19 +143,17 @@ def on_status_change(
     if new == DossierStatus.ACCEPTED and records.issued(uow, dossier, RECEIPT) is None:
         _accept(uow, dossier, model, calendar, data, actor, now, bpmn_id)
     elif new in CLOCK_STOPPING and running and dossier.clock_paused_at is None:
-        dossier.clock_paused_at = now
-        paused = ClockPaused(paused_at=_iso(now))
-        if new == DossierStatus.FINANCIAL_OBLIGATION:
-            paused["waiting_for"] = FINANCIAL_OBLIGATION
-        events.record_for_dossier(
-            uow,
-            dossier,
-            EventType.CLOCK_PAUSED,
-            actor=actor,
-            now=now,
-            bpmn_id=bpmn_id,
-            payload=paused,
-        )
+        _pause(uow, dossier, new, actor, now, bpmn_id)
+    elif (
+        old in CLOCK_STOPPING
+        and new in CLOCK_STOPPING
+        and old != new
+        and dossier.clock_paused_at is not None
+    ):
+        # From one wait to the other (the supplement arrives and a fee is asked at once, or the
+        # reverse): the first wait ends by its own rule, the second one begins.
+        _resume(uow, dossier, calendar, actor, now, bpmn_id, left=DossierStatus(old))
+        _pause(uow, dossier, new, actor, now, bpmn_id)
     elif (
         old in CLOCK_STOPPING
         and dossier.clock_paused_at is not None
@@ -164,6 +162,24 @@ def on_status_change(
         _resume(uow, dossier, calendar, actor, now, bpmn_id, left=DossierStatus(old))
     if new == DossierStatus.RESOLVED and dossier.original_due_at is not None:
         dossier.timeliness = str(calendar.timeliness(now, dossier.original_due_at))
+
+
+def _pause(
+    uow: EventSink,
+    dossier: Dossier,
+    waiting: DossierStatus,
+    actor: Actor,
+    now: datetime,
+    bpmn_id: str | None,
+) -> None:
+    """Stop the clock while the dossier waits in status `waiting` (5 or 6)."""
+    dossier.clock_paused_at = now
+    paused = ClockPaused(paused_at=_iso(now))
+    if waiting == DossierStatus.FINANCIAL_OBLIGATION:
+        paused["waiting_for"] = FINANCIAL_OBLIGATION
+    events.record_for_dossier(
+        uow, dossier, EventType.CLOCK_PAUSED, actor=actor, now=now, bpmn_id=bpmn_id, payload=paused
+    )
 
 
 def on_node_entered(

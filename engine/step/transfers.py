@@ -34,9 +34,11 @@ def receiving_unit(
     if not field:
         return dossier.unit_code
     code = data.get(field)
-    if isinstance(code, str) and units.get(code.strip()) is not None:
-        return code.strip()
+    unit = units.get(code.strip()) if isinstance(code, str) else None
+    if unit is not None and unit.active:
+        return unit.code
+    shown = repr(code)[:60]  # the value as typed, shortened: it may be anything
     raise ValidationFailedError(
         f"step '{node.name}' is handed to the unit named in '{field}'",
-        [FieldError(f"data.{field}", f"no unit with the code {code!r}")],
+        [FieldError(f"data.{field}", f"no active unit with the code {shown}")],
     )

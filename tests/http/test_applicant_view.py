@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.context import EngineContext
+from engine.services import definitions
 from tests.bundles import procedure_bundle, upload
-from tests.conftest import REPO
+from tests.conftest import ADMIN, REPO
 from tests.support import (
     ACCEPT,
     APPRAISE,
@@ -115,7 +117,10 @@ def test_deploy_refuses_a_visibility_annotation_that_names_nothing(http: HttpApi
     ) in messages
 
 
-def test_the_catalogue_lists_each_procedure_once(http: HttpApi) -> None:
+def test_the_catalogue_lists_each_procedure_once(http: HttpApi, ctx: EngineContext) -> None:
+    # Each test's context deploys only the procedures the tests drive (conftest.seed): deploy
+    # the whole of bpmn/ here, as `make run` does.
+    definitions.deploy_directory(ctx, ADMIN, REPO / "bpmn", REPO / "forms")
     listed = http.call("GET", "/api/v1/procedures", None)["items"]
     assert sorted(p["key"] for p in listed) == sorted(
         p.stem for p in (REPO / "bpmn").glob("*.bpmn")

@@ -123,3 +123,69 @@ def test_a_dossier_waiting_for_its_fee_may_be_withdrawn(http: HttpApi, travel: T
     assert http.tasks("reception", dossier=code)["items"] == []
     replay = http.call("GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor")
     assert replay["matches_stored"] is True, replay["mismatches"]
+
+
+def test_a_fee_asked_when_the_supplement_arrives_counts_the_supplement_rule_first(
+    http: HttpApi, travel: Travel, ctx: EngineContext
+) -> None:
+    """5 → 6 → 4: the supplement ends by the procedure's rule (`restart`: the whole limit from
+    the day it arrives), then the fee wait is excluded."""
+    bundle = bundle_from_directory(FIXTURES / f"{KEY}.bpmn", FIXTURES / "forms")
+    diagram = bundle[f"{KEY}.bpmn"].decode()
+    supplement_wait = (
+        '<bpmn:intermediateCatchEvent id="wait_supplement" name="Chờ bổ sung">'
+        "<bpmn:extensionElements><camunda:properties>"
+        '<camunda:property name="status" value="5" />'
+        "</camunda:properties></bpmn:extensionElements>"
+        "<bpmn:incoming>f_wait_fee</bpmn:incoming><bpmn:outgoing>f_to_fee</bpmn:outgoing>"
+        '<bpmn:messageEventDefinition id="med_supplement" messageRef="msg_supplement" />'
+        "</bpmn:intermediateCatchEvent>"
+        '<bpmn:sequenceFlow id="f_to_fee" sourceRef="wait_supplement" targetRef="wait_fee" />'
+    )
+    diagram = (
+        diagram.replace(
+            '<bpmn:sequenceFlow id="f_wait_fee" sourceRef="assess" targetRef="wait_fee" />',
+            '<bpmn:sequenceFlow id="f_wait_fee" sourceRef="assess" targetRef="wait_supplement" />'
+            + supplement_wait,
+        )
+        .replace(
+            "<bpmn:incoming>f_wait_fee</bpmn:incoming>\n      <bpmn:outgoing>f_approve",
+            "<bpmn:incoming>f_to_fee</bpmn:incoming>\n      <bpmn:outgoing>f_approve",
+        )
+        .replace(
+            "<bpmn:process ",
+            '<bpmn:message id="msg_supplement" name="supplement_submitted" /><bpmn:process ',
+        )
+    )
+    bundle[f"{KEY}.bpmn"] = diagram.encode()
+    assert definitions.deploy(ctx, ADMIN, bundle).version == 2
+    travel.set(at(10))
+    code = str(http.submit(procedure=KEY, data={"purpose": "Thử"})["code"])
+    act_on(http, code, "reception", "check", ACCEPT)
+    travel.set(at(12, 10))
+    act_on(http, code, "specialist", "assess", {"fee_amount": 50000})
+    assert http.dossier(code)["status"]["code"] == 5
+    travel.set(at(16, 10))
+    http.call("POST", f"/api/v1/dossiers/{code}/supplements", "citizen", json={"data": {}})
+    waiting = http.dossier(code)
+    assert waiting["status"]["code"] == 6
+    assert waiting["clock_paused_at"] == local(2026, 3, 16, 10, 0)
+    travel.set(at(18, 10))
+    act_on(http, code, "reception", "wait_fee", {"receipt_number": "BL-0013"})
+    # The whole 7 working days from Monday 16 (restart), none of them used while the fee was
+    # awaited: counted from Wednesday 18, to Friday 27 March.
+    assert http.dossier(code)["due_at"] == local(2026, 3, 27)
+    with ctx.uow(write=False) as uow:
+        clock_events = [
+            (e.type, e.payload.get("supplement_clock"), e.payload.get("budget"))
+            for e in uow.events.for_chain(dossier_chain(code))
+            if e.type in {"clock_paused", "deadline_recomputed"}
+        ]
+    assert clock_events == [
+        ("clock_paused", None, None),
+        ("deadline_recomputed", "restart", 7),
+        ("clock_paused", None, None),
+        ("deadline_recomputed", "pause", 7),
+    ]
+    replay = http.call("GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor")
+    assert replay["matches_stored"] is True, replay["mismatches"]

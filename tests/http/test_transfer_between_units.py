@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from engine.context import EngineContext
 from engine.definitions.bundles import bundle_from_directory
@@ -16,6 +17,7 @@ from engine.services import definitions, units, users
 from engine.services.users import NewUser
 from tests.conftest import ADMIN
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, HttpApi
+from tests.tampering import tampering
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 KEY = "lien_thong_thu_nghiem"
@@ -75,6 +77,11 @@ def test_the_unit_holding_the_records_takes_the_step_and_hands_it_back(http: Htt
 
     http.claim(verify["id"], "specialist_other")
     http.complete(verify["id"], "specialist_other", {"contribution_months": 182})
+    # done: the dossier is its own unit's again, the receiving unit no longer reads it
+    for user in ("specialist_other", "leader_other"):
+        http.call("GET", f"/api/v1/tasks/{verify['id']}", user, expect=403)
+    http.call("GET", f"/api/v1/tasks/{verify['id']}", "auditor")
+    http.dossier(code, "specialist")  # the dossier's own unit reads its dossier
     assert _items(http, "leader_other", code) == []
     [approve] = _items(http, "leader", code)
     assert (approve["bpmn_id"], approve["unit_code"]) == ("approve", UNIT)
@@ -97,12 +104,15 @@ def test_the_unit_holding_the_records_takes_the_step_and_hands_it_back(http: Htt
     assert replay["matches_stored"] is True, replay["mismatches"]
 
 
-@pytest.mark.parametrize("records_unit", ["000.00.99.H29", " ", "x" * 40])
-def test_a_unit_that_does_not_exist_refuses_the_step_naming_the_field(
-    http: HttpApi, records_unit: str
+@pytest.mark.parametrize("records_unit", ["000.00.99.H29", " ", "x" * 40, THIRD_UNIT])
+def test_a_unit_that_does_not_exist_or_is_closed_refuses_the_step_naming_the_field(
+    http: HttpApi, ctx: EngineContext, records_unit: str
 ) -> None:
+    with tampering(ctx) as conn:  # the third unit closed (an administrator's act elsewhere)
+        conn.execute(text("UPDATE unit SET active = false WHERE code = :c"), {"c": THIRD_UNIT})
     code, problem = _assessed(http, records_unit, expect=422)
     assert [e["field"] for e in problem["errors"]] == ["data.records_unit"]
+    assert len(problem["errors"][0]["message"]) < 120  # the value is not echoed whole
     [still_open] = _items(http, "specialist", code)  # nothing changed
     assert still_open["bpmn_id"] == "assess"
 
@@ -121,6 +131,12 @@ def test_a_unit_that_does_not_exist_refuses_the_step_naming_the_field(
             'name="transfer_to" value="contribution_months"',
             "verify",
             "names no text field",
+        ),
+        (
+            'name="transfer_to" value="records_unit"',
+            'name="transfer_to" value="purpose"',  # a field of the submission form only
+            "verify",
+            "not the submission form's",
         ),
         (
             '<camunda:property name="issues" value="mau_01" />',
@@ -142,3 +158,44 @@ def test_a_transfer_that_cannot_work_is_refused_at_deploy(
         definitions.deploy(ctx, ADMIN, bundle)
     found = [(p.element_id, p.message) for p in caught.value.problems]
     assert any(e == element and message in m for e, m in found), found
+
+
+def test_a_step_inside_a_sub_process_goes_to_the_unit_the_step_before_named(
+    http: HttpApi, ctx: EngineContext
+) -> None:
+    # luong_huu's verification sits in the processing sub-process, next to the waiting overdue
+    # timer of its event sub-process, whose copy of the data predates the specialist's answer.
+    repo = FIXTURES.parent.parent
+    definitions.deploy(
+        ctx, ADMIN, bundle_from_directory(repo / "bpmn" / "luong_huu.bpmn", repo / "forms")
+    )
+    claim = {
+        "case": "reserved",
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": "1964-01-20",
+        "gender": "nam",
+        "id_number": "001064012345",
+        "social_insurance_code": "0123456789",
+        "address": "12 Phố Huế, Hà Nội",
+        "eligibility_date": "2026-02-01",
+        "payment_method": "bhxh_office",
+    }
+    code = str(http.submit(procedure="luong_huu", data=claim)["code"])
+    http.act(code, "reception", ACCEPT)
+    verify = {"decision": "verify", "opinion": "Cần xác minh", "records_unit": OTHER_UNIT}
+    http.act(code, "specialist", verify)
+
+    assert _items(http, "specialist", code) == []
+    [task] = _items(http, "specialist_other", code)
+    assert (task["bpmn_id"], task["unit_code"]) == ("verify_contributions", OTHER_UNIT)
+    http.claim(task["id"], "specialist_other")
+    http.complete(
+        task["id"],
+        "specialist_other",
+        {"verification_result": "confirmed", "verified_contribution_months": 336,
+         "verification_note": "Khớp dữ liệu thu"},
+    )  # fmt: skip
+    [back] = _items(http, "specialist", code)
+    assert (back["bpmn_id"], back["unit_code"]) == ("appraise", UNIT)
+    replay = http.call("GET", f"/api/v1/audit/dossiers/{code}/replay", "auditor")
+    assert replay["matches_stored"] is True, (replay["mismatches"], replay["problems"])

@@ -15,7 +15,7 @@ from engine.scheduler import TimerScheduler
 from engine.services.audit import verify_audit_log
 from tests.conftest import ADMIN
 from tests.documents_support import flat, texts
-from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi, at
+from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, SUPPLEMENT, HttpApi, at
 
 REASON = "Người yêu cầu đã được cấp thẻ bảo hiểm y tế tại đơn vị khác"
 #: What a leader types (illustrative references, not citations of the law).
@@ -209,7 +209,21 @@ def test_a_stop_without_its_reason_or_legal_basis_is_refused_naming_the_field(
         problem = http.call("POST", path, "leader", json=body, expect=422)
         assert field in str(problem), (body, problem)
     assert http.dossier(code)["status"]["code"] == 4  # nothing changed
-    blank = http.call(
-        "POST", f"/api/v1/dossiers/{code}/withdraw", "citizen", json={"reason": " "}, expect=422
-    )
-    assert "reason" in str(blank)
+    for invisible in (" ", "\u200b", "\u202e\u200d", "\x00\x07"):
+        blank = http.call(
+            "POST",
+            f"/api/v1/dossiers/{code}/withdraw",
+            "citizen",
+            json={"reason": invisible},
+            expect=422,
+        )
+        assert "reason" in str(blank)
+    unseen = {**STOP, "legal_basis": ["\u200b\u200b"]}
+    assert "legal_basis.0" in str(http.call("POST", path, "leader", json=unseen, expect=422))
+
+
+def test_a_dossier_waiting_for_reception_s_supplement_is_not_stopped(http: HttpApi) -> None:
+    code = http.submit()["code"]
+    http.act(code, "reception", SUPPLEMENT)  # status 5 before it was ever received
+    problem = http.call("POST", f"/api/v1/dossiers/{code}/stop", "leader", json=STOP, expect=409)
+    assert "has not been received" in problem["detail"]

@@ -106,6 +106,23 @@ def test_a_wrong_expectation_fails_at_its_step_and_line(
         ),
         ("start: 2026-03-10T09:00:00+07:00\nsteps: []\n", "steps: a list of at least one step"),
         ("- 1\n- 2\n", "a mapping (`key: value` lines) is expected"),
+        (
+            START + "steps:\n  - withdraw: x\n    expect: {status: " + "9" * 5000 + "}\n",
+            "cannot be read",
+        ),
+        (
+            START + "submission: {photo: !!binary aGVsbG8=}\nsteps:\n  - withdraw: x\n",
+            "submission.photo: a bytes",
+        ),
+        (
+            START + "submission: {ids: !!set {a: null}}\nsteps:\n  - withdraw: x\n",
+            "submission.ids: a set",
+        ),
+        (
+            "start: 9999-12-31T23:00:00-07:00\nsteps:\n  - withdraw: x\n",
+            "a time between 2000 and 2100",
+        ),
+        (START + "steps:\n  - withdraw: x\n    expect: {status: true}\n", "a DVCQG status code"),
         ("a: !!python/object:os.system {}\n", "is not valid YAML"),
     ],
 )

@@ -26,6 +26,8 @@ PATTERN_EXAMPLES = {
     "^[A-Z]{2}[0-9]{13}$": "DN4010123456789",
     "^[0-9a-f]{64}$": "ab" * 32,
     "^[0-9]{6,20}$": "0123456789",
+    "^20[0-9]{2}-(0[1-9]|1[0-2])$": "2026-03",
+    "^([0-9]{10}|[A-Z]{2}[0-9]{13})$": "DN4010123456789",
 }
 INLINE: dict[str, dict[str, Any]] = {
     "kinds": {
@@ -102,7 +104,7 @@ def example(schema: dict[str, Any], node: dict[str, Any] | None = None) -> Any:
     if kind == "boolean":
         return True
     if kind == "integer":
-        return max(node.get("minimum", 0), 1) + 41
+        return min(max(node.get("minimum", 0), 1) + 41, node.get("maximum", 10**9))
     if kind == "number":
         return 12.5
     if kind == "string":

@@ -6,6 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.clock import FrozenClock
+from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
+from engine.services import definitions
+from tests.conftest import ADMIN, REPO
+from tests.http.test_employer_applicant import EMPLOYER, submit
 from tests.pages.browsing import Browser
 from tests.support import HttpApi, applicant
 from web.portal.catalogue import fold
@@ -89,6 +94,21 @@ def test_the_public_lookup_shows_only_what_the_api_shows(browser: Browser, http:
     assert ID_NUMBER not in page.html  # not even in the form, which is shown again empty
     assert "10/03/2026 09:00" in text  # submitted at, in Vietnamese format and Hanoi time
     assert "Chưa tiếp nhận" in text
+
+
+def test_an_employer_looks_its_dossier_up_with_its_tax_code(
+    browser: Browser, http: HttpApi, ctx: EngineContext
+) -> None:
+    definitions.deploy(
+        ctx, ADMIN, bundle_from_directory(REPO / "bpmn" / "om_dau.bpmn", REPO / "forms")
+    )
+    dossier = submit(http)
+    page = browser.post(
+        "/tra-cuu", {"code": dossier["code"], "id_number": EMPLOYER["tax_code"]}, expect=200
+    )
+    assert f"Hồ sơ {dossier['code']}" in page.text()
+    assert EMPLOYER["tax_code"] not in page.html
+    browser.post("/tra-cuu", {"code": dossier["code"], "id_number": ID_NUMBER}, expect=404)
 
 
 def test_a_wrong_id_number_finds_nothing_and_says_what_to_check(

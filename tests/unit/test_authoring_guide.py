@@ -42,6 +42,13 @@ BREAKS: dict[str, tuple[str, str, str, str]] = {
         '<camunda:property name="sla" value="7 weeks" />',
         "cap_lai_the_bhyt",
     ),
+    "applicant": (
+        DIAGRAM,
+        '<camunda:property name="sla" value="7 working_days" />',
+        '<camunda:property name="sla" value="7 working_days" />'
+        '<camunda:property name="applicant" value="company" />',
+        "cap_lai_the_bhyt",
+    ),
     "submission-form": (
         DIAGRAM,
         'name="Hồ sơ được nộp" camunda:formKey="submission"',

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from engine.documents import catalogue, render
+from engine.issuing.data import time_limit
 from tests.documents_support import FORMS, RESULTS, flat, page_image, sample, squeeze, texts
 
 A4 = (595.28, 841.89)
@@ -122,3 +123,10 @@ def test_html_view_is_self_contained_and_carries_the_same_values(form: str) -> N
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     for value in _strings(data):
         assert squeeze(value) in squeeze(text), f"{form}: {value!r} missing from the HTML view"
+
+
+def test_the_receipt_writes_every_time_limit_unit_in_words() -> None:
+    # Mẫu 01 of a pension (Luật BHXH 2024 điều 79 khoản 3) must not print the diagram's unit name.
+    assert time_limit("20 calendar_days_excl_holidays") == "20 ngày (không kể ngày nghỉ lễ, Tết)"
+    assert time_limit("5 working_days") == "05 ngày làm việc"
+    assert time_limit("8 working_hours") == "08 giờ làm việc"

@@ -25,6 +25,8 @@ from engine.security.masking import mask_identifier, mask_text
         ("mail an.nguyen@example.vn now", "mail a***@*** now"),
         ("Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln", "Authorization: Bearer ***"),
         ("?phone=0912345678&page=2&password=hunter22", "?phone=***&page=2&password=***"),
+        ("?tax_code=0101234567-001&x=1", "?tax_code=***&x=1"),
+        ("MST 0101234567-001 của đơn vị", "MST *******567-001 của đơn vị"),
     ],
 )
 def test_identifiers_and_secrets_are_masked(text: str, masked: str) -> None:
