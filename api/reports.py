@@ -165,7 +165,11 @@ class HandlingReportResource(MethodView):
             "200": {
                 "description": "The report: JSON, or the 06a workbook (format=xlsx), or CSV "
                 "(format=csv, UTF-8 with BOM)",
-                "content": {XLSX: _BINARY, "text/csv": _BINARY},
+                "content": {
+                    "application/json": {"schema": HandlingReportSchema},
+                    XLSX: _BINARY,
+                    "text/csv": _BINARY,
+                },
             }
         }
     )
