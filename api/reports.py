@@ -26,7 +26,7 @@ from engine.queries.handling_report import (
     handling_dossiers,
     handling_report,
 )
-from engine.queries.report_files import report_csv, report_xlsx
+from engine.queries.report_files import report_csv, report_pdf, report_xlsx
 from engine.queries.satisfaction import satisfaction_report
 from engine.queries.statistics import service_statistics
 from engine.services.ratings import MAX_COMMENT, rate_dossier
@@ -51,6 +51,7 @@ ratings_blp = Blueprint(
     description="The applicant's satisfaction rating of a dossier's handling (R-2.7)",
 )
 
+PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -90,7 +91,7 @@ class HandlingQuerySchema(Schema):
 
 class HandlingReportQuery(HandlingQuerySchema):
     format = ma.fields.String(
-        load_default="json", validate=ma.validate.OneOf(["json", "xlsx", "csv"])
+        load_default="json", validate=ma.validate.OneOf(["json", "xlsx", "csv", "pdf"])
     )
 
 
@@ -145,6 +146,13 @@ def _query(args: dict[str, Any]) -> HandlingQuery:
     )
 
 
+def renders_on_demand() -> bool:
+    """A PDF of the report is rendered (Typst): it counts against the user's render budget."""
+    return (
+        request.endpoint == "reports.HandlingReportResource" and request.args.get("format") == "pdf"
+    )
+
+
 def _download(content: bytes, media_type: str, name: str) -> Response:
     return send_file(
         io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=name
@@ -163,17 +171,23 @@ class HandlingReportResource(MethodView):
     @blp.doc(
         responses={
             "200": {
-                "description": "The report: JSON, or the 06a workbook (format=xlsx), or CSV "
-                "(format=csv, UTF-8 with BOM)",
+                "description": "The report: JSON, or the 06a workbook (format=xlsx), CSV "
+                "(format=csv, UTF-8 with BOM) or the 06a table as a PDF (format=pdf, "
+                "rate-limited with the other renders)",
                 "content": {
                     "application/json": {"schema": HandlingReportSchema},
                     XLSX: _BINARY,
                     "text/csv": _BINARY,
+                    PDF: _BINARY,
                 },
             }
         }
     )
-    @blp.authenticated(_FORBIDDEN, _INVALID)
+    @blp.authenticated(
+        _FORBIDDEN,
+        _INVALID,
+        (429, "Too many renders by this user (MOTCUA_RATELIMIT_RENDER); see Retry-After"),
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """The handling report for a period, per unit and procedure, as of a day (R-6.1)"""
         report = handling_report(engine(), actor(), _query(args))
@@ -181,6 +195,10 @@ class HandlingReportResource(MethodView):
             return _download(report_xlsx(report), XLSX, _file_name(report) + ".xlsx")
         if args["format"] == "csv":
             return _download(report_csv(report), CSV, _file_name(report) + ".csv")
+        if args["format"] == "pdf":
+            ctx = engine()
+            today = ctx.clock.now().astimezone(ctx.tz).date()
+            return _download(report_pdf(report, today), PDF, _file_name(report) + ".pdf")
         return report
 
 

@@ -19,7 +19,7 @@ from engine.queries.handling_report import (
     handling_dossiers,
     handling_report,
 )
-from engine.queries.report_files import FIGURE_LABELS, report_csv, report_xlsx
+from engine.queries.report_files import FIGURE_LABELS, report_csv, report_pdf, report_xlsx
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -43,7 +43,7 @@ def _day(value: datetime | None) -> date | None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "xlsx", "csv"]),
+    type=click.Choice(["table", "json", "xlsx", "csv", "pdf"]),
     default="table",
     show_default=True,
 )
@@ -76,12 +76,18 @@ def handling(
                 click.echo(f"{dossier.code}\t{dossier.unit}\t{dossier.procedure}")
             return
         result = handling_report(ctx, cli_auditor(), query)
+        if output_format in ("xlsx", "csv", "pdf") and output is None:
+            raise click.UsageError(f"--format {output_format} needs -o FILE")
+        if output_format == "pdf":
+            today = ctx.clock.now().astimezone(ctx.tz).date()
+            content = report_pdf(result, today)
+        elif output_format in ("xlsx", "csv"):
+            content = report_xlsx(result) if output_format == "xlsx" else report_csv(result)
     except EngineError as exc:
         raise refusal(exc) from exc
-    if output_format in ("xlsx", "csv"):
-        if output is None:
-            raise click.UsageError(f"--format {output_format} needs -o FILE")
-        output.write_bytes(report_xlsx(result) if output_format == "xlsx" else report_csv(result))
+    if output_format in ("xlsx", "csv", "pdf"):
+        assert output is not None
+        output.write_bytes(content)
         click.echo(f"{output}: {len(result.rows)} row(s), {result.total['to_handle']} dossier(s)")
         return
     if output_format == "json":

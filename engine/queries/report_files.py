@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from typing import Any
 
+from engine.errors import FieldError, ValidationFailedError
 from engine.queries.handling_report import FIGURES, HandlingReport, ReportRow
 
 #: Each figure's heading, in Vietnamese as the form words it.
@@ -192,3 +194,58 @@ def report_csv(report: HandlingReport) -> bytes:
         )
     writer.writerow(["", "Tổng cộng", "", "", *(report.total[name] for name in FIGURES)])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+#: Rows one PDF holds (the catalogue's limit for a table, the total included).
+PDF_ROWS = 1000
+#: 06a's columns in the PDF template, each the sum of these figures.
+_PDF_COLUMNS: dict[str, tuple[str, ...]] = {
+    "received_direct_postal": ("received_direct", "received_postal"),
+    **{
+        name: (name,)
+        for name in FIGURES
+        if name not in ("received", "received_direct", "received_postal")
+    },
+}
+
+
+def report_pdf(report: HandlingReport, issued_on: date) -> bytes:
+    """The 06a table as a PDF (the documents renderer, unsigned: a report, not a document of
+    record). 422 naming `format` when it has more rows than one render holds."""
+    if len(report.rows) + 1 > PDF_ROWS:
+        raise ValidationFailedError(
+            "too many rows for a PDF",
+            [
+                FieldError(
+                    "format",
+                    f"{len(report.rows):,} rows: a PDF holds {PDF_ROWS - 1:,}; "
+                    "ask for format=xlsx or a narrower scope",
+                )
+            ],
+        )
+    from engine.documents import render_pdf
+    from engine.issuing.data import PLACE
+
+    def row(name: str, figures: dict[str, int], index: str | None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            key: sum(figures[n] for n in names) for key, names in _PDF_COLUMNS.items()
+        }
+        values["name"] = _NOT_IN_XML.sub("?", name)[:500]
+        if index is not None:
+            values["index"] = index
+        return values
+
+    rows = [row(_row_name(r), r.figures, str(i)) for i, r in enumerate(report.rows, start=1)]
+    rows.append(row("Tổng cộng", report.total, None))
+    data: dict[str, Any] = {
+        "unit_name": report.scope_name[:160],
+        "place": PLACE,
+        "issued_at": issued_on.isoformat(),
+        "number": f"{report.as_of:%Y}",
+        "period_from": report.start.isoformat(),
+        "period_to": report.end.isoformat(),
+        "as_of": report.as_of.isoformat(),
+        "scope_name": report.scope_name[:300],
+        "rows": rows,
+    }
+    return render_pdf("bao_cao_06a", data)
