@@ -114,7 +114,26 @@ def run(url: str, tmp: Path, count: int, unit_count: int, filler: int, label: st
         f"public statistics, {procedure}, 2026",
         lambda: service_statistics(ctx, procedure, 2026).total_received,
     )
+    _public_p95(ctx, procedure)
     ctx.close()
+
+
+def _public_p95(ctx: Any, procedure: str) -> None:
+    """The portal's page: 200 requests to the public endpoint (kept five minutes per process)."""
+    from api import create_app
+
+    client = create_app(context=ctx).test_client()
+    path = f"/api/v1/public/statistics?procedure={procedure}&year=2026"
+    times: list[float] = []
+    for _ in range(200):
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(
+        f"| public statistics over HTTP, 200 requests | first {times[-1]:,.0f} ms | "
+        f"p50 {times[100]:.1f}, p95 {times[190]:.1f} |"
+    )
 
 
 def _measure(name: str, call: Callable[[], int]) -> None:
