@@ -19,17 +19,15 @@ from flask.views import MethodView
 from api.base import Blueprint, ProblemSchema, Schema, page_schema
 from api.context import actor, engine
 from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
-from engine.queries.handling_report import (
-    FIGURES,
-    HandlingQuery,
-    HandlingReport,
-    handling_dossiers,
-    handling_report,
-)
+from engine.queries.handling_report import FIGURES, HandlingQuery, HandlingReport
 from engine.queries.report_files import report_csv, report_pdf, report_xlsx
-from engine.queries.satisfaction import satisfaction_report
 from engine.queries.statistics import service_statistics
 from engine.services.ratings import MAX_COMMENT, rate_dossier
+from engine.services.reports import (
+    read_handling_dossiers,
+    read_handling_report,
+    read_satisfaction_report,
+)
 
 blp = Blueprint(
     "reports",
@@ -190,7 +188,7 @@ class HandlingReportResource(MethodView):
     )
     def get(self, args: dict[str, Any]) -> Any:
         """The handling report for a period, per unit and procedure, as of a day (R-6.1)"""
-        report = handling_report(engine(), actor(), _query(args))
+        report = read_handling_report(engine(), actor(), _query(args), args["format"])
         if args["format"] == "xlsx":
             return _download(report_xlsx(report), XLSX, _file_name(report) + ".xlsx")
         if args["format"] == "csv":
@@ -209,7 +207,7 @@ class HandlingDrillDown(MethodView):
     @blp.authenticated(_FORBIDDEN, _INVALID)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The dossiers behind one figure of the handling report, in code order"""
-        found = handling_dossiers(engine(), actor(), _query(args), args["figure"])
+        found = read_handling_dossiers(engine(), actor(), _query(args), args["figure"])
         page, size = args["page"], args["page_size"]
         items = found[(page - 1) * size : page * size]
         return {"items": items, "total": len(found), "page": page, "page_size": size}
@@ -365,4 +363,4 @@ class SatisfactionReportResource(MethodView):
     @blp.authenticated(_FORBIDDEN, _INVALID)
     def get(self, args: dict[str, Any]) -> Any:
         """Satisfaction ratings recorded in a period, per unit and procedure and per officer"""
-        return satisfaction_report(engine(), actor(), _query(args))
+        return read_satisfaction_report(engine(), actor(), _query(args))

@@ -62,6 +62,7 @@ class EventType(StrEnum):
     CALENDAR_OVERRIDE_REMOVED = "calendar_override_removed"
     AUDIT_VERIFIED = "audit_verified"
     TRACKING_BOOK_READ = "tracking_book_read"
+    REPORT_READ = "report_read"
 
 
 #: The system chain's calendar events, which replay reads to know the calendar of each step.
@@ -436,3 +437,18 @@ class AuditVerified(TypedDict):
 TrackingBookRead = TypedDict(
     "TrackingBookRead", {"unit": str, "from": str, "to": str, "volume": NotRequired[int]}
 )
+
+
+class ReportRead(TypedDict):
+    """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers
+    or satisfaction; the parameters as given (None: not given); `figure` for a drill-down."""
+
+    report: str
+    start: str
+    end: str
+    as_of: str
+    unit: str | None
+    unit_group: str | None
+    procedure: str | None
+    format: NotRequired[str]
+    figure: NotRequired[str]

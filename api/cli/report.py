@@ -16,10 +16,9 @@ from engine.errors import EngineError
 from engine.queries.handling_report import (
     FIGURES,
     HandlingQuery,
-    handling_dossiers,
-    handling_report,
 )
 from engine.queries.report_files import FIGURE_LABELS, report_csv, report_pdf, report_xlsx
+from engine.services.reports import read_handling_dossiers, read_handling_report
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -72,10 +71,10 @@ def handling(
     ctx = engine_context()
     try:
         if figure is not None:
-            for dossier in handling_dossiers(ctx, cli_auditor(), query, figure):
+            for dossier in read_handling_dossiers(ctx, cli_auditor(), query, figure):
                 click.echo(f"{dossier.code}\t{dossier.unit}\t{dossier.procedure}")
             return
-        result = handling_report(ctx, cli_auditor(), query)
+        result = read_handling_report(ctx, cli_auditor(), query, output_format)
         if output_format in ("xlsx", "csv", "pdf") and output is None:
             raise click.UsageError(f"--format {output_format} needs -o FILE")
         if output_format == "pdf":

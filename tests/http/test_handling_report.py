@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from api.cli.root import main
 from engine.clock import FrozenClock
+from engine.context import EngineContext
 from tests.documents_support import squeeze, texts
 from tests.http.test_issued_documents import act_on, move, raw
 from tests.http.test_withdraw_and_stop import STOP
@@ -359,3 +360,22 @@ def test_reception_records_the_rating_of_a_counter_applicant(
     [event] = [e for e in events if e["type"] == "satisfaction_rated"]
     assert event["actor"]["username"] == "reception"
     assert event["payload"]["on_behalf_of"]["channel"] == "direct"
+
+
+def test_every_read_of_a_report_is_logged_and_a_refused_one_is_not(
+    http: HttpApi, ctx: EngineContext, march: dict[str, Any]
+) -> None:
+    query = {**FIRST, "as_of": "2026-03-15", "unit": UNIT}
+    http.call("GET", REPORT, "leader", query=query)
+    http.call("GET", REPORT + "/dossiers", "auditor", query={**query, "figure": "refused"})
+    http.call("GET", REPORT, "leader_other", query=query, expect=403)
+    http.call("GET", REPORT, "auditor", query={**query, "as_of": "2026-02-01"}, expect=422)
+    with ctx.uow(write=False) as uow:
+        logged = [e for e in uow.audit.stream_events("system") if e.type == "report_read"]
+    assert [(e.actor_username, e.payload["report"]) for e in logged] == [
+        ("auditor", "handling"),  # the fixture's report
+        ("leader", "handling"),
+        ("auditor", "handling_dossiers"),
+    ]
+    assert logged[1].payload["format"] == "json" and logged[1].payload["unit"] == UNIT
+    assert logged[2].payload["figure"] == "refused" and logged[2].payload["as_of"] == "2026-03-15"
