@@ -18,6 +18,7 @@ from api import (
     errors,
     files,
     procedures,
+    reports,
     tasks,
     timers,
     tokens,
@@ -49,6 +50,7 @@ RESOURCES = (
     dossier_versions,
     calendar,
     timers,
+    reports,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
         api.register_blueprint(module.blp)
     api.register_blueprint(dossiers.public_blp)
     api.register_blueprint(files.rules_blp)
+    api.register_blueprint(reports.public_blp)
+    api.register_blueprint(reports.ratings_blp)
     app.register_blueprint(docs.blp)  # a page, not an API operation: outside the OpenAPI document
     errors.register(app)
     app.before_request(refuse_unstorable_url)

@@ -23,6 +23,7 @@ from storage.events import Events
 from storage.files import DossierFiles
 from storage.models import User
 from storage.records import CalendarVersions, Documents, DocumentSealer
+from storage.reports import ReportEvents
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -57,6 +58,7 @@ class UnitOfWork:
     files: DossierFiles
     calendar_versions: CalendarVersions
     documents: Documents
+    reports: ReportEvents
 
     def __init__(
         self,
@@ -103,6 +105,7 @@ class UnitOfWork:
         self.files = DossierFiles(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
+        self.reports = ReportEvents(self.session)
         return self
 
     def __exit__(

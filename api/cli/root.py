@@ -15,6 +15,7 @@ from api.cli.calendar import calendar
 from api.cli.definitions import deploy, validate
 from api.cli.demo import demo
 from api.cli.documents import documents
+from api.cli.report import report as report_group
 from api.cli.scenarios import scenario
 from api.cli.session import cli_actor, engine_context
 from api.cli.tasks import task
@@ -123,6 +124,7 @@ for _group in (
     demo,
     deploy,
     documents,
+    report_group,
     scenario,
     task,
     timers_group,

@@ -237,8 +237,13 @@ def _file_uploaded(replay: Replay, event: EventRow) -> None:
     replay.take(event)
 
 
-@replays(EventType.DOSSIER_READ, EventType.TIMER_FAILED, EventType.TIMER_RESUMED)
+@replays(
+    EventType.DOSSIER_READ,
+    EventType.TIMER_FAILED,
+    EventType.TIMER_RESUMED,
+    EventType.SATISFACTION_RATED,
+)
 def _unchanged(replay: Replay, event: EventRow) -> None:
-    """Reading a dossier, parking a timer whose firing failed or resuming it: the dossier itself
-    does not change."""
+    """Reading a dossier, parking a timer whose firing failed or resuming it, the applicant's
+    satisfaction rating (R-2.7): the dossier itself does not change."""
     replay.take(event)
