@@ -19,6 +19,7 @@ from api import (
     files,
     outbox,
     procedures,
+    reports,
     tasks,
     timers,
     tokens,
@@ -51,6 +52,7 @@ RESOURCES = (
     calendar,
     timers,
     outbox,
+    reports,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     api.register_blueprint(dossiers.public_blp)
     api.register_blueprint(files.rules_blp)
     api.register_blueprint(outbox.health_blp)
+    api.register_blueprint(reports.public_blp)
+    api.register_blueprint(reports.ratings_blp)
     app.register_blueprint(docs.blp)  # a page, not an API operation: outside the OpenAPI document
     errors.register(app)
     app.before_request(refuse_unstorable_url)

@@ -21,7 +21,7 @@ from limits import parse_many
 from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import documents, dossiers, tokens
+from api import documents, dossiers, reports, tokens
 from api.base import PROBLEM_CONTENT_TYPE, problem
 from api.context import actor
 from engine.errors import EngineError
@@ -83,6 +83,15 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         # stops before any render.
         deduct_when=lambda response: response.status_code < 400,
     )(documents.blp)
+    # The handling report's PDF (issue 17) renders like Mẫu 07: the same budget.
+    limiter.shared_limit(
+        settings.ratelimit_render,
+        scope="render",
+        key_func=_user_or_address,
+        exempt_when=lambda: not reports.renders_on_demand(),
+        cost=documents.BOOK_COST,
+        deduct_when=lambda response: response.status_code < 400,
+    )(reports.blp)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded) -> Response:

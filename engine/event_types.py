@@ -43,6 +43,7 @@ class EventType(StrEnum):
     OUTBOX_RETRIED = "outbox_retried"
     FILE_UPLOADED = "file_uploaded"
     DOSSIER_READ = "dossier_read"
+    SATISFACTION_RATED = "satisfaction_rated"
     # -- the system chain ----------------------------------------------------------------------
     DEFINITION_DEPLOYED = "definition_deployed"
     USER_CREATED = "user_created"
@@ -62,6 +63,7 @@ class EventType(StrEnum):
     CALENDAR_OVERRIDE_REMOVED = "calendar_override_removed"
     AUDIT_VERIFIED = "audit_verified"
     TRACKING_BOOK_READ = "tracking_book_read"
+    REPORT_READ = "report_read"
 
 
 #: The system chain's calendar events, which replay reads to know the calendar of each step.
@@ -294,6 +296,21 @@ class FileUploaded(TypedDict):
     content_type: str
 
 
+#: R-2.7: the criteria an applicant rates once each, and the levels.
+SATISFACTION_CRITERIA = ("overall", "convenience", "timeliness", "staff_attitude")
+SATISFACTION_LEVELS = ("very_satisfied", "satisfied", "not_satisfied")
+
+
+class SatisfactionRated(TypedDict):
+    """R-2.7: the applicant's rating after the result was returned, criterion -> level (some
+    criteria, each rated once over the dossier's life); for a dossier without an applicant
+    account, reception recorded it for them (R-2.8)."""
+
+    ratings: dict[str, str]
+    comment: NotRequired[str]
+    on_behalf_of: NotRequired[OnBehalfOf]
+
+
 class ReadDetails(TypedDict, total=False):
     """What of a dossier was read, besides which view (`what`)."""
 
@@ -429,3 +446,18 @@ class AuditVerified(TypedDict):
 TrackingBookRead = TypedDict(
     "TrackingBookRead", {"unit": str, "from": str, "to": str, "volume": NotRequired[int]}
 )
+
+
+class ReportRead(TypedDict):
+    """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers
+    or satisfaction; the parameters as given (None: not given); `figure` for a drill-down."""
+
+    report: str
+    start: str
+    end: str
+    as_of: str
+    unit: str | None
+    unit_group: str | None
+    procedure: str | None
+    format: NotRequired[str]
+    figure: NotRequired[str]

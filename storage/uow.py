@@ -24,6 +24,7 @@ from storage.files import DossierFiles
 from storage.models import User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
+from storage.reports import ReportEvents
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -60,6 +61,7 @@ class UnitOfWork:
     documents: Documents
     outbox: Outbox
     heartbeats: Heartbeats
+    reports: ReportEvents
 
     def __init__(
         self,
@@ -111,6 +113,7 @@ class UnitOfWork:
         self.documents = Documents(self.session)
         self.outbox = Outbox(self.session, self._destinations)
         self.heartbeats = Heartbeats(self.session)
+        self.reports = ReportEvents(self.session)
         return self
 
     def __exit__(

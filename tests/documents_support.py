@@ -20,6 +20,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "documents"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots" / "documents"
 FORMS = ("mau_01", "mau_02", "mau_03", "mau_04", "mau_05", "mau_06", "mau_07")
 RESULTS = ("quyet_dinh", "thong_bao")
+#: Reports rendered on demand, not documents of record (docs/reports.md).
+REPORTS = ("bao_cao_06a",)
 UNIT = "000.00.07.H29"
 
 

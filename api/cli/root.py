@@ -16,6 +16,7 @@ from api.cli.definitions import deploy, validate
 from api.cli.demo import demo
 from api.cli.documents import documents
 from api.cli.outbox import dvcqg_peer, outbox
+from api.cli.report import report as report_group
 from api.cli.scenarios import scenario
 from api.cli.session import cli_actor, engine_context
 from api.cli.tasks import task
@@ -126,6 +127,7 @@ for _group in (
     documents,
     dvcqg_peer,
     outbox,
+    report_group,
     scenario,
     task,
     timers_group,

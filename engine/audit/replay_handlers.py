@@ -242,8 +242,10 @@ def _file_uploaded(replay: Replay, event: EventRow) -> None:
     EventType.TIMER_FAILED,
     EventType.TIMER_RESUMED,
     EventType.OUTBOX_RETRIED,
+    EventType.SATISFACTION_RATED,
 )
 def _unchanged(replay: Replay, event: EventRow) -> None:
     """Reading a dossier, parking a timer whose firing failed or resuming it, sending an outbox
-    message again: the dossier itself does not change."""
+    message again, the applicant's satisfaction rating (R-2.7): the dossier itself does not
+    change."""
     replay.take(event)

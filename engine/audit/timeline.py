@@ -195,6 +195,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "The applicant submitted a supplement",
     ),
     EventType.FILE_UPLOADED: ("Nộp tệp «{name}»", "Uploaded file '{name}'"),
+    EventType.SATISFACTION_RATED: (
+        "Đánh giá mức độ hài lòng về giải quyết hồ sơ",
+        "Rated satisfaction with the handling",
+    ),
     EventType.DEADLINE_SET: (
         "Hẹn trả kết quả: {due_at} ({sla})",
         "Appointment set: {due_at} ({sla})",

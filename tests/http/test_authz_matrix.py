@@ -434,6 +434,36 @@ OPERATIONS = (
         params=lambda w: {"unit_code": UNIT},
         query={"from": "2026-03-01", "to": "2026-03-31"},
     ),
+    # Reports (issue 17): a leader reads their unit's; auditors and administrators any.
+    Op(
+        "GET",
+        "/api/v1/reports/handling",
+        statuses(403, leader=200, auditor=200, admin=200),
+        setup=World.accept,
+        query={"from": "2026-03-01", "to": "2026-03-31", "unit": UNIT},
+    ),
+    Op(
+        "GET",
+        "/api/v1/reports/handling/dossiers",
+        statuses(403, leader=200, auditor=200, admin=200),
+        setup=World.accept,
+        query={"from": "2026-03-01", "to": "2026-03-31", "unit": UNIT, "figure": "received"},
+    ),
+    Op("GET", "/api/v1/public/statistics", EVERYONE_200, query={"procedure": PROCEDURE}),
+    Op(
+        "GET",
+        "/api/v1/reports/satisfaction",
+        statuses(403, leader=200, auditor=200, admin=200),
+        query={"from": "2026-03-01", "to": "2026-03-31", "unit": UNIT},
+    ),
+    # The applicant rates; the dossier has no result yet: 409 for them, 403 for others.
+    Op(
+        "POST",
+        "/api/v1/dossiers/{code}/rating",
+        statuses(403, citizen=409),
+        params=_dossier,
+        body=lambda actor: {"ratings": {"overall": "satisfied"}},
+    ),
     # The working calendar and its versions are public; administrators keep its overrides.
     Op("GET", "/api/v1/calendar", EVERYONE_200, query={"year": "2026"}),
     Op("GET", "/api/v1/calendar/versions", EVERYONE_200),

@@ -70,6 +70,7 @@ def test_a_node_issuing_a_form_it_cannot_is_refused_at_deploy(
             {
                 "received": "mau_01",
                 "wait_supplement": "mau_02",
+                "wait_processing_supplement": "mau_02",
                 "end_refused": "mau_03",
                 "reappoint": "mau_04",
                 "mark_payment": "quyet_dinh",

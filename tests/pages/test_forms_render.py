@@ -20,6 +20,10 @@ from web.forms_render.schema import read_schema
 
 #: Values that match the patterns the shipped forms use (a new pattern needs an example here).
 PATTERN_EXAMPLES = {
+    "^[0-9A-Za-z._-]{4,40}$": "TA0001A",
+    "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$": "an.nguyen@example.vn",
+    "^[0-9A-Z.]{3,20}$": "BL.2026.001",
+    "^[0-9A-Fa-f]{8,64}$": "3F2A9C1B",
     "^[0-9A-Z]{8,12}$": "001090012345",
     "^(\\+84|0)[0-9]{9,10}$": "0912345678",
     "^[0-9]{10}$": "0123456789",
@@ -100,6 +104,9 @@ def example(schema: dict[str, Any], node: dict[str, Any] | None = None) -> Any:
     if kind == "object" or "properties" in node:
         return {key: example(schema, sub) for key, sub in node.get("properties", {}).items()}
     if kind == "array":
+        choices = node["items"].get("enum") if isinstance(node.get("items"), dict) else None
+        if node.get("uniqueItems") and choices:  # two different choices
+            return list(choices[-2:])
         return [example(schema, node["items"]), example(schema, node["items"])]
     if kind == "boolean":
         return True

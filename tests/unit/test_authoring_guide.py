@@ -18,8 +18,7 @@ DIAGRAM = "cap_lai_the_bhyt.bpmn"
 CHECK_FORM = "reception_check.json"
 RESULT_FIELDS = (
     '<camunda:property name="result_fields" value="new_card_number: Số thẻ bảo hiểm y tế mới; '
-    "card_valid_from: Thẻ có giá trị sử dụng từ ngày; opinion: Ý kiến thẩm định; comment: Ý kiến "
-    'của lãnh đạo" />'
+    'card_valid_from: Thẻ có giá trị sử dụng từ ngày; opinion: Ý kiến thẩm định" />'
 )
 INIT_SCRIPT = "<bpmn:script>supplement_rounds = 0</bpmn:script>"
 #: Each rule of the table, broken in the worked example: (file, what, into what, element).

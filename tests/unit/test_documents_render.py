@@ -12,7 +12,16 @@ from pypdf.generic import ArrayObject, DictionaryObject
 
 from engine.documents import catalogue, render
 from engine.issuing.data import time_limit
-from tests.documents_support import FORMS, RESULTS, flat, page_image, sample, squeeze, texts
+from tests.documents_support import (
+    FORMS,
+    REPORTS,
+    RESULTS,
+    flat,
+    page_image,
+    sample,
+    squeeze,
+    texts,
+)
 
 A4 = (595.28, 841.89)
 
@@ -37,7 +46,7 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("form", FORMS + RESULTS)
+@pytest.mark.parametrize("form", FORMS + RESULTS + REPORTS)
 def test_every_value_of_the_data_can_be_read_back_from_the_pdf(form: str) -> None:
     data = sample(form)
     document = render(form, data)
@@ -80,7 +89,7 @@ def test_decomposed_input_is_printed_composed() -> None:
         assert "Nguyễn Thị Hường" in extracted
 
 
-@pytest.mark.parametrize("form", FORMS + RESULTS)
+@pytest.mark.parametrize("form", FORMS + RESULTS + REPORTS)
 def test_page_is_a4_with_subset_embedded_fonts(form: str) -> None:
     reader = PdfReader(io.BytesIO(render(form, sample(form)).pdf))
     box = reader.pages[0].mediabox
@@ -96,7 +105,7 @@ def test_page_is_a4_with_subset_embedded_fonts(form: str) -> None:
             assert re.match(r"/[A-Z]{6}\+LibertinusSerif", str(font["/BaseFont"])), "not a subset"
 
 
-@pytest.mark.parametrize("form", FORMS + RESULTS)
+@pytest.mark.parametrize("form", FORMS + RESULTS + REPORTS)
 def test_first_page_is_drawn(form: str) -> None:
     """Saved to var/screenshots/documents/ so a person can look at it."""
     width, height, ink = page_image(render(form, sample(form)).pdf, form)
@@ -112,7 +121,7 @@ def test_the_same_data_gives_the_same_bytes() -> None:
     assert render("mau_01", changed).sha256 != first.sha256
 
 
-@pytest.mark.parametrize("form", FORMS + RESULTS)
+@pytest.mark.parametrize("form", FORMS + RESULTS + REPORTS)
 def test_html_view_is_self_contained_and_carries_the_same_values(form: str) -> None:
     data = sample(form)
     page = render(form, data).html

@@ -1,0 +1,366 @@
+"""Reports (issue 17, docs/reports.md): the handling report per unit and procedure for a period,
+as of a day, as JSON, XLSX (form 06a) or CSV, and the dossiers behind each figure; the public
+statistics per online service (Circular 32/2017 art. 11), cacheable."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, request, send_file
+from flask.views import MethodView
+
+from api.base import Blueprint, ProblemSchema, Schema, page_schema
+from api.context import actor, engine
+from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
+from engine.queries.handling_report import FIGURES, HandlingQuery, HandlingReport
+from engine.queries.report_files import report_csv, report_pdf, report_xlsx
+from engine.queries.statistics import service_statistics
+from engine.services.ratings import MAX_COMMENT, rate_dossier
+from engine.services.reports import (
+    read_handling_dossiers,
+    read_handling_report,
+    read_satisfaction_report,
+)
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1/reports",
+    description="Reports on the handling of dossiers, as of any day (leaders, auditors)",
+)
+public_blp = Blueprint(
+    "public_statistics",
+    __name__,
+    url_prefix="/api/v1/public",
+    description="Public statistics per online service (no login)",
+)
+
+ratings_blp = Blueprint(
+    "ratings",
+    __name__,
+    url_prefix="/api/v1",
+    description="The applicant's satisfaction rating of a dossier's handling (R-2.7)",
+)
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_FORBIDDEN = "Not a leader of the unit, an auditor or an administrator"
+_INVALID = (
+    422,
+    "A parameter is not valid (named in `errors`): period reversed or over 366 days, `as_of` "
+    "before `from` or after today, unknown unit, unit group, procedure or figure",
+)
+PUBLIC_MAX_AGE = 300
+#: Procedures x years kept: the catalogue is small; a flood of unknown keys never enters (422).
+MAX_CACHED = 1000
+
+
+class HandlingQuerySchema(Schema):
+    unit = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=40),
+        metadata={"description": "a unit's code; a leader's report is their unit's"},
+    )
+    unit_group = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=40),
+        metadata={
+            "description": "roll up the units whose code ends in this level-1 segment "
+            "(e.g. H29 for 000.00.07.H29); neither unit nor unit_group: every unit"
+        },
+    )
+    procedure = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=100))
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    as_of = ma.fields.Date(
+        load_default=None,
+        metadata={"description": "count the events recorded up to the end of this day (today)"},
+    )
+
+
+class HandlingReportQuery(HandlingQuerySchema):
+    format = ma.fields.String(
+        load_default="json", validate=ma.validate.OneOf(["json", "xlsx", "csv", "pdf"])
+    )
+
+
+class DrillDownQuery(HandlingQuerySchema):
+    figure = ma.fields.String(
+        required=True, validate=ma.validate.Length(min=1, max=40), metadata={"enum": FIGURES}
+    )
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    page_size = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+_FIGURES_SCHEMA: dict[str, ma.fields.Field[Any]] = {
+    name: ma.fields.Integer(required=True) for name in FIGURES
+}
+FiguresSchema = Schema.from_dict(_FIGURES_SCHEMA, name="ReportFiguresSchema")
+
+
+class ReportRowSchema(Schema):
+    unit = ma.fields.String(required=True)
+    unit_name = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+    procedure_name = ma.fields.String(required=True)
+    figures = ma.fields.Nested(FiguresSchema, required=True)
+
+
+class HandlingReportSchema(Schema):
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    as_of = ma.fields.Date(required=True)
+    unit = ma.fields.String(allow_none=True)
+    unit_group = ma.fields.String(allow_none=True)
+    procedure = ma.fields.String(allow_none=True)
+    scope_name = ma.fields.String(required=True)
+    rows = ma.fields.List(ma.fields.Nested(ReportRowSchema), required=True)
+    total = ma.fields.Nested(FiguresSchema, required=True)
+
+
+class DrilledDossierSchema(Schema):
+    code = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True)
+    procedure = ma.fields.String(required=True)
+
+
+def _query(args: dict[str, Any]) -> HandlingQuery:
+    return HandlingQuery(
+        start=args["start"],
+        end=args["end"],
+        as_of=args["as_of"],
+        unit=args["unit"],
+        unit_group=args["unit_group"],
+        procedure=args["procedure"],
+    )
+
+
+def renders_on_demand() -> bool:
+    """A PDF of the report is rendered (Typst): it counts against the user's render budget."""
+    return (
+        request.endpoint == "reports.HandlingReportResource" and request.args.get("format") == "pdf"
+    )
+
+
+def _download(content: bytes, media_type: str, name: str) -> Response:
+    return send_file(
+        io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=name
+    )
+
+
+def _file_name(report: HandlingReport) -> str:
+    scope = report.unit or report.unit_group or "toan-quoc"
+    return f"bao-cao-06a-{scope}-{report.start:%Y%m%d}-{report.end:%Y%m%d}-{report.as_of:%Y%m%d}"
+
+
+@blp.route("/handling")
+class HandlingReportResource(MethodView):
+    @blp.arguments(HandlingReportQuery, location="query")
+    @blp.response(200, HandlingReportSchema)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The report: JSON, or the 06a workbook (format=xlsx), CSV "
+                "(format=csv, UTF-8 with BOM) or the 06a table as a PDF (format=pdf, "
+                "rate-limited with the other renders)",
+                "content": {
+                    "application/json": {"schema": HandlingReportSchema},
+                    XLSX: _BINARY,
+                    "text/csv": _BINARY,
+                    PDF: _BINARY,
+                },
+            }
+        }
+    )
+    @blp.authenticated(
+        _FORBIDDEN,
+        _INVALID,
+        (429, "Too many renders by this user (MOTCUA_RATELIMIT_RENDER); see Retry-After"),
+    )
+    def get(self, args: dict[str, Any]) -> Any:
+        """The handling report for a period, per unit and procedure, as of a day (R-6.1)"""
+        report = read_handling_report(engine(), actor(), _query(args), args["format"])
+        if args["format"] == "xlsx":
+            return _download(report_xlsx(report), XLSX, _file_name(report) + ".xlsx")
+        if args["format"] == "csv":
+            return _download(report_csv(report), CSV, _file_name(report) + ".csv")
+        if args["format"] == "pdf":
+            ctx = engine()
+            today = ctx.clock.now().astimezone(ctx.tz).date()
+            return _download(report_pdf(report, today), PDF, _file_name(report) + ".pdf")
+        return report
+
+
+@blp.route("/handling/dossiers")
+class HandlingDrillDown(MethodView):
+    @blp.arguments(DrillDownQuery, location="query")
+    @blp.response(200, page_schema(DrilledDossierSchema, "DrilledDossierListSchema"))
+    @blp.authenticated(_FORBIDDEN, _INVALID)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The dossiers behind one figure of the handling report, in code order"""
+        found = read_handling_dossiers(engine(), actor(), _query(args), args["figure"])
+        page, size = args["page"], args["page_size"]
+        items = found[(page - 1) * size : page * size]
+        return {"items": items, "total": len(found), "page": page, "page_size": size}
+
+
+_TALLY: dict[str, ma.fields.Field[Any]] = {
+    name: ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    for name in SATISFACTION_CRITERIA
+}
+TallySchema = Schema.from_dict(_TALLY, name="SatisfactionTallySchema")
+
+
+class StatisticsQuery(Schema):
+    procedure = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=9999))
+
+
+class StatisticsSchema(Schema):
+    procedure = ma.fields.String(required=True)
+    procedure_name = ma.fields.String(required=True)
+    year = ma.fields.Integer(required=True)
+    as_of = ma.fields.Date(required=True)
+    online_received = ma.fields.Integer(required=True)
+    online_resolved = ma.fields.Integer(required=True)
+    online_resolved_on_time = ma.fields.Integer(required=True)
+    online_on_time_percent = ma.fields.Float(allow_none=True)
+    total_received = ma.fields.Integer(required=True)
+    resolved = ma.fields.Integer(required=True)
+    resolved_on_time = ma.fields.Integer(required=True)
+    on_time_percent = ma.fields.Float(allow_none=True)
+    satisfaction = ma.fields.Nested(
+        TallySchema,
+        required=True,
+        metadata={"description": "ratings this year: criterion -> level -> count (R-2.7)"},
+    )
+
+
+def _statistics(procedure: str, year: int | None) -> tuple[bytes, str]:
+    """The statistics as JSON and their ETag, computed at most once per `PUBLIC_MAX_AGE`
+    seconds per procedure, year and day in this process (a portal page is read far more often
+    than the figures change; a year's count over a big database takes seconds)."""
+    ctx = engine()
+    today = ctx.clock.now().astimezone(ctx.tz).date()
+    cache: dict[tuple[str, int | None, date], tuple[float, bytes, str]]
+    cache = current_app.extensions.setdefault("motcua_public_statistics", {})
+    key = (procedure, year, today)
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < PUBLIC_MAX_AGE:
+        return hit[1], hit[2]
+    stats = service_statistics(ctx, procedure, year)
+    body: dict[str, Any] = StatisticsSchema().dump(
+        asdict(stats)
+        | {
+            "on_time_percent": stats.on_time_percent,
+            "online_on_time_percent": stats.online_on_time_percent,
+        }
+    )
+    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+    etag = hashlib.sha256(encoded).hexdigest()[:32]
+    if len(cache) > MAX_CACHED:
+        cache.clear()
+    cache[key] = (time.monotonic(), encoded, etag)
+    return encoded, etag
+
+
+@public_blp.route("/statistics")
+class PublicStatistics(MethodView):
+    @public_blp.arguments(StatisticsQuery, location="query")
+    @public_blp.response(
+        200,
+        StatisticsSchema,
+        headers={
+            "ETag": {"description": "of the figures", "schema": {"type": "string"}},
+            "Cache-Control": {"description": "public, max-age=300", "schema": {"type": "string"}},
+        },
+    )
+    @public_blp.alt_response(304, description="Not modified (If-None-Match)")
+    @public_blp.alt_response(
+        422, schema=ProblemSchema, description="Unknown procedure, or a year not yet begun"
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Year-to-date statistics of one online service (Circular 32/2017 art. 11)"""
+        encoded, etag = _statistics(args["procedure"], args["year"])
+        response = Response(encoded, mimetype="application/json")
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+        response.make_conditional(request)
+        return response
+
+
+RatingsSchema = Schema.from_dict(
+    {
+        name: ma.fields.String(validate=ma.validate.OneOf(SATISFACTION_LEVELS))
+        for name in SATISFACTION_CRITERIA
+    },
+    name="SatisfactionRatingsSchema",
+)
+
+
+class RatingBody(Schema):
+    ratings = ma.fields.Nested(
+        RatingsSchema,
+        required=True,
+        metadata={"description": "criterion -> very_satisfied | satisfied | not_satisfied"},
+    )
+    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=MAX_COMMENT))
+
+
+class RatingSchema(Schema):
+    code = ma.fields.String(required=True)
+    ratings = ma.fields.Nested(RatingsSchema, required=True)
+
+
+@ratings_blp.route("/dossiers/<string:code>/rating")
+class DossierRating(MethodView):
+    @ratings_blp.arguments(RatingBody)
+    @ratings_blp.response(201, RatingSchema)
+    @ratings_blp.authenticated(
+        "Not the applicant (nor reception of the unit for a dossier without an account)",
+        (404, "No such dossier"),
+        (409, "The result was not returned yet, or a criterion was rated before"),
+        (422, "An unknown criterion or level, no criterion, a comment too long"),
+    )
+    def post(self, body: dict[str, Any], code: str) -> Any:
+        """Rate the handling once per criterion, after the result was returned (R-2.7)"""
+        return rate_dossier(engine(), actor(), code, body["ratings"], body["comment"])
+
+
+class SatisfactionRowSchema(Schema):
+    unit = ma.fields.String(allow_none=True)
+    procedure = ma.fields.String(allow_none=True)
+    officer = ma.fields.String(allow_none=True)
+    dossiers = ma.fields.Integer(required=True)
+    tally = ma.fields.Nested(TallySchema, required=True)
+
+
+class SatisfactionReportSchema(Schema):
+    start = ma.fields.Date(data_key="from", required=True)
+    end = ma.fields.Date(data_key="to", required=True)
+    as_of = ma.fields.Date(required=True)
+    unit = ma.fields.String(allow_none=True)
+    unit_group = ma.fields.String(allow_none=True)
+    procedure = ma.fields.String(allow_none=True)
+    by_unit_procedure = ma.fields.List(ma.fields.Nested(SatisfactionRowSchema), required=True)
+    by_officer = ma.fields.List(ma.fields.Nested(SatisfactionRowSchema), required=True)
+    total = ma.fields.Nested(SatisfactionRowSchema, required=True)
+
+
+@blp.route("/satisfaction")
+class SatisfactionReportResource(MethodView):
+    @blp.arguments(HandlingQuerySchema, location="query")
+    @blp.response(200, SatisfactionReportSchema)
+    @blp.authenticated(_FORBIDDEN, _INVALID)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Satisfaction ratings recorded in a period, per unit and procedure and per officer"""
+        return read_satisfaction_report(engine(), actor(), _query(args))

@@ -1,0 +1,432 @@
+"""The handling report (docs/reports.md; R-6.1): per unit and procedure, for a period, what was
+to be handled, what came of it and what is still pending, computed **as of** a day from the
+audit events recorded up to the end of that day, so the same request gives the same figures
+whenever it is made, however many events arrive afterwards.
+
+Each dossier's events are folded into the figures it counts in (`classify`); a figure is the
+number of dossiers counting in it, and its drill-down is the list of their codes. Every dossier
+to handle in the period ends it in exactly one of resolved, refused, withdrawn, stopped or
+pending, so `to_handle = resolved + refused + withdrawn + stopped + pending` (tested)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.context import EngineContext
+from engine.errors import FieldError, PermissionDeniedError, ValidationFailedError
+from engine.event_types import EventType
+from engine.records import CHANNEL_NAMES
+from engine.security.authz import Actor, Role
+from engine.statuses import DossierStatus
+from storage.reports import ReportEvent, ReportScope
+
+#: The figures, in the order of the report's columns. Totals are figures too (drill-down works
+#: on every one): to_handle = carried_over + received; received = online + direct + postal;
+#: resolved = early + on_time + late; pending = within_time + overdue + the two waits.
+FIGURES = (
+    "to_handle",
+    "carried_over",
+    "received",
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "pending",
+    "pending_within_time",
+    "pending_overdue",
+    "waiting_supplement",
+    "waiting_fee",
+    "returned",
+)
+#: The statuses after which a dossier is no longer being handled.
+HANDLED = frozenset(
+    {
+        DossierStatus.NOT_ACCEPTED,
+        DossierStatus.WITHDRAWN,
+        DossierStatus.STOPPED,
+        DossierStatus.RESOLVED,
+        DossierStatus.RETURNED,
+    }
+)
+_OUTCOME = {
+    DossierStatus.NOT_ACCEPTED: "refused",
+    DossierStatus.WITHDRAWN: "withdrawn",
+    DossierStatus.STOPPED: "stopped",
+}
+#: The events a dossier's figures depend on: its arrival, its statuses, its statutory due date.
+REPORT_EVENTS = (
+    EventType.DOSSIER_SUBMITTED,
+    EventType.STATUS_CHANGED,
+    EventType.DEADLINE_SET,
+    EventType.DEADLINE_RECOMPUTED,
+)
+MAX_PERIOD_DAYS = 366
+REPORT_YEARS = range(2000, 3000)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """[start, end] in local days, as of the end of local day `as_of` (UTC instants derived
+    once: the fold compares them for every dossier)."""
+
+    start: date
+    end: date
+    as_of: date
+    tz: ZoneInfo
+    #: The period's first instant.
+    first: datetime = field(init=False)
+    #: Events before this instant count: those of `as_of` and before.
+    cutoff: datetime = field(init=False)
+    #: The end of the period (exclusive) as far as `as_of` sees it.
+    close: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first", _midnight(self.start, self.tz))
+        object.__setattr__(self, "cutoff", _midnight(self.as_of + timedelta(days=1), self.tz))
+        object.__setattr__(self, "close", _midnight(self.last_day + timedelta(days=1), self.tz))
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day as far as `as_of` sees it."""
+        return min(self.end, self.as_of)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tz).astimezone(UTC)
+
+
+@dataclass(slots=True)
+class DossierFacts:
+    """What the events recorded (up to the cut-off) say about one dossier."""
+
+    code: str
+    unit: str
+    procedure: str
+    channel: str
+    submitted_at: datetime | None = None
+    #: (when, new status), in order.
+    statuses: list[tuple[datetime, int]] = field(default_factory=list)
+    #: (when, statutory due date as of then), in order: the appointment without Mẫu 04's move.
+    dues: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+
+    def status_before(self, moment: datetime) -> int:
+        status = int(DossierStatus.SUBMITTED)
+        for at, to in self.statuses:
+            if at >= moment:
+                break
+            status = to
+        return status
+
+    def due_before(self, moment: datetime) -> datetime | None:
+        due = None
+        for at, value in self.dues:
+            if at >= moment:
+                break
+            due = value
+        return due
+
+
+def facts_of(events: Iterable[ReportEvent]) -> Iterator[DossierFacts]:
+    """Group a stream ordered by dossier (then event) into each dossier's facts."""
+    current: DossierFacts | None = None
+    current_id = -1
+    for event in events:
+        if event.dossier_id != current_id:
+            if current is not None:
+                yield current
+            current_id = event.dossier_id
+            current = DossierFacts(
+                event.code,
+                event.unit_code,
+                event.procedure_key,
+                CHANNEL_NAMES.get(event.channel, "direct"),
+            )
+        assert current is not None
+        apply_event(current, event.type, event.occurred_at, event.payload or {})
+    if current is not None:
+        yield current
+
+
+def apply_event(facts: DossierFacts, kind: str, at: datetime, payload: dict[str, Any]) -> None:
+    if kind == EventType.DOSSIER_SUBMITTED:
+        facts.submitted_at = at
+    elif kind == EventType.STATUS_CHANGED:
+        facts.statuses.append((at, int(payload.get("to", 0))))
+    elif kind == EventType.DEADLINE_SET:
+        facts.dues.append((at, _instant(payload.get("due_at"))))
+    elif kind == EventType.DEADLINE_RECOMPUTED:
+        facts.dues.append((at, _instant(payload.get("original_due_at"))))
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def classify(facts: DossierFacts, period: Period) -> tuple[str, ...]:
+    """The figures a dossier counts in for the period (empty: none)."""
+    submitted = facts.submitted_at
+    first, close = period.first, period.close
+    if submitted is None or submitted >= close:
+        return ()
+    figures: list[str] = []
+    returned = any(
+        to == DossierStatus.RETURNED and first <= at < close for at, to in facts.statuses
+    )
+    if submitted < first:
+        if facts.status_before(first) in HANDLED:
+            return ("returned",) if returned else ()
+        figures += ["to_handle", "carried_over"]
+    else:
+        figures += ["to_handle", "received", f"received_{facts.channel}"]
+    figures += _outcome(facts, period)
+    if returned:
+        figures.append("returned")
+    return tuple(figures)
+
+
+def _outcome(facts: DossierFacts, period: Period) -> list[str]:
+    for at, to in facts.statuses:
+        if at < period.first or to not in HANDLED:
+            continue
+        if at >= period.close:
+            break
+        if to in _OUTCOME:
+            return [_OUTCOME[DossierStatus(to)]]
+        return ["resolved", f"resolved_{_timeliness(at, facts.due_before(at), period.tz)}"]
+    status = facts.status_before(period.close)
+    if status == DossierStatus.SUPPLEMENT_REQUESTED:
+        return ["pending", "waiting_supplement"]
+    if status == DossierStatus.FINANCIAL_OBLIGATION:
+        return ["pending", "waiting_fee"]
+    due = facts.due_before(period.close)
+    if due is not None and due < period.close:
+        return ["pending", "pending_overdue"]
+    return ["pending", "pending_within_time"]
+
+
+def _timeliness(resolved: datetime, due: datetime | None, tz: ZoneInfo) -> str:
+    """Early, on time or late by local dates against the statutory due date (R-2.5: Mẫu 04's
+    new appointment does not make a late dossier on time). No due date: on time."""
+    if due is None:
+        return "on_time"
+    resolved_day, due_day = resolved.astimezone(tz).date(), due.astimezone(tz).date()
+    if resolved_day < due_day:
+        return "early"
+    return "on_time" if resolved_day == due_day else "late"
+
+
+# -- the query --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HandlingQuery:
+    """What a report covers: one unit, the units of one level-1 group (`unit_group`, the last
+    segment of their codes, e.g. H29), or every unit (neither); one procedure or all."""
+
+    start: date
+    end: date
+    as_of: date | None = None
+    unit: str | None = None
+    unit_group: str | None = None
+    procedure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    unit: str
+    unit_name: str
+    procedure: str
+    procedure_name: str
+    figures: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class HandlingReport:
+    start: date
+    end: date
+    as_of: date
+    unit: str | None
+    unit_group: str | None
+    procedure: str | None
+    #: One row per unit and procedure with at least one non-zero figure, in code order.
+    rows: list[ReportRow]
+    total: dict[str, int]
+    #: The scope's title, as the workbook prints it.
+    scope_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrilledDossier:
+    code: str
+    unit: str
+    procedure: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedQuery:
+    """A query checked (who may read it, its parameters) and turned into a period and scope."""
+
+    period: Period
+    scope: ReportScope
+    unit_names: dict[str, str]
+    procedure_names: dict[str, str]
+    scope_name: str
+    #: The unit reported on (a leader's own when they named none).
+    unit: str | None
+
+
+def handling_report(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> HandlingReport:
+    resolved = resolve_query(ctx, actor, query)
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    total: Counter[str] = Counter()
+    for facts, figures in classified(ctx, resolved.period, resolved.scope):
+        if figures:
+            counts.setdefault((facts.unit, facts.procedure), Counter()).update(figures)
+            total.update(figures)
+    rows = [
+        ReportRow(
+            unit,
+            resolved.unit_names.get(unit, unit),
+            procedure,
+            resolved.procedure_names.get(procedure, procedure),
+            {name: counter[name] for name in FIGURES},
+        )
+        for (unit, procedure), counter in sorted(counts.items())
+    ]
+    period = resolved.period
+    return HandlingReport(
+        start=period.start,
+        end=period.end,
+        as_of=period.as_of,
+        unit=resolved.unit,
+        unit_group=query.unit_group,
+        procedure=query.procedure,
+        rows=rows,
+        total={name: total[name] for name in FIGURES},
+        scope_name=resolved.scope_name,
+    )
+
+
+def handling_dossiers(
+    ctx: EngineContext, actor: Actor, query: HandlingQuery, figure: str
+) -> list[DrilledDossier]:
+    """The dossiers behind one figure of the report, in code order."""
+    if figure not in FIGURES:
+        raise ValidationFailedError(
+            "no such figure", [FieldError("figure", f"one of {', '.join(FIGURES)}")]
+        )
+    resolved = resolve_query(ctx, actor, query)
+    found = [
+        DrilledDossier(facts.code, facts.unit, facts.procedure)
+        for facts, figures in classified(ctx, resolved.period, resolved.scope)
+        if figure in figures
+    ]
+    return sorted(found, key=lambda d: d.code)
+
+
+def classified(
+    ctx: EngineContext, period: Period, scope: ReportScope
+) -> Iterator[tuple[DossierFacts, tuple[str, ...]]]:
+    """Every dossier that may count in the period, with the figures it counts in.
+
+    One snapshot (a server-side cursor on PostgreSQL: the events stream in batches)."""
+    with ctx.uow(write=False, snapshot=True) as uow:
+        stream = uow.reports.stream(
+            scope,
+            [str(t) for t in REPORT_EVENTS],
+            cutoff=period.cutoff,
+            period_start=period.first,
+            period_end=period.close,
+        )
+        for facts in facts_of(stream):
+            yield facts, classify(facts, period)
+
+
+def check_period(start: date, end: date, as_of: date | None, today: date) -> date:
+    """The day the report is as of (today when not given); 422 naming the parameter."""
+    for name, day in (("from", start), ("to", end), ("as_of", as_of)):
+        if day is not None and day.year not in REPORT_YEARS:
+            raise _invalid(name, f"must be a date from {REPORT_YEARS.start} to 2999")
+    if end < start:
+        raise _invalid("to", "must not be before 'from'")
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise _invalid("to", f"a report covers at most {MAX_PERIOD_DAYS} days")
+    as_of = today if as_of is None else as_of
+    if as_of < start:
+        raise _invalid("as_of", "must not be before 'from'")
+    if as_of > today:
+        raise _invalid("as_of", "must not be after today: later events are not recorded yet")
+    return as_of
+
+
+def _invalid(name: str, message: str) -> ValidationFailedError:
+    return ValidationFailedError(
+        "the report's parameters are not valid", [FieldError(name, message)]
+    )
+
+
+def ensure_can_read_reports(actor: Actor, unit: str | None) -> None:
+    """Leaders read their unit's report; auditors and administrators every unit's."""
+    if actor.has(Role.AUDITOR, Role.ADMIN):
+        return
+    if actor.has(Role.LEADER) and actor.unit_code is not None and unit == actor.unit_code:
+        return
+    raise PermissionDeniedError("reports are for the unit's leaders, auditors and administrators")
+
+
+def resolve_query(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> ResolvedQuery:
+    unit = query.unit
+    leader_only = actor.has(Role.LEADER) and not actor.has(Role.AUDITOR, Role.ADMIN)
+    if unit is None and query.unit_group is None and leader_only:
+        unit = actor.unit_code  # a leader's report is their unit's
+    if query.unit is not None and query.unit_group is not None:
+        raise _invalid("unit_group", "give either 'unit' or 'unit_group', not both")
+    ensure_can_read_reports(actor, unit if query.unit_group is None else None)
+    today = ctx.clock.now().astimezone(ctx.tz).date()
+    as_of = check_period(query.start, query.end, query.as_of, today)
+    with ctx.uow(write=False) as uow:
+        unit_names = {u.code: u.name for u in uow.units.all()}
+        procedure_names = {d.key: d.name for d in uow.definitions.all_latest()}
+    if query.procedure is not None and query.procedure not in procedure_names:
+        raise _invalid("procedure", f"no procedure {query.procedure}")
+    units: Sequence[str] | None
+    if unit is not None:
+        if unit not in unit_names:
+            raise _invalid("unit", f"no unit {unit}")
+        units, scope_name = [unit], unit_names[unit]
+    elif query.unit_group is not None:
+        units = sorted(c for c in unit_names if unit_group_of(c) == query.unit_group)
+        if not units:
+            raise _invalid("unit_group", f"no unit's code ends in .{query.unit_group}")
+        scope_name = f"Các đơn vị có mã cấp 1 {query.unit_group}"
+    else:
+        units, scope_name = None, "Toàn quốc (tất cả các đơn vị)"
+    return ResolvedQuery(
+        Period(query.start, query.end, as_of, ctx.tz),
+        ReportScope(units, query.procedure),
+        unit_names,
+        procedure_names,
+        scope_name,
+        unit,
+    )
+
+
+def unit_group_of(unit_code: str) -> str:
+    """The level-1 segment of a unit's identifier code (Circular 10/2016: V1V2V3.Z1Z2.Y1Y2.MX1X2),
+    e.g. "H29" for 000.00.07.H29: the roll-up groups the units that share it."""
+    return unit_code.rsplit(".", 1)[-1]
