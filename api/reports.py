@@ -115,13 +115,18 @@ class ReportRowSchema(Schema):
     figures = ma.fields.Nested(FiguresSchema, required=True)
 
 
-class HandlingReportSchema(Schema):
+class _PeriodScopeSchema(Schema):
+    """What every report says it covers: the period, the day it is as of, the scope."""
+
     start = ma.fields.Date(data_key="from", required=True)
     end = ma.fields.Date(data_key="to", required=True)
     as_of = ma.fields.Date(required=True)
     unit = ma.fields.String(allow_none=True)
     unit_group = ma.fields.String(allow_none=True)
     procedure = ma.fields.String(allow_none=True)
+
+
+class HandlingReportSchema(_PeriodScopeSchema):
     scope_name = ma.fields.String(required=True)
     rows = ma.fields.List(ma.fields.Nested(ReportRowSchema), required=True)
     total = ma.fields.Nested(FiguresSchema, required=True)
@@ -344,13 +349,7 @@ class SatisfactionRowSchema(Schema):
     tally = ma.fields.Nested(TallySchema, required=True)
 
 
-class SatisfactionReportSchema(Schema):
-    start = ma.fields.Date(data_key="from", required=True)
-    end = ma.fields.Date(data_key="to", required=True)
-    as_of = ma.fields.Date(required=True)
-    unit = ma.fields.String(allow_none=True)
-    unit_group = ma.fields.String(allow_none=True)
-    procedure = ma.fields.String(allow_none=True)
+class SatisfactionReportSchema(_PeriodScopeSchema):
     by_unit_procedure = ma.fields.List(ma.fields.Nested(SatisfactionRowSchema), required=True)
     by_officer = ma.fields.List(ma.fields.Nested(SatisfactionRowSchema), required=True)
     total = ma.fields.Nested(SatisfactionRowSchema, required=True)

@@ -39,6 +39,20 @@ class ReportScope(NamedTuple):
     procedure: str | None
 
 
+def _events_with_dossier(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """Events joined to their dossier: what each report row reads of both, then `columns`."""
+    return select(
+        Event.dossier_id,
+        Dossier.code,
+        Dossier.unit_code,
+        Dossier.procedure_key,
+        Dossier.channel,
+        Event.occurred_at,
+        Event.type,
+        *columns,
+    ).join(Dossier, Dossier.id == Event.dossier_id)
+
+
 class ReportEvents:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -54,18 +68,7 @@ class ReportEvents:
         """The events of `types` before `cutoff` of the dossiers in `scope` closed before
         `period_end` (a rating comes after the result was returned), with their actors."""
         stmt: Select[*tuple[Any, ...]] = (
-            select(
-                Event.dossier_id,
-                Dossier.code,
-                Dossier.unit_code,
-                Dossier.procedure_key,
-                Dossier.channel,
-                Event.occurred_at,
-                Event.type,
-                type_coerce(Event.payload, Text),
-                Event.actor_username,
-            )
-            .join(Dossier, Dossier.id == Event.dossier_id)
+            _events_with_dossier(type_coerce(Event.payload, Text), Event.actor_username)
             .where(
                 Event.type.in_(list(types)),
                 Event.occurred_at < cutoff,
@@ -92,17 +95,7 @@ class ReportEvents:
             else_=type_coerce(Event.payload, Text),
         )
         stmt: Select[*tuple[Any, ...]] = (
-            select(
-                Event.dossier_id,
-                Dossier.code,
-                Dossier.unit_code,
-                Dossier.procedure_key,
-                Dossier.channel,
-                Event.occurred_at,
-                Event.type,
-                payload,
-            )
-            .join(Dossier, Dossier.id == Event.dossier_id)
+            _events_with_dossier(payload)
             .where(
                 Event.type.in_(list(types)),
                 Event.occurred_at < cutoff,

@@ -9,9 +9,7 @@ import logging
 import os
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,26 +19,13 @@ from engine.dispatcher import OutboxDispatcher
 from engine.peers.fake_dvcqg import FakeDvcqg
 from engine.services import outbox
 from engine.services.audit_dossiers import replay_dossier
-from engine.settings import Settings
 from storage.statuses import OutboxState
 from tests.conftest import ADMIN
-from tests.outbox.support import accepted_dossiers, by_state, drain, messages, outbox_settings
+from tests.outbox.support import accepted_dossiers, by_state, drain, messages
 from tests.support import HttpApi
 
 #: The issue's count; MOTCUA_TEST_OUTBOX_DOSSIERS sets another.
 DOSSIERS = int(os.environ.get("MOTCUA_TEST_OUTBOX_DOSSIERS", "200"))
-
-
-@pytest.fixture
-def peer() -> Iterator[FakeDvcqg]:
-    fake = FakeDvcqg().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, peer: FakeDvcqg) -> Settings:
-    return outbox_settings(tmp_path / "var", database_url, peer.url)
 
 
 def _arrived_in_order(ctx: EngineContext, peer: FakeDvcqg) -> dict[str, list[int]]:

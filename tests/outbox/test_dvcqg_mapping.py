@@ -4,7 +4,6 @@ and a message that cannot be mapped is parked with its reason, never a failure o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +97,6 @@ def test_a_dossier_not_yet_returned_has_no_return_date_and_the_diagrams_code_win
 def test_what_cannot_be_mapped_says_why(change: dict[str, Any], reason: str) -> None:
     with pytest.raises(MappingError, match=reason):
         status_payload(_message(**change), CODES)
-
-
-@pytest.fixture
-def peer() -> Iterator[FakeDvcqg]:
-    fake = FakeDvcqg().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ command line, purge delivered messages, and read the health check (docs/integrat
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from api import create_app
@@ -19,7 +17,6 @@ from engine.dispatcher import OutboxDispatcher
 from engine.peers.fake_dvcqg import FakeDvcqg
 from engine.services import health
 from engine.services.audit_dossiers import replay_dossier
-from engine.settings import Settings
 from storage.statuses import OutboxState
 from tests.conftest import ADMIN, make_settings
 from tests.outbox.support import (
@@ -27,21 +24,8 @@ from tests.outbox.support import (
     accepted_dossiers,
     by_state,
     messages,
-    outbox_settings,
 )
 from tests.support import HttpApi
-
-
-@pytest.fixture
-def peer() -> Iterator[FakeDvcqg]:
-    fake = FakeDvcqg().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, peer: FakeDvcqg) -> Settings:
-    return outbox_settings(tmp_path / "var", database_url, peer.url)
 
 
 def _cli(ctx: EngineContext, *args: str) -> str:

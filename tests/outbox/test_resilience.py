@@ -10,11 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from engine.clock import FrozenClock
 from engine.context import EngineContext, build
@@ -31,7 +29,6 @@ from tests.outbox.support import (
     by_state,
     drain,
     messages,
-    outbox_settings,
 )
 from tests.outbox.test_delivery import _arrived_in_order
 from tests.support import ACCEPT, HttpApi
@@ -45,18 +42,6 @@ def wait_until(condition: str, check: Callable[[], bool]) -> None:
     while not check():
         assert time.monotonic() < deadline, f"never happened: {condition}"
         time.sleep(0.01)
-
-
-@pytest.fixture
-def peer() -> Iterator[FakeDvcqg]:
-    fake = FakeDvcqg().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, peer: FakeDvcqg) -> Settings:
-    return outbox_settings(tmp_path / "var", database_url, peer.url)
 
 
 def test_a_citizen_submits_and_an_officer_accepts_while_the_portal_is_down(
