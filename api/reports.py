@@ -19,7 +19,8 @@ from flask.views import MethodView
 from api.base import Blueprint, ProblemSchema, Schema, page_schema
 from api.context import actor, engine
 from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
-from engine.queries.handling_report import FIGURES, HandlingQuery, HandlingReport
+from engine.queries.handling_report import HandlingQuery, HandlingReport
+from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import report_csv, report_pdf, report_xlsx
 from engine.queries.statistics import service_statistics
 from engine.services.ratings import MAX_COMMENT, rate_dossier

@@ -13,10 +13,8 @@ import click
 
 from api.cli.session import cli_auditor, engine_context, refusal
 from engine.errors import EngineError
-from engine.queries.handling_report import (
-    FIGURES,
-    HandlingQuery,
-)
+from engine.queries.handling_report import HandlingQuery
+from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import FIGURE_LABELS, report_csv, report_pdf, report_xlsx
 from engine.services.reports import read_handling_dossiers, read_handling_report
 

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from engine.errors import FieldError, ValidationFailedError
-from engine.queries.handling_report import FIGURES, HandlingReport, ReportRow
+from engine.queries.handling_report import HandlingReport, ReportRow
+from engine.queries.report_figures import FIGURES
 
 #: Each figure's heading, in Vietnamese as the form words it.
 FIGURE_LABELS = {

@@ -17,7 +17,8 @@ from engine.event_types import (
     EventType,
     SatisfactionRated,
 )
-from engine.queries.handling_report import HandlingQuery, Period, resolve_query
+from engine.queries.handling_report import HandlingQuery, resolve_query
+from engine.queries.report_figures import Period
 from engine.security.authz import Actor
 from storage.reports import ReportEvent, ReportScope
 

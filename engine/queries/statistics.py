@@ -11,7 +11,8 @@ from datetime import date
 
 from engine.context import EngineContext
 from engine.errors import FieldError, ValidationFailedError
-from engine.queries.handling_report import REPORT_YEARS, Period, classified
+from engine.queries.handling_report import classified
+from engine.queries.report_figures import REPORT_YEARS, Period
 from engine.queries.satisfaction import Tally, empty_tally, ratings_in
 from storage.reports import ReportScope
 

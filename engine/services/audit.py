@@ -24,10 +24,11 @@ from engine.audit.results import CheckpointSummary, PublicKeyView, VerifyReport
 from engine.audit.verify import Progress, checkpoint_summary, verify_log
 from engine.context import EngineContext
 from engine.errors import ConcurrentModificationError, NotFoundError
-from engine.event_types import AuditVerified, EventType
+from engine.event_types import EventType
 from engine.results import Page
 from engine.security.authz import Actor, ensure_auditor
 from engine.security.signing import ALGORITHM, VerifyingKey
+from engine.system_event_types import AuditVerified
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
 from storage.models import Checkpoint

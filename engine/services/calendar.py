@@ -17,12 +17,7 @@ from engine.calendar.data import CalendarDataSet, Notice
 from engine.calendar.working_days import DayInfo, DayKind, DayOverride
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, ValidationFailedError
-from engine.event_types import (
-    CalendarOverrideRemoved,
-    CalendarOverrideSet,
-    EventType,
-    OverriddenDay,
-)
+from engine.event_types import EventType
 from engine.results import (
     CalendarDayView,
     CalendarVersionView,
@@ -31,6 +26,7 @@ from engine.results import (
     OverrideView,
 )
 from engine.security.authz import Actor, ensure_admin
+from engine.system_event_types import CalendarOverrideRemoved, CalendarOverrideSet, OverriddenDay
 from engine.transactions import conflicts_as_errors
 from storage.models import CalendarOverride, CalendarVersion
 

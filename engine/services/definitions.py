@@ -9,9 +9,10 @@ from engine import events
 from engine.context import EngineContext
 from engine.definitions.bundles import bundle_from_directory, validate_bundle
 from engine.errors import InvalidDefinitionError
-from engine.event_types import DefinitionDeployed, EventType
+from engine.event_types import EventType
 from engine.results import DeployResult
 from engine.security.authz import Actor, ensure_can_deploy
+from engine.system_event_types import DefinitionDeployed
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
 from storage.models import Definition

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from engine import events
 from engine.context import EngineContext
 from engine.errors import AuthenticationError, TooManyAttemptsError
-from engine.event_types import EventType, LoginFailed, LoginLocked
+from engine.event_types import EventType
 from engine.results import TokenResult
 from engine.security.authz import ANONYMOUS, Actor
+from engine.system_event_types import LoginFailed, LoginLocked
 from engine.transactions import conflicts_as_errors
 from storage.uow import UnitOfWork
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from engine import events
 from engine.context import EngineContext
-from engine.event_types import EventType, ReportRead
+from engine.event_types import EventType
 from engine.queries.handling_report import (
     DrilledDossier,
     HandlingQuery,
@@ -16,6 +16,7 @@ from engine.queries.handling_report import (
 )
 from engine.queries.satisfaction import SatisfactionReport, satisfaction_report
 from engine.security.authz import Actor
+from engine.system_event_types import ReportRead
 from engine.transactions import conflicts_as_errors
 
 

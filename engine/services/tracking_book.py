@@ -25,10 +25,11 @@ from zoneinfo import ZoneInfo
 from engine import events
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailedError
-from engine.event_types import EventType, TrackingBookRead
+from engine.event_types import EventType
 from engine.issuing.data import PLACE, fit
 from engine.security.authz import Actor, Role
 from engine.statuses import DossierStatus
+from engine.system_event_types import TrackingBookRead
 from engine.transactions import conflicts_as_errors
 from storage.records import BookEntry
 from storage.uow import UnitOfWork

@@ -6,10 +6,11 @@ from __future__ import annotations
 from engine import events
 from engine.context import EngineContext
 from engine.errors import DuplicateError, FieldError, NotFoundError, ValidationFailedError
-from engine.event_types import EventType, UnitCreated, UnitRenamed
+from engine.event_types import EventType
 from engine.results import Page, UnitDetail
 from engine.security.authz import Actor, ensure_admin
 from engine.services.account_rules import MAX_NAME_LENGTH, UNIT_CODE_PATTERN, page_window
+from engine.system_event_types import UnitCreated, UnitRenamed
 from engine.transactions import conflicts_as_errors
 from storage.errors import DuplicateRecordError
 from storage.models import Unit

@@ -21,14 +21,7 @@ from engine.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from engine.event_types import (
-    EventType,
-    LoginUnlocked,
-    UserActivated,
-    UserCreated,
-    UserDeactivated,
-    UserUpdated,
-)
+from engine.event_types import EventType
 from engine.results import Page, UserDetail
 from engine.security.authz import PERSONAL_DATA_ROLES, SECOND_ADMIN_ROLES, Actor, Role, ensure_admin
 from engine.services.account_rules import (
@@ -45,6 +38,13 @@ from engine.services.grants import (
     ask_for_role,
     is_own_account,
     withdraw_second_admin_roles,
+)
+from engine.system_event_types import (
+    LoginUnlocked,
+    UserActivated,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
 )
 from engine.transactions import conflicts_as_errors
 from engine.views import mask_name

@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import InvalidStateError, ProcessError, TaskNotReadyError
 from engine.spiff import limits, serializer
+from engine.spiff.failures import describe_failure
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.scripting import UnsafeScriptError, make_script_engine
 from engine.spiff.timing import (
@@ -267,7 +268,9 @@ def _step(
             RecursionError,
             MemoryError,
         ) as exc:
-            raise ProcessError(f"the procedure could not continue: {_describe(exc)}") from exc
+            raise ProcessError(
+                f"the procedure could not continue: {describe_failure(exc)}"
+            ) from exc
     tasks = wf.get_tasks()
     _check_loop_instances(tasks)
     errored = _in_state(tasks, TaskState.ERROR)
@@ -389,22 +392,3 @@ def _frontier_data(wf: Any, tasks: list[Any]) -> dict[str, Any]:
     if done:
         return dict(max(done, key=lambda t: t.last_state_change).data)
     return dict(wf.data)
-
-
-def _describe(exc: BaseException) -> str:
-    inner = exc.__cause__ or exc.__context__
-    limit = exc if isinstance(exc, UnsafeScriptError) else inner
-    if isinstance(limit, UnsafeScriptError):  # a bound of the sandbox: say which and where
-        bpmn_id = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
-        where = f"'{bpmn_id}': " if bpmn_id else ""
-        return f"{where}{_first_line(limit)}"[:300]
-    text = _first_line(exc)
-    # SpiffWorkflow wraps what went wrong in a diagram expression; say what it was.
-    inner = exc.__cause__ or exc.__context__
-    if isinstance(exc, SpiffWorkflowException) and inner is not None:
-        text = f"{text.rstrip('.')}: {_first_line(inner)}"
-    return text[:300]
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -13,12 +13,8 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.context import EngineContext
-from engine.queries.handling_report import (
-    FIGURES,
-    HandlingQuery,
-    handling_dossiers,
-    handling_report,
-)
+from engine.queries.handling_report import HandlingQuery, handling_dossiers, handling_report
+from engine.queries.report_figures import FIGURES
 from tests.conftest import ADMIN
 from tests.report_history import random_history
 from tests.support import OTHER_UNIT, UNIT
