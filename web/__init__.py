@@ -19,6 +19,7 @@ from web.errors import register_error_pages
 from web.formatting import init_formatting
 from web.i18n import init_i18n
 from web.navigation import init_navigation
+from web.portal import submission
 from web.ratelimit import init_rate_limits
 from web.security import init_security
 
@@ -45,7 +46,7 @@ def create_app(
     init_navigation(app)
     init_security(app, settings)
     register_error_pages(app)
-    for module in (auth, portal, workspace):
+    for module in (auth, portal, submission, workspace):
         app.register_blueprint(module.blp)
     init_rate_limits(
         app,
