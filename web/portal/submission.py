@@ -30,7 +30,7 @@ from engine.services.dossiers import SubmitDossier
 from engine.uploads import ALLOWED_TYPES
 from web.auth.session import current_actor, login_required
 from web.context import engine
-from web.forms_render import FormState, SchemaForm
+from web.forms_render import FormState, FormView, SchemaForm
 from web.i18n import _
 from web.portal import submission_draft
 from web.portal.submission_draft import Draft
@@ -195,10 +195,12 @@ def _edit(
     summary = list(view.summary)
     for message in file_errors or []:
         summary.append((FILES_FIELD, message))
+    head, body = _sections(view)
     return render_template(
         "portal/submission_edit.html",
         procedure=procedure,
-        form=view,
+        head=head,
+        body=body,
         summary=summary,
         draft=draft,
         draft_token=submission_draft.dump(draft.editing()),
@@ -210,13 +212,21 @@ def _edit(
 
 def _review(procedure: ProcedureDetail, form: SchemaForm, draft: Draft) -> str:
     assert draft.values is not None
+    head, body = _sections(form.blank(draft.values).view())
     return render_template(
         "portal/submission_review.html",
         procedure=procedure,
-        form=form.blank(draft.values).view(),
+        head=head,
+        body=body,
         draft=draft,
         draft_token=submission_draft.dump(draft),
     )
+
+
+def _sections(view: FormView) -> tuple[FormView, FormView]:
+    """Where and who (the page's own two fields) apart from the procedure's declaration."""
+    head = FormView(None, view.fields[:2], view.summary, view.form_errors)
+    return head, FormView(view.title, view.fields[2:], [], [])
 
 
 def _rules() -> dict[str, Any]:

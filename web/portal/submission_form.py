@@ -56,9 +56,9 @@ def person_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["full_name", "id_number"],
         "properties": {
-            "full_name": _text(_("Họ và tên"), PERSON_NAME_MAX, minLength=2),
+            "full_name": _text(_("Họ và tên người nộp"), PERSON_NAME_MAX, minLength=2),
             "id_number": _text(
-                _("Số CCCD/ĐDCN/Hộ chiếu"),
+                _("Số CCCD/ĐDCN/Hộ chiếu của người nộp"),
                 12,
                 pattern=ID_NUMBER_PATTERN.pattern,
                 description=_("8 đến 12 chữ số hoặc chữ in hoa, ví dụ 001090012345"),
