@@ -12,6 +12,10 @@ from typing import Any
 import pytest
 
 from engine.context import EngineContext
+from engine.definitions.bundles import bundle_from_directory
+from engine.services import definitions
+from tests.conftest import ADMIN, REPO
+from tests.http.test_employer_applicant import EMPLOYER, sick_employee
 from tests.pages.browsing import Browser, Page
 from tests.support import UNIT, applicant, submission
 
@@ -132,7 +136,7 @@ def test_a_draft_names_only_files_its_own_account_uploaded(
     assert "hết hạn hoặc không hợp lệ" in Page.of(stolen).text()
 
 
-def test_without_a_csrf_token_nothing_is_submitted(browser: Browser, ctx: EngineContext) -> None:
+def test_without_a_csrf_token_nothing_is_submitted(browser: Browser) -> None:
     browser.login("citizen")
     page = review(browser)
     for token in (None, "wrong"):
@@ -141,9 +145,11 @@ def test_without_a_csrf_token_nothing_is_submitted(browser: Browser, ctx: Engine
             fields["csrf_token"] = token
         response = browser.client.post(PATH, data={**fields, "_step": "submit"})
         assert response.status_code == 400
-    assert "Chưa có hồ sơ" in browser.get("/ho-so-cua-toi").text() or not browser.get(
-        "/ho-so-cua-toi"
-    ).all("//table//tbody/tr")
+    assert "Bạn chưa nộp hồ sơ nào." in browser.get("/ho-so-cua-toi").text()
+    # The same page with its token submits (the draft was fine; only the token was missing).
+    response = browser.client.post(PATH, data={**form_fields(page), "_step": "submit"})
+    assert response.status_code == 302
+    assert "Bạn có 1 hồ sơ." in browser.get("/ho-so-cua-toi").text()
 
 
 def test_a_script_in_a_name_is_shown_as_text(browser: Browser) -> None:
@@ -171,3 +177,35 @@ def test_anonymous_visitors_are_sent_to_log_in_and_no_identifier_is_logged(
 def test_the_procedure_page_links_to_online_submission(browser: Browser) -> None:
     page = browser.get("/thu-tuc/cap_lai_the_bhyt")
     assert page.all("//a[@data-submit-online]/@href") == [PATH]
+
+
+def test_an_employer_procedure_asks_for_the_employer_and_is_submitted(
+    browser: Browser, ctx: EngineContext
+) -> None:
+    definitions.deploy(
+        ctx, ADMIN, bundle_from_directory(REPO / "bpmn" / "om_dau.bpmn", REPO / "forms")
+    )
+    browser.login("citizen")
+    path = "/nop-ho-so/om_dau"
+    start = browser.get(path)
+    assert "Đơn vị nộp hồ sơ" in start.text() and "Mã số thuế" in start.text()
+    employee = sick_employee()
+    fields = {
+        "receiving_unit": UNIT,
+        **{f"applicant.{k}": v for k, v in EMPLOYER.items() if k != "kind"},
+        "period_month": "2026-03",
+        "payment_channel": "employer_account",
+        "employees.0.:row": "1",
+        **{f"employees.0.{k}": str(v) for k, v in employee.items()},
+        "_step": "review",
+    }
+    response = browser.client.post(
+        path, data={**form_fields(start), **fields}, content_type="multipart/form-data"
+    )
+    page = Page.of(response)
+    assert page.status == 200, page.error_summary()
+    assert "Công ty TNHH Dệt may Hồng Hà" in page.text()
+    done = browser.client.post(path, data={**form_fields(page), "_step": "submit"})
+    assert done.status_code == 302
+    acknowledgement = browser.get(done.headers["Location"])
+    assert acknowledgement.text("//*[@data-dossier-code]").startswith(UNIT)
