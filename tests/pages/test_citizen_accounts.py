@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import web
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.events import SYSTEM_CHAIN
@@ -203,3 +205,17 @@ def test_the_events_are_on_the_system_chain(
             e.type for e in uow.events.for_chain(SYSTEM_CHAIN) if e.payload.get("username") == EMAIL
         ]
     assert types == ["user_created", "user_activated"]
+
+
+def test_registration_and_the_reset_form_are_rate_limited_per_address(
+    ctx: EngineContext, settings: Settings
+) -> None:
+    limited = replace(ctx.settings, ratelimit_login="2/minute")
+    browser = Browser(web.create_app(context=replace(ctx, settings=limited)).test_client())
+    for n in range(2):
+        register(browser, f"nguoi.{n}@example.vn")
+    assert register(browser, "nguoi.3@example.vn").status == 429
+    for _ in range(2):
+        browser.post("/quen-mat-khau", {"identifier": EMAIL}, expect=200)
+    browser.post("/quen-mat-khau", {"identifier": EMAIL}, expect=429)
+    assert len(mails(settings)) == 2  # the registrations; no account had EMAIL

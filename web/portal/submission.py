@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -23,7 +23,7 @@ from engine.errors import (
     ValidationFailedError,
 )
 from engine.queries import dossiers as queries
-from engine.results import ProcedureDetail, StagedFile
+from engine.results import ProcedureDetail, StagedFile, UnitDetail
 from engine.security.authz import Actor, Role
 from engine.services import dossiers, files, reads
 from engine.services.dossiers import SubmitDossier
@@ -68,7 +68,10 @@ def submit(key: str) -> Response | str | tuple[str, int]:
     user_id = actor.user_id
     assert user_id is not None
     procedure = queries.get_procedure(ctx, key)
-    form = SchemaForm(page_schema(procedure.submission_form, procedure.applicant, _units()))
+    units = _units()
+    if not units:  # the procedure's page does not offer online submission then
+        abort(404)
+    form = SchemaForm(page_schema(procedure.submission_form, procedure.applicant, units))
     if request.method == "GET":
         return _edit(procedure, form.blank(), Draft(user_id, key))
     step = request.form.get(STEP_FIELD, "")
@@ -149,15 +152,12 @@ def _stage(actor: Actor, draft: Draft) -> tuple[Draft, list[str]]:
         return draft, errors
     found = list(draft.files)
     for upload in uploads:
-        name = upload.filename or ""
         if len(found) >= MAX_FILES:
             errors.append(_("Hồ sơ có tối đa %(n)s tệp đính kèm.", n=MAX_FILES))
             break
         staged = _stage_one(actor, upload, errors)
         if staged is not None and all(f.sha256 != staged.sha256 for f in found):
             found.append(staged)
-        elif staged is None and not errors:
-            errors.append(_("Không đọc được tệp “%(name)s”.", name=name))
     return draft.with_files(tuple(found)), errors
 
 
@@ -250,7 +250,7 @@ def _size(limit: int) -> str:
     return f"{limit // 1024} KB"
 
 
-def _units() -> list[Any]:
+def _units() -> list[UnitDetail]:
     return queries.receiving_units(engine())
 
 
