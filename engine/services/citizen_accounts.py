@@ -38,6 +38,8 @@ from storage.models import AccountToken, User
 from storage.uow import UnitOfWork
 
 CONFIRM, RESET = "confirm", "reset"
+#: A registration for an address that has an account: a notice, its token never usable.
+EXISTS = "exists"
 CONFIRM_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(hours=1)
 #: One message per address per this long, whatever is asked (no mail bombing through the form).
@@ -107,7 +109,7 @@ def register(ctx: EngineContext, registration: Registration, link: LinkMaker) ->
 
 @dataclass(frozen=True, slots=True)
 class _Message:
-    kind: str  # confirm | exists
+    kind: str  # CONFIRM | EXISTS | RESET
     token: str | None
 
 
@@ -121,8 +123,8 @@ def _register(
         if not existing.active and _never_confirmed(uow, existing):
             return _Message(CONFIRM, _new_token(uow, existing.id, CONFIRM, now))
         # Remember that a notice went out (an unusable token), for the resend limit.
-        _new_token(uow, existing.id, "exists", now, ttl=timedelta(0))
-        return _Message("exists", None)
+        _new_token(uow, existing.id, EXISTS, now, ttl=timedelta(0))
+        return _Message(EXISTS, None)
     user = User(
         username=username,
         password_hash=password_hash,
@@ -170,6 +172,12 @@ def confirm(ctx: EngineContext, token: str) -> str:
     return username
 
 
+def link_is_usable(ctx: EngineContext, purpose: str, token: str) -> bool:
+    """Whether a confirmation (`CONFIRM`) or reset (`RESET`) link would still work now."""
+    with ctx.uow(write=False) as uow:
+        return uow.account_tokens.usable(_hash(token), purpose, ctx.clock.now()) is not None
+
+
 def request_reset(ctx: EngineContext, identifier: str, link: LinkMaker) -> None:
     """Send a password reset link to the citizen account of this address, if there is one
     (and it was not sent a message in the last `RESEND_AFTER`). Nothing tells which happened.
@@ -189,7 +197,7 @@ def request_reset(ctx: EngineContext, identifier: str, link: LinkMaker) -> None:
             user is None
             or not user.active
             or list(user.roles) != [Role.CITIZEN.value]  # officers: their administrator resets
-            or _recently_sent(uow, user.id, now)
+            or _recently_sent(uow, user.id, now, (RESET,))
         ):
             return
         token = _new_token(uow, user.id, RESET, now)
@@ -265,9 +273,12 @@ def _new_token(
     return token
 
 
-def _recently_sent(uow: UnitOfWork, user_id: int, now: datetime) -> bool:
+def _recently_sent(
+    uow: UnitOfWork, user_id: int, now: datetime, purposes: tuple[str, ...] = (CONFIRM, EXISTS)
+) -> bool:
+    """Whether a message of these purposes went to the account in the last `RESEND_AFTER`."""
     latest = max(
-        (t for p in (CONFIRM, RESET, "exists") if (t := uow.account_tokens.latest(user_id, p))),
+        (t for p in purposes if (t := uow.account_tokens.latest(user_id, p))),
         default=None,
     )
     return latest is not None and now - latest < RESEND_AFTER
@@ -295,7 +306,7 @@ def _self(user: User) -> Actor:
 _SUBJECTS = {
     CONFIRM: "Xác nhận đăng ký tài khoản Cổng Dịch vụ công BHXH",
     RESET: "Đặt lại mật khẩu tài khoản Cổng Dịch vụ công BHXH",
-    "exists": "Tài khoản Cổng Dịch vụ công BHXH của bạn",
+    EXISTS: "Tài khoản Cổng Dịch vụ công BHXH của bạn",
 }
 
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.timeout(300)
 PASSWORD = "mot cau de nho 2026"
 #: A small valid PDF: what a scanned document looks like to the upload rules.
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-_LINK = re.compile(r"https?://[^/\s]+(/xac-nhan-tai-khoan/[A-Za-z0-9_-]+)")
+_LINK = re.compile(r"https?://[^/\s]+(/(?:xac-nhan-tai-khoan|dat-lai-mat-khau)/[A-Za-z0-9_-]+)")
 _numbers = itertools.count(1)
 #: An iPhone's width (375) as well as the desktop's.
 SIZES = ((375, 812), DESKTOP)
@@ -41,16 +41,18 @@ def pdf(name: str, content: bytes) -> FilePayload:
     return {"name": name, "mimeType": "application/pdf", "buffer": content}
 
 
-def confirmation_link(live: DemoServer, email: str) -> str:
-    """The path of the confirmation link last sent to `email` (the mail setting's directory)."""
+def confirmation_link(live: DemoServer, email: str, purpose: str = "confirm") -> str:
+    """The path of the confirmation (or `reset`) link last sent to `email` (the mail setting's
+    directory)."""
     mail_dir = Path(live.env["MOTCUA_MAIL_DIR"])
-    for path in sorted(mail_dir.glob("account_confirm_*.eml"), key=lambda p: -p.stat().st_mtime):
+    sent = mail_dir.glob(f"account_{purpose}_*.eml")
+    for path in sorted(sent, key=lambda p: -p.stat().st_mtime):
         mail = message_from_bytes(path.read_bytes(), policy=policy.default)
         if mail["To"] == email:
             found = _LINK.search(str(mail.get_content()))
             assert found, path
             return found.group(1)
-    raise AssertionError(f"no confirmation e-mail to {email}")
+    raise AssertionError(f"no {purpose} e-mail to {email}")
 
 
 def register(page: Page, live: DemoServer, email: str, *, shots: bool = False) -> None:
@@ -158,17 +160,35 @@ def test_form_errors_are_next_to_their_fields_and_pass_axe(page: Page, live: Dem
 def test_the_other_account_pages_pass_axe(page: Page, live: DemoServer) -> None:
     for path, name in (
         ("/quen-mat-khau", "account-forgot"),
-        ("/dat-lai-mat-khau/khong-dung", "account-reset"),
-        ("/xac-nhan-tai-khoan/khong-dung", "account-confirm-unknown"),
+        ("/xac-nhan-tai-khoan/khong-dung", "account-link-unknown"),
     ):
         page.goto(live.url(path))
         assert_accessible(page)
         screenshots(page, name)
+    email = "quen.mat.khau@example.vn"
+    register(page, live, email)
+    page.get_by_role("button", name="Đăng xuất").click()
     page.goto(live.url("/quen-mat-khau"))
-    page.get_by_label("Thư điện tử hoặc số điện thoại di động").fill("ai.do@example.vn")
+    page.get_by_label("Thư điện tử hoặc số điện thoại di động").fill(email)
     page.get_by_role("button", name="Gửi liên kết").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra thư hoặc tin nhắn của bạn")
     assert_accessible(page)
+    page.goto(live.url(confirmation_link(live, email, "reset")))
+    assert "/dat-lai-mat-khau/" not in page.url  # the token left the address at once
+    page.get_by_label("Mật khẩu mới", exact=True).fill("mat khau moi cua toi")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("khac han")
+    page.get_by_role("button", name="Đặt mật khẩu").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page)
+    screenshots(page, "account-reset-errors")
+    page.get_by_label("Mật khẩu mới", exact=True).fill("mat khau moi cua toi")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("mat khau moi cua toi")
+    page.get_by_role("button", name="Đặt mật khẩu").click()
+    expect(page.get_by_text("Đã đặt mật khẩu mới")).to_be_visible()
+    page.get_by_label("Tên đăng nhập").fill(email)
+    page.get_by_label("Mật khẩu").fill("mat khau moi cua toi")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator("header")).to_contain_text(email)
 
 
 def test_the_submission_can_be_done_with_the_keyboard_alone(page: Page, live: DemoServer) -> None:

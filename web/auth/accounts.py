@@ -4,12 +4,13 @@ records are the engine's (`engine.services.citizen_accounts`); these views trans
 
 The register and forgotten-password pages answer the same whatever the address (no way to learn
 who has an account); the links' pages show a button that posts, so a mail scanner opening a link
-uses nothing. The tokens are in the links' paths (never an e-mail or ID number); each works once.
+uses nothing. The tokens are in the links' paths (never an e-mail or ID number); opening one moves
+it into the session and reloads the page without it; each works once.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine.account_mail import MailNotConfiguredError
@@ -24,6 +25,8 @@ from web.simple_forms import FormErrors
 blp = Blueprint("account", __name__)
 MAX_IDENTIFIER = 120
 MAX_TOKEN = 100
+#: The link being used (purpose and token), between opening it and pressing its button.
+LINK_KEY = "account_link"
 
 
 @blp.context_processor
@@ -33,9 +36,9 @@ def _rules() -> dict[str, int]:
 
 def _link(purpose: str, token: str) -> str:
     if purpose == CONFIRM:
-        return url_for("account.confirm", token=token, _external=True)
+        return url_for("account.confirm_link", token=token, _external=True)
     if purpose == RESET:
-        return url_for("account.reset", token=token, _external=True)
+        return url_for("account.reset_link", token=token, _external=True)
     return url_for("account.forgot", _external=True)
 
 
@@ -99,12 +102,40 @@ def sent() -> str:
     return render_template("auth/register_sent.html")
 
 
-@blp.route("/xac-nhan-tai-khoan/<string:token>", methods=["GET", "POST"])
-def confirm(token: str) -> Response | str | tuple[str, int]:
+def _take_link(purpose: str, token: str) -> Response | tuple[str, int]:
+    """Opening a link: a usable token moves into the session and the page reloads without it,
+    so it is in no later request line, Referer or form action (only in the one that opened it)."""
+    token = token[:MAX_TOKEN]
+    if not citizen_accounts.link_is_usable(engine(), purpose, token):
+        return render_template("auth/link_invalid.html"), 410
+    session[LINK_KEY] = {"purpose": purpose, "token": token}
+    endpoint = "account.confirm" if purpose == CONFIRM else "account.reset"
+    return redirect(url_for(endpoint))
+
+
+def _link_token(purpose: str) -> str | None:
+    held = session.get(LINK_KEY)
+    if isinstance(held, dict) and held.get("purpose") == purpose:
+        token = held.get("token")
+        return token if isinstance(token, str) else None
+    return None
+
+
+@blp.get("/xac-nhan-tai-khoan/<string:token>")
+def confirm_link(token: str) -> Response | tuple[str, int]:
+    return _take_link(CONFIRM, token)
+
+
+@blp.route("/xac-nhan-tai-khoan", methods=["GET", "POST"])
+def confirm() -> Response | str | tuple[str, int]:
+    token = _link_token(CONFIRM)
+    if token is None:
+        return render_template("auth/link_invalid.html"), 410
     if request.method == "GET":
-        return render_template("auth/confirm.html", token=token)
+        return render_template("auth/confirm.html")
+    session.pop(LINK_KEY, None)
     try:
-        citizen_accounts.confirm(engine(), token[:MAX_TOKEN])
+        citizen_accounts.confirm(engine(), token)
     except InvalidStateError:
         return render_template("auth/link_invalid.html"), 410
     flash(_("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."), "success")
@@ -131,8 +162,16 @@ def forgot() -> Response | str | tuple[str, int]:
     return render_template("auth/forgot_sent.html")
 
 
-@blp.route("/dat-lai-mat-khau/<string:token>", methods=["GET", "POST"])
-def reset(token: str) -> Response | str | tuple[str, int]:
+@blp.get("/dat-lai-mat-khau/<string:token>")
+def reset_link(token: str) -> Response | tuple[str, int]:
+    return _take_link(RESET, token)
+
+
+@blp.route("/dat-lai-mat-khau", methods=["GET", "POST"])
+def reset() -> Response | str | tuple[str, int]:
+    token = _link_token(RESET)
+    if token is None:
+        return render_template("auth/link_invalid.html"), 410
     errors = FormErrors()
     if request.method == "POST":
         password = request.form.get("password", "")[: MAX_PASSWORD_LENGTH + 1]
@@ -140,13 +179,15 @@ def reset(token: str) -> Response | str | tuple[str, int]:
             errors.add("password_repeat", _("Mật khẩu nhập lại không khớp"))
         else:
             try:
-                citizen_accounts.reset_password(engine(), token[:MAX_TOKEN], password)
+                citizen_accounts.reset_password(engine(), token, password)
             except InvalidStateError:
+                session.pop(LINK_KEY, None)
                 return render_template("auth/link_invalid.html"), 410
             except ValidationFailedError as exc:
                 errors = _messages(exc.errors)
             else:
+                session.pop(LINK_KEY, None)
                 flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
                 return redirect(url_for("auth.login"))
-    page = render_template("auth/reset.html", token=token, errors=errors)
+    page = render_template("auth/reset.html", errors=errors)
     return (page, 422) if errors else page
