@@ -115,10 +115,9 @@ def test_a_file_of_the_wrong_type_is_refused_by_content_with_the_rules_shown_bef
     assert page.status == 422
     assert "không phải tệp PDF" in (page.field_error("_files") or "")
     # A good file uploaded alone stays with the draft while the rest is corrected.
-    kept = post(
-        browser, start, {**filled(), "_step": "upload", "_files": [(io.BytesIO(PDF), "a.pdf")]}
-    )
+    kept = post(browser, start, {"_step": "upload", "_files": [(io.BytesIO(PDF), "a.pdf")]})
     assert kept.status == 200 and "a.pdf" in kept.text()
+    assert not kept.error_summary()  # uploading first judges nothing else yet
     reviewed = post(browser, kept, {**filled(), "_step": "review"})
     assert hashlib.sha256(PDF).hexdigest() in reviewed.text()
 

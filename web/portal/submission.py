@@ -88,8 +88,10 @@ def submit(key: str) -> Response | str | tuple[str, int]:
     if step.startswith("remove:"):
         draft = draft.without(step.removeprefix("remove:"))
     draft, file_errors = _stage(actor, draft)
-    if state.action is not None or step.startswith("remove:"):
-        return _edit(procedure, state, draft, file_errors=file_errors)
+    if state.action is not None or step == "upload" or step.startswith("remove:"):
+        # Not "continue": the form is shown again as typed, without judging it yet.
+        page = _edit(procedure, state, draft, file_errors=file_errors)
+        return (page, 422) if file_errors else page
     values, errors = state.submit()
     if errors or file_errors:
         return _edit(procedure, state, draft, file_errors=file_errors), 422
