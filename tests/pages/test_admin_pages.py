@@ -4,8 +4,11 @@ errors next to their fields in Vietnamese with what was typed kept; and who may 
 
 from __future__ import annotations
 
+import contextlib
+
 from engine.context import EngineContext
-from engine.services import grants, users
+from engine.errors import AuthenticationError, TooManyAttemptsError
+from engine.services import grants, logins, users
 from engine.services.users import NewUser
 from tests.conftest import ADMIN, SECOND_ADMIN
 from tests.pages.browsing import Browser
@@ -69,7 +72,12 @@ def test_creating_an_account_shows_errors_next_to_fields_and_keeps_what_was_type
     assert page.field_error("password") == "Mật khẩu dài 10–200 ký tự"
     assert page.field_error("full_name") == "Nhập họ và tên (tối đa 200 ký tự)"
     assert page.field_error("roles") == "Chọn ít nhất một vai trò"
-    assert len(page.error_summary()) == 4
+    assert page.error_summary() == [
+        "Nhập tên đăng nhập",
+        "Mật khẩu dài 10–200 ký tự",
+        "Nhập họ và tên (tối đa 200 ký tự)",
+        "Chọn ít nhất một vai trò",
+    ]
     officer = {
         "username": "nv.moi",
         "full_name": "Nguyễn Văn Mới",
@@ -216,3 +224,20 @@ def test_calendar_overrides_are_added_and_removed(browser: Browser) -> None:
     assert "Chưa có ngày nào được điều chỉnh." in page.text()
     browser.post(remove, {}, csrf_from=path, expect=302)
     assert "Ngày này không có điều chỉnh." in browser.get(path).text()
+
+
+def test_a_locked_login_is_shown_and_unlocked(browser: Browser, ctx: EngineContext) -> None:
+    for _ in range(ctx.settings.login_max_failures):
+        with contextlib.suppress(AuthenticationError, TooManyAttemptsError):
+            logins.login(ctx, "specialist", "sai-mat-khau")
+    browser.login("admin")
+    path = "/can-bo/quan-tri/nguoi-dung/specialist"
+    page = browser.get(path)
+    assert "Tạm khoá đến" in page.text("//dl")
+    assert "Tạm khoá đăng nhập" in browser.get("/can-bo/quan-tri/nguoi-dung?ten=spec").text()
+    browser.post(f"{path}/mo-khoa-dang-nhap", {}, csrf_from=path, expect=302)
+    page = browser.get(path)
+    assert "Đã mở khoá đăng nhập của specialist." in page.text()
+    assert "Không bị khoá" in page.text("//dl")
+    new_browser(browser, "specialist").get("/can-bo")
+    browser.post(f"{path}/khong-co", {}, csrf_from=path, expect=302)  # an unknown action: back

@@ -83,26 +83,26 @@ def add_engine_errors(errors: FormErrors, exc: ValidationFailedError) -> None:
 
 
 def _read_account_form(errors: FormErrors, *, new: bool) -> dict[str, Any]:
+    """The fields in the order of the page, so the error summary follows it."""
     form = request.form
-    values: dict[str, Any] = {
-        "full_name": bounded(form.get("full_name"), MAX_NAME + 1),
-        "roles": [r for r in form.getlist("roles") if r in ALL_ROLES][: len(ALL_ROLES)],
-        "unit_code": bounded(form.get("unit_code"), 40),
-    }
-    if not values["full_name"] or len(values["full_name"]) > MAX_NAME:
-        errors.add("full_name", _("Nhập họ và tên (tối đa %(n)s ký tự)", n=MAX_NAME))
-    if not values["roles"]:
-        errors.add("roles", _("Chọn ít nhất một vai trò"))
+    values: dict[str, Any] = {}
     if new:
         values["username"] = bounded(form.get("username"), MAX_USERNAME + 1)
         password = form.get("password", "")[: MAX_PASSWORD + 1]
         if not values["username"]:
             errors.add("username", _("Nhập tên đăng nhập"))
-        if len(password) < MIN_PASSWORD or len(password) > MAX_PASSWORD:
+        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             errors.add(
                 "password", _("Mật khẩu dài %(a)s–%(b)s ký tự", a=MIN_PASSWORD, b=MAX_PASSWORD)
             )
         values["password"] = password
+    values["full_name"] = bounded(form.get("full_name"), MAX_NAME + 1)
+    values["roles"] = [r for r in form.getlist("roles") if r in ALL_ROLES][: len(ALL_ROLES)]
+    values["unit_code"] = bounded(form.get("unit_code"), 40)
+    if not values["full_name"] or len(values["full_name"]) > MAX_NAME:
+        errors.add("full_name", _("Nhập họ và tên (tối đa %(n)s ký tự)", n=MAX_NAME))
+    if not values["roles"]:
+        errors.add("roles", _("Chọn ít nhất một vai trò"))
     return values
 
 

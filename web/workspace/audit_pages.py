@@ -6,6 +6,9 @@ allows); each read of a dossier is logged by the engine.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import Response, render_template, request
 
 from engine.errors import ValidationFailedError
@@ -69,6 +72,12 @@ PROBLEM_LABELS = {
     "checkpoint_invalid": "Điểm kiểm tra không hợp lệ",
     "replay_mismatch": "Dựng lại không khớp dữ liệu lưu",
 }
+
+
+@blp.app_template_filter("readable_json")
+def readable_json(value: Any) -> str:
+    """Data as JSON an auditor reads: Vietnamese letters as they are, keys in order."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _context() -> dict[str, object]:
