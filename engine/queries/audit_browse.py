@@ -17,7 +17,6 @@ from engine.results import DossierSummary, Page, StatusView
 from engine.security.authz import Actor, ensure_auditor
 from engine.views import mask_name
 from storage.repositories import DossierSearch
-from storage.repositories import search_dossiers as _search
 
 MAX_PAGE_SIZE = 100
 
@@ -93,7 +92,7 @@ def search_dossiers(
     page, page_size = page_window(page, page_size)
     with ctx.uow(write=False) as uow:
         search = DossierSearch(flt.code_prefix, flt.procedure, flt.unit_code, flt.since, flt.before)
-        rows, total = _search(uow.dossiers, search, (page - 1) * page_size, page_size)
+        rows, total = uow.dossiers.search(search, (page - 1) * page_size, page_size)
         items = [
             DossierSummary(
                 code=d.code,

@@ -4,10 +4,13 @@ browse the system chain; and who may not."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import update
 
 from engine.audit.bundle import verify_bundle
+from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.events import dossier_chain
 from storage.models import Event
@@ -57,7 +60,7 @@ def test_only_auditors_and_administrators_open_the_audit_pages(
 
 
 def test_the_search_finds_dossiers_by_code_procedure_unit_and_period(
-    browser: Browser, code: str
+    browser: Browser, code: str, clock: FrozenClock, ctx: EngineContext
 ) -> None:
     browser.login("auditor")
 
@@ -71,6 +74,9 @@ def test_the_search_finds_dossiers_by_code_procedure_unit_and_period(
     assert codes(f"don_vi={UNIT}") == [code]
     assert codes(f"don_vi={OTHER_UNIT}") == []
     assert codes("tu_ngay=2000-01-01&den_ngay=2000-01-02") == []
+    today = clock.now().astimezone(ctx.tz).date()
+    assert codes(f"tu_ngay={today:%d/%m/%Y}&den_ngay={today.isoformat()}") == [code]
+    assert codes(f"tu_ngay={today + timedelta(days=1)}") == []
     page = browser.get(f"/can-bo/kiem-tra?ma={code}")
     assert "Tìm thấy 1 hồ sơ." in page.text()
     assert "Cấp lại, đổi thẻ bảo hiểm y tế" in page.text("//table")
@@ -181,8 +187,15 @@ def test_the_bundle_downloads_signed_and_verifies_offline(
     assert report.ok and report.dossier == code
 
 
-def test_the_system_chain_is_browsable_by_kind_person_and_period(browser: Browser) -> None:
+def test_the_system_chain_is_browsable_by_kind_person_and_period(
+    browser: Browser, clock: FrozenClock, ctx: EngineContext
+) -> None:
     browser.login("auditor")
+    today = clock.now().astimezone(ctx.tz).date()
+    path = "/can-bo/kiem-tra/nhat-ky-he-thong"
+    assert "Tạo tài khoản" in browser.get(f"{path}?tu_ngay={today}&den_ngay={today}").text()
+    assert "0 sự kiện." in browser.get(f"{path}?den_ngay={today - timedelta(days=1)}").text()
+    assert "Tạo tài khoản" in browser.get(f"{path}?nguoi=test-admin&nhom=user").text()
     page = browser.get("/can-bo/kiem-tra/nhat-ky-he-thong?nhom=user")
     assert "Tạo tài khoản" in page.text("//table")
     assert "Triển khai quy trình" not in page.text("//table")
