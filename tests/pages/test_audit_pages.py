@@ -206,3 +206,25 @@ def test_the_system_chain_is_browsable_by_kind_person_and_period(
     page = browser.get("/can-bo/kiem-tra/nhat-ky-he-thong?nhom=x&tu_ngay=ngay", expect=422)
     assert page.field_error("nhom") == "Chọn một loại sự kiện trong danh sách"
     assert page.field_error("tu_ngay") == "Nhập ngày dạng ngày/tháng/năm"
+
+
+def test_odd_addresses_and_filters_never_fail(browser: Browser, code: str) -> None:
+    browser.login("admin")  # administrators use the audit pages too
+    for path in (
+        "/can-bo/kiem-tra?trang=99999999999&ma=%00%27%22<b>",
+        "/can-bo/kiem-tra?ma=" + "9" * 500,
+        f"/can-bo/kiem-tra/ho-so/{code}?trang=-3",
+        f"/can-bo/kiem-tra/ho-so/{code}?trang=100000",
+        "/can-bo/kiem-tra/nhat-ky-he-thong?trang=0&nguoi=%25_",
+    ):
+        browser.get(path)
+    for path in (
+        f"/can-bo/kiem-tra/ho-so/{code}/dung-lai?den=0",
+        f"/can-bo/kiem-tra/ho-so/{code}/dung-lai?den=1e3",
+        f"/can-bo/kiem-tra/ho-so/{code}/dung-lai?den=99999999999999",
+    ):
+        browser.get(path, expect=422)
+    browser.get("/can-bo/kiem-tra/ho-so/" + "X" * 300, expect=404)
+    browser.get("/can-bo/kiem-tra/ho-so/%C4%90%E1%BB%97/goi-kiem-tra", expect=404)
+    browser.post("/can-bo/quan-tri/lich/khong-phai-ngay/xoa", {}, csrf_from="/can-bo", expect=302)
+    browser.post("/can-bo/quan-tri/cap-vai-tro/999/duyet", {}, csrf_from="/can-bo", expect=404)
