@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.calendar.working_days import OfficeHours
+from engine.notification_settings import (
+    NotificationSettings,
+    NotificationSettingsError,
+    notification_settings,
+)
 
 PRODUCTION = "production"
 #: Secrets that must never protect a production deployment.
@@ -88,6 +93,8 @@ class Settings:
     #: (docs/integration.md); unset, no e-mail is queued.
     mail_dir: Path | None = None
     mail_from: str = "motcua@localhost"
+    #: SMTP, the SMS gateway, webhooks, the 2-hour acknowledgement (engine.notification_settings).
+    notify: NotificationSettings = NotificationSettings()
 
     @property
     def is_production(self) -> bool:
@@ -152,6 +159,7 @@ class Settings:
             dvcqg=_dvcqg(env_vars),
             mail_dir=_path(env_vars.get("MOTCUA_MAIL_DIR")),
             mail_from=env_vars.get("MOTCUA_MAIL_FROM") or "motcua@localhost",
+            notify=_notify(env_vars, production=env == PRODUCTION),
             outbox=OutboxSettings(
                 backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
                 backoff_max_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
@@ -163,6 +171,13 @@ class Settings:
                 workers=_int(env_vars, "MOTCUA_OUTBOX_WORKERS", 8, minimum=1),
             ),
         )
+
+
+def _notify(env: Mapping[str, str], *, production: bool) -> NotificationSettings:
+    try:
+        return notification_settings(env, production=production)
+    except NotificationSettingsError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def _dvcqg(env: Mapping[str, str]) -> PeerSettings | None:
