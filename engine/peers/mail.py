@@ -18,6 +18,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -39,6 +40,10 @@ QUOTED_FORMS = ("01", "02", "03", "04")
 #: Which document's PDF goes with which notification: (kind, status or form) -> form.
 ATTACHED = {(STATUS_CHANGED, "2"): "01", (DOCUMENT_ISSUED, "04"): "04"}
 NONE_YET = "(chưa có)"
+#: Folding a Vietnamese subject at 78 characters splits it into encoded words and loses the
+#: space between them ("giải quyếthồ sơ", a bug of the email package): fold only at RFC 5322's
+#: hard limit, so a subject stays one encoded word.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 
 class MailTransport(Protocol):
@@ -90,7 +95,7 @@ class MailPeer:
         if found is None:
             return None
         attachment = found.attachment
-        mail = EmailMessage()
+        mail = EmailMessage(policy=MAIL_POLICY)
         mail["From"] = self.sender
         mail["To"] = message.email
         mail["Subject"] = found.subject
