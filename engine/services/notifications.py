@@ -56,10 +56,10 @@ def put_choice(
     phone = re.sub(r"[\s.-]", "", phone or "") or None
     problems = []
     if email_address is not None and not EMAIL.match(email_address):
-        problems.append(FieldError("email_address", "địa chỉ thư điện tử không hợp lệ"))
+        problems.append(FieldError("email_address", "Địa chỉ thư điện tử không hợp lệ"))
     if phone is not None and not PHONE.match(phone):
         problems.append(
-            FieldError("phone", "số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 hoặc +84")
+            FieldError("phone", "Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 hoặc +84")
         )
     if problems:
         raise ValidationFailedError("invalid notification channels", problems)
