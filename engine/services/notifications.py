@@ -12,7 +12,7 @@ from datetime import datetime
 
 from engine.context import EngineContext
 from engine.errors import FieldError, PermissionDeniedError, ValidationFailedError
-from engine.security.authz import Actor
+from engine.security.authz import Actor, Role
 from storage.integration_models import NotificationChoice
 from storage.uow import UnitOfWork
 
@@ -97,8 +97,8 @@ def contacts(
 
 
 def _user(actor: Actor) -> int:
-    if actor.user_id is None:
-        raise PermissionDeniedError("only an account has notification channels")
+    if actor.user_id is None or not actor.has(Role.CITIZEN):
+        raise PermissionDeniedError("only an applicant's account has notification channels")
     return actor.user_id
 
 

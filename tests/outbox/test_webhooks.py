@@ -11,7 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from api.cli import main
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.errors import ValidationFailedError
@@ -200,3 +202,32 @@ def test_at_delivery_a_name_that_now_resolves_inside_is_refused(clock: FrozenClo
     )
     with pytest.raises(RejectedError, match="non-public address"):
         peer.deliver(message)
+
+
+def test_the_command_line_registers_lists_and_removes_a_webhook(ctx: EngineContext) -> None:
+    env = {
+        "MOTCUA_ENV": "test",
+        "MOTCUA_DATABASE_URL": ctx.settings.database_url,
+        "MOTCUA_VAR_DIR": str(ctx.settings.var_dir),
+        "MOTCUA_SECRET_KEY": ctx.settings.secret_key,
+    }
+
+    def cli(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(main, ["webhook", *args], env=env)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    created = cli(
+        "create", "https://hooks.example.vn/x", "--event", "status_changed", "--status", "2"
+    )
+    assert (
+        "webhook 1 registered for status_changed" in created
+        and "secret (shown this once): whsec_" in created
+    )
+    assert "1  active  https://hooks.example.vn/x  status_changed  statuses 2" in cli("list")
+    assert "0 of 0 deliveries" in cli("deliveries", "1")
+    assert "webhook 1 disabled" in cli("disable", "1")
+    assert "webhook 1 deleted" in cli("delete", "1")
+    assert "url: url must start with" in cli(
+        "create", "ftp://x/y", "--event", "status_changed", code=1
+    )
