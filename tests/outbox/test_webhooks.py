@@ -9,6 +9,7 @@ import hmac
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -49,6 +50,16 @@ def verify(secret: str, received: Received, now: float) -> dict[str, object]:
     return body
 
 
+def documented_verify() -> Any:
+    """The verification snippet of docs/integration.md, as a reader would paste it."""
+    text = (Path(__file__).parents[2] / "docs" / "integration.md").read_text(encoding="utf-8")
+    after = text.index("**Verifying a delivery**")
+    start = text.index("```python\n", after) + len("```python\n")
+    namespace: dict[str, Any] = {}
+    exec(text[start : text.index("```", start)], namespace)  # noqa: S102 - our own docs
+    return namespace["verify"]
+
+
 def register(http: HttpApi, url: str, **extra: object) -> tuple[int, str]:
     created = http.call(
         "POST",
@@ -84,6 +95,12 @@ def test_every_matching_event_arrives_signed_once_and_in_order(
     assert all(i.startswith(f"{code}:") for i in ids)
     assert "applicant_name" not in bodies[0]["dossier"]  # type: ignore[operator]
     assert bodies[2]["document"]["form"] == "01"  # type: ignore[index]
+
+    # the snippet of docs/integration.md accepts them too (the clock is frozen in March 2026)
+    documented = documented_verify()
+    for received, body in zip(hook.received, bodies, strict=True):
+        header = received.headers["X-Motcua-Signature"]
+        assert documented(secret, header, received.body, tolerance=10**9) == body
 
     listed = http.call("GET", f"/api/v1/admin/webhooks/{webhook_id}/deliveries", "admin")
     assert listed["total"] == 4
