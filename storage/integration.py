@@ -45,9 +45,11 @@ class Webhooks:
     def active(self) -> Sequence[Webhook]:
         """The active endpoints, read once per unit of work (a step may write many messages)."""
         if self._active is None:
-            self._active = self.session.scalars(
-                select(Webhook).where(Webhook.active.is_(True)).order_by(Webhook.id)
-            ).all()
+            # no autoflush: a step asks in the middle of its changes, which flush in their order
+            with self.session.no_autoflush:
+                self._active = self.session.scalars(
+                    select(Webhook).where(Webhook.active.is_(True)).order_by(Webhook.id)
+                ).all()
         return self._active
 
     def remove(self, webhook: Webhook) -> None:
