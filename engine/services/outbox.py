@@ -87,8 +87,9 @@ def due_messages(ctx: EngineContext, limit: int) -> list[DueMessage]:
         rows = uow.outbox.due(now, limit)
         codes = sorted({row.dossier_code for row in rows})
         files = uow.outbox.file_hashes(codes)
-        contacts = notifications.contacts(uow, codes)
+        # only the applicant's channels need their contacts and documents (not the portal's)
         told = sorted({row.dossier_code for row in rows if row.destination in NOTIFIED})
+        contacts = notifications.contacts(uow, told)
         documents = {
             code: tuple(
                 IssuedDocument(d.form, d.number, d.sha256 or "", d.issued_at, dict(d.data), d.pdf)
