@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -70,7 +70,20 @@ def error_page(status: int, page: tuple[str, str] | None = None) -> tuple[str, i
     return html, status
 
 
+def _refuse_nul_characters() -> None:
+    """A NUL in the address or a form field is a 400 before any view runs: PostgreSQL refuses
+    NUL in text, so it must never reach a query (the API refuses it the same way)."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value
+        for values in (request.args, request.form)
+        for key, value in values.items(multi=True)
+    ):
+        abort(400)
+
+
 def register_error_pages(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
         return error_page(400, CSRF_PAGE)
