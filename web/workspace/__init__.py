@@ -32,3 +32,7 @@ def home() -> str:
     return render_template(
         "workspace/home.html", actor=actor, open_tasks=open_tasks, unit_name=unit_name
     )
+
+
+# Pages in their own modules register on `blp` when imported (after it exists).
+from web.workspace import inbox, task_actions, task_page  # noqa: E402, F401
