@@ -24,7 +24,7 @@
       .then(function (xml) {
         var canvasElement = document.createElement("div");
         canvasElement.className = "diagram__canvas";
-        canvasElement.setAttribute("role", "img");
+        canvasElement.setAttribute("role", "region");
         canvasElement.setAttribute("aria-label", container.getAttribute("data-label") || "");
         container.appendChild(canvasElement);
         var viewer = new window.BpmnJS({ container: canvasElement });
