@@ -58,7 +58,7 @@ def test_the_inbox_lists_my_open_tasks_with_masked_applicants_and_deadline_words
     assert "Kiểm tra, tiếp nhận hồ sơ" in row and "Cấp lại, đổi thẻ bảo hiểm y tế" in row
     # Due in 8 working hours: within one working day, said in words as well as in colour.
     assert page.all("//tbody/tr[contains(@class, 'inbox-row--due-soon')]")
-    assert "Sắp đến hạn (trong 1 ngày làm việc)" in row
+    assert "Sắp đến hạn" in row
     assert (count(page, "total"), count(page, "unclaimed"), count(page, "mine")) == (1, 1, 0)
     assert "Hộp công việc" in page.text("//nav")
     # The specialist has nothing yet: the task is reception's.
@@ -199,7 +199,12 @@ def test_the_task_page_shows_the_dossier_files_steps_and_diagram(
     page = browser.get(f"/can-bo/cong-viec/{task_id}")
     assert page.text("//h1") == "Kiểm tra, tiếp nhận hồ sơ"
     assert "Nguyễn Văn An" in page.text("//section[@aria-labelledby='ho-so']")
-    assert "Lý do (Mẫu 02 / Mẫu 03)" in page.text("//section[@aria-labelledby='xu-ly']")
+    form = page.text("//section[@aria-labelledby='xu-ly']")
+    reasons_note = "bắt buộc khi “Kết quả kiểm tra” là “Yêu cầu bổ sung, hoàn thiện”, “Từ chối"
+    assert "Lý do (Mẫu 02 / Mẫu 03)" in form and reasons_note in form
+    # The submitted data with the form's labels and the choices' words.
+    submitted = page.text("//section[@aria-labelledby='ho-so']")
+    assert "reissue_lost" not in submitted and "[01] Họ và tên Nguyễn Văn An" in submitted
     # The decision's choices in Vietnamese.
     labels = [
         " ".join(x.text_content().split()) for x in page.all("//fieldset[@id='f-decision']//label")

@@ -46,7 +46,7 @@ OPEN_STATUSES = (
 def deadline_labels() -> dict[str, str]:
     return {
         Deadline.ON_TIME: _("Trong hạn"),
-        Deadline.DUE_SOON: _("Sắp đến hạn (trong 1 ngày làm việc)"),
+        Deadline.DUE_SOON: _("Sắp đến hạn"),
         Deadline.OVERDUE: _("Quá hạn"),
         Deadline.NONE: _("Không có hạn"),
     }

@@ -32,6 +32,7 @@ from web.context import engine
 from web.forms_render import SchemaForm
 from web.i18n import _
 from web.workspace import blp
+from web.workspace.dossier_data import Labelled, labelled
 from web.workspace.inbox import deadline_labels
 from web.workspace.task_actions import conflict_message
 
@@ -98,7 +99,7 @@ def task(task_id: str) -> Response | str | tuple[str, int]:
         deadline=deadline_of(step_due, now, soon),
         step_due=step_due,
         deadline_labels=deadline_labels(),
-        submitted=_labelled(detail.dossier.procedure, detail.dossier.submission),
+        submitted=_submitted(detail.dossier.procedure, detail.dossier.submission),
         completed=" ".join(k for k, v in view.step_states.items() if v == "completed"),
         current=" ".join(k for k, v in view.step_states.items() if v == "current"),
         page_has_errors=status == 422,
@@ -166,33 +167,10 @@ def _file(content: bytes, content_type: str, name: str) -> Response:
     return response
 
 
-def _labelled(procedure: str, data: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The submitted data with the labels of the procedure's submission form, in its order."""
+def _submitted(procedure: str, data: dict[str, Any]) -> Labelled:
+    """The submitted data labelled by the procedure's submission form."""
     try:
-        schema = dossier_queries.get_procedure(engine(), procedure).submission_form or {}
+        schema = dossier_queries.get_procedure(engine(), procedure).submission_form
     except NotFoundError:
-        schema = {}
-    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-    rows = []
-    for key, spec in properties.items():
-        if key in data:
-            title = spec.get("title", key) if isinstance(spec, dict) else key
-            rows.append((str(title), _labels_inside(spec, data[key])))
-    rows.extend((key, value) for key, value in data.items() if key not in properties)
-    return rows
-
-
-def _labels_inside(spec: Any, value: Any) -> Any:
-    """Nested objects with their titles too (what the template draws as a nested list)."""
-    if isinstance(value, dict) and isinstance(spec, dict):
-        props = spec.get("properties", {})
-        return [
-            (
-                str(props.get(k, {}).get("title", k)) if isinstance(props.get(k), dict) else k,
-                _labels_inside(props.get(k), v),
-            )
-            for k, v in value.items()
-        ]
-    if isinstance(value, list) and isinstance(spec, dict):
-        return [_labels_inside(spec.get("items"), item) for item in value]
-    return value
+        schema = None
+    return labelled(schema, data)
