@@ -34,5 +34,5 @@ def home() -> str:
     )
 
 
-# Pages in their own modules register on `blp` when imported (after it exists).
-from web.workspace import inbox, task_actions, task_page  # noqa: E402, F401
+# Pages of other modules register on `blp` (imported last: they import it from here).
+from web.workspace import admin_pages, admin_users, audit_pages, inbox, task_actions, task_page  # noqa: E402, F401
