@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.chromium import assert_accessible, focused, screenshots, tab_to
+from tests.browser.chromium import SCREENSHOTS, assert_accessible, focused, screenshots, tab_to
 from tests.browser.conftest import new_context
 from tests.live_server import DemoServer
 from tests.support import submission
@@ -38,6 +38,16 @@ def second_reception(live: DemoServer) -> tuple[str, str]:
     )
     assert status in (201, 409), body
     return SECOND_RECEPTION
+
+
+def photographed(page: Page, name: str) -> None:
+    """The shared screenshots (360 and 1280 px) and one at 375 px, the brief's phone."""
+    screenshots(page, name)
+    original = page.viewport_size
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-375.png"), full_page=True)
+    if original:
+        page.set_viewport_size(original)
 
 
 def login(page: Page, live: DemoServer, username: str, password: str | None = None) -> None:
@@ -82,7 +92,7 @@ def test_a_dossier_is_worked_through_to_the_end_from_the_inbox(
     expect(page.locator(".diagram[data-ready='true']")).to_be_visible()  # bpmn-js drew it
     assert page.locator(".djs-element.diagram-current").count() >= 1
     assert_accessible(page)
-    screenshots(page, "workspace-task")
+    photographed(page, "workspace-task")
     page.locator("input[name='decision'][value='accept']").check()
     if page.locator("[name='documents_received.0.name']").count() == 0:
         page.get_by_role("button", name=re.compile("Thêm dòng")).first.click()
@@ -91,7 +101,7 @@ def test_a_dossier_is_worked_through_to_the_end_from_the_inbox(
     page.locator("[name='documents_received.0.quantity']").fill("1")
     complete(page, code, "Kiểm tra, tiếp nhận hồ sơ")
     assert_accessible(page)
-    screenshots(page, "workspace-inbox")
+    photographed(page, "workspace-inbox")
 
     page.context.clear_cookies()
     login(page, live, "specialist")
@@ -147,7 +157,7 @@ def test_two_officers_claim_one_task_at_once_and_the_loser_is_told(
     loser = pages[messages.index(lost[0])]
     assert row_of(loser, code).locator("[role='alert']").count() == 1
     assert_accessible(loser)
-    screenshots(loser, "workspace-inbox-claim-lost")
+    photographed(loser, "workspace-inbox-claim-lost")
     for p in pages:
         p.context.close()
 
