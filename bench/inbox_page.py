@@ -18,17 +18,20 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from werkzeug.test import Client
 
 import web
 from bench import inbox
-from bench.environment import PASSWORD, postgres_backend, seed
+from bench.environment import PASSWORD, Backend, postgres_backend, seed
 from bench.load import percentile
 from bench.web import timed
+from storage.db import make_engine
 
 #: The inbox as officers open it: first page, a filter, an order on a computed column, a page.
 PAGES = {
@@ -99,42 +102,57 @@ def measure(client: Client, requests: int, sql: StatementClock) -> dict[str, dic
     return found
 
 
+def measured(backend: Backend, size: int, seconds: float, requests: int) -> dict[str, Any]:
+    ctx = backend.context()
+    try:
+        sql = StatementClock(ctx.db.engine)
+        client = Client(web.create_app(context=ctx))
+        log_in(client, "reception0")
+        page = client.get(PAGES["inbox"]).get_data(as_text=True)
+        assert "100 công việc khớp bộ lọc" in page, page[:3000]
+        return {"dossiers": size, "seed_seconds": round(seconds), **measure(client, requests, sql)}
+    finally:
+        ctx.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres-url", required=True, help="a server where we may create a db")
     parser.add_argument("--sizes", default="100000,300000,1000000", help="dossiers, ascending")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--seeded",
+        metavar="URL",
+        help="measure again on a database this script's seeding already filled (kept, not seeded)",
+    )
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.seeded:
+        backend = Backend("PostgreSQL", args.seeded, Path(tempfile.mkdtemp()), "bench-secret" * 4)
+        size = int(backend_count(args.seeded))
+        print(json.dumps(measured(backend, size, 0, args.requests), indent=2))
+        return
     results = []
     with postgres_backend(args.postgres_url) as backend:
         seed(backend, units=4)
         backlog = inbox.backlog(backend, units=4)
         seeded = 0
-        for size in sizes:
+        for size in [int(s) for s in args.sizes.split(",")]:
             started = time.perf_counter()
             history = size - backlog
             inbox.seed(backend, first=seeded + 1, last=history, units=4, open_step=None)
             seeded = history
-            seconds = time.perf_counter() - started
-            ctx = backend.context()
-            try:
-                sql = StatementClock(ctx.db.engine)
-                client = Client(web.create_app(context=ctx))
-                log_in(client, "reception0")
-                page = client.get(PAGES["inbox"]).get_data(as_text=True)
-                assert "100 công việc khớp bộ lọc" in page, page[:3000]
-                results.append(
-                    {
-                        "dossiers": size,
-                        "seed_seconds": round(seconds),
-                        **measure(client, args.requests, sql),
-                    }
-                )
-            finally:
-                ctx.close()
+            results.append(measured(backend, size, time.perf_counter() - started, args.requests))
             print(json.dumps(results[-1], indent=2), flush=True)
     print(json.dumps(results, indent=2))
+
+
+def backend_count(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM dossier")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ images and PDFs inline, anything else as a download; the diagram as BPMN XML for
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect, render_template, request
 from werkzeug.wrappers import Response
@@ -24,7 +25,7 @@ from engine.errors import (
 from engine.queries import definitions as definition_queries
 from engine.queries import dossiers as dossier_queries
 from engine.queries.inbox import deadline_of, due_soon_limit
-from engine.security.authz import OFFICER_ROLES, Role
+from engine.security.authz import OFFICER_ROLES, Actor, Role
 from engine.services import documents, files, tasks
 from engine.services import task_page as queries
 from web.auth.session import current_actor, login_required
@@ -36,6 +37,7 @@ from web.workspace.dossier_data import Labelled, labelled
 from web.workspace.inbox import deadline_labels
 from web.workspace.task_actions import conflict_message
 
+T = TypeVar("T")
 READERS = (*OFFICER_ROLES, Role.AUDITOR)
 #: Served inline (the browser shows them); anything else is downloaded, never rendered.
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
@@ -144,13 +146,13 @@ def document(code: str, document_id: int) -> Response:
     return _file(found.content, found.media_type, found.filename)
 
 
-def _actor() -> Any:
+def _actor() -> Actor:
     actor = current_actor()
     assert actor is not None
     return actor
 
 
-def _visible(read: Any) -> Any:
+def _visible(read: Callable[[], T]) -> T:
     """What `read` returns; another unit's dossier is a 404, like one that does not exist."""
     try:
         return read()
