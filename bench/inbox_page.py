@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -127,7 +128,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.seeded:
-        backend = Backend("PostgreSQL", args.seeded, Path(tempfile.mkdtemp()), "bench-secret" * 4)
+        workdir = Path(tempfile.mkdtemp())
+        backend = Backend("PostgreSQL", args.seeded, workdir, secrets.token_urlsafe(48))
         size = int(backend_count(args.seeded))
         print(json.dumps(measured(backend, size, 0, args.requests), indent=2))
         return
