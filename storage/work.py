@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -60,6 +60,17 @@ class InboxFilter:
     assignee: str | None = None  # "me" | "none" | None
     procedure_key: str | None = None
     dossier_code: str | None = None
+    # The workspace's inbox page (issue 16): more filters and a chosen order.
+    dossier_status: int | None = None
+    #: The step's due time (the appointment when the step has none) within [due_from, due_before).
+    due_from: datetime | None = None
+    due_before: datetime | None = None
+    sort: str = "created"  # one of INBOX_SORTS
+    descending: bool = False
+
+
+#: The inbox's orders: by when the step opened, the step's due time, the appointment, the code.
+INBOX_SORTS = ("created", "step_due", "appointment", "code")
 
 
 class WorkItemStore(Protocol):
@@ -172,13 +183,59 @@ class WorkItems:
             stmt = stmt.where(WorkItem.procedure_key == flt.procedure_key)
         if flt.dossier_code:
             stmt = stmt.where(Dossier.code == flt.dossier_code)
+        if flt.dossier_status is not None:
+            stmt = stmt.where(Dossier.status == flt.dossier_status)
+        due = _step_due()
+        if flt.due_from is not None:
+            stmt = stmt.where(due >= flt.due_from)
+        if flt.due_before is not None:
+            stmt = stmt.where(due < flt.due_before)
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = self.session.execute(
-            stmt.order_by(WorkItem.created_at, WorkItem.dossier_id, WorkItem.id)
-            .offset(offset)
-            .limit(limit)
+            stmt.order_by(*_inbox_order(flt)).offset(offset).limit(limit)
         ).all()
         return [(item, dossier) for item, dossier in rows], total
+
+    def inbox_counts(self, flt: InboxFilter, now: datetime, soon: datetime) -> dict[str, int]:
+        """How many open items of the caller's roles in the caller's unit: in all, claimed by
+        the caller, unclaimed, overdue at `now`, due before `soon` (not yet overdue); one query
+        (the other filters of `flt` are ignored: these are the counts the filters show)."""
+        due = _step_due()
+        stmt = (
+            select(
+                func.count(),
+                func.count().filter(WorkItem.claimed_by_id == flt.user_id),
+                func.count().filter(WorkItem.claimed_by_id.is_(None)),
+                func.count().filter(due < now),
+                func.count().filter(due >= now, due < soon),
+            )
+            .select_from(WorkItem)
+            .join(Dossier, Dossier.id == WorkItem.dossier_id)
+            .where(
+                WorkItem.unit_code == flt.unit_code,
+                WorkItem.status == WorkItemStatus.OPEN,
+                WorkItem.role.in_(sorted(flt.roles)),
+            )
+        )
+        row = self.session.execute(stmt).one()
+        return dict(zip(("total", "mine", "unclaimed", "overdue", "due_soon"), row, strict=True))
+
+
+def _step_due() -> ColumnElement[datetime]:
+    """When the step is due: its own due time, else the dossier's appointment."""
+    return func.coalesce(WorkItem.due_at, Dossier.due_at)
+
+
+def _inbox_order(flt: InboxFilter) -> list[Any]:
+    orders: dict[str, Any] = {
+        "step_due": _step_due(),
+        "appointment": Dossier.due_at,
+        "code": Dossier.code,
+    }
+    column = orders.get(flt.sort, WorkItem.created_at)
+    first = column.desc() if flt.descending else column.asc()
+    # Items without a due time last whichever the direction; ties in a stable order.
+    return [first.nulls_last(), WorkItem.created_at, WorkItem.dossier_id, WorkItem.id]
 
 
 class Timers:

@@ -25,6 +25,10 @@ def _staff(actor: Actor | None) -> bool:
     return actor is not None and is_workspace_user(actor)
 
 
+def _officer(actor: Actor | None) -> bool:
+    return actor is not None and actor.is_officer and actor.unit_code is not None
+
+
 def _auditor(actor: Actor | None) -> bool:
     return actor is not None and actor.has(Role.AUDITOR, Role.ADMIN)
 
@@ -55,6 +59,7 @@ PORTAL_NAV: list[NavItem] = [
 ]
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
+    NavItem("workspace.inbox", "Hộp công việc", _officer),
     NavItem("workspace.audit_search", "Kiểm tra", _auditor),
     NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),

@@ -282,8 +282,16 @@ def _conditions(node: Mapping[str, Any]) -> dict[str, Condition]:
         if condition is None or not isinstance(then, Mapping):
             continue
         for name in then.get("required", []):
-            if isinstance(name, str):
-                found.setdefault(name, condition)
+            if not isinstance(name, str):
+                continue
+            known = found.get(name)
+            if known is None:
+                found[name] = condition
+            elif known.field == condition.field:
+                # Required under several values of one sibling (e.g. `reasons` when refusing
+                # and when asking for supplements): shown for any of them.
+                extra = tuple(v for v in condition.values if v not in known.values)
+                found[name] = Condition(known.field, known.values + extra)
     return found
 
 
