@@ -47,7 +47,10 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> ServiceStatistics:
+def service_statistics(
+    ctx: EngineContext, procedure: str, year: int | None, unit: str | None = None
+) -> ServiceStatistics:
+    """`unit`: one unit's figures (the portal's per-unit table); None: every unit together."""
     today = ctx.clock.now().astimezone(ctx.tz).date()
     year = today.year if year is None else year
     if year not in REPORT_YEARS or year > today.year:
@@ -63,6 +66,7 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
             )
         name = definition.name
     start, end = date(year, 1, 1), date(year, 12, 31)
+    scope = ReportScope([unit] if unit is not None else None, procedure)
     period = Period(start, end, min(today, end), ctx.tz)
     counts = {
         "online_received": 0,
@@ -72,7 +76,7 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
         "resolved": 0,
         "on_time": 0,
     }
-    for facts, figures in classified(ctx, period, ReportScope(None, procedure)):
+    for facts, figures in classified(ctx, period, scope):
         online = facts.channel == "online"
         on_time = "resolved_early" in figures or "resolved_on_time" in figures
         if "received" in figures:
@@ -84,7 +88,7 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
             counts["online_resolved"] += online
             counts["online_on_time"] += online and on_time
     satisfaction = empty_tally()
-    for rated in ratings_in(ctx, period, ReportScope(None, procedure)):
+    for rated in ratings_in(ctx, period, scope):
         for criterion, level in rated.ratings.items():
             if level in satisfaction.get(criterion, {}):
                 satisfaction[criterion][level] += 1
