@@ -6,13 +6,16 @@ who read) is in it. Authorised like the dossier itself (`ensure_can_read_dossier
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from engine.context import EngineContext
+from engine.definitions.cache import model_of
 from engine.errors import NotFoundError
 from engine.event_types import EventType
+from engine.procedures.model import ProcedureModel
 from engine.security.authz import Actor, ensure_can_read_dossier
 from storage.audit import EventRow
 
@@ -44,6 +47,9 @@ class ApplicantHistory:
     entries: list[HistoryEntry]
     #: None until the applicant rated.
     rating: GivenRating | None
+    #: The form schema of each step that told the applicant something (bpmn id -> schema of
+    #: the pinned definition), so a page can name a choice (`direct` -> "Trực tiếp ...").
+    step_forms: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 _KINDS = {
@@ -70,6 +76,13 @@ def applicant_history(ctx: EngineContext, actor: Actor, code: str) -> ApplicantH
             row for event_type in _KINDS for row in uow.audit.dossier_events(dossier.id, event_type)
         ]
         rated = uow.audit.dossier_events(dossier.id, EventType.SATISFACTION_RATED)
+        definition = uow.definitions.get(dossier.definition_id)
+        assert definition is not None  # a dossier's definition is never deleted
+        step_forms = _step_forms(
+            uow.audit.dossier_events(dossier.id, EventType.TASK_COMPLETED),
+            definition.forms,
+            model_of(definition),
+        )
     rows.sort(key=lambda row: row.seq)
     entries = []
     for row in rows:
@@ -84,7 +97,19 @@ def applicant_history(ctx: EngineContext, actor: Actor, code: str) -> ApplicantH
                 legal_basis=[str(b) for b in payload.get("legal_basis", [])],
             )
         )
-    return ApplicantHistory(code=code, entries=entries, rating=_rating(rated))
+    return ApplicantHistory(code, entries, _rating(rated), step_forms)
+
+
+def _step_forms(
+    completions: Sequence[EventRow], forms: Mapping[str, Any], model: ProcedureModel
+) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    for row in completions:
+        node = model.node(row.bpmn_id or "")
+        schema = forms.get(node.form_key or "") if node is not None else None
+        if node is not None and isinstance(schema, Mapping):
+            found[node.bpmn_id] = schema
+    return found
 
 
 def _rating(rows: Sequence[EventRow]) -> GivenRating | None:

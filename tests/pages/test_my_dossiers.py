@@ -221,5 +221,6 @@ def test_the_documents_issued_to_the_applicant_download_as_signed_pdfs(
     timeline = page.text("//ol[@class='timeline']")
     for label in ("Nộp hồ sơ", "Được tiếp nhận", "Đã xử lý xong", "Đã trả kết quả"):
         assert label in timeline, label
+    assert "Trực tiếp tại Bộ phận Một cửa" in timeline and "direct" not in timeline  # labelled
     other_browser.login("citizen2")
     other_browser.get(links[0].get("href"), expect=404)

@@ -13,6 +13,7 @@ from typing import Any
 from engine.queries.applicant_history import ApplicantHistory
 from engine.results import DossierDetail, NoticeView
 from engine.statuses import DossierStatus
+from web.forms_render import Field, read_schema
 from web.i18n import _
 
 #: What each status means for the applicant (the label itself is the DVCQG one).
@@ -75,7 +76,8 @@ def timeline(detail: DossierDetail, history: ApplicantHistory) -> list[TimelineI
         elif entry.kind == "supplement_submitted":
             text = _("Bạn đã nộp bổ sung, hoàn thiện hồ sơ.")
             items.append((entry.at, 1, TimelineItem(entry.at, _("Nộp bổ sung hồ sơ"), text)))
-    items.extend((notice.at, 2, _notice_item(notice)) for notice in detail.notices)
+    forms = {step: read_schema(schema) for step, schema in history.step_forms.items()}
+    items.extend((n.at, 2, _notice_item(n, forms.get(n.step))) for n in detail.notices)
     if detail.reappointment is not None:
         found = detail.reappointment
         reappointed: list[tuple[str, Any]] = [
@@ -105,12 +107,21 @@ def _reason_of(history: ApplicantHistory, kind: str) -> list[tuple[str, Any]]:
     return lines
 
 
-def _notice_item(notice: NoticeView) -> TimelineItem:
+def _notice_item(notice: NoticeView, form: Field | None) -> TimelineItem:
     return TimelineItem(
         at=notice.at,
         title=_("Thông báo của cơ quan: %(step)s", step=notice.name),
-        details=[(_clean_title(f.title), f.value) for f in notice.fields],
+        details=[(_clean_title(f.title), _named(form, f.field, f.value)) for f in notice.fields],
     )
+
+
+def _named(form: Field | None, name: str, value: Any) -> Any:
+    """A choice's label (the form renderer reads it from the schema), else the value itself."""
+    found = form.child(name) if form is not None else None
+    if found is None or not found.choices or not isinstance(value, str):
+        return value
+    label = found.choice_label(value)
+    return label[:1].upper() + label[1:]
 
 
 def _clean_title(title: str) -> str:
