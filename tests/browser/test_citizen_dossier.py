@@ -160,5 +160,7 @@ def test_the_lookup_works_with_javascript_disabled(
     expect(page.get_by_role("heading", name=f"Hồ sơ {dossier['code']}")).to_be_visible()
     assert applicant()["id_number"] not in page.url
     assert applicant()["id_number"] not in page.content()
-    assert SUPPLEMENT["reasons"] not in page.content()  # notices are for the applicant only
-    photographed(page, "lookup-without-javascript")  # axe needs JavaScript (test_portal_in_browser scans it)
+    assert str(SUPPLEMENT["reasons"]) not in page.content()  # notices are for the applicant only
+    photographed(
+        page, "lookup-without-javascript"
+    )  # axe needs JavaScript (test_portal_in_browser scans it)

@@ -73,8 +73,10 @@ def test_only_the_owner_opens_a_dossier_s_pages(
     browser.get("/ho-so-cua-toi/000.00.07.H29-260310-9999", expect=404)
     assert status_of(http, code) == 5
     anonymous = Browser(browser.client.application.test_client())
-    assert anonymous.get(f"/ho-so-cua-toi/{code}", expect=302).headers["Location"].startswith(
-        "/dang-nhap"
+    assert (
+        anonymous.get(f"/ho-so-cua-toi/{code}", expect=302)
+        .headers["Location"]
+        .startswith("/dang-nhap")
     )
 
 
@@ -161,7 +163,9 @@ def test_the_applicant_rates_each_criterion_once_after_the_result(
     browser.login("citizen")
     page = browser.get(f"/ho-so-cua-toi/{code}")
     assert len(page.all("//form[contains(@action, 'danh-gia')]//fieldset")) == 4
-    nothing = browser.post(f"/ho-so-cua-toi/{code}/danh-gia", {}, csrf_from=f"/ho-so-cua-toi/{code}")
+    nothing = browser.post(
+        f"/ho-so-cua-toi/{code}/danh-gia", {}, csrf_from=f"/ho-so-cua-toi/{code}"
+    )
     assert nothing.status == 422
     assert nothing.error_summary() == ["Chọn mức đánh giá cho ít nhất một tiêu chí"]
     rated = browser.post(
