@@ -1,7 +1,8 @@
 """Thống kê: how the agency performs on its online services (Circular 32/2017/TT-BTTTT art. 11),
-year to date, from the service behind `GET /api/v1/public/statistics`
-(`engine.queries.statistics.service_statistics`): per online service, dossiers received online,
-resolved, the share resolved on time and the applicants' satisfaction; per unit the same counts.
+year to date, with the rules of the service behind `GET /api/v1/public/statistics`
+(`engine.queries.statistics`; `yearly_statistics` reads every procedure and unit in one pass):
+per online service, dossiers received online, resolved, the share resolved on time and the
+applicants' satisfaction; per unit the same counts.
 Shown as bar charts (server-drawn SVG: no script, no inline style, the CSP stays strict) and as
 tables, which are what a screen reader reads. No login: counts only, never a person."""
 
@@ -15,7 +16,7 @@ from flask import current_app, render_template, request
 
 from engine.context import EngineContext
 from engine.queries import dossiers as queries
-from engine.queries.statistics import ServiceStatistics, service_statistics
+from engine.queries.statistics import ServiceStatistics, yearly_statistics
 from engine.services import units
 from web.context import engine
 from web.portal import blp
@@ -72,16 +73,21 @@ def row_of(name: str, stats: list[ServiceStatistics]) -> Row:
 
 
 def figures(ctx: EngineContext, year: int) -> Figures:
-    procedures = queries.list_procedures(ctx)
-    whole = {p.key: service_statistics(ctx, p.key, year) for p in procedures}
-    services = [row_of(stats.procedure_name, [stats]) for stats in whole.values()]
+    """Every procedure in the catalogue (zeros included) and every active unit, from one pass
+    over the year's events (`yearly_statistics`: one line per procedure and unit)."""
+    lines = yearly_statistics(ctx, year)
+    services = [
+        row_of(p.name, [s for s in lines if s.procedure == p.key])
+        for p in queries.list_procedures(ctx)
+    ]
     per_unit = [
-        row_of(unit.name, [service_statistics(ctx, p.key, year, unit.code) for p in procedures])
+        row_of(unit.name, [s for s in lines if s.unit == unit.code])
         for unit in units.all_units(ctx)
         if unit.active
     ]
-    as_of = next(iter(whole.values())).as_of if whole else ctx.clock.now().date()
-    return Figures(year, as_of, services, per_unit, row_of("", list(whole.values())))
+    today = ctx.clock.now().astimezone(ctx.tz).date()
+    as_of = min(today, date(year, 12, 31))
+    return Figures(year, as_of, services, per_unit, row_of("", lines))
 
 
 def cached_figures(ctx: EngineContext, year: int) -> Figures:
