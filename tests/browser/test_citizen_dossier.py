@@ -25,6 +25,7 @@ from tests.support import (
 
 pytestmark = pytest.mark.timeout(300)
 WIDTHS = ((375, 812), (1280, 900))
+PDF = b"%PDF-1.4\n% ban sao CCCD\n"
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +82,14 @@ def test_a_citizen_supplements_follows_downloads_and_rates(
     expect(page.locator("[data-error-summary]")).to_contain_text("Số điện thoại")
     checked(page, "dossier-supplement-form-error")
     page.locator("#f-phone").fill("0987654321")
+    page.get_by_label("Tệp giấy tờ bổ sung").set_input_files(
+        files=[{"name": "ban-sao-cccd.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     page.get_by_role("button", name="Gửi hồ sơ bổ sung").click()
     expect(page.get_by_role("status").first).to_contain_text("Đã gửi hồ sơ bổ sung")
     expect(page.locator("ol.timeline")).to_contain_text("Nộp bổ sung hồ sơ")
+    status, files = live.call("GET", f"/dossiers/{code}/files", "citizen")
+    assert status == 200 and [f["name"] for f in files["items"]] == ["ban-sao-cccd.pdf"], files
 
     for user, data in (
         ("reception", ACCEPT),

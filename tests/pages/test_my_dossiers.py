@@ -5,6 +5,8 @@ only), the withdrawal (only before the result, after a confirmation) and the one
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import timedelta
 
 from engine.clock import FrozenClock
@@ -228,3 +230,33 @@ def test_the_documents_issued_to_the_applicant_download_as_signed_pdfs(
     assert "Trực tiếp tại Bộ phận Một cửa" in timeline and "direct" not in timeline  # labelled
     other_browser.login("citizen2")
     other_browser.get(links[0].get("href"), expect=404)
+
+
+def test_files_chosen_on_the_supplement_page_join_the_dossier(
+    browser: Browser, http: HttpApi
+) -> None:
+    code = http.submit()["code"]
+    http.act(code, "reception", SUPPLEMENT)
+    browser.login("citizen")
+    form = browser.get(f"/ho-so-cua-toi/{code}/bo-sung")
+    assert "PDF, JPG, JPEG, PNG" in form.text("//*[@id='tep-bo-sung-hint']")
+    fields = {i.get("name"): i.get("value") or "" for i in form.all("//form//input")}
+    fields |= {s.get("name"): s.get("value") for s in form.all("//form//input[@checked]")}
+    refused = browser.post(
+        f"/ho-so-cua-toi/{code}/bo-sung",
+        {**fields, "_files": (io.BytesIO(b"plain text"), "cccd.txt")},
+        expect=422,
+    )
+    assert "Tệp cccd.txt không phải PDF, JPEG hoặc PNG" in refused.text()
+    assert status_of(http, code) == 5
+    pdf = b"%PDF-1.4\n% ban sao CCCD\n"
+    browser.post(
+        f"/ho-so-cua-toi/{code}/bo-sung",
+        {**fields, "_files": (io.BytesIO(pdf), "ban-sao-cccd.pdf")},
+        expect=302,
+    )
+    submission = http.dossier(code, "citizen")["submission"]
+    assert submission["attachments"] == [
+        {"name": "ban-sao-cccd.pdf", "sha256": hashlib.sha256(pdf).hexdigest()}
+    ]
+    assert status_of(http, code) != 5

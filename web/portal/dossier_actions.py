@@ -7,16 +7,23 @@ posts with CSRF and works without JavaScript."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from engine.errors import InvalidStateError, ValidationFailedError
+from engine.errors import (
+    InvalidStateError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    ValidationFailedError,
+)
 from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
 from engine.queries import dossiers as queries
 from engine.security.authz import Role
-from engine.services import closures, dossiers, ratings
+from engine.services import closures, dossiers, files, ratings
 from engine.statuses import DossierStatus
+from engine.uploads import ALLOWED_TYPES
 from web.auth.session import login_required
 from web.context import engine
 from web.forms_render import SchemaForm
@@ -28,6 +35,8 @@ from web.simple_forms import FormErrors
 
 MAX_REASON = closures.MAX_REASON
 MAX_COMMENT = ratings.MAX_COMMENT
+FILES_FIELD = "_files"
+FILES_PER_POST = 5
 
 
 @blp.route("/ho-so-cua-toi/<string:code>/bo-sung", methods=["GET", "POST"])
@@ -50,7 +59,10 @@ def supplement(code: str) -> Any:
         state = form.from_post(request.form)
         if state.action is None:
             data, errors = state.submit()
-            if not errors and not state.form_errors:
+            file_errors = attach_files(code, data, schema)
+            if file_errors:
+                state.form_errors.extend(file_errors)
+            elif not errors and not state.form_errors:
                 try:
                     with owner_only():
                         dossiers.submit_supplement(ctx, actor, code, data)
@@ -70,8 +82,51 @@ def supplement(code: str) -> Any:
         detail=detail,
         form=state.view(),
         request_notice=latest_request(detail),
+        files_field=FILES_FIELD,
+        max_files=FILES_PER_POST,
+        max_mb=ctx.settings.upload_max_bytes // (1024 * 1024),
+        types=", ".join(ext.lstrip(".").upper() for t in ALLOWED_TYPES for ext in t.extensions),
     )
     return page, status
+
+
+@blp.before_request
+def _allow_supplement_files() -> None:
+    """The supplement's post may carry files: up to FILES_PER_POST of the upload limit."""
+    if request.method == "POST" and request.endpoint == "portal.supplement":
+        request.max_content_length = engine().settings.upload_max_bytes * FILES_PER_POST + 2**20
+
+
+def attach_files(code: str, data: dict[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """Store the files chosen on the supplement page on the dossier (`files.upload_file`, as
+    `POST /api/v1/dossiers/{code}/files`) and list them in the form's `attachments` with their
+    SHA-256; messages for the files refused (nothing is sent then)."""
+    chosen = [f for f in request.files.getlist(FILES_FIELD) if f.filename]
+    if len(chosen) > FILES_PER_POST:
+        return [_("Chọn tối đa %(n)s tệp mỗi lần gửi.", n=FILES_PER_POST)]
+    ctx = engine()
+    limit = ctx.settings.upload_max_bytes
+    errors: list[str] = []
+    stored = []
+    for upload in chosen:
+        name = upload.filename or ""
+        try:
+            with owner_only():
+                view, _created = files.upload_file(
+                    ctx, applicant(), code, name, upload.stream.read(limit + 1)
+                )
+        except PayloadTooLargeError:
+            errors.append(_("Tệp %(name)s lớn hơn giới hạn cho phép.", name=name))
+        except (UnsupportedMediaTypeError, ValidationFailedError):
+            errors.append(_("Tệp %(name)s không phải PDF, JPEG hoặc PNG.", name=name))
+        else:
+            stored.append({"name": view.name, "sha256": view.sha256})
+    if stored and "attachments" in schema.get("properties", {}):
+        listed = list(data.get("attachments") or [])
+        known = {a.get("sha256") for a in listed if isinstance(a, dict)}
+        listed.extend(a for a in stored if a["sha256"] not in known)
+        data["attachments"] = listed
+    return errors
 
 
 @blp.route("/ho-so-cua-toi/<string:code>/rut-ho-so", methods=["GET", "POST"])
