@@ -147,15 +147,25 @@ def test_a_dossier_with_its_result_returned_cannot_be_withdrawn(
 
 
 def test_a_wrong_csrf_token_is_refused_and_changes_nothing(browser: Browser, http: HttpApi) -> None:
-    code = http.submit()["code"]
+    waiting, done = http.submit()["code"], returned(http)
+    http.act(waiting, "reception", SUPPLEMENT)
     browser.login("citizen")
-    browser.get(f"/ho-so-cua-toi/{code}/rut-ho-so")
-    for token in ("wrong", None):
-        data = {"reason": "Không cần nữa"} | ({"csrf_token": token} if token else {})
-        response = browser.client.post(f"/ho-so-cua-toi/{code}/rut-ho-so", data=data)
-        assert response.status_code == 400
-        assert "mã xác thực" in response.get_data(as_text=True)
-    assert status_of(http, code) == 1
+    browser.get(f"/ho-so-cua-toi/{waiting}")
+    posts = {
+        f"/ho-so-cua-toi/{waiting}/rut-ho-so": {"reason": "Không cần nữa"},
+        f"/ho-so-cua-toi/{waiting}/bo-sung": {"phone": "0987654321"},
+        f"/ho-so-cua-toi/{done}/danh-gia": {"rating_overall": "satisfied"},
+    }
+    for path, data in posts.items():
+        for token in ("wrong", None):
+            sent = data | ({"csrf_token": token} if token else {})
+            response = browser.client.post(path, data=sent)
+            assert response.status_code == 400, path
+            assert "mã xác thực" in response.get_data(as_text=True)
+    assert status_of(http, waiting) == 5
+    assert http.dossier(waiting, "citizen")["submission"]["phone"] == "0912345678"
+    rating_form = browser.get(f"/ho-so-cua-toi/{done}").all("//form[contains(@action, 'danh-gia')]")
+    assert len(rating_form[0].xpath(".//fieldset")) == 4  # nothing rated
 
 
 def test_the_applicant_rates_each_criterion_once_after_the_result(
