@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.chromium import SCREENSHOTS, assert_accessible
 from tests.live_server import DemoServer
@@ -82,9 +82,8 @@ def test_a_citizen_supplements_follows_downloads_and_rates(
     expect(page.locator("[data-error-summary]")).to_contain_text("Số điện thoại")
     checked(page, "dossier-supplement-form-error")
     page.locator("#f-phone").fill("0987654321")
-    page.get_by_label("Tệp giấy tờ bổ sung").set_input_files(
-        files=[{"name": "ban-sao-cccd.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
+    scan: FilePayload = {"name": "ban-sao-cccd.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    page.get_by_label("Tệp giấy tờ bổ sung").set_input_files(files=[scan])
     page.get_by_role("button", name="Gửi hồ sơ bổ sung").click()
     expect(page.get_by_role("status").first).to_contain_text("Đã gửi hồ sơ bổ sung")
     expect(page.locator("ol.timeline")).to_contain_text("Nộp bổ sung hồ sơ")
