@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from storage.account_tokens import AccountTokens
 from storage.audit import AuditLog, Checkpoints
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import (
@@ -62,6 +63,7 @@ class UnitOfWork:
     outbox: Outbox
     heartbeats: Heartbeats
     reports: ReportEvents
+    account_tokens: AccountTokens
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session, self._destinations)
         self.heartbeats = Heartbeats(self.session)
         self.reports = ReportEvents(self.session)
+        self.account_tokens = AccountTokens(self.session)
         return self
 
     def __exit__(
