@@ -17,6 +17,7 @@ from api import (
     dossiers,
     errors,
     files,
+    notifications,
     outbox,
     procedures,
     reports,
@@ -24,6 +25,7 @@ from api import (
     timers,
     tokens,
     units,
+    webhooks,
 )
 from api.base import Api
 from api.contract import BigIntConverter, refuse_undeclared_input
@@ -53,6 +55,8 @@ RESOURCES = (
     timers,
     outbox,
     reports,
+    webhooks,
+    notifications,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
