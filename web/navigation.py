@@ -54,6 +54,7 @@ class NavLink:
 PORTAL_NAV: list[NavItem] = [
     NavItem("portal.home", "Thủ tục hành chính"),
     NavItem("portal.lookup", "Tra cứu hồ sơ"),
+    NavItem("portal.statistics", "Thống kê"),
     NavItem("portal.my_dossiers", "Hồ sơ của tôi", _citizen),
     NavItem("workspace.home", "Trang làm việc", _staff),
 ]

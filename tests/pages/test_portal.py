@@ -144,7 +144,7 @@ def test_a_citizen_logs_in_sees_their_dossiers_and_logs_out(
     response = browser.login("citizen")
     assert response.headers["Location"] == "/ho-so-cua-toi"
     page = browser.get("/ho-so-cua-toi")
-    codes = [td.text.strip() for td in page.all("//table//td[1]")]
+    codes = [td.text_content().strip() for td in page.all("//table//td[1]")]
     assert sorted(codes) == sorted([first["code"], second["code"]])
     assert page.text("//table").count("Mới đăng ký") == 2
     assert "Đăng nhập với tên citizen" in page.text("//header")

@@ -8,13 +8,10 @@ functions or services, exactly as the API does.
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from werkzeug.wrappers import Response
 
 from engine.errors import NotFoundError
 from engine.queries import dossiers as queries
-from engine.security.authz import Role
 from engine.services import units
-from web.auth.session import current_actor, login_required
 from web.context import engine
 from web.i18n import _
 from web.portal.catalogue import search
@@ -27,7 +24,6 @@ register_profile(blp)
 MAX_QUERY = 100
 MAX_CODE = 40
 MAX_ID_NUMBER = 20
-PAGE_SIZE = 20
 
 
 @blp.get("/")
@@ -87,16 +83,6 @@ def lookup() -> str | tuple[str, int]:
     )
 
 
-@blp.get("/ho-so-cua-toi")
-@login_required(Role.CITIZEN)
-def my_dossiers() -> str | Response:
-    """The signed-in citizen's dossiers, newest first, with their DVCQG status."""
-    actor = current_actor()
-    assert actor is not None
-    ctx = engine()
-    page_number = request.args.get("trang", "1")
-    page_number_int = int(page_number) if page_number.isdigit() and len(page_number) < 7 else 1
-    page = queries.list_dossiers(ctx, actor, page_number_int, PAGE_SIZE)
-    names = {p.key: p.name for p in queries.list_procedures(ctx)}
-    last_page = max(1, -(-page.total // page.page_size))
-    return render_template("portal/my_dossiers.html", page=page, names=names, last_page=last_page)
+# Views in their own modules, registered on this blueprint: "Hồ sơ của tôi" (list, detail and the
+# applicant's actions) and the statistics page.
+from web.portal import dossier_actions, my_dossiers, statistics  # noqa: E402, F401
