@@ -23,9 +23,7 @@ from web.navigation import init_navigation
 from web.portal import submission
 from web.ratelimit import init_rate_limits
 from web.security import init_security
-
-#: Largest form post the pages accept (uploads get their own limit when they arrive).
-MAX_FORM_BYTES = 1 * 1024 * 1024
+from web.upload_limits import init_upload_limits
 
 
 def create_app(
@@ -39,7 +37,7 @@ def create_app(
         context = build(settings or Settings.from_env())
     settings = context.settings
     app = Flask(__name__, static_folder=None)
-    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES)
+    init_upload_limits(app, settings)  # before the CSRF check reads the body
     app.extensions[EXTENSION] = context
     init_assets(app, assets or AssetManifest.build())
     init_i18n(app)

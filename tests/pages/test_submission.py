@@ -10,6 +10,8 @@ import logging
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from engine.context import EngineContext
 from engine.definitions.bundles import bundle_from_directory
@@ -208,3 +210,27 @@ def test_an_employer_procedure_asks_for_the_employer_and_is_submitted(
     assert done.status_code == 302
     acknowledgement = browser.get(done.headers["Location"])
     assert acknowledgement.text("//*[@data-dossier-code]").startswith(UNIT)
+
+
+def test_a_scan_larger_than_a_form_post_is_accepted_and_other_pages_keep_their_limit(
+    browser: Browser,
+) -> None:
+    # The CSRF check reads the body before any view: the file limit must apply before it does.
+    browser.login("citizen")
+    scan = PDF[:-6] + b"%" + b"0" * (2 * 1024 * 1024) + b"\n%%EOF\n"
+    start = browser.get(PATH)
+    fields = {**form_fields(start), **filled(), "_step": "review"}
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(
+        MultiDict([*fields.items(), ("_files", FileStorage(io.BytesIO(scan), "ban-chup-2MB.pdf"))])
+    )
+    response = browser.client.post(
+        PATH, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    page = Page.of(response)
+    assert page.status == 200, page.html[:2000]
+    assert "ban-chup-2MB.pdf" in page.text()
+    lookup = browser.get("/")
+    token = form_fields(lookup, "//form[.//input[@name='csrf_token']]")["csrf_token"]
+    refused = browser.client.post("/tra-cuu", data={"csrf_token": token, "ma": "x" * 1_600_000})
+    assert refused.status_code == 413

@@ -32,6 +32,7 @@ from web.portal import blp
 from web.portal.my_dossiers import CRITERIA_NAMES, applicant, detail_page, may_withdraw, owner_only
 from web.portal.timeline import latest_request
 from web.simple_forms import FormErrors
+from web.upload_limits import accepts_files
 
 MAX_REASON = closures.MAX_REASON
 MAX_COMMENT = ratings.MAX_COMMENT
@@ -40,6 +41,7 @@ FILES_PER_POST = 5
 
 
 @blp.route("/ho-so-cua-toi/<string:code>/bo-sung", methods=["GET", "POST"])
+@accepts_files(FILES_PER_POST)
 @login_required(Role.CITIZEN)
 def supplement(code: str) -> Any:
     """The submission form with what was sent, to correct and complete as the office asked."""
@@ -88,13 +90,6 @@ def supplement(code: str) -> Any:
         types=", ".join(ext.lstrip(".").upper() for t in ALLOWED_TYPES for ext in t.extensions),
     )
     return page, status
-
-
-@blp.before_request
-def _allow_supplement_files() -> None:
-    """The supplement's post may carry files: up to FILES_PER_POST of the upload limit."""
-    if request.method == "POST" and request.endpoint == "portal.supplement":
-        request.max_content_length = engine().settings.upload_max_bytes * FILES_PER_POST + 2**20
 
 
 def attach_files(code: str, data: dict[str, Any], schema: Mapping[str, Any]) -> list[str]:

@@ -40,6 +40,7 @@ from web.portal.submission_form import (
     page_schema,
     split,
 )
+from web.upload_limits import accepts_files
 
 blp = Blueprint("submission", __name__)
 #: Files one post may carry; more are added by posting again (the page keeps the earlier ones).
@@ -53,14 +54,8 @@ FILES_FIELD = "_files"
 SUBMITTED_KEY = "submitted_drafts"
 
 
-@blp.before_request
-def _allow_uploads() -> None:
-    if request.method == "POST" and request.endpoint == "submission.submit":
-        limit = engine().settings.upload_max_bytes
-        request.max_content_length = limit * FILES_PER_POST + 1024 * 1024
-
-
 @blp.route("/nop-ho-so/<string:key>", methods=["GET", "POST"])
+@accepts_files(FILES_PER_POST)
 @login_required(Role.CITIZEN)
 def submit(key: str) -> Response | str | tuple[str, int]:
     ctx = engine()
