@@ -24,7 +24,7 @@ from storage.files import DossierFiles
 from storage.models import User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
-from storage.reports import ReportEvents
+from storage.reports import DueDossiers, ReportEvents
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -62,6 +62,7 @@ class UnitOfWork:
     outbox: Outbox
     heartbeats: Heartbeats
     reports: ReportEvents
+    due_dossiers: DueDossiers
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session, self._destinations)
         self.heartbeats = Heartbeats(self.session)
         self.reports = ReportEvents(self.session)
+        self.due_dossiers = DueDossiers(self.session)
         return self
 
     def __exit__(

@@ -14,6 +14,7 @@ from engine.queries.handling_report import (
     handling_dossiers,
     handling_report,
 )
+from engine.queries.overdue import OverdueQuery, OverdueReport, overdue_report
 from engine.queries.satisfaction import SatisfactionReport, satisfaction_report
 from engine.security.authz import Actor
 from engine.system_event_types import ReportRead
@@ -45,6 +46,23 @@ def read_satisfaction_report(
     return report
 
 
+def read_overdue_report(ctx: EngineContext, actor: Actor, query: OverdueQuery) -> OverdueReport:
+    report = overdue_report(ctx, actor, query)
+    today = report.now.astimezone(ctx.tz).date().isoformat()
+    read = ReportRead(
+        report="overdue",
+        start=today,
+        end=today,
+        as_of=today,
+        unit=query.unit,
+        unit_group=None,
+        procedure=query.procedure,
+        within=query.within,
+    )
+    _record(ctx, actor, read)
+    return report
+
+
 def _log(
     ctx: EngineContext,
     actor: Actor,
@@ -69,6 +87,10 @@ def _log(
         read["format"] = format
     if figure is not None:
         read["figure"] = figure
+    _record(ctx, actor, read)
+
+
+def _record(ctx: EngineContext, actor: Actor, read: ReportRead) -> None:
     with conflicts_as_errors(), ctx.uow() as uow:
         events.record_system(
             uow, EventType.REPORT_READ, actor=actor, now=ctx.clock.now(), payload=read
