@@ -34,10 +34,12 @@ class ReportEvent(NamedTuple):
 
 
 class ReportScope(NamedTuple):
-    """Which dossiers: of these units (None: every unit) and this procedure (None: all)."""
+    """Which dossiers: of these units (None: every unit) and this procedure (None: all), and
+    (the public statistics) of this channel of submission (None: every channel)."""
 
     units: Sequence[str] | None
     procedure: str | None
+    channel: str | None = None
 
 
 def _events_with_dossier(*columns: Any) -> Select[*tuple[Any, ...]]:
@@ -106,6 +108,22 @@ class ReportEvents:
             .order_by(Event.dossier_id, Event.id)
         )
         yield from self._rows(self._scoped(stmt, scope))
+
+    def stream_dossiers(
+        self, dossier_ids: Sequence[int] | None, types: Sequence[str]
+    ) -> Iterator[ReportEvent]:
+        """Every event of `types` of these dossiers (None: of every dossier), in dossier then
+        event order: what the report's projection is folded from."""
+        payload = case(
+            (Event.type == "dossier_submitted", literal(None)),
+            else_=type_coerce(Event.payload, Text),
+        )
+        stmt: Select[*tuple[Any, ...]] = _events_with_dossier(payload).where(
+            Event.type.in_(list(types))
+        )
+        if dossier_ids is not None:
+            stmt = stmt.where(Event.dossier_id.in_(list(dossier_ids)))
+        yield from self._rows(stmt.order_by(Event.dossier_id, Event.id))
 
     @staticmethod
     def _scoped(stmt: Select[*tuple[Any, ...]], scope: ReportScope) -> Select[*tuple[Any, ...]]:

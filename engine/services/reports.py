@@ -4,7 +4,9 @@ parameters), like the tracking book's. The counting is engine.queries' (read-onl
 
 from __future__ import annotations
 
-from engine import events
+from collections.abc import Callable
+
+from engine import events, report_projection
 from engine.context import EngineContext
 from engine.event_types import EventType
 from engine.queries.handling_report import (
@@ -96,3 +98,23 @@ def _record(ctx: EngineContext, actor: Actor, read: ReportRead) -> None:
             uow, EventType.REPORT_READ, actor=actor, now=ctx.clock.now(), payload=read
         )
         uow.commit()
+
+
+def rebuild_report_projection(
+    ctx: EngineContext, progress: Callable[[int], None] | None = None
+) -> int:
+    """Fold the whole event log into the handling report's projection again, in one
+    transaction (a database written before the projection existed, or a check that the kept
+    one is right). Returns how many dossiers it holds."""
+    with conflicts_as_errors(), ctx.uow() as uow:
+        held = report_projection.rebuild(uow, ctx.tz, progress)
+        uow.commit()
+    return held
+
+
+def ensure_report_projection(ctx: EngineContext) -> int | None:
+    """Rebuild the projection when it is empty and dossiers exist (the first `motcua migrate`
+    after the projection was added); None when nothing was needed."""
+    with ctx.uow(write=False) as uow:
+        needed = uow.report_projection.count() == 0 and uow.report_projection.unprojected() > 0
+    return rebuild_report_projection(ctx) if needed else None
