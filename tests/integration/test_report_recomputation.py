@@ -70,7 +70,8 @@ def recompute(
                 continue
             mine += ["to_handle", "carried_over"]
         else:
-            channel = CHANNELS[submitted.payload["channel"]]
+            channel = submitted.payload["channel"]  # a name; the history writes its code
+            channel = CHANNELS.get(channel, channel)
             mine += ["to_handle", "received", f"received_{channel}"]
         ends = [(at, to) for at, to in statuses if first <= at < close and to in (3, 7, 8, 9, 10)]
         if ends:
