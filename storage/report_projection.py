@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     and_,
     case,
     delete,
@@ -122,6 +123,9 @@ class Bounds(NamedTuple):
 _D = ReportDossier.__table__.c
 _W = ReportWait.__table__.c
 _U = ReportDue.__table__.c
+_DOSSIER_TABLE = cast(Table, ReportDossier.__table__)
+_WAIT_TABLE = cast(Table, ReportWait.__table__)
+_DUE_TABLE = cast(Table, ReportDue.__table__)
 _DOSSIER_COLUMNS = tuple(column.name for column in _D)
 
 
@@ -208,6 +212,7 @@ class ReportProjection:
             self.session.execute(delete(table))
 
     def add(self, projected: Sequence[ProjectedDossier]) -> None:
+        # Core INSERTs (one multi-row statement per batch): the ORM's bulk path sent one per row.
         if not projected:
             return
         dossiers = [{name: getattr(p, name) for name in _DOSSIER_COLUMNS} for p in projected]
@@ -223,11 +228,11 @@ class ReportProjection:
             for p in projected
             for n, s in enumerate(p.dues)
         ]
-        self.session.execute(insert(ReportDossier), dossiers)
+        self.session.execute(insert(_DOSSIER_TABLE), dossiers)
         if waits:
-            self.session.execute(insert(ReportWait), waits)
+            self.session.execute(insert(_WAIT_TABLE), waits)
         if dues:
-            self.session.execute(insert(ReportDue), dues)
+            self.session.execute(insert(_DUE_TABLE), dues)
 
     def dossier_ids(self) -> list[int]:
         """Every dossier's id, in order (a rebuild walks them in batches)."""

@@ -36,7 +36,9 @@ FIGURES = (
     "waiting_fee",
     "returned",
 )
-MAX_PERIOD_DAYS = 366
+#: A report covers at most ten years (the projection makes a long period cost no more than a
+#: year's dossiers it counts).
+MAX_PERIOD_YEARS = 10
 REPORT_YEARS = range(2000, 3000)
 
 

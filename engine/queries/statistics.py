@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.context import EngineContext
-from engine.errors import FieldError, ValidationFailedError
+from engine.errors import FieldError, NotFoundError, ValidationFailedError
 from engine.queries.handling_report import figure_rows
 from engine.queries.report_figures import REPORT_YEARS, Period
 from engine.queries.satisfaction import Tally, empty_tally, ratings_in
@@ -67,9 +67,7 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
     with ctx.uow(write=False) as uow:
         definition = uow.definitions.latest(procedure)
         if definition is None:
-            raise ValidationFailedError(
-                "no such procedure", [FieldError("procedure", f"no procedure {procedure}")]
-            )
+            raise NotFoundError(f"no procedure {procedure}")
         name = definition.name
     start, end = date(year, 1, 1), date(year, 12, 31)
     period = Period(start, end, min(today, end), ctx.tz)

@@ -13,6 +13,7 @@ from engine.queries.handling_report import (
     DrilledDossier,
     HandlingQuery,
     HandlingReport,
+    Progress,
     handling_dossiers,
     handling_report,
 )
@@ -24,9 +25,13 @@ from engine.transactions import conflicts_as_errors
 
 
 def read_handling_report(
-    ctx: EngineContext, actor: Actor, query: HandlingQuery, output: str
+    ctx: EngineContext,
+    actor: Actor,
+    query: HandlingQuery,
+    output: str,
+    progress: Progress | None = None,
 ) -> HandlingReport:
-    report = handling_report(ctx, actor, query)
+    report = handling_report(ctx, actor, query, progress)
     _log(ctx, actor, "handling", query, report.as_of.isoformat(), format=output)
     return report
 

@@ -451,6 +451,13 @@ OPERATIONS = (
     ),
     Op(
         "GET",
+        "/api/v1/reports/handling/drilldown",
+        statuses(403, leader=200, auditor=200, admin=200),
+        setup=World.accept,
+        query={"from": "2026-03-01", "to": "2026-03-31", "unit": UNIT, "cell": "received"},
+    ),
+    Op(
+        "GET",
         "/api/v1/reports/overdue",
         statuses(403, leader=200, auditor=200, admin=200),
         setup=World.accept,
