@@ -51,7 +51,8 @@ INSERT INTO dossier (id, code, procedure_key, definition_id, unit_code, applican
                      return_channel, submission, data, status, status_changed_at, submitted_at,
                      resolved_at, finished_at, state, version, updated_at)
 SELECT id, code, (CAST(:keys AS text[]))[1 + procedure_n],
-       (CAST(:definitions AS int[]))[1 + procedure_n], (CAST(:unit_codes AS text[]))[1 + unit_n], '{}', channel, channel, '{}', '{}',
+       (CAST(:definitions AS int[]))[1 + procedure_n], (CAST(:unit_codes AS text[]))[1 + unit_n],
+       '{}', channel, channel, '{}', '{}',
        CASE WHEN returned_at IS NOT NULL THEN 10 ELSE final END,
        coalesce(returned_at, ended_at), submitted_at,
        CASE WHEN final = 9 THEN ended_at END,
@@ -97,7 +98,8 @@ _PROJECTION = (
 INSERT INTO report_dossier (dossier_id, code, unit_code, procedure_key, channel, submitted_at,
                             handled_at, outcome, timeliness, returned_at)
 SELECT id, code, (CAST(:unit_codes AS text[]))[1 + unit_n],
-       (CAST(:keys AS text[]))[1 + procedure_n], (ARRAY['direct', 'online', 'postal'])[channel], submitted_at,
+       (CAST(:keys AS text[]))[1 + procedure_n], (ARRAY['direct', 'online', 'postal'])[channel],
+       submitted_at,
        CASE WHEN final = 3 THEN accepted_at WHEN final IN (7, 8, 9) THEN ended_at END,
        CASE final WHEN 3 THEN 'refused' WHEN 7 THEN 'withdrawn' WHEN 8 THEN 'stopped'
                   WHEN 9 THEN 'resolved' END,

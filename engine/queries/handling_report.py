@@ -132,7 +132,7 @@ def handling_dossiers(
         )
     resolved = resolve_query(ctx, actor, query)
     bounds = Bounds(resolved.period.first, resolved.period.close)
-    with ctx.uow(write=False) as uow:
+    with ctx.uow(write=False, snapshot=True) as uow:
         found = uow.report_projection.codes(resolved.scope, bounds, figure)
     return [DrilledDossier(code, unit, procedure) for code, unit, procedure in found]
 
