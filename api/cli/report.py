@@ -19,7 +19,11 @@ from engine.errors import EngineError
 from engine.queries.handling_report import HandlingQuery
 from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import FIGURE_LABELS, report_csv, report_pdf, report_xlsx
-from engine.services.reports import read_handling_dossiers, read_handling_report
+from engine.services.reports import (
+    read_handling_dossiers,
+    read_handling_report,
+    rebuild_report_projection,
+)
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -108,6 +112,20 @@ def handling(
         output.write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+@report.command("rebuild-projection")
+def rebuild_projection() -> None:
+    """Fold the whole event log into the handling report's projection again (one transaction)."""
+    ctx = engine_context()
+    with ctx.uow(write=False) as uow:
+        total = len(uow.report_projection.dossier_ids())
+    try:
+        with click.progressbar(length=total, label="Đang dựng lại", file=sys.stderr) as bar:
+            held = rebuild_report_projection(ctx, bar.update)
+    except EngineError as exc:
+        raise refusal(exc) from exc
+    click.echo(f"report projection: {held} dossier(s) folded from the event log")
 
 
 class _Bar:

@@ -261,7 +261,7 @@ def test_the_command_line_prints_the_same_figures_and_writes_the_workbook(
     barred = CliRunner().invoke(main, national, env=cli_env)
     assert barred.exit_code == 0, barred.output
     assert "Đang tổng hợp báo cáo" in barred.stderr and "100%" in barred.stderr
-    total = list(load_workbook(target).active.iter_rows(values_only=True))[-1]  # type: ignore[union-attr]
+    total = list(load_workbook(target).active.iter_rows(values_only=True))[-1]
     assert total[1] == "Tổng cộng" and total[2] == march["first"]["total"]["to_handle"]
     bad = CliRunner().invoke(
         main, [*base[:2], "--from", "2026-03-15", "--to", "2026-03-01"], env=cli_env

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from api.cli.root import main
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.queries.report_figures import FIGURES
@@ -50,3 +52,13 @@ def test_the_kept_projection_is_the_rebuilt_one_and_counts_as_the_event_log(
         query = {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat()}
         body = http.call("GET", "/api/v1/reports/handling", "auditor", query=query)
         assert body["total"] == {name: len(expected.get(name, ())) for name in FIGURES}, query
+
+
+def test_the_command_line_rebuilds_the_projection_to_the_same_rows(
+    ctx: EngineContext, march: dict[str, Any], cli_env: dict[str, str]
+) -> None:
+    kept = stored(ctx)
+    done = CliRunner().invoke(main, ["report", "rebuild-projection"], env=cli_env)
+    assert done.exit_code == 0, done.output
+    assert "5 dossier(s) folded from the event log" in done.stdout
+    assert stored(ctx) == kept
