@@ -96,7 +96,8 @@ FROM facts f CROSS JOIN generate_series(1, :filler) AS k
 _PROJECTION = (
     """
 INSERT INTO report_dossier (dossier_id, code, unit_code, procedure_key, channel, submitted_at,
-                            handled_at, outcome, timeliness, returned_at)
+                            handled_at, outcome, timeliness, returned_at, current_wait,
+                            current_due_at, state_since)
 SELECT id, code, (CAST(:unit_codes AS text[]))[1 + unit_n],
        (CAST(:keys AS text[]))[1 + procedure_n], (ARRAY['direct', 'online', 'postal'])[channel],
        submitted_at,
@@ -108,7 +109,10 @@ SELECT id, code, (CAST(:unit_codes AS text[]))[1 + unit_n],
             WHEN (ended_at AT TIME ZONE :tz)::date = (due_at AT TIME ZONE :tz)::date
                 THEN 'on_time'
             ELSE 'late' END,
-       returned_at
+       returned_at,
+       CASE WHEN final = 5 THEN 'supplement' END,
+       CASE WHEN final <> 3 THEN due_at END,
+       coalesce(returned_at, CASE WHEN final IN (5, 7, 8, 9) THEN ended_at END, accepted_at)
 FROM facts
 """,
     """

@@ -167,6 +167,8 @@ def project(facts: DossierFacts, dossier_id: int, tz: ZoneInfo) -> ProjectedDoss
         Span(due, at, facts.dues[n + 1][0] if n + 1 < len(facts.dues) else None)
         for n, (at, due) in enumerate(facts.dues)
     ]
+    last_status = statuses[-1][1] if statuses else int(DossierStatus.SUBMITTED)
+    since = max([facts.submitted_at, *(at for at, _ in statuses), *(at for at, _ in facts.dues)])
     return ProjectedDossier(
         dossier_id=dossier_id,
         code=facts.code,
@@ -178,6 +180,9 @@ def project(facts: DossierFacts, dossier_id: int, tz: ZoneInfo) -> ProjectedDoss
         outcome=outcome,
         timeliness=timeliness,
         returned_at=returned_at,
+        current_wait=_WAITS.get(last_status),
+        current_due_at=facts.dues[-1][1] if facts.dues else None,
+        state_since=since,
         waits=waits,
         dues=dues,
     )

@@ -18,6 +18,20 @@ branch_labels = None
 depends_on = None
 
 UTC_TIME = sa.DateTime(timezone=True)
+#: A unit's report reads the index alone on PostgreSQL (storage/report_projection.py).
+COUNTED = (
+    "procedure_key",
+    "channel",
+    "handled_at",
+    "outcome",
+    "timeliness",
+    "returned_at",
+    "current_wait",
+    "current_due_at",
+    "state_since",
+    "dossier_id",
+    "code",
+)
 
 
 def upgrade() -> None:
@@ -33,10 +47,16 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=10), nullable=True),
         sa.Column("timeliness", sa.String(length=10), nullable=True),
         sa.Column("returned_at", UTC_TIME, nullable=True),
+        sa.Column("current_wait", sa.String(length=10), nullable=True),
+        sa.Column("current_due_at", UTC_TIME, nullable=True),
+        sa.Column("state_since", UTC_TIME, nullable=False),
         sa.PrimaryKeyConstraint("dossier_id", name=op.f("pk_report_dossier")),
     )
     op.create_index(
-        "ix_report_dossier_unit_submitted", "report_dossier", ["unit_code", "submitted_at"]
+        "ix_report_dossier_unit_submitted",
+        "report_dossier",
+        ["unit_code", "submitted_at"],
+        postgresql_include=list(COUNTED),
     )
     op.create_index("ix_report_dossier_procedure", "report_dossier", ["procedure_key"])
     op.create_table(
