@@ -25,6 +25,14 @@ def _staff(actor: Actor | None) -> bool:
     return actor is not None and is_workspace_user(actor)
 
 
+def _auditor(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.AUDITOR, Role.ADMIN)
+
+
+def _admin(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.ADMIN)
+
+
 @dataclass(frozen=True, slots=True)
 class NavItem:
     endpoint: str
@@ -47,6 +55,8 @@ PORTAL_NAV: list[NavItem] = [
 ]
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
+    NavItem("workspace.audit_search", "Kiểm tra", _auditor),
+    NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),
 ]
 NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}

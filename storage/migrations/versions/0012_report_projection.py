@@ -2,8 +2,8 @@
 its figures are decided by, the spans of waiting for the applicant and of each statutory due
 date, kept with the events; `motcua migrate` folds the existing event log into it
 
-Revision ID: 0011_report_projection
-Revises: 0010_outbox
+Revision ID: 0012_report_projection
+Revises: 0011_citizen_accounts
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_report_projection"
-down_revision = "0010_outbox"
+revision = "0012_report_projection"
+down_revision = "0011_citizen_accounts"
 branch_labels = None
 depends_on = None
 
