@@ -19,6 +19,7 @@ from api import (
     files,
     notifications,
     outbox,
+    overdue,
     procedures,
     reports,
     tasks,
@@ -57,6 +58,7 @@ RESOURCES = (
     reports,
     webhooks,
     notifications,
+    overdue,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -57,9 +57,10 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _FORBIDDEN = "Not a leader of the unit, an auditor or an administrator"
 _INVALID = (
     422,
-    "A parameter is not valid (named in `errors`): period reversed or over 366 days, `as_of` "
-    "before `from` or after today, unknown unit, unit group, procedure or figure",
+    "A parameter is not valid (named in `errors`): period reversed or over ten years, `as_of` "
+    "before `from` or after today, an unknown format or figure",
 )
+_UNKNOWN = (404, "No such unit, unit group or procedure")
 PUBLIC_MAX_AGE = 300
 #: Procedures x years kept: the catalogue is small; a flood of unknown keys never enters (422).
 MAX_CACHED = 1000
@@ -95,11 +96,19 @@ class HandlingReportQuery(HandlingQuerySchema):
 
 
 class DrillDownQuery(HandlingQuerySchema):
-    figure = ma.fields.String(
-        required=True, validate=ma.validate.Length(min=1, max=40), metadata={"enum": FIGURES}
+    cell = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(FIGURES),
+        metadata={"description": "the figure (column) of the report"},
     )
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     page_size = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+class FigureDrillDownQuery(DrillDownQuery):
+    """The first name of the drill-down: `figure` for `cell`."""
+
+    cell = ma.fields.String(data_key="figure", required=True, validate=ma.validate.OneOf(FIGURES))
 
 
 _FIGURES_SCHEMA: dict[str, ma.fields.Field[Any]] = {
@@ -189,6 +198,7 @@ class HandlingReportResource(MethodView):
     )
     @blp.authenticated(
         _FORBIDDEN,
+        _UNKNOWN,
         _INVALID,
         (429, "Too many renders by this user (MOTCUA_RATELIMIT_RENDER); see Retry-After"),
     )
@@ -206,17 +216,35 @@ class HandlingReportResource(MethodView):
         return report
 
 
-@blp.route("/handling/dossiers")
+def _drilled(args: dict[str, Any]) -> dict[str, Any]:
+    found = read_handling_dossiers(engine(), actor(), _query(args), args["cell"])
+    page, size = args["page"], args["page_size"]
+    items = found[(page - 1) * size : page * size]
+    return {"items": items, "total": len(found), "page": page, "page_size": size}
+
+
+_DRILLED = page_schema(DrilledDossierSchema, "DrilledDossierListSchema")
+
+
+@blp.route("/handling/drilldown")
 class HandlingDrillDown(MethodView):
     @blp.arguments(DrillDownQuery, location="query")
-    @blp.response(200, page_schema(DrilledDossierSchema, "DrilledDossierListSchema"))
-    @blp.authenticated(_FORBIDDEN, _INVALID)
+    @blp.response(200, _DRILLED)
+    @blp.authenticated(_FORBIDDEN, _UNKNOWN, _INVALID)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """The dossiers behind one figure of the handling report, in code order"""
-        found = read_handling_dossiers(engine(), actor(), _query(args), args["figure"])
-        page, size = args["page"], args["page_size"]
-        items = found[(page - 1) * size : page * size]
-        return {"items": items, "total": len(found), "page": page, "page_size": size}
+        """The dossiers behind one cell (figure) of the handling report, in code order"""
+        return _drilled(args)
+
+
+@blp.route("/handling/dossiers")
+class HandlingDossiersByFigure(MethodView):
+    @blp.arguments(FigureDrillDownQuery, location="query")
+    @blp.response(200, _DRILLED)
+    @blp.doc(deprecated=True)
+    @blp.authenticated(_FORBIDDEN, _UNKNOWN, _INVALID)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The drill-down under its first name: `figure=` for `cell=` (kept for old clients)"""
+        return _drilled(args)
 
 
 _TALLY: dict[str, ma.fields.Field[Any]] = {
@@ -291,9 +319,8 @@ class PublicStatistics(MethodView):
         },
     )
     @public_blp.alt_response(304, description="Not modified (If-None-Match)")
-    @public_blp.alt_response(
-        422, schema=ProblemSchema, description="Unknown procedure, or a year not yet begun"
-    )
+    @public_blp.alt_response(404, schema=ProblemSchema, description="Unknown procedure")
+    @public_blp.alt_response(422, schema=ProblemSchema, description="A year not yet begun")
     def get(self, args: dict[str, Any]) -> Response:
         """Year-to-date statistics of one online service (Circular 32/2017 art. 11)"""
         encoded, etag = _statistics(args["procedure"], args["year"])
@@ -360,7 +387,7 @@ class SatisfactionReportSchema(_PeriodScopeSchema):
 class SatisfactionReportResource(MethodView):
     @blp.arguments(HandlingQuerySchema, location="query")
     @blp.response(200, SatisfactionReportSchema)
-    @blp.authenticated(_FORBIDDEN, _INVALID)
+    @blp.authenticated(_FORBIDDEN, _UNKNOWN, _INVALID)
     def get(self, args: dict[str, Any]) -> Any:
         """Satisfaction ratings recorded in a period, per unit and procedure and per officer"""
         return read_satisfaction_report(engine(), actor(), _query(args))

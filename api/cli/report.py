@@ -4,6 +4,9 @@ an auditor named after the operating-system login: a table, JSON, or the 06a wor
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +19,11 @@ from engine.errors import EngineError
 from engine.queries.handling_report import HandlingQuery
 from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import FIGURE_LABELS, report_csv, report_pdf, report_xlsx
-from engine.services.reports import read_handling_dossiers, read_handling_report
+from engine.services.reports import (
+    read_handling_dossiers,
+    read_handling_report,
+    rebuild_report_projection,
+)
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -46,6 +53,11 @@ def _day(value: datetime | None) -> date | None:
 )
 @click.option("--figure", type=click.Choice(FIGURES), help="list the dossiers behind a figure")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="a progress bar on standard error (default: when it is a terminal)",
+)
 def handling(
     start: datetime,
     end: datetime,
@@ -56,6 +68,7 @@ def handling(
     output_format: str,
     figure: str | None,
     output: Path | None,
+    progress: bool | None,
 ) -> None:
     """The handling report for a period, per unit and procedure, as of a day."""
     query = HandlingQuery(
@@ -72,14 +85,18 @@ def handling(
             for dossier in read_handling_dossiers(ctx, cli_auditor(), query, figure):
                 click.echo(f"{dossier.code}\t{dossier.unit}\t{dossier.procedure}")
             return
-        result = read_handling_report(ctx, cli_auditor(), query, output_format)
         if output_format in ("xlsx", "csv", "pdf") and output is None:
             raise click.UsageError(f"--format {output_format} needs -o FILE")
-        if output_format == "pdf":
-            today = ctx.clock.now().astimezone(ctx.tz).date()
-            content = report_pdf(result, today)
-        elif output_format in ("xlsx", "csv"):
-            content = report_xlsx(result) if output_format == "xlsx" else report_csv(result)
+        shown = sys.stderr.isatty() if progress is None else progress
+        with _bar(shown) as bar:
+            news = bar.advance if shown else None
+            result = read_handling_report(ctx, cli_auditor(), query, output_format, news)
+            if output_format == "pdf":
+                today = ctx.clock.now().astimezone(ctx.tz).date()
+                content = report_pdf(result, today)
+            elif output_format in ("xlsx", "csv"):
+                content = report_xlsx(result) if output_format == "xlsx" else report_csv(result)
+            bar.finish()
     except EngineError as exc:
         raise refusal(exc) from exc
     if output_format in ("xlsx", "csv", "pdf"):
@@ -95,6 +112,56 @@ def handling(
         output.write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+@report.command("rebuild-projection")
+def rebuild_projection() -> None:
+    """Fold the whole event log into the handling report's projection again (one transaction)."""
+    ctx = engine_context()
+    with ctx.uow(write=False) as uow:
+        total = len(uow.report_projection.dossier_ids())
+    try:
+        with click.progressbar(length=total, label="Đang dựng lại", file=sys.stderr) as bar:
+            held = rebuild_report_projection(ctx, bar.update)
+    except EngineError as exc:
+        raise refusal(exc) from exc
+    click.echo(f"report projection: {held} dossier(s) folded from the event log")
+
+
+class _Bar:
+    """A click progress bar over the report's groups of units, then the file written; or
+    nothing when not shown (`advance` is then a no-op)."""
+
+    def __init__(self, shown: bool) -> None:
+        self.shown = shown
+        self.bar: Any = None
+        self.done = 0
+
+    def advance(self, done: int, total: int) -> None:
+        if not self.shown:
+            return
+        if self.bar is None:  # one step more for the file
+            self.bar = click.progressbar(
+                length=total + 1, label="Đang tổng hợp báo cáo", file=sys.stderr
+            )
+            self.bar._is_atty = True  # asked for (--progress): drawn on a pipe too
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+@contextmanager
+def _bar(shown: bool) -> Iterator[_Bar]:
+    bar = _Bar(shown)
+    try:
+        yield bar
+    finally:
+        if bar.bar is not None:
+            bar.bar.__exit__(None, None, None)
 
 
 def _json(value: Any) -> str:

@@ -30,6 +30,7 @@ from engine.calendar.data import CalendarDataError
 from engine.scheduler import TimerScheduler
 from engine.services import calendar as calendar_service
 from engine.services.documents import ensure_production_keys
+from engine.services.reports import ensure_report_projection
 from engine.settings import Settings, SettingsError
 from storage.migrate import upgrade
 
@@ -53,6 +54,9 @@ def migrate() -> None:
         raise click.ClickException(str(exc)) from exc
     verb = "registered as new version" if created else "unchanged, version"
     click.echo(f"calendar data: {verb} {version.version} ({version.content_hash[:12]})")
+    held = ensure_report_projection(engine_context())
+    if held is not None:  # the first migration to the projection of a database in use
+        click.echo(f"report projection: {held} dossier(s) folded from the event log")
 
 
 @main.command()

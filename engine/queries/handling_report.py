@@ -3,32 +3,29 @@ to be handled, what came of it and what is still pending, computed **as of** a d
 audit events recorded up to the end of that day, so the same request gives the same figures
 whenever it is made, however many events arrive afterwards.
 
-Each dossier's events are folded into the figures it counts in (`classify`); a figure is the
-number of dossiers counting in it, and its drill-down is the list of their codes. Every dossier
+Each dossier's events are folded, in the transaction that records them, into the moments that
+decide its figures (`engine.report_projection`); a figure is the number of dossiers whose
+moments meet its condition for the period, counted in SQL, and its drill-down is the list of
+their codes. Every dossier
 to handle in the period ends it in exactly one of resolved, refused, withdrawn, stopped or
 pending, so `to_handle = resolved + refused + withdrawn + stopped + pending` (tested)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from engine.context import EngineContext
-from engine.errors import FieldError, PermissionDeniedError, ValidationFailedError
-from engine.queries.report_figures import (
-    FIGURES,
-    MAX_PERIOD_DAYS,
-    REPORT_EVENTS,
-    REPORT_YEARS,
-    DossierFacts,
-    Period,
-    classify,
-    facts_of,
-)
+from engine.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailedError
+from engine.queries.report_figures import FIGURES, MAX_PERIOD_YEARS, REPORT_YEARS, Period
 from engine.security.authz import Actor, Role
+from storage.report_projection import Bounds, FigureRow
 from storage.reports import ReportScope
+
+#: (groups counted, groups in all): what a long report tells its caller as it goes.
+Progress = Callable[[int, int], None]
+PROGRESS_STEPS = 20
 
 
 # -- the query --------------------------------------------------------------------------------
@@ -89,24 +86,28 @@ class ResolvedQuery:
     unit: str | None
 
 
-def handling_report(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> HandlingReport:
+def handling_report(
+    ctx: EngineContext, actor: Actor, query: HandlingQuery, progress: Progress | None = None
+) -> HandlingReport:
+    """The report; `progress(done, total)` is told after each group of units is counted (the
+    command line's progress bar), which then counts them a group at a time."""
     resolved = resolve_query(ctx, actor, query)
-    counts: dict[tuple[str, str], Counter[str]] = {}
-    total: Counter[str] = Counter()
-    for facts, figures in classified(ctx, resolved.period, resolved.scope):
-        if figures:
-            counts.setdefault((facts.unit, facts.procedure), Counter()).update(figures)
-            total.update(figures)
+    if progress is None:
+        found = figure_rows(ctx, resolved.period, resolved.scope)
+    else:
+        units = resolved.scope.units or sorted(resolved.unit_names)
+        found = figure_rows_by_group(ctx, resolved.period, resolved.scope, units, progress)
     rows = [
         ReportRow(
-            unit,
-            resolved.unit_names.get(unit, unit),
-            procedure,
-            resolved.procedure_names.get(procedure, procedure),
-            {name: counter[name] for name in FIGURES},
+            row.unit,
+            resolved.unit_names.get(row.unit, row.unit),
+            row.procedure,
+            resolved.procedure_names.get(row.procedure, row.procedure),
+            {name: row.figures[name] for name in FIGURES},
         )
-        for (unit, procedure), counter in sorted(counts.items())
+        for row in found
     ]
+    total = {name: sum(row.figures[name] for row in found) for name in FIGURES}
     period = resolved.period
     return HandlingReport(
         start=period.start,
@@ -116,7 +117,7 @@ def handling_report(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> H
         unit_group=query.unit_group,
         procedure=query.procedure,
         rows=rows,
-        total={name: total[name] for name in FIGURES},
+        total=total,
         scope_name=resolved.scope_name,
     )
 
@@ -130,30 +131,38 @@ def handling_dossiers(
             "no such figure", [FieldError("figure", f"one of {', '.join(FIGURES)}")]
         )
     resolved = resolve_query(ctx, actor, query)
-    found = [
-        DrilledDossier(facts.code, facts.unit, facts.procedure)
-        for facts, figures in classified(ctx, resolved.period, resolved.scope)
-        if figure in figures
-    ]
-    return sorted(found, key=lambda d: d.code)
-
-
-def classified(
-    ctx: EngineContext, period: Period, scope: ReportScope
-) -> Iterator[tuple[DossierFacts, tuple[str, ...]]]:
-    """Every dossier that may count in the period, with the figures it counts in.
-
-    One snapshot (a server-side cursor on PostgreSQL: the events stream in batches)."""
+    bounds = Bounds(resolved.period.first, resolved.period.close)
     with ctx.uow(write=False, snapshot=True) as uow:
-        stream = uow.reports.stream(
-            scope,
-            [str(t) for t in REPORT_EVENTS],
-            cutoff=period.cutoff,
-            period_start=period.first,
-            period_end=period.close,
-        )
-        for facts in facts_of(stream):
-            yield facts, classify(facts, period)
+        found = uow.report_projection.codes(resolved.scope, bounds, figure)
+    return [DrilledDossier(code, unit, procedure) for code, unit, procedure in found]
+
+
+def figure_rows_by_group(
+    ctx: EngineContext,
+    period: Period,
+    scope: ReportScope,
+    units: Sequence[str],
+    progress: Progress,
+) -> list[FigureRow]:
+    """`figure_rows` of `units`, `PROGRESS_STEPS` groups of them one after the other in one
+    snapshot: the same rows, with news after each group."""
+    size = max(1, -(-len(units) // PROGRESS_STEPS))
+    groups = [units[n : n + size] for n in range(0, len(units), size)]
+    bounds = Bounds(period.first, period.close)
+    found: list[FigureRow] = []
+    with ctx.uow(write=False, snapshot=True) as uow:
+        for done, group in enumerate(groups, start=1):
+            found += uow.report_projection.figures(scope._replace(units=group), bounds)
+            progress(done, len(groups))
+    return sorted(found, key=lambda row: (row.unit, row.procedure))
+
+
+def figure_rows(ctx: EngineContext, period: Period, scope: ReportScope) -> list[FigureRow]:
+    """Every figure per unit and procedure in the scope, from the projection of the events
+    (`engine.report_projection`): the dossiers' stored moments against the period's bounds,
+    in two aggregates over one snapshot."""
+    with ctx.uow(write=False, snapshot=True) as uow:
+        return uow.report_projection.figures(scope, Bounds(period.first, period.close))
 
 
 def check_period(start: date, end: date, as_of: date | None, today: date) -> date:
@@ -163,14 +172,22 @@ def check_period(start: date, end: date, as_of: date | None, today: date) -> dat
             raise _invalid(name, f"must be a date from {REPORT_YEARS.start} to 2999")
     if end < start:
         raise _invalid("to", "must not be before 'from'")
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise _invalid("to", f"a report covers at most {MAX_PERIOD_DAYS} days")
+    if end >= years_after(start, MAX_PERIOD_YEARS):
+        raise _invalid("to", f"a report covers at most {MAX_PERIOD_YEARS} years")
     as_of = today if as_of is None else as_of
     if as_of < start:
         raise _invalid("as_of", "must not be before 'from'")
     if as_of > today:
         raise _invalid("as_of", "must not be after today: later events are not recorded yet")
     return as_of
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (29 February: 1 March of a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
 
 
 def _invalid(name: str, message: str) -> ValidationFailedError:
@@ -202,16 +219,16 @@ def resolve_query(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> Res
         unit_names = {u.code: u.name for u in uow.units.all()}
         procedure_names = {d.key: d.name for d in uow.definitions.all_latest()}
     if query.procedure is not None and query.procedure not in procedure_names:
-        raise _invalid("procedure", f"no procedure {query.procedure}")
+        raise NotFoundError(f"no procedure {query.procedure}")
     units: Sequence[str] | None
     if unit is not None:
         if unit not in unit_names:
-            raise _invalid("unit", f"no unit {unit}")
+            raise NotFoundError(f"no unit {unit}")
         units, scope_name = [unit], unit_names[unit]
     elif query.unit_group is not None:
         units = sorted(c for c in unit_names if unit_group_of(c) == query.unit_group)
         if not units:
-            raise _invalid("unit_group", f"no unit's code ends in .{query.unit_group}")
+            raise NotFoundError(f"no unit's code ends in .{query.unit_group}")
         scope_name = f"Các đơn vị có mã cấp 1 {query.unit_group}"
     else:
         units, scope_name = None, "Toàn quốc (tất cả các đơn vị)"

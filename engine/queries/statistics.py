@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.context import EngineContext
-from engine.errors import FieldError, ValidationFailedError
-from engine.queries.handling_report import classified
+from engine.errors import FieldError, NotFoundError, ValidationFailedError
+from engine.queries.handling_report import figure_rows
 from engine.queries.report_figures import REPORT_YEARS, Period
 from engine.queries.satisfaction import Tally, empty_tally, ratings_in
 from storage.reports import ReportScope
@@ -58,9 +58,7 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
     with ctx.uow(write=False) as uow:
         definition = uow.definitions.latest(procedure)
         if definition is None:
-            raise ValidationFailedError(
-                "no such procedure", [FieldError("procedure", f"no procedure {procedure}")]
-            )
+            raise NotFoundError(f"no procedure {procedure}")
         name = definition.name
     period = _period(year, today, ctx)
     found = _tallies(ctx, period, ReportScope(None, procedure), by_unit=False)
@@ -110,6 +108,18 @@ class _Counts:
     resolved: int = 0
     on_time: int = 0
 
+    def add(self, figures: dict[str, int], *, online: bool) -> None:
+        received, resolved = figures.get("received", 0), figures.get("resolved", 0)
+        on_time = figures.get("resolved_early", 0) + figures.get("resolved_on_time", 0)
+        if online:
+            self.online_received += received
+            self.online_resolved += resolved
+            self.online_on_time += on_time
+        else:
+            self.received += received
+            self.resolved += resolved
+            self.on_time += on_time
+
     def statistics(
         self,
         procedure: str,
@@ -142,18 +152,14 @@ def _tallies(
     found: defaultdict[tuple[str, str], tuple[_Counts, Tally]] = defaultdict(
         lambda: (_Counts(), empty_tally())
     )
-    for facts, figures in classified(ctx, period, scope):
-        counts = found[(facts.procedure, facts.unit if by_unit else "")][0]
-        online = facts.channel == "online"
-        on_time = "resolved_early" in figures or "resolved_on_time" in figures
-        if "received" in figures:
-            counts.received += 1
-            counts.online_received += online
-        if "resolved" in figures:
-            counts.resolved += 1
-            counts.on_time += on_time
-            counts.online_resolved += online
-            counts.online_on_time += online and on_time
+    # Two aggregates over the report's projection: every channel, then online only.
+    for rows, online in (
+        (figure_rows(ctx, period, scope), False),
+        (figure_rows(ctx, period, scope._replace(channel="online")), True),
+    ):
+        for row in rows:
+            counts = found[(row.procedure, row.unit if by_unit else "")][0]
+            counts.add(row.figures, online=online)
     for rated in ratings_in(ctx, period, scope):
         satisfaction = found[(rated.procedure, rated.unit if by_unit else "")][1]
         for criterion, level in rated.ratings.items():
