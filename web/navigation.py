@@ -25,6 +25,14 @@ def _staff(actor: Actor | None) -> bool:
     return actor is not None and is_workspace_user(actor)
 
 
+def _reception(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.RECEPTION)
+
+
+def _leader(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.LEADER)
+
+
 @dataclass(frozen=True, slots=True)
 class NavItem:
     endpoint: str
@@ -47,6 +55,8 @@ PORTAL_NAV: list[NavItem] = [
 ]
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
+    NavItem("workspace.counter_home", "Tiếp nhận một cửa", _reception),
+    NavItem("workspace.leader_dashboard", "Điều hành đơn vị", _leader),
     NavItem("portal.home", "Cổng Dịch vụ công"),
 ]
 NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}

@@ -32,3 +32,7 @@ def home() -> str:
     return render_template(
         "workspace/home.html", actor=actor, open_tasks=open_tasks, unit_name=unit_name
     )
+
+
+# The pages of each role register themselves on `blp` (imported last: they import `blp`).
+from web.workspace import counter, counter_dossier, leader  # noqa: E402, F401
