@@ -93,18 +93,18 @@ def unit_overview(ctx: EngineContext, actor: Actor) -> UnitOverview:
         ]
         claimed = rows.claimed_per_officer(uow.session, unit)
         unclaimed = rows.unclaimed_count(uow.session, unit)
-    workload = [
-        OfficerLoad(
-            username=a.username,
-            full_name=a.full_name,
-            roles=tuple(sorted(a.roles)),
-            active=a.active,
-            claimed=claimed.get(a.username, 0),
-        )
-        for a in accounts.values()
-        if set(a.roles) & {Role.RECEPTION, Role.SPECIALIST, Role.LEADER}
-        and (a.active or claimed.get(a.username, 0))
-    ]
+        workload = [
+            OfficerLoad(
+                username=a.username,
+                full_name=a.full_name,
+                roles=tuple(sorted(a.roles)),
+                active=a.active,
+                claimed=claimed.get(a.username, 0),
+            )
+            for a in accounts.values()
+            if set(a.roles) & {Role.RECEPTION, Role.SPECIALIST, Role.LEADER}
+            and (a.active or claimed.get(a.username, 0))
+        ]
     workload.sort(key=lambda load: (-load.claimed, load.username))
     return UnitOverview(
         unit_code=unit,

@@ -145,7 +145,9 @@ def test_reception_acts_for_the_applicant_from_supplement_to_rating(
     assert bad.status == 422 and bad.field_error("f-card_number")
     assert browser.post(action, fields, csrf_from=dossier_path(code)).status == 302
     assert http.dossier(code)["submission"]["phone"] == "0987654321"
-    events = http.call("GET", f"/api/v1/audit/dossiers/{code}/events?page_size=100", "auditor")["items"]
+    events = http.call("GET", f"/api/v1/audit/dossiers/{code}/events?page_size=100", "auditor")[
+        "items"
+    ]
     [event] = [e for e in events if e["type"] == "supplement_submitted"]
     assert event["actor"]["username"] == "reception" and "on_behalf_of" in event["payload"]
 
@@ -171,7 +173,9 @@ def test_reception_acts_for_the_applicant_from_supplement_to_rating(
     assert again.field_error("rating_overall") == "Hồ sơ đã được đánh giá hoặc chưa trả kết quả"
 
 
-def test_only_reception_of_the_unit_works_the_counter(browser: Browser, other_browser: Browser) -> None:
+def test_only_reception_of_the_unit_works_the_counter(
+    browser: Browser, other_browser: Browser
+) -> None:
     browser.login("reception")
     code = register(browser)
     other_browser.login("specialist")

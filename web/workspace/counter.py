@@ -127,7 +127,9 @@ def counter_register() -> str | tuple[str, int] | Response:
         return _show(reg)
     data, _field_errors = reg.form.submit()
     _check_applicant(reg)
-    scans = _checked_scans(reg.errors, request.files.getlist("scans"), ctx.settings.upload_max_bytes)
+    scans = _checked_scans(
+        reg.errors, request.files.getlist("scans"), ctx.settings.upload_max_bytes
+    )
     if reg.errors or reg.form.errors or reg.form.form_errors:
         return _show(reg, 422)
     actor = current_actor()

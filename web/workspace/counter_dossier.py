@@ -95,7 +95,11 @@ def _render(page: DossierPage, status: int = 200) -> tuple[str, int]:
             issued=documents.list_documents(ctx, actor, code),
             criteria=CRITERIA,
             levels=LEVELS,
-            channels={"direct": _("Trực tiếp"), "postal": _("Bưu chính"), "online": _("Trực tuyến")},
+            channels={
+                "direct": _("Trực tiếp"),
+                "postal": _("Bưu chính"),
+                "online": _("Trực tuyến"),
+            },
         ),
         status,
     )

@@ -6,6 +6,8 @@ back to the unit or given to another officer with the engine services behind
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -58,6 +60,12 @@ def _render(errors: FormErrors | None = None) -> tuple[str, int]:
     return page, 422 if errors else 200
 
 
+def _dashboard_url() -> str:
+    """Back to the dashboard, on the list the action was taken from."""
+    query: dict[str, Any] = {"can-bo": _holder()}
+    return url_for("workspace.leader_dashboard", **query)
+
+
 @blp.get("/lanh-dao")
 @login_required(Role.LEADER)
 def leader_dashboard() -> tuple[str, int]:
@@ -77,7 +85,7 @@ def leader_release(task_id: str) -> Response:
         ),
         "success",
     )
-    return redirect(url_for("workspace.leader_dashboard", **{"can-bo": _holder()}))
+    return redirect(_dashboard_url())
 
 
 @blp.post("/lanh-dao/cong-viec/<string:task_id>/giao")
@@ -107,4 +115,4 @@ def leader_assign(task_id: str) -> tuple[str, int] | Response:
         ),
         "success",
     )
-    return redirect(url_for("workspace.leader_dashboard", **{"can-bo": _holder()}))
+    return redirect(_dashboard_url())
