@@ -188,7 +188,8 @@ def _check_applicant(reg: Registration) -> None:
         field = f"applicant_{name}"
         value = reg.values.get(field, "")
         if required and not value:
-            reg.errors.add(field, _("Nhập %(label)s", label=_(label).lower()))
+            text = _(label)
+            reg.errors.add(field, _("Nhập %(label)s", label=text[:1].lower() + text[1:]))
         elif len(value) > max_length:
             reg.errors.add(field, _("Tối đa %(n)s ký tự", n=max_length))
         elif value and name in PATTERNS and not PATTERNS[name][0].match(value.upper()):
