@@ -87,8 +87,9 @@ def test_reception_registers_a_counter_dossier_with_a_scan_and_prints_mau_01(
     photograph(page, "ws-counter-dossier-new")
 
     # Acceptance at the desk issues Mẫu 01.
-    step = page.locator("section", has=page.get_by_role("heading", name="Kiểm tra, tiếp nhận hồ sơ"))
-    step.get_by_label("tiếp nhận", exact=False).first.check()
+    heading = page.get_by_role("heading", name="Kiểm tra, tiếp nhận hồ sơ")
+    step = page.locator("section", has=heading)
+    step.get_by_label("Tiếp nhận", exact=True).check()
     step.get_by_label("Tên giấy tờ").fill("Tờ khai TK1-TS")
     step.get_by_label("Bản chính").check()
     step.get_by_label("Số lượng").fill("1")

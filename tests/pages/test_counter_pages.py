@@ -206,3 +206,31 @@ def test_an_online_dossier_is_not_supplemented_by_reception(
     page = browser.get(dossier_path(code))
     assert not page.all("//form[contains(@action, '/bo-sung')]")
     assert "người nộp tự bổ sung" in page.text()
+
+
+def test_a_step_another_officer_holds_is_a_message_beside_the_form(
+    browser: Browser, http: HttpApi
+) -> None:
+    code = http.submit("citizen")["code"]
+    http.claim(http.task_for(code, "reception")["id"], "reception2")
+    browser.login("reception")
+    page = complete_step(browser, code, ACCEPT_FORM)
+    assert page.status == 409
+    assert "đang do cán bộ khác xử lý" in page.text("//section//div[@role='alert']")
+    assert http.dossier(code)["status"]["code"] == 1
+
+
+def test_documents_and_scans_stay_within_the_unit(browser: Browser, other_browser: Browser) -> None:
+    browser.login("reception")
+    code = register(browser)
+    complete_step(browser, code, ACCEPT_FORM)
+    page = browser.get(dossier_path(code))
+    links = [
+        str(h)
+        for h in page.all("//a[contains(@href, '/van-ban/') or contains(@href, '/tep/')]/@href")
+    ]
+    assert len(links) == 2
+    other_browser.login("reception_other")
+    for link in links:
+        assert other_browser.client.get(link).status_code == 403
+    assert other_browser.client.get(f"/can-bo/ho-so/{code}/van-ban/999999").status_code == 403

@@ -13,6 +13,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from engine.errors import (
+    ConflictError,
     InvalidStateError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
@@ -133,6 +134,11 @@ def counter_step(code: str, task_id: str) -> tuple[str, int] | Response:
     except ValidationFailedError as error:
         state.add_engine_errors([(e.field, e.message) for e in error.errors])
         return _render(page, 422)
+    except ConflictError:
+        state.form_errors.append(
+            _("Bước này đang do cán bộ khác xử lý hoặc vừa thay đổi; tải lại trang để xem.")
+        )
+        return _render(page, 409)
     flash(_("Đã hoàn thành bước %(name)s.", name=page.step.task.name), "success")
     return redirect(url_for("workspace.counter_dossier", code=page.dossier.code))
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine.errors import ValidationFailedError
+from engine.errors import ConflictError, ValidationFailedError
 from engine.queries import unit_overview
 from engine.security.authz import Actor, Role
 from engine.services import tasks, units
@@ -39,7 +39,7 @@ def _holder() -> str:
     return request.values.get("can-bo", NOBODY).strip()[:MAX_USERNAME] or NOBODY
 
 
-def _render(errors: FormErrors | None = None) -> tuple[str, int]:
+def _render(errors: FormErrors | None = None, status: int = 422) -> tuple[str, int]:
     ctx, actor = engine(), _actor()
     overview = unit_overview.unit_overview(ctx, actor)
     holder = _holder()
@@ -57,7 +57,7 @@ def _render(errors: FormErrors | None = None) -> tuple[str, int]:
         officers=officers,
         errors=errors or FormErrors(),
     )
-    return page, 422 if errors else 200
+    return page, status if errors else 200
 
 
 def _dashboard_url() -> str:
@@ -76,7 +76,11 @@ def leader_dashboard() -> tuple[str, int]:
 @login_required(Role.LEADER)
 def leader_release(task_id: str) -> Response:
     """Give a claimed step back to the unit's pool, whoever holds it (recorded)."""
-    summary = tasks.release_task(engine(), _actor(), task_id[:64])
+    try:
+        summary = tasks.release_task(engine(), _actor(), task_id[:64])
+    except ConflictError:
+        flash(_("Bước này vừa được xử lý hoặc thay đổi; danh sách đã được cập nhật."), "error")
+        return redirect(_dashboard_url())
     flash(
         _(
             "Đã trả bước %(step)s của hồ sơ %(code)s về đơn vị.",
@@ -106,6 +110,9 @@ def leader_assign(task_id: str) -> tuple[str, int] | Response:
             field, _("Cán bộ này không xử lý được bước: không hoạt động, khác đơn vị hoặc vai trò")
         )
         return _render(errors)
+    except ConflictError:
+        errors.add(field, _("Bước này vừa được xử lý hoặc thay đổi; hãy xem lại danh sách"))
+        return _render(errors, 409)
     flash(
         _(
             "Đã giao bước %(step)s của hồ sơ %(code)s cho %(officer)s.",
