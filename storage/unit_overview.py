@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Dossier, User, WorkItem
@@ -24,11 +24,19 @@ def status_counts(session: Session, unit_code: str) -> dict[int, int]:
     return {int(status): int(count) for status, count in session.execute(stmt).all()}
 
 
+def _page(
+    session: Session, stmt: Select[WorkItem, Dossier], offset: int, limit: int
+) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    found = session.execute(stmt.offset(offset).limit(limit)).all()
+    return [(item, dossier) for item, dossier in found], int(total)
+
+
 def open_items_due_before(
-    session: Session, unit_code: str, before: datetime, limit: int
-) -> Sequence[tuple[WorkItem, Dossier]]:
-    """Open steps of the unit whose dossier's appointment or own step deadline falls before
-    `before` (so also those already late), the earliest appointment first."""
+    session: Session, unit_code: str, before: datetime, offset: int, limit: int
+) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
+    """Open steps of the unit whose own deadline or dossier's appointment falls before `before`
+    (so also those already late), the earliest step deadline first; and how many there are."""
     stmt = (
         select(WorkItem, Dossier)
         .join(Dossier, Dossier.id == WorkItem.dossier_id)
@@ -37,10 +45,15 @@ def open_items_due_before(
             WorkItem.status == WorkItemStatus.OPEN,
             or_(Dossier.due_at < before, WorkItem.due_at < before),
         )
-        .order_by(Dossier.due_at, WorkItem.due_at, WorkItem.id)
-        .limit(limit)
+        .order_by(
+            func.coalesce(WorkItem.due_at, Dossier.due_at),
+            Dossier.due_at.is_(None),  # NULLs sort first on SQLite, last on PostgreSQL
+            Dossier.due_at,
+            Dossier.id,
+            WorkItem.id,
+        )
     )
-    return [(item, dossier) for item, dossier in session.execute(stmt).all()]
+    return _page(session, stmt, offset, limit)
 
 
 def open_items_at(
@@ -64,10 +77,10 @@ def open_items_at(
 
 
 def open_items_held_by(
-    session: Session, unit_code: str, username: str | None, limit: int
-) -> Sequence[tuple[WorkItem, Dossier]]:
+    session: Session, unit_code: str, username: str | None, offset: int, limit: int
+) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
     """Open steps of the unit claimed by `username` (None: claimed by nobody), earliest
-    appointment first."""
+    appointment first; and how many there are."""
     held = (
         WorkItem.claimed_by_id.is_(None)
         if username is None
@@ -77,10 +90,15 @@ def open_items_held_by(
         select(WorkItem, Dossier)
         .join(Dossier, Dossier.id == WorkItem.dossier_id)
         .where(WorkItem.unit_code == unit_code, WorkItem.status == WorkItemStatus.OPEN, held)
-        .order_by(Dossier.due_at, WorkItem.created_at, WorkItem.id)
-        .limit(limit)
+        .order_by(
+            Dossier.due_at.is_(None),  # not accepted yet (no appointment): after the others
+            Dossier.due_at,
+            WorkItem.created_at,
+            Dossier.id,
+            WorkItem.id,
+        )
     )
-    return [(item, dossier) for item, dossier in session.execute(stmt).all()]
+    return _page(session, stmt, offset, limit)
 
 
 def claimed_per_officer(session: Session, unit_code: str) -> dict[str, int]:

@@ -23,8 +23,10 @@ from storage import unit_overview as rows
 from storage.models import Dossier, User, WorkItem
 from storage.uow import UnitOfWork
 
-#: The longest list the page shows at once; a unit with more late steps has a bigger problem.
-MAX_ROWS = 200
+#: Rows of a list shown at once (the most urgent first; the rest are counted and paged).
+PAGE_ROWS = 25
+#: Mẫu 04 steps open at once are few (one per dossier about to be late).
+MAX_REAPPOINTMENTS = 100
 
 ON_TIME, DUE_SOON, OVERDUE = "on_time", "due_soon", "overdue"
 
@@ -62,8 +64,10 @@ class UnitOverview:
     as_of: datetime
     #: Every DVCQG status 1-10 with its count (0 included), in code order.
     by_status: list[tuple[int, int]]
-    #: Open steps of dossiers due by the end of the next working day, or late.
+    #: Open steps due (or of dossiers due) by the end of the next working day, or late: the
+    #: first PAGE_ROWS, earliest deadline first, and how many there are.
     attention: list[OpenStep]
+    attention_total: int
     workload: list[OfficerLoad]
     unclaimed: int
     reappointments: list[OpenStep]
@@ -81,14 +85,12 @@ def unit_overview(ctx: EngineContext, actor: Actor) -> UnitOverview:
         horizon = _next_working_day_end(ctx, uow, now)
         accounts = {a.username: a for a in rows.unit_accounts(uow.session, unit)}
         counts = rows.status_counts(uow.session, unit)
-        attention = [
-            _step(item, dossier, accounts, now, horizon)
-            for item, dossier in rows.open_items_due_before(uow.session, unit, horizon, MAX_ROWS)
-        ]
+        due, attention_total = rows.open_items_due_before(uow.session, unit, horizon, 0, PAGE_ROWS)
+        attention = [_step(item, dossier, accounts, now, horizon) for item, dossier in due]
         flagged = _reappointment_steps(uow)
         reappointments = [
             _step(item, dossier, accounts, now, horizon)
-            for item, dossier in rows.open_items_at(uow.session, unit, flagged, MAX_ROWS)
+            for item, dossier in rows.open_items_at(uow.session, unit, flagged, MAX_REAPPOINTMENTS)
             if dossier.definition_id in flagged.get(item.bpmn_id, set())
         ]
         claimed = rows.claimed_per_officer(uow.session, unit)
@@ -111,24 +113,26 @@ def unit_overview(ctx: EngineContext, actor: Actor) -> UnitOverview:
         as_of=now,
         by_status=[(s.value, counts.get(s.value, 0)) for s in DossierStatus],
         attention=attention,
+        attention_total=attention_total,
         workload=workload,
         unclaimed=unclaimed,
         reappointments=reappointments,
     )
 
 
-def open_steps(ctx: EngineContext, actor: Actor, holder: str | None) -> list[OpenStep]:
-    """The open steps of the actor's unit held by `holder` (None: by nobody), earliest
-    appointment first, at most MAX_ROWS."""
+def open_steps(
+    ctx: EngineContext, actor: Actor, holder: str | None, page: int = 1
+) -> tuple[list[OpenStep], int]:
+    """A page (PAGE_ROWS) of the open steps of the actor's unit held by `holder` (None: by
+    nobody), earliest appointment first; and how many there are."""
     unit = _leaders_unit(actor)
     now = ctx.clock.now()
+    offset = (max(page, 1) - 1) * PAGE_ROWS
     with ctx.uow(write=False) as uow:
         horizon = _next_working_day_end(ctx, uow, now)
         accounts = {a.username: a for a in rows.unit_accounts(uow.session, unit)}
-        return [
-            _step(item, dossier, accounts, now, horizon)
-            for item, dossier in rows.open_items_held_by(uow.session, unit, holder, MAX_ROWS)
-        ]
+        found, total = rows.open_items_held_by(uow.session, unit, holder, offset, PAGE_ROWS)
+        return [_step(item, dossier, accounts, now, horizon) for item, dossier in found], total
 
 
 def officers_for(ctx: EngineContext, actor: Actor, role: str) -> list[tuple[str, str]]:

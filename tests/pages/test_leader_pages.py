@@ -154,3 +154,18 @@ def test_a_specialist_cannot_open_the_dashboard_and_another_units_leader_sees_no
     assign = f"/can-bo/lanh-dao/cong-viec/{task['id']}/giao"
     other_browser.post(assign, {"officer": "specialist_other"}, csrf_from=DASHBOARD, expect=403)
     assert http.task_for(code, "reception")["claimed_by"] == "reception"
+
+
+def test_long_lists_are_paged_and_counted(browser: Browser, http: HttpApi) -> None:
+    codes = [http.submit("citizen")["code"] for _ in range(27)]
+    browser.login("leader")
+    first = browser.get(DASHBOARD)
+    assert rows(first, "dang-mo") == codes[:25]
+    assert "27 bước" in first.text("//h2[@id='dang-mo']/following::p[1]")
+    assert first.text("//nav[@class='pagination']") == "Trang 1 / 2 Trang sau"
+    # Reception's own deadline (8 working hours) makes each of them due today.
+    assert len(rows(first, "den-han")) == 25
+    assert "27 bước; 25 bước hạn sớm nhất ở dưới." in first.text()
+    second = browser.get(f"{DASHBOARD}?can-bo=-&trang=2")
+    assert rows(second, "dang-mo") == codes[25:]
+    assert browser.get(f"{DASHBOARD}?trang=abc").status == 200

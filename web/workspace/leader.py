@@ -43,7 +43,11 @@ def _render(errors: FormErrors | None = None, status: int = 422) -> tuple[str, i
     ctx, actor = engine(), _actor()
     overview = unit_overview.unit_overview(ctx, actor)
     holder = _holder()
-    steps = unit_overview.open_steps(ctx, actor, None if holder == NOBODY else holder)
+    page_arg = request.args.get("trang", "1")
+    page_number = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 1
+    steps, total = unit_overview.open_steps(
+        ctx, actor, None if holder == NOBODY else holder, page_number
+    )
     roles = {s.role for s in [*steps, *overview.attention, *overview.reappointments]}
     officers = {role: unit_overview.officers_for(ctx, actor, role) for role in roles}
     unit_name = next((u.name for u in units.all_units(ctx) if u.code == overview.unit_code), None)
@@ -52,6 +56,9 @@ def _render(errors: FormErrors | None = None, status: int = 422) -> tuple[str, i
         overview=overview,
         unit_name=unit_name,
         steps=steps,
+        steps_total=total,
+        page_number=page_number,
+        last_page=max(1, -(-total // unit_overview.PAGE_ROWS)),
         holder=holder,
         nobody=NOBODY,
         officers=officers,
