@@ -18,6 +18,7 @@ from api import (
     errors,
     files,
     outbox,
+    overdue,
     procedures,
     reports,
     tasks,
@@ -53,6 +54,7 @@ RESOURCES = (
     timers,
     outbox,
     reports,
+    overdue,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

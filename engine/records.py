@@ -25,10 +25,10 @@ from engine.events import EventSink
 from engine.issuing.data import header
 from engine.procedures.model import ProcedureModel
 from engine.security.authz import Actor
+from engine.statuses import CHANNEL_NAMES as CHANNEL_NAMES  # a code to its channel
 from storage.models import Document, Dossier, Unit
 from storage.records import DocumentSealer
 
-CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")
 #: What Mẫu 01 records of an employer beside APPLICANT_FIELDS (engine.applicants).
 EMPLOYER_FIELDS = ("kind", "tax_code", "unit_code", "contact_name")

@@ -62,3 +62,7 @@ FINAL_STATUSES = frozenset(
         DossierStatus.RETURNED,
     }
 )
+
+
+#: The channels of submission (and of the result's return), by their stored code.
+CHANNEL_NAMES = {1: "direct", 2: "online", 3: "postal"}

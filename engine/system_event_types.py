@@ -128,7 +128,8 @@ TrackingBookRead = TypedDict(
 
 class ReportRead(TypedDict):
     """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers
-    or satisfaction; the parameters as given (None: not given); `figure` for a drill-down."""
+    satisfaction or overdue; the parameters as given (None: not given); `figure` for a
+    drill-down; `within` (working days) for the overdue list, whose period is the day read."""
 
     report: str
     start: str
@@ -139,3 +140,4 @@ class ReportRead(TypedDict):
     procedure: str | None
     format: NotRequired[str]
     figure: NotRequired[str]
+    within: NotRequired[int]

@@ -65,9 +65,11 @@ class Events:
         self._held[event.chain] = (event.seq, event.hash)
         self._unwritten.add(event.chain)
 
-    def write_heads(self) -> None:
+    def write_heads(self) -> list[tuple[str, int | None]]:
         """Store the events and heads added since the last call (the unit of work does, after
-        flushing the rows they refer to and before commit)."""
+        flushing the rows they refer to and before commit); returns the (type, dossier id) of
+        each event stored, for the projections kept with them."""
+        written = [(e.type, e.dossier_id) for e in self._pending]
         if self._pending:
             # One multi-row INSERT on either database: through the ORM's unit of work, SQLite
             # got one statement per event (it fetches each new key back).
@@ -81,6 +83,7 @@ class Events:
         if heads:
             self.session.execute(_WRITE_HEAD, heads)
         self._unwritten.clear()
+        return written
 
     def for_chain(self, name: str, offset: int = 0, limit: int | None = None) -> Sequence[Event]:
         stmt = select(Event).where(Event.chain == name).order_by(Event.seq).offset(offset)

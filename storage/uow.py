@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -24,7 +25,8 @@ from storage.files import DossierFiles
 from storage.models import User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
-from storage.reports import ReportEvents
+from storage.report_projection import ReportProjection
+from storage.reports import DueDossiers, ReportEvents
 from storage.repositories import (
     CalendarOverrides,
     CodeSequences,
@@ -37,6 +39,10 @@ from storage.repositories import (
 )
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
+
+#: Called after events are written, in their transaction, with each one's (type, dossier id):
+#: keeps a projection of the events (engine.queries.report_projection).
+EventProjector = Callable[["UnitOfWork", Sequence[tuple[str, int | None]]], None]
 
 
 class UnitOfWork:
@@ -62,6 +68,8 @@ class UnitOfWork:
     outbox: Outbox
     heartbeats: Heartbeats
     reports: ReportEvents
+    due_dossiers: DueDossiers
+    report_projection: ReportProjection
 
     def __init__(
         self,
@@ -73,7 +81,10 @@ class UnitOfWork:
         snapshot: bool = False,
         sealer: DocumentSealer | None = None,
         destinations: tuple[str, ...] = (),
+        projector: EventProjector | None = None,
     ) -> None:
+        #: Keeps the projections of the events written (the handling report's), or None.
+        self._projector = projector
         #: Where the outbox's messages go (docs/integration.md); none, no message is written.
         self._destinations = destinations
         #: Issues documents of record as signed PDFs (None: issued without a PDF).
@@ -114,6 +125,8 @@ class UnitOfWork:
         self.outbox = Outbox(self.session, self._destinations)
         self.heartbeats = Heartbeats(self.session)
         self.reports = ReportEvents(self.session)
+        self.due_dossiers = DueDossiers(self.session)
+        self.report_projection = ReportProjection(self.session)
         return self
 
     def __exit__(
@@ -147,7 +160,9 @@ class UnitOfWork:
     def flush(self) -> None:
         with translate_errors():
             self.session.flush()  # first: events refer to the dossiers they are about
-            self.events.write_heads()
+            written = self.events.write_heads()
+            if written and self._projector is not None:
+                self._projector(self, written)
 
     def commit(self) -> None:
         with translate_errors():
@@ -203,8 +218,10 @@ class Database:
         *,
         sealer: DocumentSealer | None = None,
         destinations: tuple[str, ...] = (),
+        projector: EventProjector | None = None,
     ) -> None:
         self.engine = engine
+        self.projector = projector
         self.destinations = destinations
         self.sealer = sealer
         self.factory = make_session_factory(engine)
@@ -222,6 +239,7 @@ class Database:
             snapshot=snapshot,
             sealer=self.sealer,
             destinations=self.destinations,
+            projector=self.projector,
         )
 
     def account(self, user_id: int) -> Account | None:

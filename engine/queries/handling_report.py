@@ -3,31 +3,24 @@ to be handled, what came of it and what is still pending, computed **as of** a d
 audit events recorded up to the end of that day, so the same request gives the same figures
 whenever it is made, however many events arrive afterwards.
 
-Each dossier's events are folded into the figures it counts in (`classify`); a figure is the
-number of dossiers counting in it, and its drill-down is the list of their codes. Every dossier
+Each dossier's events are folded, in the transaction that records them, into the moments that
+decide its figures (`engine.report_projection`); a figure is the number of dossiers whose
+moments meet its condition for the period, counted in SQL, and its drill-down is the list of
+their codes. Every dossier
 to handle in the period ends it in exactly one of resolved, refused, withdrawn, stopped or
 pending, so `to_handle = resolved + refused + withdrawn + stopped + pending` (tested)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from engine.context import EngineContext
 from engine.errors import FieldError, PermissionDeniedError, ValidationFailedError
-from engine.queries.report_figures import (
-    FIGURES,
-    MAX_PERIOD_DAYS,
-    REPORT_EVENTS,
-    REPORT_YEARS,
-    DossierFacts,
-    Period,
-    classify,
-    facts_of,
-)
+from engine.queries.report_figures import FIGURES, MAX_PERIOD_DAYS, REPORT_YEARS, Period
 from engine.security.authz import Actor, Role
+from storage.report_projection import Bounds, FigureRow
 from storage.reports import ReportScope
 
 
@@ -91,22 +84,18 @@ class ResolvedQuery:
 
 def handling_report(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> HandlingReport:
     resolved = resolve_query(ctx, actor, query)
-    counts: dict[tuple[str, str], Counter[str]] = {}
-    total: Counter[str] = Counter()
-    for facts, figures in classified(ctx, resolved.period, resolved.scope):
-        if figures:
-            counts.setdefault((facts.unit, facts.procedure), Counter()).update(figures)
-            total.update(figures)
+    found = figure_rows(ctx, resolved.period, resolved.scope)
     rows = [
         ReportRow(
-            unit,
-            resolved.unit_names.get(unit, unit),
-            procedure,
-            resolved.procedure_names.get(procedure, procedure),
-            {name: counter[name] for name in FIGURES},
+            row.unit,
+            resolved.unit_names.get(row.unit, row.unit),
+            row.procedure,
+            resolved.procedure_names.get(row.procedure, row.procedure),
+            {name: row.figures[name] for name in FIGURES},
         )
-        for (unit, procedure), counter in sorted(counts.items())
+        for row in found
     ]
+    total = {name: sum(row.figures[name] for row in found) for name in FIGURES}
     period = resolved.period
     return HandlingReport(
         start=period.start,
@@ -116,7 +105,7 @@ def handling_report(ctx: EngineContext, actor: Actor, query: HandlingQuery) -> H
         unit_group=query.unit_group,
         procedure=query.procedure,
         rows=rows,
-        total={name: total[name] for name in FIGURES},
+        total=total,
         scope_name=resolved.scope_name,
     )
 
@@ -130,30 +119,18 @@ def handling_dossiers(
             "no such figure", [FieldError("figure", f"one of {', '.join(FIGURES)}")]
         )
     resolved = resolve_query(ctx, actor, query)
-    found = [
-        DrilledDossier(facts.code, facts.unit, facts.procedure)
-        for facts, figures in classified(ctx, resolved.period, resolved.scope)
-        if figure in figures
-    ]
-    return sorted(found, key=lambda d: d.code)
+    bounds = Bounds(resolved.period.first, resolved.period.close)
+    with ctx.uow(write=False) as uow:
+        found = uow.report_projection.codes(resolved.scope, bounds, figure)
+    return [DrilledDossier(code, unit, procedure) for code, unit, procedure in found]
 
 
-def classified(
-    ctx: EngineContext, period: Period, scope: ReportScope
-) -> Iterator[tuple[DossierFacts, tuple[str, ...]]]:
-    """Every dossier that may count in the period, with the figures it counts in.
-
-    One snapshot (a server-side cursor on PostgreSQL: the events stream in batches)."""
+def figure_rows(ctx: EngineContext, period: Period, scope: ReportScope) -> list[FigureRow]:
+    """Every figure per unit and procedure in the scope, from the projection of the events
+    (`engine.report_projection`): the dossiers' stored moments against the period's bounds,
+    in two aggregates over one snapshot."""
     with ctx.uow(write=False, snapshot=True) as uow:
-        stream = uow.reports.stream(
-            scope,
-            [str(t) for t in REPORT_EVENTS],
-            cutoff=period.cutoff,
-            period_start=period.first,
-            period_end=period.close,
-        )
-        for facts in facts_of(stream):
-            yield facts, classify(facts, period)
+        return uow.report_projection.figures(scope, Bounds(period.first, period.close))
 
 
 def check_period(start: date, end: date, as_of: date | None, today: date) -> date:

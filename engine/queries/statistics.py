@@ -6,14 +6,16 @@ handling_report), all units together, as of today (or the year's last day for a 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from engine.context import EngineContext
 from engine.errors import FieldError, ValidationFailedError
-from engine.queries.handling_report import classified
+from engine.queries.handling_report import figure_rows
 from engine.queries.report_figures import REPORT_YEARS, Period
 from engine.queries.satisfaction import Tally, empty_tally, ratings_in
+from storage.report_projection import FigureRow
 from storage.reports import ReportScope
 
 
@@ -43,6 +45,13 @@ class ServiceStatistics:
         return _percent(self.online_resolved_on_time, self.online_resolved)
 
 
+def _sum(rows: list[FigureRow]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for row in rows:
+        total.update(row.figures)
+    return total
+
+
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
@@ -64,25 +73,8 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
         name = definition.name
     start, end = date(year, 1, 1), date(year, 12, 31)
     period = Period(start, end, min(today, end), ctx.tz)
-    counts = {
-        "online_received": 0,
-        "online_resolved": 0,
-        "online_on_time": 0,
-        "received": 0,
-        "resolved": 0,
-        "on_time": 0,
-    }
-    for facts, figures in classified(ctx, period, ReportScope(None, procedure)):
-        online = facts.channel == "online"
-        on_time = "resolved_early" in figures or "resolved_on_time" in figures
-        if "received" in figures:
-            counts["received"] += 1
-            counts["online_received"] += online
-        if "resolved" in figures:
-            counts["resolved"] += 1
-            counts["on_time"] += on_time
-            counts["online_resolved"] += online
-            counts["online_on_time"] += online and on_time
+    every = _sum(figure_rows(ctx, period, ReportScope(None, procedure)))
+    online = _sum(figure_rows(ctx, period, ReportScope(None, procedure, channel="online")))
     satisfaction = empty_tally()
     for rated in ratings_in(ctx, period, ReportScope(None, procedure)):
         for criterion, level in rated.ratings.items():
@@ -93,11 +85,11 @@ def service_statistics(ctx: EngineContext, procedure: str, year: int | None) -> 
         procedure_name=name,
         year=year,
         as_of=period.as_of,
-        online_received=counts["online_received"],
-        online_resolved=counts["online_resolved"],
-        online_resolved_on_time=counts["online_on_time"],
-        total_received=counts["received"],
-        resolved=counts["resolved"],
-        resolved_on_time=counts["on_time"],
+        online_received=online["received"],
+        online_resolved=online["resolved"],
+        online_resolved_on_time=online["resolved_early"] + online["resolved_on_time"],
+        total_received=every["received"],
+        resolved=every["resolved"],
+        resolved_on_time=every["resolved_early"] + every["resolved_on_time"],
         satisfaction=satisfaction,
     )

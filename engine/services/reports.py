@@ -4,7 +4,9 @@ parameters), like the tracking book's. The counting is engine.queries' (read-onl
 
 from __future__ import annotations
 
-from engine import events
+from collections.abc import Callable
+
+from engine import events, report_projection
 from engine.context import EngineContext
 from engine.event_types import EventType
 from engine.queries.handling_report import (
@@ -14,6 +16,7 @@ from engine.queries.handling_report import (
     handling_dossiers,
     handling_report,
 )
+from engine.queries.overdue import OverdueQuery, OverdueReport, overdue_report
 from engine.queries.satisfaction import SatisfactionReport, satisfaction_report
 from engine.security.authz import Actor
 from engine.system_event_types import ReportRead
@@ -45,6 +48,23 @@ def read_satisfaction_report(
     return report
 
 
+def read_overdue_report(ctx: EngineContext, actor: Actor, query: OverdueQuery) -> OverdueReport:
+    report = overdue_report(ctx, actor, query)
+    today = report.now.astimezone(ctx.tz).date().isoformat()
+    read = ReportRead(
+        report="overdue",
+        start=today,
+        end=today,
+        as_of=today,
+        unit=query.unit,
+        unit_group=None,
+        procedure=query.procedure,
+        within=query.within,
+    )
+    _record(ctx, actor, read)
+    return report
+
+
 def _log(
     ctx: EngineContext,
     actor: Actor,
@@ -69,8 +89,32 @@ def _log(
         read["format"] = format
     if figure is not None:
         read["figure"] = figure
+    _record(ctx, actor, read)
+
+
+def _record(ctx: EngineContext, actor: Actor, read: ReportRead) -> None:
     with conflicts_as_errors(), ctx.uow() as uow:
         events.record_system(
             uow, EventType.REPORT_READ, actor=actor, now=ctx.clock.now(), payload=read
         )
         uow.commit()
+
+
+def rebuild_report_projection(
+    ctx: EngineContext, progress: Callable[[int], None] | None = None
+) -> int:
+    """Fold the whole event log into the handling report's projection again, in one
+    transaction (a database written before the projection existed, or a check that the kept
+    one is right). Returns how many dossiers it holds."""
+    with conflicts_as_errors(), ctx.uow() as uow:
+        held = report_projection.rebuild(uow, ctx.tz, progress)
+        uow.commit()
+    return held
+
+
+def ensure_report_projection(ctx: EngineContext) -> int | None:
+    """Rebuild the projection when it is empty and dossiers exist (the first `motcua migrate`
+    after the projection was added); None when nothing was needed."""
+    with ctx.uow(write=False) as uow:
+        needed = uow.report_projection.count() == 0 and uow.report_projection.unprojected() > 0
+    return rebuild_report_projection(ctx) if needed else None

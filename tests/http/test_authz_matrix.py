@@ -449,6 +449,13 @@ OPERATIONS = (
         setup=World.accept,
         query={"from": "2026-03-01", "to": "2026-03-31", "unit": UNIT, "figure": "received"},
     ),
+    Op(
+        "GET",
+        "/api/v1/reports/overdue",
+        statuses(403, leader=200, auditor=200, admin=200),
+        setup=World.accept,
+        query={"unit": UNIT, "within": "5"},
+    ),
     Op("GET", "/api/v1/public/statistics", EVERYONE_200, query={"procedure": PROCEDURE}),
     Op(
         "GET",

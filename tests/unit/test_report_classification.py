@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from engine.queries.report_figures import DossierFacts, Period, classify
+from engine.queries.report_figures import Period, classify
+from engine.report_projection import DossierFacts
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 30), VN)
