@@ -5,9 +5,8 @@ Projections only (dossier columns, work items); nothing here deserializes a work
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Dossier, User, WorkItem
@@ -32,28 +31,23 @@ def _page(
     return [(item, dossier) for item, dossier in found], int(total)
 
 
-def open_items_due_before(
-    session: Session, unit_code: str, before: datetime, offset: int, limit: int
-) -> tuple[Sequence[tuple[WorkItem, Dossier]], int]:
-    """Open steps of the unit whose own deadline or dossier's appointment falls before `before`
-    (so also those already late), the earliest step deadline first; and how many there are."""
+def open_items_of_dossiers(
+    session: Session, unit_code: str, codes: Collection[str]
+) -> Sequence[tuple[WorkItem, Dossier]]:
+    """The open steps the unit takes of the given dossiers, each dossier's oldest first."""
+    if not codes:
+        return []
     stmt = (
         select(WorkItem, Dossier)
         .join(Dossier, Dossier.id == WorkItem.dossier_id)
         .where(
+            Dossier.code.in_(sorted(codes)),
             WorkItem.unit_code == unit_code,
             WorkItem.status == WorkItemStatus.OPEN,
-            or_(Dossier.due_at < before, WorkItem.due_at < before),
         )
-        .order_by(
-            func.coalesce(WorkItem.due_at, Dossier.due_at),
-            Dossier.due_at.is_(None),  # NULLs sort first on SQLite, last on PostgreSQL
-            Dossier.due_at,
-            Dossier.id,
-            WorkItem.id,
-        )
+        .order_by(Dossier.id, WorkItem.created_at, WorkItem.id)
     )
-    return _page(session, stmt, offset, limit)
+    return [(item, dossier) for item, dossier in session.execute(stmt).all()]
 
 
 def open_items_at(

@@ -8,7 +8,7 @@ unit's own. Reads projections (dossier columns, work items), never a workflow.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from engine.calendar.versions import build, in_force
@@ -16,6 +16,7 @@ from engine.context import EngineContext
 from engine.definitions.cache import model_of
 from engine.errors import PermissionDeniedError
 from engine.form_conventions import REAPPOINTMENT_FLAG
+from engine.queries.overdue import OverdueQuery, OverdueReport, overdue_report
 from engine.security.authz import Actor, Role
 from engine.statuses import DossierStatus
 from engine.views import mask_name
@@ -64,9 +65,11 @@ class UnitOverview:
     as_of: datetime
     #: Every DVCQG status 1-10 with its count (0 included), in code order.
     by_status: list[tuple[int, int]]
-    #: Open steps due (or of dossiers due) by the end of the next working day, or late: the
-    #: first PAGE_ROWS, earliest deadline first, and how many there are.
+    #: The open steps (in the unit) of the dossiers late or due by the end of the next working
+    #: day (engine.queries.overdue, statutory due date): the first PAGE_ROWS dossiers, the
+    #: earliest due first; how many dossiers are listed and how many there are.
     attention: list[OpenStep]
+    attention_dossiers: int
     attention_total: int
     workload: list[OfficerLoad]
     unclaimed: int
@@ -80,13 +83,13 @@ def unit_overview(ctx: EngineContext, actor: Actor) -> UnitOverview:
         PermissionDeniedError: not a leader of a unit.
     """
     unit = _leaders_unit(actor)
-    now = ctx.clock.now()
+    due = overdue_report(ctx, actor, OverdueQuery(unit=unit, within=1, page_size=PAGE_ROWS))
+    now = due.now
     with ctx.uow(write=False) as uow:
         horizon = _next_working_day_end(ctx, uow, now)
         accounts = {a.username: a for a in rows.unit_accounts(uow.session, unit)}
         counts = rows.status_counts(uow.session, unit)
-        due, attention_total = rows.open_items_due_before(uow.session, unit, horizon, 0, PAGE_ROWS)
-        attention = [_step(item, dossier, accounts, now, horizon) for item, dossier in due]
+        attention = _attention(uow, unit, due, accounts, now, horizon)
         flagged = _reappointment_steps(uow)
         reappointments = [
             _step(item, dossier, accounts, now, horizon)
@@ -113,7 +116,8 @@ def unit_overview(ctx: EngineContext, actor: Actor) -> UnitOverview:
         as_of=now,
         by_status=[(s.value, counts.get(s.value, 0)) for s in DossierStatus],
         attention=attention,
-        attention_total=attention_total,
+        attention_dossiers=len(due.items),
+        attention_total=due.total,
         workload=workload,
         unclaimed=unclaimed,
         reappointments=reappointments,
@@ -160,6 +164,25 @@ def _next_working_day_end(ctx: EngineContext, uow: UnitOfWork, now: datetime) ->
     today = now.astimezone(ctx.tz).date()
     next_day = calendar.next_working_day(today)
     return datetime.combine(next_day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+
+
+def _attention(
+    uow: UnitOfWork,
+    unit: str,
+    due: OverdueReport,
+    accounts: dict[str, User],
+    now: datetime,
+    horizon: datetime,
+) -> list[OpenStep]:
+    """The unit's open steps of the listed dossiers, in the list's order, each marked late or
+    due soon as its dossier is (the statutory due date, R-2.5)."""
+    late = {d.code: d.late for d in due.items}
+    by_dossier: dict[str, list[OpenStep]] = {}
+    for item, dossier in rows.open_items_of_dossiers(uow.session, unit, list(late)):
+        step = _step(item, dossier, accounts, now, horizon)
+        urgency = OVERDUE if late[dossier.code] else DUE_SOON
+        by_dossier.setdefault(dossier.code, []).append(replace(step, urgency=urgency))
+    return [step for d in due.items for step in by_dossier.get(d.code, [])]
 
 
 def _reappointment_steps(uow: UnitOfWork) -> dict[str, set[int]]:
