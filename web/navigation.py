@@ -33,6 +33,14 @@ def _leader(actor: Actor | None) -> bool:
     return actor is not None and actor.has(Role.LEADER)
 
 
+def _auditor(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.AUDITOR, Role.ADMIN)
+
+
+def _admin(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.ADMIN)
+
+
 @dataclass(frozen=True, slots=True)
 class NavItem:
     endpoint: str
@@ -57,6 +65,8 @@ WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
     NavItem("workspace.counter_home", "Tiếp nhận một cửa", _reception),
     NavItem("workspace.leader_dashboard", "Điều hành đơn vị", _leader),
+    NavItem("workspace.audit_search", "Kiểm tra", _auditor),
+    NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),
 ]
 NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}

@@ -34,5 +34,12 @@ def home() -> str:
     )
 
 
-# The pages of each role register themselves on `blp` (imported last: they import `blp`).
-from web.workspace import counter, counter_dossier, leader  # noqa: E402, F401
+# Pages of other modules register on `blp` (imported last: they import it from here).
+from web.workspace import (  # noqa: E402, F401
+    admin_pages,
+    admin_users,
+    audit_pages,
+    counter,
+    counter_dossier,
+    leader,
+)
