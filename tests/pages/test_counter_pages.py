@@ -234,3 +234,16 @@ def test_documents_and_scans_stay_within_the_unit(browser: Browser, other_browse
     for link in links:
         assert other_browser.client.get(link).status_code == 403
     assert other_browser.client.get(f"/can-bo/ho-so/{code}/van-ban/999999").status_code == 403
+
+
+def test_an_unknown_dossier_or_step_is_a_plain_answer(browser: Browser) -> None:
+    browser.login("reception")
+    browser.get(dossier_path("KHONG-CO"), expect=404)
+    code = register(browser)
+    stale = browser.post(
+        f"{dossier_path(code)}/buoc/khong-co", ACCEPT_FORM, csrf_from=dossier_path(code)
+    )
+    assert stale.status == 302
+    assert "không còn mở" in browser.get(dossier_path(code)).text()
+    empty = browser.post(f"{dossier_path(code)}/tep", {}, csrf_from=dossier_path(code), expect=422)
+    assert empty.field_error("scan") == "Chọn tệp cần tải lên"

@@ -169,3 +169,17 @@ def test_long_lists_are_paged_and_counted(browser: Browser, http: HttpApi) -> No
     second = browser.get(f"{DASHBOARD}?can-bo=-&trang=2")
     assert rows(second, "dang-mo") == codes[25:]
     assert browser.get(f"{DASHBOARD}?trang=abc").status == 200
+
+
+def test_unknown_or_hostile_addresses_are_plain_error_pages(browser: Browser) -> None:
+    browser.login("leader")
+    browser.post("/can-bo/lanh-dao/cong-viec/khong-co/tra-lai", {}, csrf_from=DASHBOARD, expect=404)
+    browser.post(
+        "/can-bo/lanh-dao/cong-viec/khong-co/giao",
+        {"officer": "specialist", "khu": "<script>"},
+        csrf_from=DASHBOARD,
+        expect=404,
+    )
+    assert browser.get(f"{DASHBOARD}?can-bo=%00%27%22&trang=-1").status == 200
+    browser.get("/can-bo/ho-so/KHONG-CO/van-ban/1", expect=404)
+    browser.get("/can-bo/ho-so/KHONG-CO/tep/xyz", expect=404)
