@@ -46,6 +46,13 @@ class NavItem:
     endpoint: str
     label: str
     shown_to: Callable[[Actor | None], bool] = _anyone
+    #: A path prefix whose pages are all this item's (marked current there too), if any.
+    section: str | None = None
+
+    def is_current(self) -> bool:
+        if request.endpoint == self.endpoint:
+            return True
+        return self.section is not None and request.path.startswith(self.section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +70,8 @@ PORTAL_NAV: list[NavItem] = [
 ]
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
-    NavItem("workspace.counter_home", "Tiếp nhận một cửa", _reception),
-    NavItem("workspace.leader_dashboard", "Điều hành đơn vị", _leader),
+    NavItem("workspace.counter_home", "Tiếp nhận một cửa", _reception, "/can-bo/mot-cua"),
+    NavItem("workspace.leader_dashboard", "Điều hành đơn vị", _leader, "/can-bo/lanh-dao"),
     NavItem("workspace.audit_search", "Kiểm tra", _auditor),
     NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),
@@ -75,7 +82,7 @@ NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}
 def nav_links(site: str) -> list[NavLink]:
     actor = current_actor()
     return [
-        NavLink(url_for(item.endpoint), _(item.label), request.endpoint == item.endpoint)
+        NavLink(url_for(item.endpoint), _(item.label), item.is_current())
         for item in NAVIGATION[site]
         if item.shown_to(actor)
     ]

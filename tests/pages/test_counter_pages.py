@@ -75,6 +75,7 @@ def test_reception_registers_a_counter_dossier_with_a_scan_and_prints_mau_01(
     code = register(browser, channel)
     page = browser.get(dossier_path(code))
     assert "Mới đăng ký" in page.text()
+    assert page.all("//a[@aria-current='page']/text()") == ["Tiếp nhận một cửa"]
     assert [a.text_content() for a in page.all("//a[contains(@href, '/tep/')]")] == [
         "to-khai-tk1.pdf"
     ]
