@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from storage.account_tokens import AccountTokens
 from storage.audit import AuditLog, Checkpoints
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import (
@@ -70,6 +71,7 @@ class UnitOfWork:
     reports: ReportEvents
     due_dossiers: DueDossiers
     report_projection: ReportProjection
+    account_tokens: AccountTokens
 
     def __init__(
         self,
@@ -127,6 +129,7 @@ class UnitOfWork:
         self.reports = ReportEvents(self.session)
         self.due_dossiers = DueDossiers(self.session)
         self.report_projection = ReportProjection(self.session)
+        self.account_tokens = AccountTokens(self.session)
         return self
 
     def __exit__(
