@@ -17,6 +17,7 @@ from api import (
     dossiers,
     errors,
     files,
+    notifications,
     outbox,
     overdue,
     procedures,
@@ -25,6 +26,7 @@ from api import (
     timers,
     tokens,
     units,
+    webhooks,
 )
 from api.base import Api
 from api.contract import BigIntConverter, refuse_undeclared_input
@@ -55,6 +57,8 @@ RESOURCES = (
     outbox,
     reports,
     overdue,
+    webhooks,
+    notifications,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -23,6 +23,7 @@ from storage.errors import (
 )
 from storage.events import Events
 from storage.files import DossierFiles
+from storage.integration import Acknowledgements, NotificationChoices, Webhooks
 from storage.models import User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
@@ -72,6 +73,9 @@ class UnitOfWork:
     due_dossiers: DueDossiers
     report_projection: ReportProjection
     account_tokens: AccountTokens
+    webhooks: Webhooks
+    notification_choices: NotificationChoices
+    acknowledgements: Acknowledgements
 
     def __init__(
         self,
@@ -124,7 +128,10 @@ class UnitOfWork:
         self.files = DossierFiles(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
-        self.outbox = Outbox(self.session, self._destinations)
+        self.webhooks = Webhooks(self.session)
+        self.notification_choices = NotificationChoices(self.session)
+        self.acknowledgements = Acknowledgements(self.session)
+        self.outbox = Outbox(self.session, self._destinations, self.webhooks)
         self.heartbeats = Heartbeats(self.session)
         self.reports = ReportEvents(self.session)
         self.due_dossiers = DueDossiers(self.session)
