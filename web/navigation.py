@@ -29,6 +29,14 @@ def _officer(actor: Actor | None) -> bool:
     return actor is not None and actor.is_officer and actor.unit_code is not None
 
 
+def _reception(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.RECEPTION)
+
+
+def _leader(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.LEADER)
+
+
 def _auditor(actor: Actor | None) -> bool:
     return actor is not None and actor.has(Role.AUDITOR, Role.ADMIN)
 
@@ -42,6 +50,13 @@ class NavItem:
     endpoint: str
     label: str
     shown_to: Callable[[Actor | None], bool] = _anyone
+    #: A path prefix whose pages are all this item's (marked current there too), if any.
+    section: str | None = None
+
+    def is_current(self) -> bool:
+        if request.endpoint == self.endpoint:
+            return True
+        return self.section is not None and request.path.startswith(self.section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,8 @@ PORTAL_NAV: list[NavItem] = [
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
     NavItem("workspace.inbox", "Hộp công việc", _officer),
+    NavItem("workspace.counter_home", "Tiếp nhận một cửa", _reception, "/can-bo/mot-cua"),
+    NavItem("workspace.leader_dashboard", "Điều hành đơn vị", _leader, "/can-bo/lanh-dao"),
     NavItem("workspace.audit_search", "Kiểm tra", _auditor),
     NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),
@@ -71,7 +88,7 @@ NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}
 def nav_links(site: str) -> list[NavLink]:
     actor = current_actor()
     return [
-        NavLink(url_for(item.endpoint), _(item.label), request.endpoint == item.endpoint)
+        NavLink(url_for(item.endpoint), _(item.label), item.is_current())
         for item in NAVIGATION[site]
         if item.shown_to(actor)
     ]

@@ -35,4 +35,14 @@ def home() -> str:
 
 
 # Pages of other modules register on `blp` (imported last: they import it from here).
-from web.workspace import admin_pages, admin_users, audit_pages, inbox, task_actions, task_page  # noqa: E402, F401
+from web.workspace import (  # noqa: E402, F401
+    admin_pages,
+    admin_users,
+    audit_pages,
+    counter,
+    counter_dossier,
+    inbox,
+    leader,
+    task_actions,
+    task_page,
+)
