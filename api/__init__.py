@@ -21,6 +21,7 @@ from api import (
     procedures,
     reports,
     tasks,
+    timeliness,
     timers,
     tokens,
     units,
@@ -53,6 +54,7 @@ RESOURCES = (
     timers,
     outbox,
     reports,
+    timeliness,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -127,8 +127,9 @@ TrackingBookRead = TypedDict(
 
 
 class ReportRead(TypedDict):
-    """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers
-    or satisfaction; the parameters as given (None: not given); `figure` for a drill-down."""
+    """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers,
+    satisfaction or timeliness; the parameters as given (None: not given); `figure` for a
+    drill-down."""
 
     report: str
     start: str

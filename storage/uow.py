@@ -35,6 +35,7 @@ from storage.repositories import (
     Units,
     Users,
 )
+from storage.step_times import StepTimes
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
 
@@ -62,6 +63,7 @@ class UnitOfWork:
     outbox: Outbox
     heartbeats: Heartbeats
     reports: ReportEvents
+    step_times: StepTimes
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session, self._destinations)
         self.heartbeats = Heartbeats(self.session)
         self.reports = ReportEvents(self.session)
+        self.step_times = StepTimes(self.session)
         return self
 
     def __exit__(

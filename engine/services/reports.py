@@ -15,6 +15,7 @@ from engine.queries.handling_report import (
     handling_report,
 )
 from engine.queries.satisfaction import SatisfactionReport, satisfaction_report
+from engine.queries.step_timeliness import TimelinessQuery, TimelinessReport, step_timeliness
 from engine.security.authz import Actor
 from engine.system_event_types import ReportRead
 from engine.transactions import conflicts_as_errors
@@ -42,6 +43,17 @@ def read_satisfaction_report(
 ) -> SatisfactionReport:
     report = satisfaction_report(ctx, actor, query)
     _log(ctx, actor, "satisfaction", query, report.as_of.isoformat())
+    return report
+
+
+def read_step_timeliness(
+    ctx: EngineContext, actor: Actor, query: TimelinessQuery
+) -> TimelinessReport:
+    """Timeliness per step (the analyst heatmap's data), logged as a `timeliness` report read."""
+    report = step_timeliness(ctx, actor, query)
+    as_of = report.computed_at.astimezone(ctx.tz).date().isoformat()
+    scope = HandlingQuery(query.start, query.end, unit=report.unit, procedure=query.procedure)
+    _log(ctx, actor, "timeliness", scope, as_of)
     return report
 
 
