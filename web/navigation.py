@@ -25,6 +25,10 @@ def _staff(actor: Actor | None) -> bool:
     return actor is not None and is_workspace_user(actor)
 
 
+def _definition_reader(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.ANALYST, Role.ADMIN, Role.AUDITOR)
+
+
 @dataclass(frozen=True, slots=True)
 class NavItem:
     endpoint: str
@@ -47,6 +51,7 @@ PORTAL_NAV: list[NavItem] = [
 ]
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
+    NavItem("workspace.analyst.procedures", "Quy trình", _definition_reader),
     NavItem("portal.home", "Cổng Dịch vụ công"),
 ]
 NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}

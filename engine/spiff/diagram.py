@@ -38,6 +38,8 @@ STATE_STYLES = {
     "completed": ("#e6f4ea", "#188038", "3"),
     "current": ("#fef7e0", "#e37400", "4"),
     "waiting": ("#f1f3f4", "#5f6368", "2"),
+    # an element a validation problem names (the analysts' upload page)
+    "error": ("#fdecea", "#d4351c", "4"),
 }
 DEFAULT_STYLE = ("#ffffff", "#202124", "1.5")
 _CENTERED = {"text-anchor": "middle", "dominant-baseline": "middle"}
