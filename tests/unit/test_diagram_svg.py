@@ -29,7 +29,7 @@ def group(svg: Any, element_id: str) -> Any:
 
 def label_boxes(svg: Any) -> list[tuple[str, tuple[float, float, float, float]]]:
     """Each outside label's area, as a reader sees it: (element, (x, y, width, height))."""
-    boxes = []
+    boxes: list[tuple[str, tuple[float, float, float, float]]] = []
     for text in svg.iter(f"{SVG}text"):
         holder = text.getparent()
         if holder.get("class") != "bpmn-outside-label":

@@ -31,14 +31,22 @@
     var canvas = viewer.get("canvas");
     var overlays = viewer.get("overlays");
     var rows = document.querySelectorAll("[data-diagram-problem]");
+    /* one overlay per element, with every message about it (an error outranks a warning) */
+    var byElement = {};
+    var order = [];
     for (var i = 0; i < rows.length; i++) {
       var id = rows[i].getAttribute("data-element-id");
       if (!id || !registry.get(id)) continue;
-      var severity = rows[i].getAttribute("data-severity") === "warning" ? "warning" : "error";
-      canvas.addMarker(id, "motcua-" + severity);
-      overlays.add(id, "motcua-problem", {
+      if (!byElement[id]) { byElement[id] = { severity: "warning", messages: [] }; order.push(id); }
+      if (rows[i].getAttribute("data-severity") !== "warning") byElement[id].severity = "error";
+      byElement[id].messages.push(rows[i].getAttribute("data-message") || "");
+    }
+    for (var j = 0; j < order.length; j++) {
+      var found = byElement[order[j]];
+      canvas.addMarker(order[j], "motcua-" + found.severity);
+      overlays.add(order[j], "motcua-problem", {
         position: { bottom: -4, left: 0 },
-        html: overlayNode("diagram-overlay--" + severity, rows[i].getAttribute("data-message") || "")
+        html: overlayNode("diagram-overlay--" + found.severity, found.messages.join(" · "))
       });
     }
   }
