@@ -112,6 +112,7 @@ def step_timeliness(ctx: EngineContext, actor: Actor, query: TimelinessQuery) ->
         )
         backlog = uow.step_times.backlog(query.procedure, units, now=now)
         name = latest.name
+        model = ctx.definitions.get(latest).model
     steps: dict[str, StepTimeliness] = {}
     for open_step in backlog:
         steps[open_step.bpmn_id] = StepTimeliness(
@@ -127,9 +128,10 @@ def step_timeliness(ctx: EngineContext, actor: Actor, query: TimelinessQuery) ->
         )
     for done in durations:
         waiting = steps.get(done.bpmn_id)
+        node = model.node(done.bpmn_id)
         steps[done.bpmn_id] = StepTimeliness(
             done.bpmn_id,
-            done.name,
+            waiting.name if waiting else (node.name if node else done.bpmn_id),
             waiting.open_now if waiting else 0,
             waiting.overdue_now if waiting else 0,
             done.completed,
