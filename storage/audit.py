@@ -151,6 +151,32 @@ class AuditLog:
         row = self.session.execute(stmt).first()
         return event_row(row) if row is not None else None
 
+    def chain_page_filtered(
+        self,
+        chain: str,
+        *,
+        types: Iterable[str] | None,
+        actor_prefix: str | None,
+        since: datetime | None,
+        before: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[EventRow], int]:
+        """One chain's events matching the filters, newest first, with their count (the
+        auditors' browser of the system chain)."""
+        stmt = select(*EVENT_COLUMNS).where(Event.chain == chain)
+        if types is not None:
+            stmt = stmt.where(Event.type.in_(list(types)))
+        if actor_prefix:
+            stmt = stmt.where(Event.actor_username.startswith(actor_prefix, autoescape=True))
+        if since is not None:
+            stmt = stmt.where(Event.occurred_at >= since)
+        if before is not None:
+            stmt = stmt.where(Event.occurred_at < before)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.execute(stmt.order_by(Event.seq.desc()).offset(offset).limit(limit))
+        return [event_row(row) for row in rows], total
+
     def chain_heads(self) -> dict[str, ChainHead]:
         rows = self.session.execute(select(Chain.name, Chain.head_seq, Chain.head_hash))
         return {name: ChainHead(seq, hash_) for name, seq, hash_ in rows}

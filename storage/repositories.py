@@ -266,6 +266,17 @@ class RoleGrants:
         return rows.all(), total
 
 
+@dataclass(frozen=True, slots=True)
+class DossierSearch:
+    """An auditor's search: code prefix, procedure, unit, submitted in [since, before)."""
+
+    code_prefix: str | None = None
+    procedure: str | None = None
+    unit_code: str | None = None
+    since: datetime | None = None
+    before: datetime | None = None
+
+
 class Dossiers:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -348,6 +359,21 @@ class Dossiers:
 
     def every(self, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         return self.page(select(Dossier).order_by(Dossier.id.desc()), offset, limit)
+
+    def search(self, flt: DossierSearch, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
+        """Every unit's dossiers matching `flt`, newest first (auditors search the system)."""
+        stmt = select(Dossier)
+        if flt.code_prefix:
+            stmt = stmt.where(Dossier.code.startswith(flt.code_prefix, autoescape=True))
+        if flt.procedure:
+            stmt = stmt.where(Dossier.procedure_key == flt.procedure)
+        if flt.unit_code:
+            stmt = stmt.where(Dossier.unit_code == flt.unit_code)
+        if flt.since is not None:
+            stmt = stmt.where(Dossier.submitted_at >= flt.since)
+        if flt.before is not None:
+            stmt = stmt.where(Dossier.submitted_at < flt.before)
+        return self.page(stmt.order_by(Dossier.id.desc()), offset, limit)
 
     def for_unit(self, unit_code: str, offset: int, limit: int) -> tuple[Sequence[Dossier], int]:
         stmt = select(Dossier).where(Dossier.unit_code == unit_code).order_by(Dossier.id.desc())

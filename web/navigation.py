@@ -29,6 +29,14 @@ def _definition_reader(actor: Actor | None) -> bool:
     return actor is not None and actor.has(Role.ANALYST, Role.ADMIN, Role.AUDITOR)
 
 
+def _auditor(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.AUDITOR, Role.ADMIN)
+
+
+def _admin(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.ADMIN)
+
+
 @dataclass(frozen=True, slots=True)
 class NavItem:
     endpoint: str
@@ -52,6 +60,8 @@ PORTAL_NAV: list[NavItem] = [
 WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.home", "Trang làm việc", _staff),
     NavItem("workspace.analyst.procedures", "Quy trình", _definition_reader),
+    NavItem("workspace.audit_search", "Kiểm tra", _auditor),
+    NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),
 ]
 NAVIGATION = {"portal": PORTAL_NAV, "workspace": WORKSPACE_NAV}

@@ -34,3 +34,7 @@ def home() -> str:
     return render_template(
         "workspace/home.html", actor=actor, open_tasks=open_tasks, unit_name=unit_name
     )
+
+
+# Pages of other modules register on `blp` (imported last: they import it from here).
+from web.workspace import admin_pages, admin_users, audit_pages  # noqa: E402, F401
