@@ -74,8 +74,8 @@ class StepTimes:
         found = []
         for bpmn_id, count, with_due, late_count in self.session.execute(totals).all():
             # nearest rank: the p-th percentile of n values is the ceil(p * n)-th smallest
-            median = self._nth_fastest(scope, str(bpmn_id), (count + 1) // 2)
-            p90 = self._nth_fastest(scope, str(bpmn_id), (9 * count + 9) // 10)
+            median = self._nth_fastest(scope, str(bpmn_id), (count + 1) // 2, count)
+            p90 = self._nth_fastest(scope, str(bpmn_id), (9 * count + 9) // 10, count)
             found.append(
                 StepDurations(
                     str(bpmn_id),
@@ -88,14 +88,19 @@ class StepTimes:
             )
         return found
 
-    def _nth_fastest(self, scope: list[ColumnElement[bool]], bpmn_id: str, rank: int) -> float:
-        """The rank-th smallest time of the step: ix_work_item_step_times walks the step's
-        times in order, so this reads `rank` index entries and sorts nothing."""
+    def _nth_fastest(
+        self, scope: list[ColumnElement[bool]], bpmn_id: str, rank: int, count: int
+    ) -> float:
+        """The rank-th smallest of the step's `count` times: ix_work_item_step_times walks the
+        step's times in order from the nearer end (the 90th percentile from the slowest), so
+        this reads at most half the step's index entries and sorts nothing."""
+        spent = WorkItem.spent_seconds
+        from_fastest = rank - 1 <= count - rank
         stmt = (
-            select(WorkItem.spent_seconds)
+            select(spent)
             .where(*scope, WorkItem.bpmn_id == bpmn_id)
-            .order_by(WorkItem.spent_seconds)
-            .offset(rank - 1)
+            .order_by(spent if from_fastest else spent.desc())
+            .offset(rank - 1 if from_fastest else count - rank)
             .limit(1)
         )
         return float(self.session.scalar(stmt) or 0.0)
