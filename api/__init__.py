@@ -17,6 +17,7 @@ from api import (
     dossiers,
     errors,
     files,
+    notifications,
     outbox,
     procedures,
     reports,
@@ -25,6 +26,7 @@ from api import (
     timers,
     tokens,
     units,
+    webhooks,
 )
 from api.base import Api
 from api.contract import BigIntConverter, refuse_undeclared_input
@@ -54,6 +56,8 @@ RESOURCES = (
     timers,
     outbox,
     reports,
+    webhooks,
+    notifications,
     timeliness,
 )
 SECURITY_HEADERS = {

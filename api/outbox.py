@@ -90,6 +90,13 @@ class HealthSchema(Schema):
     database = ma.fields.Boolean(required=True)
     scheduler = ma.fields.Nested(SchedulerHealthSchema, allow_none=True)
     outbox = ma.fields.Nested(OutboxHealthSchema, allow_none=True)
+    late_acknowledgements = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "online dossiers submitted in the last 24 hours whose acknowledgement "
+            "was not delivered within 2 hours (R-2.4)"
+        },
+    )
 
 
 _FORBIDDEN = "Not an administrator"

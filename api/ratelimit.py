@@ -21,7 +21,7 @@ from limits import parse_many
 from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import documents, dossiers, reports, tokens
+from api import documents, dossiers, outbox, reports, tokens
 from api.base import PROBLEM_CONTENT_TYPE, problem
 from api.context import actor
 from engine.errors import EngineError
@@ -43,6 +43,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         ("MOTCUA_RATELIMIT_LOGIN", settings.ratelimit_login),
         ("MOTCUA_RATELIMIT_PUBLIC", settings.ratelimit_public),
         ("MOTCUA_RATELIMIT_RENDER", settings.ratelimit_render),
+        ("MOTCUA_RATELIMIT_HEALTH", settings.ratelimit_health),
     ):
         try:
             parse_many(value)
@@ -71,6 +72,8 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         ) from exc
     limiter.limit(settings.ratelimit_login)(tokens.blp)
     limiter.limit(settings.ratelimit_public)(dossiers.public_blp)
+    # The health check is public too: a monitor polls it, a flood must not reach the database.
+    limiter.limit(settings.ratelimit_health)(outbox.health_blp)
     # One budget per user across the rendering endpoints (a shared limit: one counter for all of
     # them); the blueprint's other routes (lists, stored PDFs, corrections) are exempt.
     limiter.shared_limit(

@@ -14,6 +14,7 @@ from engine.issuing.sealers import PdfSealer
 from engine.issuing.signers import AnySigners, signers_from_settings
 from engine.peers.dvcqg import DVCQG
 from engine.peers.mail import MAIL
+from engine.peers.sms import SMS
 from engine.security.credentials import Passwords, Tokens
 from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.settings import Settings
@@ -53,8 +54,11 @@ class EngineContext:
 
 def destinations(settings: Settings) -> tuple[str, ...]:
     """The peers every outbound message goes to (docs/integration.md)."""
-    return ((DVCQG,) if settings.dvcqg is not None else ()) + (
-        (MAIL,) if settings.mail_dir is not None else ()
+    mail = settings.mail_dir is not None or settings.notify.smtp is not None
+    return (
+        ((DVCQG,) if settings.dvcqg is not None else ())
+        + ((MAIL,) if mail else ())
+        + ((SMS,) if settings.notify.sms is not None else ())
     )
 
 

@@ -16,24 +16,40 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Self
 
+from engine.clock import Clock, SystemClock
 from engine.context import EngineContext
 from engine.peers.base import DeliveryError, MappingError, Peer, RejectedError
 from engine.peers.dvcqg import DvcqgPeer
 from engine.peers.mail import MailPeer
+from engine.peers.sms import JsonSmsGateway, SmsPeer
+from engine.peers.smtp import SmtpTransport
+from engine.peers.webhook import WebhookPeer
 from engine.services import outbox
 from engine.services.outbox import DueMessage, Outcome
 from engine.settings import Settings
+from storage.integration import WEBHOOK_PREFIX
 
 log = logging.getLogger("motcua.outbox")
 
 
-def peers_from_settings(settings: Settings) -> dict[str, Peer]:
-    """The configured peers by destination name."""
+def peers_from_settings(settings: Settings, clock: Clock | None = None) -> dict[str, Peer]:
+    """The configured peers by destination name (`webhook` delivers every `webhook:<id>`)."""
     peers: dict[str, Peer] = {}
     if settings.dvcqg is not None:
         peers[DvcqgPeer.name] = DvcqgPeer(settings.dvcqg)
-    if settings.mail_dir is not None:
+    notify = settings.notify
+    if notify.smtp is not None:
+        peers[MailPeer.name] = MailPeer(SmtpTransport(notify.smtp), settings.mail_from)
+    elif settings.mail_dir is not None:
         peers[MailPeer.name] = MailPeer(settings.mail_dir, settings.mail_from)
+    if notify.sms is not None:
+        peers[SmsPeer.name] = SmsPeer(JsonSmsGateway(notify.sms))
+    peers[WebhookPeer.name] = WebhookPeer(
+        clock or SystemClock(),
+        env=settings.env,
+        production=settings.is_production,
+        timeout=notify.webhook_timeout_seconds,
+    )
     return peers
 
 
@@ -51,7 +67,9 @@ class OutboxDispatcher:
         workers: int | None = None,
     ) -> None:
         self.ctx = ctx
-        self.peers = dict(peers) if peers is not None else peers_from_settings(ctx.settings)
+        self.peers = (
+            dict(peers) if peers is not None else peers_from_settings(ctx.settings, ctx.clock)
+        )
         self.rng = rng
         self.batch = batch or ctx.settings.outbox.batch
         self._pool = ThreadPoolExecutor(
@@ -91,6 +109,8 @@ class OutboxDispatcher:
     def _deliver(self, due: DueMessage) -> Outcome:
         message = due.message
         peer = self.peers.get(due.destination)
+        if peer is None and due.destination.startswith(WEBHOOK_PREFIX):
+            peer = self.peers.get(WebhookPeer.name)
         if peer is None:
             return Outcome(message.id, f"no peer is configured for {due.destination}")
         try:

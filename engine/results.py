@@ -319,6 +319,16 @@ class UnitDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A checked file stored under its SHA-256, not yet part of a dossier (`files.stage_upload`)."""
+
+    sha256: str
+    name: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class FileView:
     """A file uploaded to a dossier; `sha256` names its content, which never changes."""
 

@@ -30,12 +30,14 @@ from engine.context import EngineContext
 from engine.dispatcher import OutboxDispatcher
 from engine.errors import ConcurrentModificationError, EngineError
 from engine.security.authz import SYSTEM_ACTOR
-from engine.services import audit, health, timers
+from engine.services import acknowledgements, audit, health, timers
 from storage.errors import is_database_error
 from storage.locks import SingletonLock, singleton_lock
 
 log = logging.getLogger("motcua.scheduler")
 LOCK_NAME = "motcua-scheduler"
+#: How often the active scheduler looks for late acknowledgements (R-2.4).
+ACKNOWLEDGEMENT_CHECK_SECONDS = 60
 SWEEP_BATCH = 500
 FIRE_ATTEMPTS = 3
 #: At most this many timers fired per pass, and no new firing once a pass has run this long.
@@ -227,6 +229,16 @@ class TimerScheduler:
             log.error("audit checkpoint left out damaged chains: %s", result.refused)
         return result.created
 
+    def check_acknowledgements(self) -> int:
+        """Flag the online dossiers whose acknowledgement is over 2 hours late (R-2.4); how
+        many. Never raises: a failure is logged and the next check tries again."""
+        with self._job():
+            try:
+                return acknowledgements.check(self.ctx)
+            except Exception:
+                log.exception("acknowledgement check failed; retrying in a minute")
+                return 0
+
     def dispatch(self) -> int:
         """Deliver the outbox's due messages (the active scheduler does it every poll); how
         many were tried. Never raises: a failure is logged and the next poll tries again."""
@@ -271,6 +283,13 @@ class TimerScheduler:
             "interval",
             seconds=self.ctx.settings.checkpoint_interval_seconds,
             id="checkpoint",
+            replace_existing=True,
+        )
+        self._scheduler.add_job(
+            self.check_acknowledgements,
+            "interval",
+            seconds=ACKNOWLEDGEMENT_CHECK_SECONDS,
+            id="acknowledgements",
             replace_existing=True,
         )
         self._schedule_dispatch(datetime.now(UTC))

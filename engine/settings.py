@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.calendar.working_days import OfficeHours
+from engine.notification_settings import (
+    NotificationSettings,
+    NotificationSettingsError,
+    notification_settings,
+)
 
 PRODUCTION = "production"
 #: Secrets that must never protect a production deployment.
@@ -81,6 +86,8 @@ class Settings:
     document_trust_roots: Path | None = None
     #: Per user, on the endpoints that render on demand (Mẫu 06, Mẫu 07, a document's HTML view).
     ratelimit_render: str = "30/minute;300/hour"
+    #: Per client address, on the public health check (`GET /api/v1/health`).
+    ratelimit_health: str = "60/minute"
     #: The national portal (DVCQG, docs/integration.md): unset, no message is written for it.
     dvcqg: PeerSettings | None = None
     outbox: OutboxSettings = OutboxSettings()
@@ -88,6 +95,8 @@ class Settings:
     #: (docs/integration.md); unset, no e-mail is queued.
     mail_dir: Path | None = None
     mail_from: str = "motcua@localhost"
+    #: SMTP, the SMS gateway, webhooks, the 2-hour acknowledgement (engine.notification_settings).
+    notify: NotificationSettings = NotificationSettings()
 
     @property
     def is_production(self) -> bool:
@@ -141,6 +150,7 @@ class Settings:
             ratelimit_login=env_vars.get("MOTCUA_RATELIMIT_LOGIN") or "60/minute;1000/hour",
             ratelimit_public=env_vars.get("MOTCUA_RATELIMIT_PUBLIC") or "30/minute;300/hour",
             ratelimit_render=env_vars.get("MOTCUA_RATELIMIT_RENDER") or "30/minute;300/hour",
+            ratelimit_health=env_vars.get("MOTCUA_RATELIMIT_HEALTH") or "60/minute",
             proxy_count=_int(env_vars, "MOTCUA_PROXY_COUNT", 0, minimum=0),
             login_max_failures=_int(env_vars, "MOTCUA_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_lockout_seconds=_int(env_vars, "MOTCUA_LOGIN_LOCKOUT_SECONDS", 60, minimum=1),
@@ -152,6 +162,7 @@ class Settings:
             dvcqg=_dvcqg(env_vars),
             mail_dir=_path(env_vars.get("MOTCUA_MAIL_DIR")),
             mail_from=env_vars.get("MOTCUA_MAIL_FROM") or "motcua@localhost",
+            notify=_notify(env_vars, production=env == PRODUCTION),
             outbox=OutboxSettings(
                 backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
                 backoff_max_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
@@ -163,6 +174,13 @@ class Settings:
                 workers=_int(env_vars, "MOTCUA_OUTBOX_WORKERS", 8, minimum=1),
             ),
         )
+
+
+def _notify(env: Mapping[str, str], *, production: bool) -> NotificationSettings:
+    try:
+        return notification_settings(env, production=production)
+    except NotificationSettingsError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def _dvcqg(env: Mapping[str, str]) -> PeerSettings | None:

@@ -397,6 +397,23 @@ class LoginThrottle(Base):
     last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class AccountToken(Base):
+    """A single-use link sent to an account's e-mail or phone (confirm the account, reset its
+    password): only the SHA-256 of the token is stored, so the table opens no account."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (Index("ix_account_token_user", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: confirm | reset
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class DossierFile(Base):
     """An uploaded file of a dossier; the content lives in the file store under its SHA-256."""
 

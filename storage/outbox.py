@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, undefer
 
-from storage.models import Dossier, DossierFile, OutboxMessage, SchedulerHeartbeat
+from storage.integration import Webhooks, webhook_destination
+from storage.models import Document, Dossier, DossierFile, OutboxMessage, SchedulerHeartbeat
 from storage.statuses import OutboxState
 
 _Earlier = aliased(OutboxMessage)
@@ -26,16 +27,20 @@ class OutboxCounts:
 
 
 class Outbox:
-    """`destinations`: where every message goes (one row each); none configured, none written."""
+    """`destinations`: where every message goes (one row each); none configured, none written.
+    Each active webhook whose filter matches the message gets one more row (`webhook:<id>`)."""
 
-    def __init__(self, session: Session, destinations: tuple[str, ...]) -> None:
+    def __init__(
+        self, session: Session, destinations: tuple[str, ...], webhooks: Webhooks | None = None
+    ) -> None:
         self.session = session
         self.destinations = destinations
+        self.webhooks = webhooks
 
     def add(
         self, *, kind: str, dossier_code: str, seq: int, payload: dict[str, Any], now: datetime
     ) -> None:
-        for destination in self.destinations:
+        for destination in self.destinations + self._webhooks_for(kind, payload):
             self.session.add(
                 OutboxMessage(
                     destination=destination,
@@ -50,6 +55,18 @@ class Outbox:
                     next_attempt_at=now,
                 )
             )
+
+    def _webhooks_for(self, kind: str, payload: dict[str, Any]) -> tuple[str, ...]:
+        if self.webhooks is None:
+            return ()
+        dossier = payload.get("dossier")
+        status = dossier.get("status") if isinstance(dossier, dict) else None
+        return tuple(
+            webhook_destination(webhook.id)
+            for webhook in self.webhooks.active()
+            if kind in webhook.events
+            and (kind != "status_changed" or not webhook.statuses or status in webhook.statuses)
+        )
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
@@ -96,17 +113,34 @@ class Outbox:
             found[code].append((name, sha256))
         return found
 
-    def emails(self, dossier_codes: Sequence[str]) -> dict[str, str | None]:
-        """The applicant's e-mail address of each dossier (None: none given)."""
+    def documents(
+        self, dossier_codes: Sequence[str], forms: Sequence[str]
+    ) -> dict[str, list[Document]]:
+        """The dossiers' documents of `forms`, PDFs loaded, oldest first (notifications)."""
+        found: dict[str, list[Document]] = {code: [] for code in dossier_codes}
+        if not dossier_codes:
+            return found
+        rows = self.session.execute(
+            select(Dossier.code, Document)
+            .join(Document, Document.dossier_id == Dossier.id)
+            .where(Dossier.code.in_(list(dossier_codes)), Document.form.in_(list(forms)))
+            .options(undefer(Document.pdf))
+            .order_by(Document.issued_at, Document.id)
+        ).all()
+        for code, document in rows:
+            found[code].append(document)
+        return found
+
+    def contacts(self, dossier_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The applicant's e-mail address and phone number of each dossier (None: none given)."""
         if not dossier_codes:
             return {}
         rows = self.session.execute(
             select(Dossier.code, Dossier.applicant).where(Dossier.code.in_(list(dossier_codes)))
         ).all()
-        found: dict[str, str | None] = dict.fromkeys(dossier_codes)
+        found: dict[str, tuple[str | None, str | None]] = dict.fromkeys(dossier_codes, (None, None))
         for code, applicant in rows:
-            email = (applicant or {}).get("email")
-            found[code] = email if isinstance(email, str) and email.strip() else None
+            found[code] = (_text(applicant, "email"), _text(applicant, "phone"))
         return found
 
     def page(
@@ -169,6 +203,11 @@ class Outbox:
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _text(applicant: dict[str, Any] | None, name: str) -> str | None:
+    value = (applicant or {}).get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 class Heartbeats:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from storage.account_tokens import AccountTokens
 from storage.audit import AuditLog, Checkpoints
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
 from storage.errors import (
@@ -21,6 +22,7 @@ from storage.errors import (
 )
 from storage.events import Events
 from storage.files import DossierFiles
+from storage.integration import Acknowledgements, NotificationChoices, Webhooks
 from storage.models import User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
@@ -63,6 +65,10 @@ class UnitOfWork:
     outbox: Outbox
     heartbeats: Heartbeats
     reports: ReportEvents
+    account_tokens: AccountTokens
+    webhooks: Webhooks
+    notification_choices: NotificationChoices
+    acknowledgements: Acknowledgements
     step_times: StepTimes
 
     def __init__(
@@ -113,9 +119,13 @@ class UnitOfWork:
         self.files = DossierFiles(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
-        self.outbox = Outbox(self.session, self._destinations)
+        self.webhooks = Webhooks(self.session)
+        self.notification_choices = NotificationChoices(self.session)
+        self.acknowledgements = Acknowledgements(self.session)
+        self.outbox = Outbox(self.session, self._destinations, self.webhooks)
         self.heartbeats = Heartbeats(self.session)
         self.reports = ReportEvents(self.session)
+        self.account_tokens = AccountTokens(self.session)
         self.step_times = StepTimes(self.session)
         return self
 

@@ -14,11 +14,13 @@ from engine.context import EngineContext, build
 from engine.settings import Settings
 from web import auth, portal, workspace
 from web.assets import AssetManifest, init_assets
+from web.auth import accounts
 from web.context import EXTENSION
 from web.errors import register_error_pages
 from web.formatting import init_formatting
 from web.i18n import init_i18n
 from web.navigation import init_navigation
+from web.portal import submission
 from web.ratelimit import init_rate_limits
 from web.security import init_security
 
@@ -45,12 +47,20 @@ def create_app(
     init_navigation(app)
     init_security(app, settings)
     register_error_pages(app)
-    for module in (auth, portal, workspace):
+    for module in (auth, accounts, portal, submission, workspace):
         app.register_blueprint(module.blp)
     init_rate_limits(
         app,
         settings,
-        {"auth.login": settings.ratelimit_login, "portal.lookup": settings.ratelimit_public},
+        {
+            "auth.login": settings.ratelimit_login,
+            "portal.lookup": settings.ratelimit_public,
+            # Anyone can post these: each may send a message or tries a link's token.
+            **dict.fromkeys(
+                ("account.register", "account.forgot", "account.confirm", "account.reset"),
+                settings.ratelimit_login,
+            ),
+        },
     )
     if settings.proxy_count:
         # Only then is X-Forwarded-For the client's address rather than anyone's claim.

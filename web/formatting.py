@@ -57,6 +57,25 @@ def local_datetime(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
+def local_datetime_seconds(value: datetime | None, tz: ZoneInfo) -> str:
+    """`10/03/2026 09:05:07 (GMT+7)`: a moment the record depends on (an acknowledgement)."""
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    return local.strftime("%d/%m/%Y %H:%M:%S") + f" (GMT{hours:+d})"
+
+
+def file_size(size: int) -> str:
+    """`850 byte`, `12,5 KB`, `2,0 MB`: Vietnamese decimals."""
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
 def iso_date_text(value: str) -> str:
     """A form's `YYYY-MM-DD` as `dd/mm/yyyy`; anything else unchanged."""
     try:
@@ -113,6 +132,8 @@ def sla_text(amount: int, unit: str, text: str, *, short: bool = False) -> str:
 def init_formatting(app: Flask, tz: ZoneInfo) -> None:
     app.jinja_env.filters["date"] = lambda value: local_date(value, tz)
     app.jinja_env.filters["datetime"] = lambda value: local_datetime(value, tz)
+    app.jinja_env.filters["datetime_seconds"] = lambda value: local_datetime_seconds(value, tz)
+    app.jinja_env.filters["filesize"] = file_size
     app.jinja_env.filters["iso_date"] = iso_date_text
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["status_tone"] = status_tone

@@ -23,6 +23,7 @@ from api.cli.tasks import task
 from api.cli.timers import timers as timers_group
 from api.cli.units import unit
 from api.cli.users import user
+from api.cli.webhooks import webhook
 from api.logs import configure_process_logging
 from engine.audit.consistency import check_everything, parse_since
 from engine.calendar.data import CalendarDataError
@@ -134,6 +135,7 @@ for _group in (
     unit,
     user,
     validate,
+    webhook,
 ):
     main.add_command(_group)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -17,8 +18,35 @@ class Outbound:
     payload: Mapping[str, Any]
     #: The dossier's uploaded files at delivery time: (name, SHA-256).
     files: Sequence[tuple[str, str]] = ()
-    #: The applicant's e-mail address at delivery time (None: none given).
+    #: The applicant's e-mail address at delivery time (None: none given, or not chosen).
     email: str | None = None
+    #: The applicant's phone number for SMS at delivery time (None: none, or not chosen).
+    phone: str | None = None
+    #: A webhook message's endpoint (None: not a webhook, or the endpoint is gone).
+    endpoint: WebhookEndpoint | None = None
+    #: The dossier's documents a notification may quote or attach (Mẫu 01-04), oldest first.
+    documents: Sequence[IssuedDocument] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDocument:
+    """A document of record as a notification uses it: its data, and its signed PDF."""
+
+    form: str
+    number: str | None
+    sha256: str
+    issued_at: datetime
+    data: Mapping[str, Any]
+    pdf: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEndpoint:
+    """Where a webhook message goes and the secret it is signed with (unsealed)."""
+
+    id: int
+    url: str
+    secret: str
 
 
 class MappingError(Exception):

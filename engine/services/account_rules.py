@@ -52,3 +52,17 @@ def roles_from_text(text: str) -> tuple[str, ...]:
 def page_window(page: int, page_size: int) -> tuple[int, int]:
     """`page` from 1, `page_size` within 1..MAX_PAGE_SIZE, whatever was asked for."""
     return max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
+
+
+MAX_PASSWORD_LENGTH = 200
+
+
+def password_errors(password: str, username: str, field: str = "password") -> list[FieldError]:
+    """A password an account may have: 10 to 200 characters, not containing the account's name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [FieldError(field, f"at least {MIN_PASSWORD_LENGTH} characters")]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [FieldError(field, f"at most {MAX_PASSWORD_LENGTH} characters")]
+    if username and username.lower() in password.lower():
+        return [FieldError(field, "the password must not contain the account's name")]
+    return []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.context import EngineContext
+from engine.queries.acknowledgements import count_late_acknowledgements
 from engine.services import outbox
 from engine.services.outbox import OutboxHealth
 from storage.errors import is_database_error
@@ -19,6 +20,7 @@ SCHEDULER = "motcua-scheduler"
 #: A heartbeat older than this many poll intervals (plus a margin) is stale.
 STALE_POLLS = 3
 STALE_MARGIN = timedelta(seconds=5)
+LATE_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,8 @@ class Health:
     database: bool
     scheduler: SchedulerHealth | None
     outbox: OutboxHealth | None
+    #: Online dossiers submitted in the last 24 hours whose acknowledgement was late (R-2.4).
+    late_acknowledgements: int | None = None
 
 
 def beat(ctx: EngineContext) -> None:
@@ -52,6 +56,8 @@ def check(ctx: EngineContext) -> Health:
             row = uow.heartbeats.get(SCHEDULER)
             last = (row.holder, row.beat_at) if row is not None else None
         queue = outbox.health(ctx)
+        now = ctx.clock.now()
+        late = count_late_acknowledgements(ctx, now - LATE_WINDOW, now)
     except Exception as exc:
         if not is_database_error(exc):
             raise
@@ -65,4 +71,4 @@ def check(ctx: EngineContext) -> Health:
         fresh = now - last[1] <= timedelta(seconds=stale_after) + STALE_MARGIN
         scheduler = SchedulerHealth("active" if fresh else "stale", last[0], last[1])
     healthy = scheduler.state == "active" and queue.dead == 0
-    return Health("ok" if healthy else "degraded", True, scheduler, queue)
+    return Health("ok" if healthy else "degraded", True, scheduler, queue, late)

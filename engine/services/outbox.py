@@ -16,19 +16,25 @@ from engine import events
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
 from engine.event_types import EventType, OutboxRetried
-from engine.peers.base import Outbound
+from engine.peers.base import IssuedDocument, Outbound
+from engine.peers.mail import MAIL, QUOTED_FORMS
+from engine.peers.sms import SMS
 from engine.results import Page
 from engine.security.authz import Actor, ensure_admin
+from engine.services import notifications, webhooks
 from engine.services.account_rules import page_window
 from engine.settings import OutboxSettings
 from engine.transactions import conflicts_as_errors
 from engine.views import mask_name
+from storage.integration import WEBHOOK_PREFIX
 from storage.models import OutboxMessage
 from storage.outbox import OutboxCounts
 from storage.statuses import OutboxState
 
 log = logging.getLogger("motcua.outbox")
 MAX_ERROR_CHARS = 500
+#: The applicant's channels: their messages carry the documents they quote or attach.
+NOTIFIED = frozenset({MAIL, SMS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +79,58 @@ class OutboxHealth:
 
 def due_messages(ctx: EngineContext, limit: int) -> list[DueMessage]:
     """Messages to deliver now: at most one per dossier and destination (the earliest), so that
-    they may be delivered in parallel and a dossier's order still holds."""
+    they may be delivered in parallel and a dossier's order still holds. Each carries what its
+    adapter needs at delivery time: the dossier's files, the applicant's contacts as they chose
+    them (`engine.services.notifications`), a webhook's endpoint."""
     now = ctx.clock.now()
     with ctx.uow(write=False) as uow:
         rows = uow.outbox.due(now, limit)
         codes = sorted({row.dossier_code for row in rows})
         files = uow.outbox.file_hashes(codes)
-        emails = uow.outbox.emails(codes)
-        return [
-            DueMessage(
-                row.destination,
-                Outbound(
-                    row.id,
-                    row.key,
-                    row.kind,
-                    row.payload,
-                    files[row.dossier_code],
-                    emails.get(row.dossier_code),
-                ),
+        # only the applicant's channels need their contacts and documents (not the portal's)
+        told = sorted({row.dossier_code for row in rows if row.destination in NOTIFIED})
+        contacts = notifications.contacts(uow, told)
+        documents = {
+            code: tuple(
+                IssuedDocument(d.form, d.number, d.sha256 or "", d.issued_at, dict(d.data), d.pdf)
+                for d in found_documents
             )
+            for code, found_documents in uow.outbox.documents(told, QUOTED_FORMS).items()
+        }
+        hooks = sorted({hook for row in rows if (hook := _webhook_id(row.destination)) is not None})
+        found = [
+            (row.id, row.destination, row.key, row.kind, row.payload, row.dossier_code)
             for row in rows
         ]
+    endpoints = webhooks.endpoints(ctx, hooks)
+    due = []
+    for message_id, destination, key, kind, payload, code in found:
+        email, phone = contacts.get(code, (None, None))
+        hook = _webhook_id(destination)
+        due.append(
+            DueMessage(
+                destination,
+                Outbound(
+                    message_id,
+                    key,
+                    kind,
+                    payload,
+                    files[code],
+                    email,
+                    phone,
+                    endpoints.get(hook) if hook is not None else None,
+                    documents.get(code, ()) if destination in NOTIFIED else (),
+                ),
+            )
+        )
+    return due
+
+
+def _webhook_id(destination: str) -> int | None:
+    if not destination.startswith(WEBHOOK_PREFIX):
+        return None
+    number = destination.removeprefix(WEBHOOK_PREFIX)
+    return int(number) if number.isdigit() else None
 
 
 def record_outcomes(

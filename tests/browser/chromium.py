@@ -71,12 +71,14 @@ def assert_accessible(page: Page) -> None:
     )
 
 
-def screenshots(page: Page, name: str) -> list[Path]:
+def screenshots(
+    page: Page, name: str, sizes: tuple[tuple[int, int], ...] = (PHONE, DESKTOP)
+) -> list[Path]:
     """Full-page screenshots at phone and desktop width (the viewport is restored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     saved = []
-    for width, height in (PHONE, DESKTOP):
+    for width, height in sizes:
         page.set_viewport_size({"width": width, "height": height})
         path = SCREENSHOTS / f"{name}-{width}.png"
         page.screenshot(path=str(path), full_page=True)

@@ -340,6 +340,29 @@ OPERATIONS = (
         params=lambda w: {"message_id": "999999"},
     ),
     Op("GET", "/api/v1/health", EVERYONE_200),
+    Op("GET", "/api/v1/admin/webhooks", ADMIN_ONLY),
+    Op(
+        "POST",
+        "/api/v1/admin/webhooks",
+        statuses(403, admin=201),
+        body=lambda actor: {"url": "https://hooks.example.vn/motcua", "events": ["status_changed"]},
+    ),
+    *(
+        Op(method, path, statuses(403, admin=404), params=lambda w: {"webhook_id": "999999"})
+        for method, path in (
+            ("DELETE", "/api/v1/admin/webhooks/{webhook_id}"),
+            ("POST", "/api/v1/admin/webhooks/{webhook_id}/disable"),
+            ("GET", "/api/v1/admin/webhooks/{webhook_id}/deliveries"),
+        )
+    ),
+    # an applicant's own channels (citizens: officers are told nothing of dossiers)
+    Op("GET", "/api/v1/me/notifications", statuses(403, citizen=200, citizen2=200)),
+    Op(
+        "PUT",
+        "/api/v1/me/notifications",
+        statuses(403, citizen=200, citizen2=200),
+        body=lambda actor: {"email": True, "sms": False},
+    ),
     # Identical content: deploying again answers 200 with the existing version.
     Op("POST", "/api/v1/definitions", statuses(403, analyst=200, admin=200), bundle=True),
     Op("POST", "/api/v1/definitions/validate", statuses(403, analyst=200, admin=200), bundle=True),

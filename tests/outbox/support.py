@@ -78,4 +78,5 @@ def drain(ctx: EngineContext, clock: FrozenClock, *, rounds: int = 40) -> None:
             if by_state(ctx).get(OutboxState.PENDING, 0) == 0:
                 return
             clock.advance(timedelta(seconds=ctx.settings.outbox.backoff_max_seconds))
-    raise AssertionError(f"the outbox did not drain: {by_state(ctx)}")
+    errors = {row.last_error for row in messages(ctx) if row.last_error}
+    raise AssertionError(f"the outbox did not drain: {by_state(ctx)} {errors}")

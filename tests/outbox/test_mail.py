@@ -54,7 +54,9 @@ def test_the_applicant_is_told_of_each_step_in_vietnamese_once(
         f"Đã trả kết quả hồ sơ {code}",
     ]
     assert {str(mail["To"]) for mail in mails} == {"an.nguyen@example.vn"}
-    accepted = mails[1].get_content()
+    body = mails[1].get_body(("plain",))
+    assert body is not None
+    accepted = body.get_content()
     assert accepted.startswith("Kính gửi Nguyễn Văn An,")
     assert "đã được tiếp nhận lúc 09:00 ngày 10/03/2026" in accepted
     assert "Ngày hẹn trả kết quả: " in accepted and "(chưa có)" not in accepted

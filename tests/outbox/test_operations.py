@@ -142,4 +142,5 @@ def test_health_answers_503_when_the_database_is_unreachable(tmp_path: Path) -> 
         "database": False,
         "scheduler": None,
         "outbox": None,
+        "late_acknowledgements": None,
     }

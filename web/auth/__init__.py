@@ -3,7 +3,7 @@
 The password form calls the engine's login service exactly as `POST /api/v1/auth/token` does:
 the same per-account lockout (in the database, shared with the API) and a per-address rate limit
 (`MOTCUA_RATELIMIT_LOGIN`, see web/ratelimit.py). Another way of logging in (the national e-ID)
-becomes another view here that ends with `sign_in(...)`.
+becomes another view that ends with `sign_in(...)`, listed on this page (web/auth/methods.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from werkzeug.wrappers import Response
 
 from engine.errors import AuthenticationError, TooManyAttemptsError
 from engine.services import logins
+from engine.services.citizen_accounts import account_name
+from web.auth.methods import other_login_methods
 from web.auth.session import current_actor, landing_url, safe_next, sign_in, sign_out
 from web.context import engine
 from web.formatting import wait_text
@@ -32,7 +34,13 @@ def login() -> Response | tuple[str, int] | str:
     if request.method == "GET":
         if actor is not None:
             return redirect(next_url or landing_url(actor))
-        return render_template("auth/login.html", values={}, errors=FormErrors(), next=next_url)
+        return render_template(
+            "auth/login.html",
+            values={},
+            errors=FormErrors(),
+            next=next_url,
+            methods=other_login_methods(),
+        )
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     errors = FormErrors()
@@ -53,7 +61,9 @@ def login() -> Response | tuple[str, int] | str:
     status = 422
     if not errors:
         try:
-            result = logins.login(engine(), username, password, client=request.remote_addr)
+            # A citizen may type their phone number as +84 ... or their e-mail in capitals.
+            name = account_name(username) or username
+            result = logins.login(engine(), name, password, client=request.remote_addr)
         except TooManyAttemptsError as exc:
             status = 429
             errors.add(
@@ -72,7 +82,11 @@ def login() -> Response | tuple[str, int] | str:
             assert signed_in is not None
             return redirect(next_url or landing_url(signed_in))
     page = render_template(
-        "auth/login.html", values={"username": username}, errors=errors, next=next_url
+        "auth/login.html",
+        values={"username": username},
+        errors=errors,
+        next=next_url,
+        methods=other_login_methods(),
     )
     return page, status
 

@@ -19,9 +19,11 @@ from web.context import engine
 from web.i18n import _
 from web.portal.catalogue import search
 from web.portal.procedure_info import procedure_info
+from web.portal.profile import register_profile
 from web.simple_forms import FormErrors
 
 blp = Blueprint("portal", __name__)
+register_profile(blp)
 MAX_QUERY = 100
 MAX_CODE = 40
 MAX_ID_NUMBER = 20

@@ -2,8 +2,8 @@
 its work item, and an index that hands the heatmap each step's times in order (percentiles by
 rank without sorting a procedure's 100,000 dossiers)
 
-Revision ID: 0011_step_spent_time
-Revises: 0010_outbox
+Revision ID: 0013_step_spent_time
+Revises: 0012_webhooks
 Create Date: 2026-12-03 07:15:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_step_spent_time"
-down_revision = "0010_outbox"
+revision = "0013_step_spent_time"
+down_revision = "0012_webhooks"
 branch_labels = None
 depends_on = None
 
