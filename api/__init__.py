@@ -23,6 +23,7 @@ from api import (
     procedures,
     reports,
     tasks,
+    timeliness,
     timers,
     tokens,
     units,
@@ -59,6 +60,7 @@ RESOURCES = (
     webhooks,
     notifications,
     overdue,
+    timeliness,
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -127,8 +127,8 @@ TrackingBookRead = TypedDict(
 
 
 class ReportRead(TypedDict):
-    """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers
-    satisfaction or overdue; the parameters as given (None: not given); `figure` for a
+    """Who read which report (issue 17, docs/reports.md): `report` is handling, handling_dossiers,
+    satisfaction, overdue or timeliness; the parameters as given (None: not given); `figure` for a
     drill-down; `within` (working days) for the overdue list, whose period is the day read."""
 
     report: str

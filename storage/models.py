@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -175,6 +176,18 @@ class WorkItem(Base):
     __table_args__ = (
         Index("ix_work_item_inbox", "unit_code", "status", "role", "created_at"),
         Index("ix_work_item_dossier", "dossier_id", "status"),
+        # the heatmap's percentiles by rank (storage.step_times)
+        Index(
+            "ix_work_item_step_times",
+            "procedure_key",
+            "status",
+            "bpmn_id",
+            "spent_seconds",
+            "completed_at",
+            "unit_code",
+            "timeliness",
+            "due_at",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -195,6 +208,8 @@ class WorkItem(Base):
     completed_by_username: Mapped[str | None] = mapped_column(String(80), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(80), nullable=True)
     timeliness: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: How long the task took, opened to closed (wall-clock seconds); set when it closes.
+    spent_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Timer(Base):

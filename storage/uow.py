@@ -39,6 +39,7 @@ from storage.repositories import (
     Units,
     Users,
 )
+from storage.step_times import StepTimes
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
 
@@ -76,6 +77,7 @@ class UnitOfWork:
     webhooks: Webhooks
     notification_choices: NotificationChoices
     acknowledgements: Acknowledgements
+    step_times: StepTimes
 
     def __init__(
         self,
@@ -137,6 +139,7 @@ class UnitOfWork:
         self.due_dossiers = DueDossiers(self.session)
         self.report_projection = ReportProjection(self.session)
         self.account_tokens = AccountTokens(self.session)
+        self.step_times = StepTimes(self.session)
         return self
 
     def __exit__(

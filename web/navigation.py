@@ -37,6 +37,10 @@ def _leader(actor: Actor | None) -> bool:
     return actor is not None and actor.has(Role.LEADER)
 
 
+def _definition_reader(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(Role.ANALYST, Role.ADMIN, Role.AUDITOR)
+
+
 def _auditor(actor: Actor | None) -> bool:
     return actor is not None and actor.has(Role.AUDITOR, Role.ADMIN)
 
@@ -78,6 +82,7 @@ WORKSPACE_NAV: list[NavItem] = [
     NavItem("workspace.inbox", "Hộp công việc", _officer),
     NavItem("workspace.counter_home", "Tiếp nhận một cửa", _reception, "/can-bo/mot-cua"),
     NavItem("workspace.leader_dashboard", "Điều hành đơn vị", _leader, "/can-bo/lanh-dao"),
+    NavItem("workspace.analyst.procedures", "Quy trình", _definition_reader),
     NavItem("workspace.audit_search", "Kiểm tra", _auditor),
     NavItem("workspace.admin_users", "Quản trị", _admin),
     NavItem("portal.home", "Cổng Dịch vụ công"),

@@ -19,6 +19,7 @@ from engine.queries.handling_report import (
 )
 from engine.queries.overdue import OverdueQuery, OverdueReport, overdue_report
 from engine.queries.satisfaction import SatisfactionReport, satisfaction_report
+from engine.queries.step_timeliness import TimelinessQuery, TimelinessReport, step_timeliness
 from engine.security.authz import Actor
 from engine.system_event_types import ReportRead
 from engine.transactions import conflicts_as_errors
@@ -67,6 +68,17 @@ def read_overdue_report(ctx: EngineContext, actor: Actor, query: OverdueQuery) -
         within=query.within,
     )
     _record(ctx, actor, read)
+    return report
+
+
+def read_step_timeliness(
+    ctx: EngineContext, actor: Actor, query: TimelinessQuery
+) -> TimelinessReport:
+    """Timeliness per step (the analyst heatmap's data), logged as a `timeliness` report read."""
+    report = step_timeliness(ctx, actor, query)
+    as_of = report.computed_at.astimezone(ctx.tz).date().isoformat()
+    scope = HandlingQuery(query.start, query.end, unit=report.unit, procedure=query.procedure)
+    _log(ctx, actor, "timeliness", scope, as_of)
     return report
 
 

@@ -1,6 +1,11 @@
 """Draw a deployed diagram as SVG from its BPMN DI (shapes, lanes, flows, labels), optionally
 with a dossier's completed and current steps highlighted.
 
+Paint order: pools and lanes, then flow nodes from the outermost to the innermost (a
+sub-process before the shapes inside it), then flows, then the labels that stand outside their
+shape (events, gateways, flows, expanded sub-processes) in a layer of their own, placed so that
+none covers another (engine.spiff.diagram_layout). Event sub-processes have a dotted border.
+
 Styling uses presentation attributes, not CSS: the API serves everything with
 `Content-Security-Policy: default-src 'none'`, which would block a `<style>` element.
 """
@@ -15,6 +20,17 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from engine.spiff.diagram_layout import (
+    FONT_SIZE,
+    LINE_HEIGHT,
+    SUB_PROCESSES,
+    Box,
+    LabelPlacer,
+    has_flow_nodes,
+    paint_rank,
+    text_box,
+    wrap,
+)
 from engine.spiff.runtime import Workflow
 from engine.spiff.xml import (
     ACTIVITIES,
@@ -30,14 +46,15 @@ from engine.spiff.xml import (
 
 SVG_NS = "http://www.w3.org/2000/svg"
 MARGIN = 20
-FONT_SIZE = 12
-CHAR_WIDTH = 6.4  # average width of a 12px sans-serif character, for wrapping labels
-LINE_HEIGHT = 14
+#: The dash pattern of an event sub-process's border (BPMN 2.0 section 10.3.5: dotted).
+DOTTED = "2 3"
 #: state -> (fill, stroke, stroke width) of a highlighted shape.
 STATE_STYLES = {
     "completed": ("#e6f4ea", "#188038", "3"),
     "current": ("#fef7e0", "#e37400", "4"),
     "waiting": ("#f1f3f4", "#5f6368", "2"),
+    # an element a validation problem names (the analysts' upload page)
+    "error": ("#fdecea", "#d4351c", "4"),
 }
 DEFAULT_STYLE = ("#ffffff", "#202124", "1.5")
 _CENTERED = {"text-anchor": "middle", "dominant-baseline": "middle"}
@@ -82,14 +99,16 @@ def render_svg(source: str, title: str, states: Mapping[str, str] | None = None)
     shapes = list(plane.iter(f"{{{BPMNDI_NS}}}BPMNShape")) if plane is not None else []
     edges = list(plane.iter(f"{{{BPMNDI_NS}}}BPMNEdge")) if plane is not None else []
     canvas = _Canvas(title, states or {})
-    # Pools and lanes first, so that nodes and flows are drawn over them.
-    shapes.sort(key=lambda shape: not _is_container(elements.get(shape.get("bpmnElement"))))
+    # Pools and lanes first, then each sub-process before what it contains, so that nodes and
+    # flows are drawn over what holds them.
+    shapes.sort(key=lambda shape: paint_rank(elements.get(shape.get("bpmnElement"))))
     for shape in shapes:
         element = elements.get(shape.get("bpmnElement"))
         bounds = _bounds(shape.find(f"{{{DC_NS}}}Bounds"))
         if element is not None and bounds is not None:
             label = shape.find(f"{{{BPMNDI_NS}}}BPMNLabel/{{{DC_NS}}}Bounds")
-            canvas.shape(element, bounds, _bounds(label))
+            expanded = shape.get("isExpanded") == "true" or has_flow_nodes(element)
+            canvas.shape(element, bounds, _bounds(label), expanded=expanded)
     for edge in edges:
         element = elements.get(edge.get("bpmnElement"))
         waypoints = [_bounds(p) for p in edge.iterfind(f"{{{DI_NS}}}waypoint")]
@@ -122,9 +141,14 @@ class _Canvas:
         _sub(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill="#202124")
         self.shapes = _sub(self.svg, "g", **{"class": "bpmn-shapes"})
         self.flows = _sub(self.svg, "g", **{"class": "bpmn-flows"})
+        # Last, so that no shape or flow covers a label outside its shape.
+        self.labels = _sub(self.svg, "g", **{"class": "bpmn-labels"})
+        self.placer = LabelPlacer()
         self.extent = [float("inf"), float("inf"), float("-inf"), float("-inf")]
 
-    def shape(self, element: Any, bounds: Bounds, label: Bounds | None) -> None:
+    def shape(
+        self, element: Any, bounds: Bounds, label: Bounds | None, *, expanded: bool = False
+    ) -> None:
         kind = local_name(element)
         element_id = element.get("id")
         state = self.states.get(element_id)
@@ -148,7 +172,13 @@ class _Canvas:
             text.text = name
             return
         style = {"fill": fill, "stroke": stroke, "stroke-width": width}
-        if kind in ACTIVITIES:
+        if kind in SUB_PROCESSES and element.get("triggeredByEvent") == "true":
+            style["stroke-dasharray"] = DOTTED
+        if kind in ACTIVITIES and expanded:
+            _rect(group, bounds, rx="10", ry="10", **style)
+            # At the top, over the children: a centred label would sit under them.
+            self._outside_label(element_id, name, Box(bounds.x + 8, bounds.y + 6, 0, 0), left=True)
+        elif kind in ACTIVITIES:
             if kind == "callActivity":
                 style["stroke-width"] = str(float(width) + 2)
             _rect(group, bounds, rx="10", ry="10", **style)
@@ -161,13 +191,13 @@ class _Canvas:
             if kind.startswith("intermediate") or kind == "boundaryEvent":
                 _circle(group, bounds.cx, bounds.cy, radius - 3, fill="none", stroke=stroke)
             self._marker(group, element, bounds, stroke)
-            self._label(group, name, label or _below(bounds), inside=False)
+            self._outside_label(element_id, name, _box(label or _below(bounds)))
         elif kind in GATEWAYS:
             right, bottom = bounds.x + bounds.width, bounds.y + bounds.height
             corners = [(bounds.cx, bounds.y), (right, bounds.cy), (bounds.cx, bottom)]
             _sub(group, "polygon", points=_points([*corners, (bounds.x, bounds.cy)]), **style)
             self._gateway_marker(group, kind, bounds, stroke)
-            self._label(group, name, label or _below(bounds), inside=False)
+            self._outside_label(element_id, name, _box(label or _below(bounds)))
         else:
             _rect(group, bounds, fill="none", stroke="#9aa0a6", **{"stroke-dasharray": "4 2"})
             text = name or (element.findtext(f"{{{BPMN_NS}}}text") or "")
@@ -217,7 +247,7 @@ class _Canvas:
         name = (element.get("name") or "").strip()
         if name:
             where = label or Bounds(points[0][0] + 5, points[0][1] - 18, 100, 14)
-            self._label(group, name, where, inside=False)
+            self._outside_label(element.get("id"), name, _box(where))
 
     def finish(self) -> str:
         min_x, min_y, max_x, max_y = self.extent
@@ -233,12 +263,47 @@ class _Canvas:
         self.svg.set("height", _n(height))
         return str(etree.tostring(self.svg, encoding="unicode", pretty_print=True))
 
+    def _outside_label(self, element_id: str, name: str, where: Box, *, left: bool = False) -> None:
+        """A label in the top layer, moved down past the labels placed before it."""
+        if not name:
+            return
+        lines = wrap(name, max(where.width, 40) if not left else 400)
+        center = where.x + where.width / 2
+        wanted = text_box(lines, center, where.y)
+        if left:
+            wanted = Box(where.x, where.y, wanted.width, wanted.height)
+        box = self.placer.place(wanted)
+        self._grow(Bounds(box.x, box.y, box.width, box.height))
+        group = _sub(
+            self.labels, "g", **{"class": "bpmn-outside-label", "data-label-for": element_id}
+        )
+        x = box.x if left else box.x + box.width / 2
+        text = _sub(
+            group,
+            "text",
+            x=_n(x),
+            y=_n(box.y + LINE_HEIGHT / 2),
+            **{
+                "text-anchor": "start" if left else "middle",
+                "dominant-baseline": "middle",
+                "class": "bpmn-label",
+                # a white halo keeps the words legible where they cross a flow
+                "paint-order": "stroke",
+                "stroke": "#ffffff",
+                "stroke-width": "3",
+                "stroke-linejoin": "round",
+            },
+        )
+        for index, line in enumerate(lines):
+            span = _sub(text, "tspan", x=_n(x), dy="0" if index == 0 else str(LINE_HEIGHT))
+            span.text = line
+
     def _label(self, group: Any, name: str, bounds: Bounds, *, inside: bool) -> None:
         if not name:
             return
         self._grow(bounds)
         width = max(bounds.width - (10 if inside else 0), 40)
-        lines = _wrap(name, width)
+        lines = wrap(name, width)
         top = (
             bounds.cy - (len(lines) - 1) * LINE_HEIGHT / 2 if inside else bounds.y + LINE_HEIGHT / 2
         )
@@ -299,8 +364,8 @@ def _points(points: list[tuple[float, float]]) -> str:
     return " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
 
 
-def _is_container(element: Any) -> bool:
-    return element is not None and local_name(element) in {"participant", "lane"}
+def _box(bounds: Bounds) -> Box:
+    return Box(bounds.x, bounds.y, bounds.width, bounds.height)
 
 
 def _sub(parent: Any, tag: str, **attributes: str) -> Any:
@@ -321,22 +386,6 @@ def _bounds(element: Any) -> Bounds | None:
 
 def _below(bounds: Bounds) -> Bounds:
     return Bounds(bounds.x - 30, bounds.y + bounds.height + 4, bounds.width + 60, LINE_HEIGHT)
-
-
-def _wrap(text: str, width: float) -> list[str]:
-    per_line = max(int(width / CHAR_WIDTH), 4)
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if len(candidate) <= per_line or not current:
-            current = candidate
-        else:
-            lines.append(current)
-            current = word
-    if current:
-        lines.append(current)
-    return lines[:4]
 
 
 def _n(value: float) -> str:

@@ -177,6 +177,7 @@ def _sync_work_items(
         if item_id in ready_ids:
             continue
         item.completed_at = now
+        item.spent_seconds = (now - item.created_at).total_seconds()
         if completion is not None and completion.task_id == item_id:
             item.status = WorkItemStatus.COMPLETED
             item.completed_by_username = completion.username

@@ -493,6 +493,14 @@ OPERATIONS = (
         statuses(403, leader=200, auditor=200, admin=200),
         query={"from": "2026-03-01", "to": "2026-03-31", "unit": UNIT},
     ),
+    # Timeliness per step (the analysts' heatmap): analysts read it too.
+    Op(
+        "GET",
+        "/api/v1/reports/timeliness",
+        statuses(403, leader=200, analyst=200, auditor=200, admin=200),
+        setup=World.accept,
+        query={"procedure": PROCEDURE, "from": "2026-03-01", "to": "2026-03-31", "unit": UNIT},
+    ),
     # The applicant rates (R-2.7); the dossier has no result yet: 409 for them, 403 for others.
     Op(
         "POST",

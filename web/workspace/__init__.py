@@ -13,8 +13,10 @@ from engine.queries import dossiers as queries
 from engine.services import units
 from web.auth.session import WORKSPACE_ROLES, current_actor, login_required
 from web.context import engine
+from web.workspace import analyst, heatmap  # noqa: F401 (heatmap adds its page to analyst.blp)
 
 blp = Blueprint("workspace", __name__, url_prefix="/can-bo")
+blp.register_blueprint(analyst.blp)  # /can-bo/quy-trinh: the analysts' pages (with heatmap)
 
 
 @blp.get("")
