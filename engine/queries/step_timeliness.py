@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailedError
-from engine.queries.report_figures import MAX_PERIOD_DAYS, REPORT_YEARS, Period
+from engine.queries.handling_report import years_after
+from engine.queries.report_figures import MAX_PERIOD_YEARS, REPORT_YEARS, Period
 from engine.security.authz import Actor, Role
 
 
@@ -80,8 +81,8 @@ def check_timeliness_period(start: date, end: date) -> None:
             raise _invalid(name, f"must be a date from {REPORT_YEARS.start} to 2999")
     if end < start:
         raise _invalid("to", "must not be before 'from'")
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise _invalid("to", f"a period covers at most {MAX_PERIOD_DAYS} days")
+    if end >= years_after(start, MAX_PERIOD_YEARS):  # the handling report's rule
+        raise _invalid("to", f"a period covers at most {MAX_PERIOD_YEARS} years")
 
 
 def step_timeliness(ctx: EngineContext, actor: Actor, query: TimelinessQuery) -> TimelinessReport:
