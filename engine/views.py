@@ -14,6 +14,7 @@ from engine.records import CHANNEL_NAMES as CHANNEL_NAMES  # shared with the doc
 from engine.results import (
     CurrentStep,
     DossierDetail,
+    DossierSummary,
     ReappointmentView,
     SlaView,
     StatusView,
@@ -85,6 +86,19 @@ def task_summary(item: WorkItem, dossier: Dossier) -> TaskSummary:
         dossier_due_at=dossier.due_at,
         dossier_overdue_warned_at=dossier.overdue_warned_at,
         unit_code=item.unit_code,
+    )
+
+
+def dossier_summary(d: Dossier) -> DossierSummary:
+    """A dossier's row in a list: the applicant's name masked."""
+    return DossierSummary(
+        code=d.code,
+        procedure=d.procedure_key,
+        unit_code=d.unit_code,
+        status=StatusView.of(d.status),
+        applicant_name=mask_name(str(d.applicant.get("full_name", ""))),
+        submitted_at=d.submitted_at,
+        due_at=d.due_at,
     )
 
 

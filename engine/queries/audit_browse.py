@@ -13,9 +13,9 @@ from typing import Any
 from engine.context import EngineContext
 from engine.event_types import EventType
 from engine.events import SYSTEM_CHAIN
-from engine.results import DossierSummary, Page, StatusView
+from engine.results import DossierSummary, Page
 from engine.security.authz import Actor, ensure_auditor
-from engine.views import mask_name
+from engine.views import dossier_summary
 from storage.repositories import DossierSearch
 
 MAX_PAGE_SIZE = 100
@@ -93,18 +93,7 @@ def search_dossiers(
     with ctx.uow(write=False) as uow:
         search = DossierSearch(flt.code_prefix, flt.procedure, flt.unit_code, flt.since, flt.before)
         rows, total = uow.dossiers.search(search, (page - 1) * page_size, page_size)
-        items = [
-            DossierSummary(
-                code=d.code,
-                procedure=d.procedure_key,
-                unit_code=d.unit_code,
-                status=StatusView.of(d.status),
-                applicant_name=mask_name(str(d.applicant.get("full_name", ""))),
-                submitted_at=d.submitted_at,
-                due_at=d.due_at,
-            )
-            for d in rows
-        ]
+        items = [dossier_summary(d) for d in rows]
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 

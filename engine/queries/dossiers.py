@@ -34,6 +34,7 @@ from engine.security.authz import (
 from engine.spiff import runtime
 from engine.views import (
     dossier_detail,
+    dossier_summary,
     mask_name,
     sla_view,
     task_summary,
@@ -131,18 +132,7 @@ def list_dossiers(
             rows, total = uow.dossiers.for_owner(actor.user_id, offset, page_size)
         else:
             rows, total = uow.dossiers.every(offset, page_size)
-        items = [
-            DossierSummary(
-                code=d.code,
-                procedure=d.procedure_key,
-                unit_code=d.unit_code,
-                status=StatusView.of(d.status),
-                applicant_name=mask_name(str(d.applicant.get("full_name", ""))),
-                submitted_at=d.submitted_at,
-                due_at=d.due_at,
-            )
-            for d in rows
-        ]
+        items = [dossier_summary(d) for d in rows]
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 

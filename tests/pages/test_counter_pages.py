@@ -232,9 +232,10 @@ def test_documents_and_scans_stay_within_the_unit(browser: Browser, other_browse
     ]
     assert len(links) == 2
     other_browser.login("reception_other")
+    # Another unit's dossier is answered like one that does not exist.
     for link in links:
-        assert other_browser.client.get(link).status_code == 403
-    assert other_browser.client.get(f"/can-bo/ho-so/{code}/van-ban/999999").status_code == 403
+        assert other_browser.client.get(link).status_code == 404
+    assert other_browser.client.get(f"/can-bo/ho-so/{code}/van-ban/999999").status_code == 404
 
 
 def test_an_unknown_dossier_or_step_is_a_plain_answer(browser: Browser) -> None:

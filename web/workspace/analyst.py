@@ -20,6 +20,7 @@ from engine.services import definitions as services
 from web.auth.session import current_actor, login_required
 from web.context import engine
 from web.i18n import _
+from web.upload_limits import accepts_files
 
 blp = Blueprint("analyst", __name__, url_prefix="/quy-trinh")
 
@@ -30,13 +31,6 @@ UPLOADERS = (Role.ANALYST, Role.ADMIN)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_FILENAME_CHARS = 200
 BPMN_XML = "application/xml"
-
-
-@blp.before_request
-def _allow_bundle_uploads() -> None:
-    # A bundle may be larger than the pages' 1 MiB limit for forms.
-    if request.method == "POST" and request.endpoint == "workspace.analyst.upload":
-        request.max_content_length = MAX_UPLOAD_BYTES
 
 
 @blp.get("")
@@ -123,6 +117,7 @@ def diff(key: str) -> str | tuple[str, int]:
 
 
 @blp.route("/tai-len", methods=["GET", "POST"])
+@accepts_files(1, each=MAX_UPLOAD_BYTES)  # a bundle may be larger than a form post
 @login_required(*UPLOADERS)
 def upload() -> str | tuple[str, int] | WerkzeugResponse:
     """Check a bundle (`kiem_tra`) or deploy it (`trien_khai`). Problems are listed by file,

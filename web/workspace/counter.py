@@ -30,11 +30,11 @@ from web.context import engine
 from web.forms_render import FormState, SchemaForm
 from web.i18n import _
 from web.simple_forms import FormErrors
+from web.upload_limits import accepts_files
 from web.workspace import blp
 
 #: Scanned documents one registration may carry (more can be added on the dossier's page).
 MAX_SCANS = 10
-MULTIPART_OVERHEAD = 64 * 1024
 PAGE_SIZE = 20
 CHANNELS = (("direct", "Trực tiếp tại Bộ phận Một cửa"), ("postal", "Qua dịch vụ bưu chính"))
 RETURN_CHANNELS = (*CHANNELS, ("online", "Trực tuyến"))
@@ -99,6 +99,7 @@ def counter_home() -> str | Response:
 
 
 @blp.route("/mot-cua/tiep-nhan", methods=["GET", "POST"])
+@accepts_files(MAX_SCANS)
 @login_required(Role.RECEPTION)
 def counter_register() -> str | tuple[str, int] | Response:
     """Choose the procedure, then fill its submission form for the applicant and attach the
@@ -119,7 +120,6 @@ def counter_register() -> str | tuple[str, int] | Response:
     if request.method == "GET":
         blank = Registration(procedure, schema_form.blank(), {"channel": "direct"}, FormErrors())
         return _show(blank)
-    request.max_content_length = MAX_SCANS * ctx.settings.upload_max_bytes + MULTIPART_OVERHEAD
     reg = Registration(
         procedure, schema_form.from_post(request.form), _posted_values(), FormErrors()
     )

@@ -29,9 +29,9 @@ from web.context import engine
 from web.forms_render import FormState, SchemaForm
 from web.i18n import _
 from web.simple_forms import FormErrors
+from web.upload_limits import accepts_files
 from web.workspace import blp
 
-MULTIPART_OVERHEAD = 64 * 1024
 CRITERIA = {
     "overall": "Mức độ hài lòng chung",
     "convenience": "Sự thuận tiện",
@@ -168,12 +168,12 @@ def counter_supplement(code: str) -> tuple[str, int] | Response:
 
 
 @blp.post("/mot-cua/ho-so/<string:code>/tep")
+@accepts_files(1)
 @login_required(Role.RECEPTION)
 def counter_upload(code: str) -> tuple[str, int] | Response:
     """Add a scanned document to the dossier."""
     ctx, actor = engine(), _actor()
     limit = ctx.settings.upload_max_bytes
-    request.max_content_length = limit + MULTIPART_OVERHEAD
     page = _page(code[:60])
     upload = request.files.get("scan")
     if upload is None or not upload.filename:
