@@ -20,6 +20,7 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.chromium import DESKTOP, assert_accessible, tab, tab_to
 from tests.browser.chromium import screenshots as _screenshots
+from tests.browser.test_citizen_dossier import supplement_follow_download_and_rate
 from tests.live_server import DemoServer
 from tests.support import applicant
 
@@ -143,6 +144,13 @@ def test_a_citizen_registers_confirms_logs_in_and_submits_with_an_attachment(
     screenshots(page, "submit-done")
     page.goto(live.url("/ho-so-cua-toi"))
     expect(page.locator("main")).to_contain_text(code)
+
+
+def test_a_new_citizen_goes_from_registration_to_the_rating(page: Page, live: DemoServer) -> None:
+    """The whole journey by one new account: register, confirm, submit with an attachment, see
+    the code; then a supplement request, the supplement, the result, a download, the rating."""
+    code = register_and_submit(page, live)
+    supplement_follow_download_and_rate(page, live, code)
 
 
 def test_form_errors_are_next_to_their_fields_and_pass_axe(page: Page, live: DemoServer) -> None:
