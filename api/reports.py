@@ -19,7 +19,12 @@ from flask.views import MethodView
 from api.base import Blueprint, ProblemSchema, Schema, page_schema
 from api.context import actor, engine
 from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
-from engine.queries.handling_report import HandlingQuery, HandlingReport
+from engine.queries.handling_report import (
+    LATE_ACKNOWLEDGEMENTS,
+    HandlingQuery,
+    HandlingReport,
+    as_plain_data,
+)
 from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import report_csv, report_pdf, report_xlsx
 from engine.queries.statistics import service_statistics
@@ -114,7 +119,18 @@ class FigureDrillDownQuery(DrillDownQuery):
 _FIGURES_SCHEMA: dict[str, ma.fields.Field[Any]] = {
     name: ma.fields.Integer(required=True) for name in FIGURES
 }
-FiguresSchema = Schema.from_dict(_FIGURES_SCHEMA, name="ReportFiguresSchema")
+_LATE_ACKNOWLEDGEMENTS = ma.fields.Integer(
+    required=True,
+    metadata={
+        "description": "online dossiers of the period whose acknowledgement was flagged late "
+        "(R-2.4) by the end of the as_of day; not a 06a figure (no drill-down)"
+    },
+)
+#: A row's or the total's counts: the 06a figures and the late acknowledgements.
+CountsSchema = Schema.from_dict(
+    {**_FIGURES_SCHEMA, LATE_ACKNOWLEDGEMENTS: _LATE_ACKNOWLEDGEMENTS},
+    name="ReportCountsSchema",
+)
 
 
 class ReportRowSchema(Schema):
@@ -122,7 +138,7 @@ class ReportRowSchema(Schema):
     unit_name = ma.fields.String(required=True)
     procedure = ma.fields.String(required=True)
     procedure_name = ma.fields.String(required=True)
-    figures = ma.fields.Nested(FiguresSchema, required=True)
+    figures = ma.fields.Nested(CountsSchema, required=True)
 
 
 class _PeriodScopeSchema(Schema):
@@ -139,7 +155,11 @@ class _PeriodScopeSchema(Schema):
 class HandlingReportSchema(_PeriodScopeSchema):
     scope_name = ma.fields.String(required=True)
     rows = ma.fields.List(ma.fields.Nested(ReportRowSchema), required=True)
-    total = ma.fields.Nested(FiguresSchema, required=True)
+    total = ma.fields.Nested(CountsSchema, required=True)
+
+    @ma.pre_dump
+    def _plain(self, report: HandlingReport, **_: Any) -> dict[str, Any]:
+        return as_plain_data(report)
 
 
 class DrilledDossierSchema(Schema):

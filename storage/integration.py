@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from storage.integration_models import LateAcknowledgement, NotificationChoice, Webhook
 from storage.models import Dossier, OutboxMessage
+from storage.report_projection import ReportDossier
+from storage.reports import ReportScope
 from storage.statuses import OutboxState
 
 WEBHOOK_PREFIX = "webhook:"
@@ -182,6 +184,31 @@ class Acknowledgements:
             .where(*conditions)
             .order_by(LateAcknowledgement.submitted_at)
         ).all()
+
+    def late_per_row(
+        self, scope: ReportScope, first: datetime, close: datetime, cutoff: datetime
+    ) -> dict[tuple[str, str], int]:
+        """How many dossiers submitted in [first, close) were flagged before `cutoff`, per
+        (unit, procedure) of the report's projection (the handling report's rows and scope)."""
+        report = ReportDossier
+        conditions = [
+            LateAcknowledgement.submitted_at >= first,
+            LateAcknowledgement.submitted_at < close,
+            LateAcknowledgement.flagged_at < cutoff,
+        ]
+        if scope.units is not None:
+            conditions.append(report.unit_code.in_(list(scope.units)))
+        if scope.procedure is not None:
+            conditions.append(report.procedure_key == scope.procedure)
+        stmt = (
+            select(report.unit_code, report.procedure_key, func.count())
+            .select_from(LateAcknowledgement)
+            .join(Dossier, Dossier.code == LateAcknowledgement.dossier_code)
+            .join(report, report.dossier_id == Dossier.id)
+            .where(*conditions)
+            .group_by(report.unit_code, report.procedure_key)
+        )
+        return {(str(u), str(p)): int(n) for u, p, n in self.session.execute(stmt)}
 
     def count_flagged(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(LateAcknowledgement)) or 0)

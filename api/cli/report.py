@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import click
 
 from api.cli.session import cli_auditor, engine_context, refusal
 from engine.errors import EngineError
-from engine.queries.handling_report import HandlingQuery
+from engine.queries.handling_report import HandlingQuery, as_plain_data
 from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import FIGURE_LABELS, report_csv, report_pdf, report_xlsx
 from engine.services.reports import (
@@ -105,7 +104,7 @@ def handling(
         click.echo(f"{output}: {len(result.rows)} row(s), {result.total['to_handle']} dossier(s)")
         return
     if output_format == "json":
-        text = json.dumps(asdict(result), default=_json, ensure_ascii=False, indent=2)
+        text = json.dumps(as_plain_data(result), default=_json, ensure_ascii=False, indent=2)
     else:
         text = _table(result.total, result.scope_name, result.as_of)
     if output is not None:

@@ -13,8 +13,9 @@ pending, so `to_handle = resolved + refused + withdrawn + stopped + pending` (te
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from engine.context import EngineContext
 from engine.errors import FieldError, NotFoundError, PermissionDeniedError, ValidationFailedError
@@ -26,6 +27,8 @@ from storage.reports import ReportScope
 #: (groups counted, groups in all): what a long report tells its caller as it goes.
 Progress = Callable[[int, int], None]
 PROGRESS_STEPS = 20
+#: The count beside the 06a figures in the JSON answers (`as_plain_data`).
+LATE_ACKNOWLEDGEMENTS = "late_acknowledgements"
 
 
 # -- the query --------------------------------------------------------------------------------
@@ -49,6 +52,9 @@ class ReportRow:
     procedure: str
     procedure_name: str
     figures: dict[str, int]
+    #: Its online dossiers of the period whose acknowledgement was flagged late (R-2.4) by the
+    #: end of the as-of day: beside the 06a figures, with no drill-down.
+    late_acknowledgements: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,8 @@ class HandlingReport:
     total: dict[str, int]
     #: The scope's title, as the workbook prints it.
     scope_name: str
+    #: The rows' `late_acknowledgements` summed.
+    late_acknowledgements: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,7 @@ def handling_report(
     else:
         units = resolved.scope.units or sorted(resolved.unit_names)
         found = figure_rows_by_group(ctx, resolved.period, resolved.scope, units, progress)
+    late = late_acknowledgement_counts(ctx, resolved.period, resolved.scope)
     rows = [
         ReportRow(
             row.unit,
@@ -104,6 +113,7 @@ def handling_report(
             row.procedure,
             resolved.procedure_names.get(row.procedure, row.procedure),
             {name: row.figures[name] for name in FIGURES},
+            late.get((row.unit, row.procedure), 0),
         )
         for row in found
     ]
@@ -119,7 +129,31 @@ def handling_report(
         rows=rows,
         total=total,
         scope_name=resolved.scope_name,
+        late_acknowledgements=sum(row.late_acknowledgements for row in rows),
     )
+
+
+def as_plain_data(report: HandlingReport) -> dict[str, Any]:
+    """The report as the API and the command line answer it in JSON: the late
+    acknowledgements inside each row's figures and the total, beside the 06a figures."""
+    data = asdict(report)
+    for row, source in zip(data["rows"], report.rows, strict=True):
+        del row[LATE_ACKNOWLEDGEMENTS]
+        row["figures"] = {**source.figures, LATE_ACKNOWLEDGEMENTS: source.late_acknowledgements}
+    del data[LATE_ACKNOWLEDGEMENTS]
+    data["total"] = {**report.total, LATE_ACKNOWLEDGEMENTS: report.late_acknowledgements}
+    return data
+
+
+def late_acknowledgement_counts(
+    ctx: EngineContext, period: Period, scope: ReportScope
+) -> dict[tuple[str, str], int]:
+    """Per (unit, procedure): the online dossiers received in the period whose acknowledgement
+    the 2-hour check (`engine.services.acknowledgements`) had flagged before the end of the
+    as-of day: a flag recorded later does not change a past day's report (R-6.1). Every such
+    dossier counts as received in the period, so it always has its row."""
+    with ctx.uow(write=False, snapshot=True) as uow:
+        return uow.acknowledgements.late_per_row(scope, period.first, period.close, period.cutoff)
 
 
 def handling_dossiers(
