@@ -53,6 +53,7 @@ class EventType(StrEnum):
     LOGIN_UNLOCKED = "login_unlocked"
     LOGIN_LOCKED = "login_locked"
     LOGIN_FAILED = "login_failed"
+    LOGIN_SUCCEEDED = "login_succeeded"
     UNIT_CREATED = "unit_created"
     UNIT_RENAMED = "unit_renamed"
     ROLE_GRANT_REQUESTED = "role_grant_requested"

@@ -53,6 +53,14 @@ class LoginLocked(TypedDict):
     client: str | None
 
 
+class LoginSucceeded(TypedDict):
+    """Who logged in, from where (the client address when known): the auditors' record of
+    access to the system (a token is good until it expires or is revoked)."""
+
+    username: str
+    client: str | None
+
+
 class LoginFailed(TypedDict):
     username: str
     reason: str

@@ -28,7 +28,14 @@ def page_window(page: int, page_size: int) -> tuple[int, int]:
 
 #: The system chain's event types by what an auditor looks for.
 SYSTEM_EVENT_GROUPS: dict[str, frozenset[str]] = {
-    "login": frozenset({EventType.LOGIN_FAILED, EventType.LOGIN_LOCKED, EventType.LOGIN_UNLOCKED}),
+    "login": frozenset(
+        {
+            EventType.LOGIN_SUCCEEDED,
+            EventType.LOGIN_FAILED,
+            EventType.LOGIN_LOCKED,
+            EventType.LOGIN_UNLOCKED,
+        }
+    ),
     "user": frozenset(
         {
             EventType.USER_CREATED,

@@ -22,7 +22,7 @@ from engine.errors import AuthenticationError, TooManyAttemptsError
 from engine.event_types import EventType
 from engine.results import TokenResult
 from engine.security.authz import ANONYMOUS, Actor
-from engine.system_event_types import LoginFailed, LoginLocked
+from engine.system_event_types import LoginFailed, LoginLocked, LoginSucceeded
 from engine.transactions import conflicts_as_errors
 from storage.uow import UnitOfWork
 
@@ -74,6 +74,13 @@ def login(
     with conflicts_as_errors(), ctx.uow() as uow:
         if refusal is None:
             uow.logins.clear(username)
+            events.record_system(
+                uow,
+                EventType.LOGIN_SUCCEEDED,
+                actor=Actor(user_id, username, frozenset(roles), unit),
+                now=now,
+                payload=LoginSucceeded(username=username, client=client),
+            )
             uow.commit()
             token = ctx.tokens.issue(user_id, username, roles, unit, now, credentials_epoch=epoch)
             return TokenResult(access_token=token, expires_in=ctx.tokens.ttl_seconds)

@@ -50,6 +50,10 @@ def test_five_failures_lock_the_account_until_the_lock_expires(
     assert _login(client, "reception", DEMO_PASSWORD).headers["Retry-After"] == "30"
     clock.advance(timedelta(seconds=31))
     assert _login(client, "reception", DEMO_PASSWORD).status_code == 200
+    assert _login_events(ctx)[-1] == ("login_succeeded", None)  # auditors see who logged in
+    with ctx.uow(write=False) as uow:
+        last = uow.events.for_chain("system")[-1]
+        assert (last.actor_username, last.payload["username"]) == ("reception", "reception")
     # A good login forgets the failures: five more tries before the next lock.
     assert [_login(client, "reception", WRONG).status_code for _ in range(4)] == [401] * 4
 
@@ -113,4 +117,4 @@ def test_an_administrator_can_lift_a_lock(http: HttpApi, ctx: EngineContext) -> 
     unlocked = http.call("POST", "/api/v1/admin/users/specialist/unlock", "admin")
     assert unlocked["locked_until"] is None
     assert _login(http.client, "specialist", DEMO_PASSWORD).status_code == 200
-    assert _login_events(ctx)[-1] == ("login_unlocked", None)
+    assert _login_events(ctx)[-2:] == [("login_unlocked", None), ("login_succeeded", None)]

@@ -42,6 +42,7 @@ GROUP_LABELS = {
     "audit": "Kiểm tra và báo cáo",
 }
 EVENT_LABELS = {
+    "login_succeeded": "Đăng nhập",
     "login_failed": "Đăng nhập sai",
     "login_locked": "Khoá đăng nhập",
     "login_unlocked": "Mở khoá đăng nhập",
