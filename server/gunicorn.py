@@ -9,6 +9,7 @@ scheduler's threads' locks in whatever state they are in.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar
@@ -23,6 +24,9 @@ from engine.scheduler import TimerScheduler
 SCHEDULER_KEY = "motcua_scheduler"
 #: gunicorn's default access line without its `%(t)s` (the line's own time says when).
 ACCESS_FORMAT = '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+#: The account links' one-time tokens (web/auth/accounts.py): never written to the access log,
+#: where anyone who reads the log could use a password-reset link before its owner does.
+_SECRET_PATH = re.compile(r"/(xac-nhan-tai-khoan|dat-lai-mat-khau)/[^\s?/\"]+")
 #: Requests gunicorn refuses itself, before the app sees them (docs/configuration.md):
 #: a request line (method, path and query) longer than this is 414 ...
 LIMIT_REQUEST_LINE = 4094
@@ -62,9 +66,21 @@ class GunicornLogger(Logger):
             for handler in log.handlers:
                 handler.setFormatter(formatter)
 
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        found: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for atom in ("r", "U"):
+            if isinstance(found.get(atom), str):
+                found[atom] = redact_secret_paths(found[atom])
+        return found
+
     def now(self) -> str:
         """The `%(t)s` atom, should an access format use it."""
         return datetime.now(self.tz).isoformat(timespec="seconds")
+
+
+def redact_secret_paths(text: str) -> str:
+    """`text` with the token of an account link replaced by "…"."""
+    return _SECRET_PATH.sub(lambda m: f"/{m.group(1)}/…", text)
 
 
 def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
