@@ -19,6 +19,7 @@ from engine.services.users import NewUser
 from engine.settings import Settings
 from storage.admin import temporary_database
 from storage.migrate import upgrade
+from tests.documents_support import licensed_ca
 from tests.live_server import REPO, LiveServer, free_port
 from tests.support import submission
 
@@ -55,6 +56,10 @@ def migrated_database(server: str | None, tmp: Path, name: str) -> Iterator[str]
         yield url
 
 
+#: Units a bench may create (`unit_code(0)` … `unit_code(MAX_UNITS - 1)`): each has a signing key.
+MAX_UNITS = 64
+
+
 def unit_code(n: int) -> str:
     return f"000.00.{n:02d}.B01"
 
@@ -69,6 +74,7 @@ class Backend:
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
+            **self._signing_keys(),
             "MOTCUA_ENV": "production",
             "MOTCUA_DATABASE_URL": self.url,
             "MOTCUA_SECRET_KEY": self.secret,
@@ -79,6 +85,18 @@ class Backend:
 
     def context(self) -> EngineContext:
         return build(Settings.from_env(self.env()))
+
+    def _signing_keys(self) -> dict[str, str]:
+        """Production refuses to start without a licensed key per unit (docs/documents.md):
+        a CA like a licensed one, made once per bench, with keys for every unit it may seed."""
+        directory = self.workdir / "document-keys"
+        roots = directory / "roots.pem"
+        if not roots.is_file():
+            licensed_ca(directory, [(unit_code(n), f"BHXH bench {n}") for n in range(MAX_UNITS)])
+        return {
+            "MOTCUA_DOCUMENT_KEYS_DIR": str(directory),
+            "MOTCUA_DOCUMENT_TRUST_ROOTS": str(roots),
+        }
 
     @contextmanager
     def server(self, workers: int, code: Path | None = None) -> Iterator[LiveServer]:
