@@ -67,6 +67,16 @@ class LoginFailed(TypedDict):
     client: str | None
 
 
+class WebhookChanged(TypedDict):
+    """A webhook registered, disabled or deleted: where the system sends dossier events (the
+    secret is never logged)."""
+
+    id: int
+    url: str
+    events: list[str]
+    statuses: list[int]
+
+
 class UnitCreated(TypedDict):
     code: str
     name: str

@@ -48,6 +48,9 @@ SYSTEM_EVENT_GROUPS: dict[str, frozenset[str]] = {
         }
     ),
     "unit": frozenset({EventType.UNIT_CREATED, EventType.UNIT_RENAMED}),
+    "webhook": frozenset(
+        {EventType.WEBHOOK_REGISTERED, EventType.WEBHOOK_DISABLED, EventType.WEBHOOK_DELETED}
+    ),
     "deployment": frozenset({EventType.DEFINITION_DEPLOYED}),
     "calendar": frozenset(
         {

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine import events as audit_events
 from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
+from engine.event_types import EventType
 from engine.outbound import DOCUMENT_ISSUED, STATUS_CHANGED
 from engine.peers.addresses import AddressError, check_url, resolve
 from engine.peers.base import WebhookEndpoint
@@ -22,8 +24,10 @@ from engine.security.authz import Actor, ensure_admin
 from engine.security.secret_box import UnsealError, seal, unseal
 from engine.services.account_rules import page_window
 from engine.statuses import DossierStatus
+from engine.system_event_types import WebhookChanged
 from storage.integration_models import Webhook
 from storage.statuses import OutboxState
+from storage.uow import UnitOfWork
 
 log = logging.getLogger("motcua.webhooks")
 EVENTS = (STATUS_CHANGED, DOCUMENT_ISSUED)
@@ -96,6 +100,7 @@ def create(
             )
         )
         view = _view(row)
+        _record(ctx, uow, actor, EventType.WEBHOOK_REGISTERED, row)
         uow.commit()
     log.warning("webhook %s (%s) registered by %s", view.id, view.url, actor.username)
     return CreatedWebhook(view, secret)
@@ -117,6 +122,7 @@ def disable(ctx: EngineContext, actor: Actor, webhook_id: int) -> WebhookView:
         row.active, row.disabled_at = False, ctx.clock.now()
         uow.webhooks.park_pending(webhook_id, f"webhook disabled by {actor.username}")
         view = _view(row)
+        _record(ctx, uow, actor, EventType.WEBHOOK_DISABLED, row)
         uow.commit()
     log.warning("webhook %s disabled by %s", webhook_id, actor.username)
     return view
@@ -126,7 +132,9 @@ def delete(ctx: EngineContext, actor: Actor, webhook_id: int) -> None:
     """Remove it with its messages and their history."""
     ensure_admin(actor)
     with ctx.uow() as uow:
-        uow.webhooks.remove(_get(uow.webhooks.get(webhook_id), webhook_id))
+        row = _get(uow.webhooks.get(webhook_id), webhook_id)
+        _record(ctx, uow, actor, EventType.WEBHOOK_DELETED, row)
+        uow.webhooks.remove(row)
         uow.commit()
     log.warning("webhook %s deleted by %s", webhook_id, actor.username)
 
@@ -203,6 +211,16 @@ def _check(
         if status not in known:
             problems.append(FieldError(f"statuses.{index}", f"{status} is not a status 1-10"))
     return problems
+
+
+def _record(
+    ctx: EngineContext, uow: UnitOfWork, actor: Actor, kind: EventType, row: Webhook
+) -> None:
+    """An administrator's change of where dossier events go, on the system chain."""
+    payload = WebhookChanged(
+        id=row.id, url=row.url, events=list(row.events), statuses=list(row.statuses)
+    )
+    audit_events.record_system(uow, kind, actor=actor, now=ctx.clock.now(), payload=payload)
 
 
 def _get(row: Webhook | None, webhook_id: int) -> Webhook:

@@ -161,6 +161,18 @@ def test_the_filter_picks_the_statuses_and_a_disabled_webhook_gets_nothing(
     assert disabled.received == []
     http.call("DELETE", f"/api/v1/admin/webhooks/{off}", "admin", expect=204)
     http.call("GET", f"/api/v1/admin/webhooks/{off}/deliveries", "admin", expect=404)
+    # Where dossier events go is an administrator's change on the system chain.
+    with ctx.uow(write=False) as uow:
+        changes = [
+            (e.type, e.payload["id"], e.actor_username)
+            for e in uow.events.for_chain("system")
+            if e.type.startswith("webhook_")
+        ]
+    assert changes[-3:] == [
+        ("webhook_registered", off, "admin"),
+        ("webhook_disabled", off, "admin"),
+        ("webhook_deleted", off, "admin"),
+    ]
 
 
 @pytest.mark.parametrize(

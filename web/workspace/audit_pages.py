@@ -37,12 +37,16 @@ GROUP_LABELS = {
     "login": "Đăng nhập",
     "user": "Tài khoản và vai trò",
     "unit": "Đơn vị",
+    "webhook": "Webhook",
     "deployment": "Triển khai quy trình",
     "calendar": "Lịch làm việc",
     "audit": "Kiểm tra và báo cáo",
 }
 EVENT_LABELS = {
     "login_succeeded": "Đăng nhập",
+    "webhook_registered": "Đăng ký webhook",
+    "webhook_disabled": "Tắt webhook",
+    "webhook_deleted": "Xoá webhook",
     "login_failed": "Đăng nhập sai",
     "login_locked": "Khoá đăng nhập",
     "login_unlocked": "Mở khoá đăng nhập",
