@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from engine.calendar.working_days import OfficeHours
 from engine.notification_settings import (
@@ -95,6 +96,10 @@ class Settings:
     #: (docs/integration.md); unset, no e-mail is queued.
     mail_dir: Path | None = None
     mail_from: str = "motcua@localhost"
+    #: The site's public address (`MOTCUA_PUBLIC_URL`, e.g. https://dichvucong.baohiemxahoi.gov.vn):
+    #: links sent by e-mail or SMS start with it, never with the request's Host header (which
+    #: a client chooses). Unset: production sends no account link; elsewhere the request's host.
+    public_url: str | None = None
     #: SMTP, the SMS gateway, webhooks, the 2-hour acknowledgement (engine.notification_settings).
     notify: NotificationSettings = NotificationSettings()
 
@@ -162,6 +167,7 @@ class Settings:
             dvcqg=_dvcqg(env_vars),
             mail_dir=_path(env_vars.get("MOTCUA_MAIL_DIR")),
             mail_from=env_vars.get("MOTCUA_MAIL_FROM") or "motcua@localhost",
+            public_url=_public_url(env_vars.get("MOTCUA_PUBLIC_URL")),
             notify=_notify(env_vars, production=env == PRODUCTION),
             outbox=OutboxSettings(
                 backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
@@ -221,6 +227,18 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise SettingsError(f"{name} must be a positive number")
     return value
+
+
+def _public_url(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(
+            "MOTCUA_PUBLIC_URL must be an http(s) address without query or fragment, "
+            "e.g. https://dichvucong.example.vn"
+        )
+    return raw.strip().rstrip("/")
 
 
 def _path(raw: str | None) -> Path | None:

@@ -232,3 +232,37 @@ def test_registration_and_the_reset_form_are_rate_limited_per_address(
         browser.post("/quen-mat-khau", {"identifier": EMAIL}, expect=200)
     browser.post("/quen-mat-khau", {"identifier": EMAIL}, expect=429)
     assert len(mails(settings)) == 2  # the registrations; no account had EMAIL
+
+
+def test_links_use_the_public_address_never_the_request_s_host(
+    ctx: EngineContext, settings: Settings
+) -> None:
+    # A Host header is the client's to choose: a reset link built from it would send the
+    # victim's token to the attacker's site.
+    public = replace(ctx.settings, public_url="https://dichvucong.example.vn")
+    browser = Browser(web.create_app(context=replace(ctx, settings=public)).test_client())
+    attacker = {"Host": "evil.example"}
+    token = Page.of(browser.client.get("/dang-ky", headers=attacker)).csrf_token()
+    form = {
+        "csrf_token": token,
+        "identifier": EMAIL,
+        "full_name": "Nguyễn Văn An",
+        "password": PASSWORD,
+        "password_repeat": PASSWORD,
+    }
+    assert browser.client.post("/dang-ky", data=form, headers=attacker).status_code == 302
+    body = str(mails(settings)[-1].get_content())
+    assert "https://dichvucong.example.vn/xac-nhan-tai-khoan/" in body
+    assert "evil.example" not in body
+
+
+def test_in_production_without_a_public_address_no_link_is_sent(
+    ctx: EngineContext, settings: Settings
+) -> None:
+    production = replace(ctx.settings, env="production", public_url=None)
+    browser = Browser(web.create_app(context=replace(ctx, settings=production)).test_client())
+    token = browser.get("/quen-mat-khau").csrf_token()
+    answer = browser.client.post("/quen-mat-khau", data={"csrf_token": token, "identifier": EMAIL})
+    assert answer.status_code == 503
+    assert register(browser).status == 503
+    assert mails(settings) == []

@@ -35,11 +35,29 @@ def _rules() -> dict[str, int]:
 
 
 def _link(purpose: str, token: str) -> str:
+    """The link a message carries: on the configured public address, never on the request's
+    Host header (an attacker's Host would send the victim's reset link to the attacker)."""
     if purpose == CONFIRM:
-        return url_for("account.confirm_link", token=token, _external=True)
-    if purpose == RESET:
-        return url_for("account.reset_link", token=token, _external=True)
-    return url_for("account.forgot", _external=True)
+        path = url_for("account.confirm_link", token=token)
+    elif purpose == RESET:
+        path = url_for("account.reset_link", token=token)
+    else:
+        path = url_for("account.forgot")
+    return _site_address() + path
+
+
+def _site_address() -> str:
+    settings = engine().settings
+    if settings.public_url is not None:
+        return settings.public_url
+    if settings.is_production:  # refused before any account is touched (_links_configured)
+        raise MailNotConfiguredError("MOTCUA_PUBLIC_URL is not set")
+    return request.host_url.rstrip("/")  # development and tests: this machine's address
+
+
+def _links_configured() -> bool:
+    settings = engine().settings
+    return settings.public_url is not None or not settings.is_production
 
 
 def _messages(errors: list[FieldError]) -> FormErrors:
@@ -81,6 +99,8 @@ def register() -> Response | str | tuple[str, int]:
     repeated = request.form.get("password_repeat", "")[: MAX_PASSWORD_LENGTH + 1]
     values = {"identifier": identifier, "full_name": full_name}
     errors = FormErrors()
+    if not _links_configured():
+        return _unavailable()
     if password != repeated:
         errors.add("password_repeat", _("Mật khẩu nhập lại không khớp"))
     else:
@@ -155,6 +175,8 @@ def forgot() -> Response | str | tuple[str, int]:
         )
         page = render_template("auth/forgot.html", values={"identifier": identifier}, errors=errors)
         return page, 422
+    if not _links_configured():
+        return _unavailable()
     try:
         citizen_accounts.request_reset(engine(), identifier, _link)
     except MailNotConfiguredError:
