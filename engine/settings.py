@@ -89,6 +89,8 @@ class Settings:
     ratelimit_render: str = "30/minute;300/hour"
     #: Per client address, on the public health check (`GET /api/v1/health`).
     ratelimit_health: str = "60/minute"
+    #: Per client address, on the portal's posts that carry files (submission, supplement).
+    ratelimit_upload: str = "20/minute;200/hour"
     #: The national portal (DVCQG, docs/integration.md): unset, no message is written for it.
     dvcqg: PeerSettings | None = None
     outbox: OutboxSettings = OutboxSettings()
@@ -156,6 +158,7 @@ class Settings:
             ratelimit_public=env_vars.get("MOTCUA_RATELIMIT_PUBLIC") or "30/minute;300/hour",
             ratelimit_render=env_vars.get("MOTCUA_RATELIMIT_RENDER") or "30/minute;300/hour",
             ratelimit_health=env_vars.get("MOTCUA_RATELIMIT_HEALTH") or "60/minute",
+            ratelimit_upload=env_vars.get("MOTCUA_RATELIMIT_UPLOAD") or "20/minute;200/hour",
             proxy_count=_int(env_vars, "MOTCUA_PROXY_COUNT", 0, minimum=0),
             login_max_failures=_int(env_vars, "MOTCUA_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_lockout_seconds=_int(env_vars, "MOTCUA_LOGIN_LOCKOUT_SECONDS", 60, minimum=1),

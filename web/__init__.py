@@ -58,6 +58,8 @@ def create_app(
                 ("account.register", "account.forgot", "account.confirm", "account.reset"),
                 settings.ratelimit_login,
             ),
+            # A citizen's posts that store files: each may write megabytes.
+            **dict.fromkeys(("submission.submit", "portal.supplement"), settings.ratelimit_upload),
         },
     )
     if settings.proxy_count:

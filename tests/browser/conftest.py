@@ -46,6 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         # their own (tests/pages/test_security.py).
         "MOTCUA_RATELIMIT_PUBLIC": "10000/minute",
         "MOTCUA_RATELIMIT_LOGIN": "10000/minute",
+        "MOTCUA_RATELIMIT_UPLOAD": "10000/minute",
         # Account links and notifications as files (tests/browser/test_citizen_journey.py).
         "MOTCUA_MAIL_DIR": str(var / "mail"),
     }

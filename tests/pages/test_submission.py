@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+import web
 from engine.context import EngineContext
 from engine.definitions.bundles import bundle_from_directory
 from engine.services import definitions
@@ -234,3 +236,13 @@ def test_a_scan_larger_than_a_form_post_is_accepted_and_other_pages_keep_their_l
     token = form_fields(lookup, "//form[.//input[@name='csrf_token']]")["csrf_token"]
     refused = browser.client.post("/tra-cuu", data={"csrf_token": token, "ma": "x" * 1_600_000})
     assert refused.status_code == 413
+
+
+def test_posts_that_store_files_are_rate_limited_per_address(ctx: EngineContext) -> None:
+    limited = replace(ctx.settings, ratelimit_upload="2/minute")
+    browser = Browser(web.create_app(context=replace(ctx, settings=limited)).test_client())
+    browser.login("citizen")
+    start = browser.get(PATH)
+    for _ in range(2):
+        assert post(browser, start, {"_step": "upload", "_files": []}).status != 429
+    assert post(browser, start, {"_step": "upload", "_files": []}).status == 429
