@@ -57,6 +57,7 @@ def test_checkpoints_sign_what_moved_and_link_to_each_other(
     http: HttpApi, ctx: EngineContext
 ) -> None:
     code = http.submit()["code"]
+    http.token("reception")  # logged in before: a login moves the system chain too
     first = audit.create_checkpoint(ctx, SYSTEM_ACTOR)  # as the scheduler calls it
     assert first.created and first.checkpoint is not None
     assert first.checkpoint.seq == 1 and first.checkpoint.chains == 2
