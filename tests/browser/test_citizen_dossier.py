@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
-from tests.browser.chromium import SCREENSHOTS, assert_accessible
+from tests.browser.chromium import assert_accessible, screenshots
 from tests.live_server import DemoServer
 from tests.support import (
     ACCEPT,
@@ -40,24 +40,9 @@ def login(page: Page, live: DemoServer, username: str) -> None:
     page.get_by_role("button", name="Đăng nhập").click()
 
 
-def photographed(page: Page, name: str) -> list[Path]:
-    """Full-page screenshots at a phone's and a desktop's width (the viewport is restored)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    original = page.viewport_size
-    saved = []
-    for width, height in WIDTHS:
-        page.set_viewport_size({"width": width, "height": height})
-        path = SCREENSHOTS / f"{name}-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
-        saved.append(path)
-    if original:
-        page.set_viewport_size(original)
-    return saved
-
-
 def checked(page: Page, name: str) -> None:
     assert_accessible(page)
-    photographed(page, name)
+    screenshots(page, name, WIDTHS)
 
 
 def test_a_citizen_supplements_follows_downloads_and_rates(
@@ -183,6 +168,5 @@ def test_the_lookup_works_with_javascript_disabled(
     assert applicant()["id_number"] not in page.url
     assert applicant()["id_number"] not in page.content()
     assert str(SUPPLEMENT["reasons"]) not in page.content()  # notices are for the applicant only
-    photographed(
-        page, "lookup-without-javascript"
-    )  # axe needs JavaScript (test_portal_in_browser scans it)
+    # axe needs JavaScript (test_portal_in_browser scans the lookup)
+    screenshots(page, "lookup-without-javascript", WIDTHS)
