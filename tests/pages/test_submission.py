@@ -246,3 +246,16 @@ def test_posts_that_store_files_are_rate_limited_per_address(ctx: EngineContext)
     for _ in range(2):
         assert post(browser, start, {"_step": "upload", "_files": []}).status != 429
     assert post(browser, start, {"_step": "upload", "_files": []}).status == 429
+
+
+def test_another_citizen_s_acknowledgement_is_not_found(
+    browser: Browser, other_browser: Browser
+) -> None:
+    browser.login("citizen")
+    page = review(browser, files=((PDF, "don.pdf"),))
+    response = browser.client.post(PATH, data={**form_fields(page), "_step": "submit"})
+    done = response.headers["Location"]
+    browser.get(done)
+    other_browser.login("citizen2")
+    other_browser.get(done, expect=404)  # not 403: a code that exists looks like one that does not
+    other_browser.get("/nop-ho-so/da-nop/000.00.07.H29-260310-9999", expect=404)

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import (
     PayloadTooLargeError,
+    PermissionDeniedError,
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
@@ -99,8 +100,11 @@ def done(code: str) -> str:
     """The acknowledgement of an online dossier (R-2.4), for its applicant only."""
     ctx = engine()
     actor = _actor()
-    detail = reads.read_dossier(ctx, actor, code)
-    attached = files.list_files(ctx, actor, code)
+    try:
+        detail = reads.read_dossier(ctx, actor, code)
+        attached = files.list_files(ctx, actor, code)
+    except PermissionDeniedError:
+        abort(404)  # someone else's dossier reads as none at all: codes are sequential
     return render_template("portal/submission_done.html", dossier=detail, files=attached)
 
 
