@@ -185,7 +185,7 @@ def test_only_reception_of_the_unit_works_the_counter(
     other_browser.client.get("/dang-xuat")
     other = Browser(other_browser.client.application.test_client())
     other.login("reception_other")
-    other.get(dossier_path(code), expect=403)
+    other.get(dossier_path(code), expect=404)  # another unit's code looks like an unknown one
     assert code not in other.get("/can-bo/mot-cua").text()
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from engine.errors import (
     ConflictError,
     InvalidStateError,
     PayloadTooLargeError,
+    PermissionDeniedError,
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
@@ -69,7 +70,10 @@ def _actor() -> Actor:
 
 def _page(code: str) -> DossierPage:
     ctx, actor = engine(), _actor()
-    dossier = reads.read_dossier(ctx, actor, code)
+    try:
+        dossier = reads.read_dossier(ctx, actor, code)
+    except PermissionDeniedError:
+        abort(404)  # another unit's dossier reads as none at all: codes are sequential
     page = DossierPage(dossier)
     for step in dossier.current_steps:
         if step.role == Role.RECEPTION and step.unit_code in (None, actor.unit_code):
