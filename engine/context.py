@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from engine import report_projection
+from engine import report_increments
 from engine.calendar.working_days import OfficeHours
 from engine.clock import Clock, SystemClock
 from engine.definitions.cache import DEFINITIONS, DefinitionCache
@@ -72,7 +72,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> EngineContext:
             make_engine(settings.database_url),
             sealer=PdfSealer(signers, tz),
             destinations=destinations(settings),
-            projector=report_projection.projector(tz),
+            projector=report_increments.projector(tz),
         ),
         clock=clock or SystemClock(),
         definitions=DEFINITIONS,

@@ -1,7 +1,8 @@
 """A dossier's report events folded into facts (`facts_of`), and those facts into the handling
 report's projection (`storage.report_projection`; docs/reports.md, R-6.1): the moments its
-figures are decided by, kept in the transaction that records the events (`projector`, which
-the unit of work calls) and rebuilt from the event log on demand (`rebuild`).
+figures are decided by, kept in the transaction that records the events (by folding only that
+transaction's events onto the stored rows: `engine.report_increments`) and rebuilt from the
+event log on demand (`rebuild`).
 
 For any period, the SQL over the projection gives what `engine.queries.report_figures.classify`
 gives over the same facts (`tests/integration/test_report_recomputation.py` checks both
@@ -110,12 +111,12 @@ def apply_event(facts: DossierFacts, kind: str, at: datetime, payload: dict[str,
     elif kind == EventType.STATUS_CHANGED:
         facts.statuses.append((at, int(payload.get("to", 0))))
     elif kind == EventType.DEADLINE_SET:
-        facts.dues.append((at, _instant(payload.get("due_at"))))
+        facts.dues.append((at, instant(payload.get("due_at"))))
     elif kind == EventType.DEADLINE_RECOMPUTED:
-        facts.dues.append((at, _instant(payload.get("original_due_at"))))
+        facts.dues.append((at, instant(payload.get("original_due_at"))))
 
 
-def _instant(value: Any) -> datetime | None:
+def instant(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -136,8 +137,8 @@ def timeliness_of(resolved: datetime, due: datetime | None, tz: ZoneInfo) -> str
     return "on_time" if resolved_day == due_day else "late"
 
 
-_TYPES = tuple(str(t) for t in REPORT_EVENTS)
-_WAITS = {
+REPORT_TYPES = tuple(str(t) for t in REPORT_EVENTS)
+WAITS = {
     int(DossierStatus.SUPPLEMENT_REQUESTED): "supplement",
     int(DossierStatus.FINANCIAL_OBLIGATION): "fee",
 }
@@ -160,9 +161,9 @@ def project(facts: DossierFacts, dossier_id: int, tz: ZoneInfo) -> ProjectedDoss
                 timeliness = timeliness_of(at, facts.due_before(at), tz)
         if to == DossierStatus.RETURNED and returned_at is None:
             returned_at = at
-        if to in _WAITS:
+        if to in WAITS:
             ends = statuses[n + 1][0] if n + 1 < len(statuses) else None
-            waits.append(Span(_WAITS[to], at, ends))
+            waits.append(Span(WAITS[to], at, ends))
     dues = [
         Span(due, at, facts.dues[n + 1][0] if n + 1 < len(facts.dues) else None)
         for n, (at, due) in enumerate(facts.dues)
@@ -180,7 +181,7 @@ def project(facts: DossierFacts, dossier_id: int, tz: ZoneInfo) -> ProjectedDoss
         outcome=outcome,
         timeliness=timeliness,
         returned_at=returned_at,
-        current_wait=_WAITS.get(last_status),
+        current_wait=WAITS.get(last_status),
         current_due_at=facts.dues[-1][1] if facts.dues else None,
         state_since=since,
         waits=waits,
@@ -188,22 +189,11 @@ def project(facts: DossierFacts, dossier_id: int, tz: ZoneInfo) -> ProjectedDoss
     )
 
 
-def _projected(uow: UnitOfWork, dossier_ids: Sequence[int], tz: ZoneInfo) -> list[ProjectedDossier]:
-    stream = uow.reports.stream_dossiers(dossier_ids, _TYPES)
+def projected(uow: UnitOfWork, dossier_ids: Sequence[int], tz: ZoneInfo) -> list[ProjectedDossier]:
+    """The projection of these dossiers folded from all their events in the log."""
+    stream = uow.reports.stream_dossiers(dossier_ids, REPORT_TYPES)
     found = [project(facts, facts.dossier_id, tz) for facts in facts_of(stream)]
     return [p for p in found if p is not None]
-
-
-def projector(tz: ZoneInfo) -> Callable[[UnitOfWork, Sequence[tuple[str, int | None]]], None]:
-    """What the unit of work calls after writing events: the dossiers that got a report event
-    are folded again from all their events, in the same transaction."""
-
-    def project_written(uow: UnitOfWork, written: Sequence[tuple[str, int | None]]) -> None:
-        ids = sorted({d for kind, d in written if d is not None and kind in _TYPES})
-        if ids:
-            uow.report_projection.replace(ids, _projected(uow, ids, tz))
-
-    return project_written
 
 
 def rebuild(uow: UnitOfWork, tz: ZoneInfo, progress: Callable[[int], None] | None = None) -> int:
@@ -214,9 +204,9 @@ def rebuild(uow: UnitOfWork, tz: ZoneInfo, progress: Callable[[int], None] | Non
     held = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        projected = _projected(uow, batch, tz)
-        uow.report_projection.add(projected)
-        held += len(projected)
+        folded = projected(uow, batch, tz)
+        uow.report_projection.add(folded)
+        held += len(folded)
         if progress is not None:
             progress(len(batch))
     return held

@@ -65,11 +65,11 @@ class Events:
         self._held[event.chain] = (event.seq, event.hash)
         self._unwritten.add(event.chain)
 
-    def write_heads(self) -> list[tuple[str, int | None]]:
+    def write_heads(self) -> list[Event]:
         """Store the events and heads added since the last call (the unit of work does, after
-        flushing the rows they refer to and before commit); returns the (type, dossier id) of
-        each event stored, for the projections kept with them."""
-        written = [(e.type, e.dossier_id) for e in self._pending]
+        flushing the rows they refer to and before commit); returns the events stored, in
+        order, for the projections kept with them (they fold them without reading them back)."""
+        written = list(self._pending)
         if self._pending:
             # One multi-row INSERT on either database: through the ORM's unit of work, SQLite
             # got one statement per event (it fetches each new key back).

@@ -24,9 +24,10 @@ from storage.errors import (
 from storage.events import Events
 from storage.files import DossierFiles
 from storage.integration import Acknowledgements, NotificationChoices, Webhooks
-from storage.models import User
+from storage.models import Event, User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
+from storage.report_increments import ReportIncrements
 from storage.report_projection import ReportProjection
 from storage.reports import DueDossiers, ReportEvents
 from storage.repositories import (
@@ -43,9 +44,9 @@ from storage.step_times import StepTimes
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
 
-#: Called after events are written, in their transaction, with each one's (type, dossier id):
-#: keeps a projection of the events (engine.queries.report_projection).
-EventProjector = Callable[["UnitOfWork", Sequence[tuple[str, int | None]]], None]
+#: Called after events are written, in their transaction, with the events written (in order):
+#: keeps a projection of the events (engine.report_increments).
+EventProjector = Callable[["UnitOfWork", Sequence[Event]], None]
 
 
 class UnitOfWork:
@@ -73,6 +74,7 @@ class UnitOfWork:
     reports: ReportEvents
     due_dossiers: DueDossiers
     report_projection: ReportProjection
+    report_increments: ReportIncrements
     account_tokens: AccountTokens
     webhooks: Webhooks
     notification_choices: NotificationChoices
@@ -138,6 +140,7 @@ class UnitOfWork:
         self.reports = ReportEvents(self.session)
         self.due_dossiers = DueDossiers(self.session)
         self.report_projection = ReportProjection(self.session)
+        self.report_increments = ReportIncrements(self.session)
         self.account_tokens = AccountTokens(self.session)
         self.step_times = StepTimes(self.session)
         return self
