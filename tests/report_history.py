@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, insert, select
 
@@ -132,9 +132,48 @@ def random_history(
             yield n + 1
 
 
-def _write(engine: Engine, batch: list[_Dossier], first_id: int) -> None:
+class Unrecorded(NamedTuple):
+    """A dossier written without its events: its id, code and the events to record."""
+
+    id: int
+    code: str
+    events: list[tuple[datetime, str, dict[str, Any]]]
+
+
+def unrecorded_history(
+    engine: Engine, count: int, *, seed: int, units: tuple[str, ...]
+) -> list[Unrecorded]:
+    """`random_history`'s dossier rows alone: their events are for the caller to record (the
+    projection kept as they are recorded: tests/integration/test_report_increments.py)."""
+    rng = random.Random(seed)
+    with engine.begin() as conn:
+        definitions = list(conn.execute(select(Definition.id, Definition.key)))
+        first_id = (conn.scalar(select(func.max(Dossier.id))) or 0) + 1
+    batch: list[_Dossier] = []
+    for n in range(count):
+        definition_id, key = rng.choice(definitions)
+        submitted = START + timedelta(minutes=rng.randint(0, SPAN_DAYS * 24 * 60))
+        unit, channel = rng.choice(units), rng.choice((1, 2, 2, 3))
+        dossier = _Dossier(f"U{seed}-{n:07d}", unit, key, definition_id, channel, submitted)
+        _history(rng, dossier)
+        batch.append(dossier)
+    _write(engine, batch, first_id, events=False)
+    return [Unrecorded(first_id + n, d.code, _with_facts(d)) for n, d in enumerate(batch)]
+
+
+def _with_facts(d: _Dossier) -> list[tuple[datetime, str, dict[str, Any]]]:
+    """The submission names the unit and procedure, as the engine records it."""
+    return [
+        (at, kind, {**p, "unit": d.unit, "procedure": d.procedure})
+        if kind == "dossier_submitted"
+        else (at, kind, p)
+        for at, kind, p in d.events
+    ]
+
+
+def _write(engine: Engine, batch: list[_Dossier], first_id: int, *, events: bool = True) -> None:
     dossiers: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for offset, d in enumerate(batch):
         dossier_id = first_id + offset
         last = d.events[-1][0]
@@ -163,7 +202,7 @@ def _write(engine: Engine, batch: list[_Dossier], first_id: int) -> None:
         for seq, (at, kind, payload) in enumerate(d.events, start=1):
             if kind == "dossier_submitted":
                 payload = {**payload, "unit": d.unit, "procedure": d.procedure}
-            events.append(
+            rows.append(
                 {
                     "chain": f"dossier:{d.code}",
                     "seq": seq,
@@ -179,4 +218,5 @@ def _write(engine: Engine, batch: list[_Dossier], first_id: int) -> None:
             )
     with engine.begin() as conn:
         conn.execute(insert(Dossier), dossiers)
-        conn.execute(insert(Event), events)
+        if events:
+            conn.execute(insert(Event), rows)
