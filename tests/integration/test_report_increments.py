@@ -51,7 +51,7 @@ def iso(moment: datetime) -> str:
 def edge_cases(first: Unrecorded, second: Unrecorded) -> list[tuple[Unrecorded, list[int]]]:
     """Two dossiers of the history, given other events, each with its own transaction split."""
     due, later = T + timedelta(days=5), T + timedelta(days=9)
-    at_once = [
+    at_once: list[tuple[datetime, str, dict[str, Any]]] = [
         (T, "dossier_submitted", {"channel": 2}),
         (T, "status_changed", {"from": 1, "to": 2, "label": ""}),
         (T, "deadline_set", {"due_at": iso(due), "received_at": iso(T)}),
@@ -61,7 +61,9 @@ def edge_cases(first: Unrecorded, second: Unrecorded) -> list[tuple[Unrecorded, 
         (T + timedelta(days=6), "status_changed", {"from": 4, "to": 9, "label": ""}),
         (T + timedelta(days=7), "status_changed", {"from": 9, "to": 10, "label": ""}),
     ]
-    before_submission = [  # (a wait before the submission: only the log knows it then)
+    before_submission: list[
+        tuple[datetime, str, dict[str, Any]]
+    ] = [  # (a wait before the submission: only the log knows it then)
         (T, "status_changed", {"from": 1, "to": 6, "label": ""}),
         (T + timedelta(hours=1), "dossier_submitted", {"channel": 1}),
         (T + timedelta(hours=1), "deadline_set", {"due_at": iso(due)}),
