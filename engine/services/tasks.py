@@ -159,20 +159,17 @@ def complete_task(
     now = ctx.clock.now()
     # The form is checked before the write transaction opens (engine/form_checks.py).
     with conflicts_as_errors(), ctx.uow(write=False) as uow:
-        item = uow.work_items.get(task_id)
-        if item is None:
+        check = uow.work_items.completion_check(task_id)
+        if check is None:
             raise NotFoundError(f"no task {task_id}")
-        ensure_can_act_on_task(actor, item.role, item.unit_code)
-        if item.status != WorkItemStatus.OPEN:
+        ensure_can_act_on_task(actor, check.role, check.unit_code)
+        if check.status != WorkItemStatus.OPEN:
             raise TaskNotReadyError("the task has already been completed or cancelled")
-        if item.claimed_by_id != actor.user_id:
+        if check.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
-        dossier = uow.dossiers.get(item.dossier_id)
-        assert dossier is not None
-        definition = uow.definitions.get(dossier.definition_id)
+        definition = uow.definitions.get(check.definition_id)
         assert definition is not None
-        form_key = item.form_key
-    raise_for_form(definition, form_key, data, "the form data is not valid")
+    raise_for_form(definition, check.form_key, data, "the form data is not valid")
     with conflicts_as_errors(), ctx.uow() as uow:
         item, dossier, open_items = _open_item(uow, actor, task_id)
         if item.claimed_by_id != actor.user_id:
