@@ -29,7 +29,7 @@ from tests.support import PROCEDURE, applicant, submission
 #: whose code is on its stack, so "documents" includes the SQL a document's numbering runs.
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("documents: render, sign, compress", ("engine/records.py", "engine/documents/")),
-    ("report projection", ("engine/report_projection.py",)),
+    ("report projection", ("engine/report_projection.py", "engine/report_increments.py")),
     ("authentication", ("engine/services/logins.py",)),
     ("form validation", ("engine/form_checks.py", "/forms/")),
     ("workflow engine (SpiffWorkflow, state)", ("engine/spiff/", "SpiffWorkflow/")),
