@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.packed import PackedText
 from storage.types import BigIntPK, CompressedBytes, JSONType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -134,7 +135,8 @@ class Dossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    state: Mapped[str] = mapped_column(Text)
+    #: SpiffWorkflow's JSON, stored compressed (`storage.packed`, migration 0015).
+    state: Mapped[str] = mapped_column(PackedText)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The deadline, pinned at acceptance: the limit and supplement policy then in force,
