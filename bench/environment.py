@@ -79,6 +79,9 @@ class Backend:
             "MOTCUA_DATABASE_URL": self.url,
             "MOTCUA_SECRET_KEY": self.secret,
             "MOTCUA_VAR_DIR": str(self.workdir / "var"),
+            # Notifications on: every status change and document writes an outbox message
+            # that the server's scheduler renders and delivers to this mail directory.
+            "MOTCUA_MAIL_DIR": str(self.workdir / "mail"),
             "MOTCUA_BPMN_DIR": str(REPO / "bpmn"),
             "MOTCUA_FORMS_DIR": str(REPO / "forms"),
         }
@@ -99,13 +102,18 @@ class Backend:
         }
 
     @contextmanager
-    def server(self, workers: int, code: Path | None = None) -> Iterator[LiveServer]:
-        """`code`: serve another checkout of motcua (e.g. an older commit) on this database."""
+    def server(
+        self, workers: int, code: Path | None = None, *, with_scheduler: bool = False
+    ) -> Iterator[LiveServer]:
+        """`code`: serve another checkout of motcua (e.g. an older commit) on this database;
+        `with_scheduler`: the server also fires timers and delivers the outbox."""
         env = self.env()
         if code is not None:
             env["PYTHONPATH"] = str(code)
         log = self.workdir / "server.log"
-        server = LiveServer(env, free_port(), log, workers, code or REPO)
+        server = LiveServer(
+            env, free_port(), log, workers, code or REPO, with_scheduler=with_scheduler
+        )
         server.start()
         try:
             yield server

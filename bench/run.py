@@ -96,7 +96,7 @@ def main() -> None:
 
 def _full_path(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     seed(backend, args.units)
-    with backend.server(args.workers, args.server_code) as server:
+    with backend.server(args.workers, args.server_code, with_scheduler=True) as server:
         tokens_by_unit = []
         citizen = login(server, "citizen")
         for n in range(args.units):
@@ -106,9 +106,15 @@ def _full_path(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
             tokens_by_unit.append((unit_code(n), {**tokens, "citizen": citizen}))
         shape = {"processes": args.processes, "threads": args.threads}
         run_load(server.port, tokens_by_unit, dossiers=args.processes * args.threads, **shape)
+        _drain_outbox(backend)
+        delivered_before = _outbox_delivered(backend)
         before = _cpu_snapshot(backend, server)
         load = run_load(server.port, tokens_by_unit, dossiers=args.dossiers, **shape)
+        # The consequences are part of a dossier's cost: the scheduler delivers its outbox
+        # messages (mails with their forms attached) after the requests have answered.
+        drain_seconds = _drain_outbox(backend)
         after = _cpu_snapshot(backend, server)
+        delivered = _outbox_delivered(backend) - delivered_before
     cpu_ms = {
         kind: (sum(after[kind].values()) - sum(before[kind].get(p, 0.0) for p in after[kind]))
         * 1000
@@ -119,7 +125,8 @@ def _full_path(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
     _say(
         f"{backend.name}: {load.dossiers_per_s:.1f} dossiers/s, {load.tasks_per_s:.1f} tasks/s, "
         f"server CPU {cpu_ms['server']:.1f} ms + database CPU {cpu_ms['database']:.1f} ms "
-        f"per dossier, {len(load.errors)} errors"
+        f"per dossier, {delivered / load.dossiers:.1f} outbox messages delivered per dossier "
+        f"(drained {drain_seconds:.1f} s after the load), {len(load.errors)} errors"
     )
     return {
         "dossiers_per_s": load.dossiers_per_s,
@@ -127,6 +134,8 @@ def _full_path(backend: Backend, args: argparse.Namespace) -> dict[str, Any]:
         "latency_ms": _percentiles(load),
         "cpu_ms": cpu_ms,
         "errors": load.errors[:20],
+        "outbox_delivered_per_dossier": delivered / load.dossiers,
+        "outbox_drain_seconds": drain_seconds,
         "storage_bytes_per_dossier": bytes_per_dossier(backend),
         "dossiers": load.dossiers,
         "seconds": load.seconds,
@@ -156,6 +165,29 @@ def _floor(args: argparse.Namespace) -> dict[str, Any]:
         },
         "errors": load.errors[:20],
     }
+
+
+def _outbox_delivered(backend: Backend) -> int:
+    return int(_scalar(backend, "SELECT count(*) FROM outbox_message WHERE state = 'delivered'"))
+
+
+def _drain_outbox(backend: Backend, timeout_s: float = 600.0) -> float:
+    """Seconds until no outbox message is pending (the scheduler delivers them)."""
+    started = time.monotonic()
+    while _scalar(backend, "SELECT count(*) FROM outbox_message WHERE state = 'pending'"):
+        if time.monotonic() - started > timeout_s:
+            raise SystemExit("the outbox did not drain: is the scheduler running?")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _scalar(backend: Backend, sql: str) -> Any:
+    engine = make_engine(backend.url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def _cpu_snapshot(backend: Backend, server: LiveServer) -> dict[str, dict[int, float]]:
@@ -252,6 +284,12 @@ def _print_table(results: dict[str, Any]) -> None:
         (
             "  of which workflow state",
             [f"{paths[n]['storage_bytes_per_dossier']['state']:.0f}" for n in names],
+        )
+    )
+    rows.append(
+        (
+            "outbox messages delivered per dossier",
+            [f"{paths[n]['outbox_delivered_per_dossier']:.1f}" for n in names],
         )
     )
     rows += _storage_rows(paths, names)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select
-from sqlalchemy.orm import Session, aliased, undefer
+from sqlalchemy.orm import Session, aliased
 
 from storage.integration import Webhooks, webhook_destination
 from storage.models import Document, Dossier, DossierFile, OutboxMessage, SchedulerHeartbeat
@@ -116,7 +116,8 @@ class Outbox:
     def documents(
         self, dossier_codes: Sequence[str], forms: Sequence[str]
     ) -> dict[str, list[Document]]:
-        """The dossiers' documents of `forms`, PDFs loaded, oldest first (notifications)."""
+        """The dossiers' documents of `forms`, oldest first (notifications); their PDFs are not
+        loaded (`pdfs`): most notifications only quote a document's data."""
         found: dict[str, list[Document]] = {code: [] for code in dossier_codes}
         if not dossier_codes:
             return found
@@ -124,12 +125,20 @@ class Outbox:
             select(Dossier.code, Document)
             .join(Document, Document.dossier_id == Dossier.id)
             .where(Dossier.code.in_(list(dossier_codes)), Document.form.in_(list(forms)))
-            .options(undefer(Document.pdf))
             .order_by(Document.issued_at, Document.id)
         ).all()
         for code, document in rows:
             found[code].append(document)
         return found
+
+    def pdfs(self, document_ids: Sequence[int]) -> dict[int, bytes | None]:
+        """The signed PDFs of these documents, by id."""
+        if not document_ids:
+            return {}
+        rows = self.session.execute(
+            select(Document.id, Document.pdf).where(Document.id.in_(list(document_ids)))
+        ).all()
+        return {row.id: row.pdf for row in rows}
 
     def contacts(self, dossier_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """The applicant's e-mail address and phone number of each dossier (None: none given)."""

@@ -34,9 +34,17 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(
-        self, env: dict[str, str], port: int, log: Path, workers: int = 2, cwd: Path = REPO
+        self,
+        env: dict[str, str],
+        port: int,
+        log: Path,
+        workers: int = 2,
+        cwd: Path = REPO,
+        *,
+        with_scheduler: bool = False,
     ) -> None:
         self.env, self.port, self.log, self.workers, self.cwd = env, port, log, workers, cwd
+        self.with_scheduler = with_scheduler
         #: The web pages (portal, workspace) are served from the origin's root.
         self.origin = f"http://127.0.0.1:{port}"
         self.base = f"{self.origin}/api/v1"
@@ -46,7 +54,8 @@ class LiveServer:
         with self.log.open("ab") as log_file:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
-                + ["--workers", str(self.workers)],
+                + ["--workers", str(self.workers)]
+                + (["--with-scheduler"] if self.with_scheduler else []),
                 env=self.env,
                 cwd=self.cwd,
                 stdout=log_file,

@@ -38,6 +38,8 @@ class IssuedDocument:
     issued_at: datetime
     data: Mapping[str, Any]
     pdf: bytes | None
+    #: The stored document's id (None: not stored), to load its PDF when a mail attaches it.
+    document_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

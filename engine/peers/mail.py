@@ -163,9 +163,17 @@ def render(templates: Path, message: Outbound) -> Rendered | None:
     subject = Template(subject_line.removeprefix("Subject:").strip()).safe_substitute(values)
     sms = Template(sms_line.removeprefix("SMS:").strip()).safe_substitute(values) or subject
     text = Template(body.lstrip("\n")).safe_substitute(values)
-    attached = ATTACHED.get(which)
-    attachment = _latest(message.documents, attached, occurred) if attached else None
-    return Rendered(subject, text, sms, attachment)
+    return Rendered(subject, text, sms, attachment_of(message))
+
+
+def attachment_of(message: Outbound) -> IssuedDocument | None:
+    """The document the mail of `message` attaches (Mẫu 01 on acceptance, Mẫu 04 with its
+    apology), or None: the dispatcher loads only these PDFs."""
+    which = template_name(message)
+    attached = ATTACHED.get(which) if which is not None else None
+    if attached is None:
+        return None
+    return _latest(message.documents, attached, str(message.payload.get("occurred_at") or ""))
 
 
 def placeholders(dossier: Mapping[str, Any]) -> dict[str, str]:

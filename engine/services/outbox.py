@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
 from engine.event_types import EventType, OutboxRetried
 from engine.peers.base import IssuedDocument, Outbound
-from engine.peers.mail import MAIL, QUOTED_FORMS
+from engine.peers.mail import MAIL, QUOTED_FORMS, attachment_of
 from engine.peers.sms import SMS
 from engine.results import Page
 from engine.security.authz import Actor, ensure_admin
@@ -30,6 +30,7 @@ from storage.integration import WEBHOOK_PREFIX
 from storage.models import OutboxMessage
 from storage.outbox import OutboxCounts
 from storage.statuses import OutboxState
+from storage.uow import UnitOfWork
 
 log = logging.getLogger("motcua.outbox")
 MAX_ERROR_CHARS = 500
@@ -92,38 +93,58 @@ def due_messages(ctx: EngineContext, limit: int) -> list[DueMessage]:
         contacts = notifications.contacts(uow, told)
         documents = {
             code: tuple(
-                IssuedDocument(d.form, d.number, d.sha256 or "", d.issued_at, dict(d.data), d.pdf)
+                IssuedDocument(
+                    d.form, d.number, d.sha256 or "", d.issued_at, dict(d.data), None, d.id
+                )
                 for d in found_documents
             )
             for code, found_documents in uow.outbox.documents(told, QUOTED_FORMS).items()
         }
         hooks = sorted({hook for row in rows if (hook := _webhook_id(row.destination)) is not None})
-        found = [
-            (row.id, row.destination, row.key, row.kind, row.payload, row.dossier_code)
-            for row in rows
-        ]
-    endpoints = webhooks.endpoints(ctx, hooks)
-    due = []
-    for message_id, destination, key, kind, payload, code in found:
-        email, phone = contacts.get(code, (None, None))
-        hook = _webhook_id(destination)
-        due.append(
+        due = [
             DueMessage(
-                destination,
+                row.destination,
                 Outbound(
-                    message_id,
-                    key,
-                    kind,
-                    payload,
-                    files[code],
-                    email,
-                    phone,
-                    endpoints.get(hook) if hook is not None else None,
-                    documents.get(code, ()) if destination in NOTIFIED else (),
+                    row.id,
+                    row.key,
+                    row.kind,
+                    row.payload,
+                    files[row.dossier_code],
+                    *contacts.get(row.dossier_code, (None, None)),
+                    None,
+                    documents.get(row.dossier_code, ()) if row.destination in NOTIFIED else (),
                 ),
             )
-        )
-    return due
+            for row in rows
+        ]
+        due = _with_attached_pdfs(uow, due)
+    endpoints = webhooks.endpoints(ctx, hooks)
+    return [
+        replace(d, message=replace(d.message, endpoint=endpoints.get(hook)))
+        if (hook := _webhook_id(d.destination)) is not None
+        else d
+        for d in due
+    ]
+
+
+def _with_attached_pdfs(uow: UnitOfWork, due: list[DueMessage]) -> list[DueMessage]:
+    """Each mail with the PDF it attaches: only those PDFs are read and decompressed (a
+    dossier's other notifications quote its documents' data, never their bytes)."""
+    attached = {
+        d.message.id: document
+        for d in due
+        if d.destination == MAIL and (document := attachment_of(d.message)) is not None
+    }
+    pdfs = uow.outbox.pdfs(sorted({a.document_id for a in attached.values() if a.document_id}))
+    found = []
+    for d in due:
+        document = attached.get(d.message.id)
+        if document is not None:
+            loaded = replace(document, pdf=pdfs.get(document.document_id or 0))
+            kept = tuple(loaded if x is document else x for x in d.message.documents)
+            d = replace(d, message=replace(d.message, documents=kept))
+        found.append(d)
+    return found
 
 
 def _webhook_id(destination: str) -> int | None:
