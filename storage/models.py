@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.packed import PackedText
+from storage.packed import CompactJSON, HexDigest, PackedText
 from storage.types import BigIntPK, CompressedBytes, JSONType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -324,7 +324,7 @@ class Chain(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     head_seq: Mapped[int] = mapped_column(Integer)
-    head_hash: Mapped[str] = mapped_column(String(64))
+    head_hash: Mapped[str] = mapped_column(HexDigest)
 
 
 class Event(Base):
@@ -346,9 +346,11 @@ class Event(Base):
     actor_role: Mapped[str] = mapped_column(String(40))
     actor_unit: Mapped[str | None] = mapped_column(String(40), nullable=True)
     bpmn_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    #: Compact JSON text on PostgreSQL (`storage.packed.CompactJSON`, migration 0017).
+    payload: Mapped[dict[str, Any]] = mapped_column(CompactJSON)
+    #: Hex in Python; 32 bytes on PostgreSQL (`storage.packed.HexDigest`, migration 0016).
+    prev_hash: Mapped[str] = mapped_column(HexDigest)
+    hash: Mapped[str] = mapped_column(HexDigest)
 
 
 class Checkpoint(Base):
@@ -379,7 +381,7 @@ class CheckpointHead(Base):
 
     chain: Mapped[str] = mapped_column(String(100), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(HexDigest)
     checkpoint_seq: Mapped[int] = mapped_column(Integer)
 
 
@@ -455,7 +457,8 @@ class OutboxMessage(Base):
     #: The number of the event it reports on the dossier's chain: the order of delivery.
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: Compact JSON text on PostgreSQL (`storage.packed.CompactJSON`, migration 0017).
+    payload: Mapped[dict[str, Any]] = mapped_column(CompactJSON)
     #: pending | delivered | dead (`storage.statuses.OutboxState`).
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,6 @@
-"""Text stored compressed: a dossier's workflow state (issue 20).
+"""Compact stored forms (issue 20): a dossier's workflow state compressed (`PackedText`), the
+audit chain's SHA-256 links as bytes (`HexDigest`) and the events' payloads as compact JSON text
+(`CompactJSON`) on PostgreSQL.
 
 The state is SpiffWorkflow's JSON of the whole task tree (~13 KB for a completed dossier). As
 text, PostgreSQL compressed it with pglz into TOAST (~4 KB, plus the TOAST row and its index);
@@ -16,11 +18,13 @@ audit's consistency check compares the state with the events either way.
 
 from __future__ import annotations
 
+import json
+import re
 import zlib
 from typing import Any
 
-from sqlalchemy import LargeBinary
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Dialect, LargeBinary, String, Text
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from storage.state_dictionary import STATE_DICTIONARY_V1
 
@@ -64,3 +68,80 @@ class PackedText(TypeDecorator[str]):
         if value is None or isinstance(value, str):  # SQLite hands back text stored as text
             return value
         return unpack(bytes(value))
+
+
+_DIGEST_LENGTH = 32
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def digest_bytes(value: str) -> bytes:
+    """A SHA-256 in lower-case hex as its 32 bytes; any other text as its UTF-8 (never 32
+    bytes long for what the application writes), so that it reads back as it was written."""
+    if _HEX_DIGEST.fullmatch(value):
+        return bytes.fromhex(value)
+    return value.encode()
+
+
+def digest_text(stored: bytes) -> str:
+    if len(stored) == _DIGEST_LENGTH:
+        return stored.hex()
+    return stored.decode("utf-8", errors="replace")
+
+
+class HexDigest(TypeDecorator[str]):
+    """A SHA-256 hash chain link: lower-case hex in Python (what the hashes are computed from,
+    exported and signed as), its 32 bytes in PostgreSQL's `bytea` (33 bytes stored instead of
+    65 per hash; migration 0016). SQLite keeps the text.
+
+    Whatever text is written reads back as it was (a forged value that is not a hash too), so
+    verification sees exactly what it saw when the column held text. A 32-byte value someone
+    wrote in the database reads as its hex, which matches a recomputed hash only if those are
+    that hash's very bytes."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(LargeBinary())
+        return dialect.type_descriptor(String(64))
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | bytes | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return digest_bytes(value)
+
+    def process_result_value(self, value: bytes | str | None, dialect: Dialect) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return digest_text(bytes(value))
+
+
+def compact_json(value: Any) -> str:
+    """JSON without spaces, keys sorted, non-ASCII as itself: the form an event is hashed in."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+class CompactJSON(TypeDecorator[Any]):
+    """A JSON document stored as compact text on PostgreSQL (for `event.payload`, migration
+    0017): an event's payload is written once and read whole, never queried inside by SQL, and
+    JSONB spent ~15% more bytes on it (a header per key and value, numbers as `numeric`, aligned)
+    than its canonical text does. SQLite stores JSON as text already (SQLAlchemy's `JSON`)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return Text() if dialect.name == "postgresql" else JSON()
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return compact_json(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, str) and dialect.name == "postgresql":
+            return json.loads(value)
+        return value

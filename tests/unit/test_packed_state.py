@@ -7,7 +7,14 @@ import hashlib
 import json
 
 from engine.spiff.serializer import is_state
-from storage.packed import FORMAT_DEFLATE_V1, pack, unpack
+from storage.packed import (
+    FORMAT_DEFLATE_V1,
+    compact_json,
+    digest_bytes,
+    digest_text,
+    pack,
+    unpack,
+)
 from storage.state_dictionary import STATE_DICTIONARY_V1, STATE_DICTIONARY_V1_SHA256
 
 STATE = json.dumps(
@@ -48,3 +55,21 @@ def test_a_packed_state_changed_in_the_database_does_not_read_as_a_state() -> No
     packed = pack(STATE)
     for damaged in (packed[:-3], packed[:1] + b"\xff" * 8, bytes((FORMAT_DEFLATE_V1,))):
         assert not is_state(unpack(damaged))
+
+
+def test_a_hash_link_is_stored_as_its_bytes_and_any_other_text_reads_back_as_written() -> None:
+    digest = hashlib.sha256(b"event").hexdigest()
+    assert digest_bytes(digest) == bytes.fromhex(digest) and len(digest_bytes(digest)) == 32
+    for text in (digest, "0" * 64):
+        assert digest_text(digest_bytes(text)) == text
+    for forged in ("x", "not-a-hash", digest.upper(), digest + "0"):
+        assert digest_bytes(forged) == forged.encode()
+        assert digest_text(digest_bytes(forged)) == forged
+    # Text of exactly 32 bytes reads as their hex: still no hash, unless they are its bytes.
+    assert digest_text(digest_bytes("é" * 16)) == ("é" * 16).encode().hex() != digest
+
+
+def test_a_payload_is_stored_as_its_canonical_json() -> None:
+    payload = {"b": [1, 2.5, None], "a": "Nguy\u1ec5n", "c": {"z": True, "y": {}}}
+    assert compact_json(payload) == '{"a":"Nguy\u1ec5n","b":[1,2.5,null],"c":{"y":{},"z":true}}'
+    assert json.loads(compact_json(payload)) == payload
