@@ -287,7 +287,8 @@ class Document(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(80))
     unit_code: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: Compact JSON text on PostgreSQL, like `snapshot` (`storage.packed.CompactJSON`, 0017).
+    data: Mapped[dict[str, Any]] = mapped_column(CompactJSON)
     # Issued as a signed PDF (migration 0009; None on documents issued before it):
     #: The template of engine/documents, e.g. "mau_01", "thong_bao".
     template: Mapped[str | None] = mapped_column(String(20), default=None)
@@ -297,7 +298,7 @@ class Document(Base):
     #: As printed after "Số:", e.g. "125/TNHS-BHXHBĐ".
     number: Mapped[str | None] = mapped_column(String(60), default=None)
     #: The data the PDF was rendered from, exactly (engine.issuing.data).
-    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(CompactJSON, default=None)
     #: SHA-256 of `pdf`, as the `document_issued` event records it.
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     #: The signed PDF, stored compressed (`CompressedBytes`, XZ).

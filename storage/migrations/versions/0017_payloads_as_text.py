@@ -1,9 +1,9 @@
 """payloads as compact JSON text (issue 20): on PostgreSQL `event.payload` and
-`outbox_message.payload` become `text` holding the payload's canonical JSON (keys sorted, no
-spaces), ~15-25% fewer bytes than JSONB took; nothing queries inside a payload in SQL. Rows
-stored before keep JSONB's text form (with spaces), which reads as the same document, so every
-hash still verifies. The types change in place (`ALTER TABLE`, no UPDATE): the event table's
-append-only triggers stay. SQLite stores JSON as text already: nothing to do there.
+`outbox_message.payload` (and a document's `data` and `snapshot`) become `text` holding the
+canonical JSON (keys sorted, no spaces), ~15-25% fewer bytes than JSONB took; nothing queries
+inside them in SQL. Rows stored before keep JSONB's text form (with spaces), which reads as the
+same document, so every hash still verifies. The types change in place (`ALTER TABLE`, no UPDATE): the append-only
+triggers of `event` and `document` stay. SQLite stores JSON as text already: nothing to do there.
 
 Revision ID: 0017_payloads_as_text
 Revises: 0016_hash_links_as_bytes
@@ -20,16 +20,23 @@ branch_labels = None
 depends_on = None
 
 
-TABLES = ("event", "outbox_message")
+COLUMNS = (
+    ("event", "payload"),
+    ("outbox_message", "payload"),
+    ("document", "data"),
+    ("document", "snapshot"),
+)
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"ALTER TABLE {table} ALTER COLUMN payload TYPE text USING payload::text")
+        for table, column in COLUMNS:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE text USING {column}::text")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"ALTER TABLE {table} ALTER COLUMN payload TYPE jsonb USING payload::jsonb")
+        for table, column in COLUMNS:
+            op.execute(
+                f"ALTER TABLE {table} ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb"
+            )
