@@ -64,7 +64,7 @@ FROM facts
 _EVENTS = """
 INSERT INTO event (chain, seq, dossier_id, occurred_at, type, actor_username, actor_role,
                    payload, prev_hash, hash)
-SELECT 'dossier:' || f.code, e.seq, f.id, e.at, e.type, 'seed', 'system', e.payload,
+SELECT 'dossier:' || f.code, e.seq, f.id, e.at, e.type, 'seed', 'system', e.payload::text,
        decode(repeat('0', 64), 'hex'), decode(repeat('0', 64), 'hex')
 FROM facts f
 CROSS JOIN LATERAL (VALUES
