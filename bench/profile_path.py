@@ -1,8 +1,9 @@
 """Profile the server side of the dossier path in one process (no gunicorn, no sockets), to see
 what dominates a request: `.venv/bin/python bench/profile_path.py [--postgres] [--dossiers N]`.
 
-Uses pyinstrument (the `bench` extra). Prints the call tree of the measured dossiers and the
-mean wall time per request kind.
+Uses pyinstrument (the `bench` extra). Prints the call tree of the measured dossiers, the time
+per dossier by component (`COMPONENTS`: documents, projection, workflow engine, ...; the rest by
+the library it was spent in) and the mean wall and CPU time per request kind.
 """
 
 from __future__ import annotations
@@ -23,6 +24,46 @@ from bench.environment import PASSWORD, postgres_backend, seed, sqlite_backend, 
 from bench.load import STEPS
 from engine.settings import Settings
 from tests.support import PROCEDURE, applicant, submission
+
+#: (component, path fragments): a sample belongs to the outermost frame of the first component
+#: whose code is on its stack, so "documents" includes the SQL a document's numbering runs.
+COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("documents: render, sign, compress", ("engine/records.py", "engine/documents/")),
+    ("report projection", ("engine/report_projection.py",)),
+    ("authentication", ("engine/services/logins.py",)),
+    ("form validation", ("engine/form_checks.py", "/forms/")),
+    ("workflow engine (SpiffWorkflow, state)", ("engine/spiff/", "SpiffWorkflow/")),
+    ("calendar", ("engine/calendar/",)),
+    ("audit chain (hashing, event rows)", ("engine/events.py",)),
+)
+#: Where the rest of a sample's time went, by its innermost frame's library.
+LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("SQL: SQLAlchemy, psycopg, waiting for the database", ("sqlalchemy/", "psycopg", "sqlite3")),
+    (
+        "HTTP framework: Flask, werkzeug, marshmallow",
+        ("flask", "werkzeug", "marshmallow", "webargs"),
+    ),
+)
+
+
+def breakdown(frame_records: Any, dossiers: int) -> list[tuple[str, float]]:
+    """Milliseconds per dossier by component (see COMPONENTS and LIBRARIES)."""
+    spent: dict[str, float] = defaultdict(float)
+    for stack, seconds in frame_records:
+        spent[_component(stack)] += seconds
+    return sorted(((name, s * 1000 / dossiers) for name, s in spent.items()), key=lambda p: -p[1])
+
+
+def _component(stack: list[str]) -> str:
+    files = [frame.split("\x00")[1] if "\x00" in frame else frame for frame in stack]
+    for name, fragments in COMPONENTS:
+        if any(fragment in f for f in files for fragment in fragments):
+            return name
+    leaf = files[-1] if files else ""
+    for name, fragments in LIBRARIES:
+        if any(fragment in leaf for fragment in fragments):
+            return name
+    return "other (our use cases, repositories, JSON, Python itself)"
 
 
 def walk(client: Any, tokens: dict[str, str], timings: dict[str, list[float]]) -> None:
@@ -83,8 +124,11 @@ def main() -> None:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         app.extensions["motcua"].close()
     if not args.no_profiler:
-        profiler.stop()
+        session = profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print("time per dossier by component (profiler on):")
+        for name, ms in breakdown(session.frame_records, args.dossiers):
+            print(f"  {ms:7.1f} ms  {name}")
     profiled = "off" if args.no_profiler else "on"
     print(f"{args.dossiers / elapsed:.1f} dossiers/s in one process (profiler {profiled})")
     print(f"  Python CPU per dossier {cpu / args.dossiers * 1000:.1f} ms")

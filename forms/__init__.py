@@ -5,7 +5,7 @@ Pure Python plus jsonschema; knows nothing of the engine, the database or HTTP.
 
 from forms.registry import FormFileError, load_directory, load_form_bytes
 from forms.safety import FormProblem, bundle_problems
-from forms.validation import FormFieldError, schema_problems, validate
+from forms.validation import FormFieldError, PreparedForm, prepare, schema_problems, validate
 
 __all__ = [
     "FormProblem",
@@ -14,6 +14,8 @@ __all__ = [
     "FormFileError",
     "load_directory",
     "load_form_bytes",
+    "PreparedForm",
+    "prepare",
     "schema_problems",
     "validate",
 ]

@@ -243,48 +243,82 @@ def validate(
     CPU time, checked every 256 checks) for this data:
     the problem's keyword is `budget` and its message names the form by `name`.
     """
-    if _depth_exceeds(data, MAX_DATA_DEPTH):
-        return [
-            FormFieldError(prefix, f"nested more than {MAX_DATA_DEPTH} levels deep", "maxDepth")
-        ]
+    return prepare(schema, bundle=bundle, name=name).check(
+        data, prefix=prefix, max_checks=max_checks, max_cpu_seconds=max_cpu_seconds
+    )
+
+
+def prepare(
+    schema: Mapping[str, Any],
+    *,
+    bundle: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str = "",
+) -> PreparedForm:
+    """`schema` made ready to check data (`PreparedForm.check` is `validate`): what depends
+    only on the form is done here, once for a deployed form (its definition never changes)."""
     if _combines_unevaluated_and_patterns(schema, bundle or {}):
-        return [
-            _unusable(
-                prefix,
-                "unevaluatedProperties cannot be combined with patternProperties "
-                "(the deploy checks refuse it)",
-            )
-        ]
+        return PreparedForm(schema, name, None)
     validator = _Validator(schema, format_checker=_FORMATS, registry=registry_of(bundle or {}))
-    meter = _Meter(max_checks, max_cpu_seconds)
-    token = _METER.set(meter)
-    try:
-        errors = [
-            found
-            for error in validator.iter_errors(data)
-            for found in _field_errors(error, schema, prefix)
-        ]
-    except _OverBudgetError as exc:
-        form = f"the form '{name}'" if name else "the form"
-        return [
-            FormFieldError(
-                prefix,
-                f"{form} costs {exc} for this data; the analyst must simplify it",
-                "budget",
-                max_checks,
-            )
-        ]
-    except Unresolvable as exc:
-        return [_unusable(prefix, f"it refers to '{exc.ref}' outside its procedure's forms")]
-    except _FormUnusableError as exc:
-        return [_unusable(prefix, str(exc))]
-    except RecursionError:
-        return [_unusable(prefix, "it nests references too deeply to be evaluated")]
-    finally:
-        _METER.reset(token)
-        last_checks.set(meter.count)
-    unique = {(e.field, e.message): e for e in errors}
-    return sorted(unique.values(), key=lambda e: (e.field, e.message))
+    return PreparedForm(schema, name, validator)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedForm:
+    schema: Mapping[str, Any]
+    name: str
+    #: None: the form combines unevaluatedProperties with patternProperties (not evaluated).
+    validator: Any
+
+    def check(
+        self,
+        data: Any,
+        *,
+        prefix: str = "data",
+        max_checks: int = MAX_CHECKS,
+        max_cpu_seconds: float = MAX_CPU_SECONDS,
+    ) -> list[FormFieldError]:
+        """All problems of `data`, sorted by field (see `validate`)."""
+        if _depth_exceeds(data, MAX_DATA_DEPTH):
+            return [
+                FormFieldError(prefix, f"nested more than {MAX_DATA_DEPTH} levels deep", "maxDepth")
+            ]
+        if self.validator is None:
+            return [
+                _unusable(
+                    prefix,
+                    "unevaluatedProperties cannot be combined with patternProperties "
+                    "(the deploy checks refuse it)",
+                )
+            ]
+        meter = _Meter(max_checks, max_cpu_seconds)
+        token = _METER.set(meter)
+        try:
+            errors = [
+                found
+                for error in self.validator.iter_errors(data)
+                for found in _field_errors(error, self.schema, prefix)
+            ]
+        except _OverBudgetError as exc:
+            form = f"the form '{self.name}'" if self.name else "the form"
+            return [
+                FormFieldError(
+                    prefix,
+                    f"{form} costs {exc} for this data; the analyst must simplify it",
+                    "budget",
+                    max_checks,
+                )
+            ]
+        except Unresolvable as exc:
+            return [_unusable(prefix, f"it refers to '{exc.ref}' outside its procedure's forms")]
+        except _FormUnusableError as exc:
+            return [_unusable(prefix, str(exc))]
+        except RecursionError:
+            return [_unusable(prefix, "it nests references too deeply to be evaluated")]
+        finally:
+            _METER.reset(token)
+            last_checks.set(meter.count)
+        unique = {(e.field, e.message): e for e in errors}
+        return sorted(unique.values(), key=lambda e: (e.field, e.message))
 
 
 #: How many checks the last validation of this thread (context) made: for measurements and tests.

@@ -47,6 +47,11 @@ _LOCK_FOR_TASK = _locking(
         == select(WorkItem.dossier_id).where(WorkItem.id == bindparam("task_id")).scalar_subquery()
     )
 )
+# Claims and releases read none of the bulk of the row: the workflow state (kilobytes, stored
+# out of line), the submitted data and the applicant stay in the database.
+_LOCK_FOR_CLAIM = _LOCK_FOR_TASK.options(
+    defer(Dossier.state), defer(Dossier.data), defer(Dossier.submission), defer(Dossier.applicant)
+)
 _ALL_OVERRIDES = select(CalendarOverride).order_by(CalendarOverride.day)
 
 
@@ -291,9 +296,12 @@ class Dossiers:
     def get(self, dossier_id: int, *, for_update: bool = False) -> Dossier | None:
         return self._one(select(Dossier).where(Dossier.id == dossier_id), for_update)
 
-    def lock_for_task(self, task_id: str) -> Dossier | None:
-        """The dossier a work item belongs to, row-locked like `get(..., for_update=True)`."""
-        return self.session.scalars(_LOCK_FOR_TASK, {"task_id": task_id}).first()
+    def lock_for_task(self, task_id: str, *, whole: bool = True) -> Dossier | None:
+        """The dossier a work item belongs to, row-locked like `get(..., for_update=True)`;
+        `whole=False` leaves its state, data, submission and applicant unloaded (loaded on
+        first access)."""
+        stmt = _LOCK_FOR_TASK if whole else _LOCK_FOR_CLAIM
+        return self.session.scalars(stmt, {"task_id": task_id}).first()
 
     def _one(self, stmt: Select[Dossier], for_update: bool) -> Dossier | None:
         if for_update:

@@ -47,9 +47,33 @@ _RELEASE = (
     .returning(WorkItem.id)
     .execution_options(synchronize_session=False)
 )
+_COMPLETION_CHECK = (
+    select(
+        WorkItem.role,
+        WorkItem.unit_code,
+        WorkItem.status,
+        WorkItem.claimed_by_id,
+        WorkItem.form_key,
+        Dossier.definition_id,
+    )
+    .join(Dossier, Dossier.id == WorkItem.dossier_id)
+    .where(WorkItem.id == bindparam("item_id"))
+)
 _PENDING_FOR_DOSSIER = select(Timer).where(
     Timer.dossier_id == bindparam("dossier_id"), Timer.status == TimerStatus.PENDING
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionCheck:
+    """What completing a task is checked against before its transaction opens."""
+
+    role: str
+    unit_code: str
+    status: str
+    claimed_by_id: int | None
+    form_key: str | None
+    definition_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +114,12 @@ class WorkItems:
 
     def add(self, item: WorkItem) -> None:
         self.session.add(item)
+
+    def completion_check(self, item_id: str) -> CompletionCheck | None:
+        """The task's role, unit, state, claimant and form with its dossier's definition, in
+        one read (the dossier row itself, with its workflow state, is not loaded)."""
+        row = self.session.execute(_COMPLETION_CHECK, {"item_id": item_id}).first()
+        return None if row is None else CompletionCheck(*row)
 
     def open_for_dossier(self, dossier_id: int) -> Sequence[WorkItem]:
         return self.session.scalars(_OPEN_FOR_DOSSIER, {"dossier_id": dossier_id}).all()

@@ -159,22 +159,19 @@ def complete_task(
     now = ctx.clock.now()
     # The form is checked before the write transaction opens (engine/form_checks.py).
     with conflicts_as_errors(), ctx.uow(write=False) as uow:
-        item = uow.work_items.get(task_id)
-        if item is None:
+        check = uow.work_items.completion_check(task_id)
+        if check is None:
             raise NotFoundError(f"no task {task_id}")
-        ensure_can_act_on_task(actor, item.role, item.unit_code)
-        if item.status != WorkItemStatus.OPEN:
+        ensure_can_act_on_task(actor, check.role, check.unit_code)
+        if check.status != WorkItemStatus.OPEN:
             raise TaskNotReadyError("the task has already been completed or cancelled")
-        if item.claimed_by_id != actor.user_id:
+        if check.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
-        dossier = uow.dossiers.get(item.dossier_id)
-        assert dossier is not None
-        definition = uow.definitions.get(dossier.definition_id)
+        definition = uow.definitions.get(check.definition_id)
         assert definition is not None
-        form_key = item.form_key
-    raise_for_form(definition, form_key, data, "the form data is not valid")
+    raise_for_form(definition, check.form_key, data, "the form data is not valid")
     with conflicts_as_errors(), ctx.uow() as uow:
-        item, dossier, open_items = _open_item(uow, actor, task_id)
+        item, dossier, open_items = _open_item(uow, actor, task_id, whole=True)
         if item.claimed_by_id != actor.user_id:
             raise TaskNotClaimedError("claim the task before completing it")
         if dossier.definition_id != definition.id:
@@ -219,11 +216,13 @@ def _open_item(
     task_id: str,
     *,
     check: Callable[[Actor, str, str], None] = ensure_can_act_on_task,
+    whole: bool = False,
 ) -> tuple[WorkItem, Dossier, Sequence[WorkItem]]:
-    """The open task, its dossier (locked) and all the dossier's open tasks."""
+    """The open task, its dossier (locked; `whole`: with its workflow state and data, which
+    only a completion needs) and all the dossier's open tasks."""
     # Every task action locks the dossier row first (PostgreSQL), so all of them take their
     # locks in one order (dossier, work items, event chain) and cannot deadlock each other.
-    dossier = uow.dossiers.lock_for_task(task_id)
+    dossier = uow.dossiers.lock_for_task(task_id, whole=whole)
     if dossier is None:
         raise NotFoundError(f"no task {task_id}")
     # Read after the lock: a concurrent action on this dossier may have just closed the task.
