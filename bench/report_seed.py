@@ -64,8 +64,8 @@ FROM facts
 _EVENTS = """
 INSERT INTO event (chain, seq, dossier_id, occurred_at, type, actor_username, actor_role,
                    payload, prev_hash, hash)
-SELECT 'dossier:' || f.code, e.seq, f.id, e.at, e.type, 'seed', 'system', e.payload,
-       repeat('0', 64), repeat('0', 64)
+SELECT 'dossier:' || f.code, e.seq, f.id, e.at, e.type, 'seed', 'system', e.payload::text,
+       decode(repeat('0', 64), 'hex'), decode(repeat('0', 64), 'hex')
 FROM facts f
 CROSS JOIN LATERAL (VALUES
     (1, f.submitted_at, 'dossier_submitted',
@@ -88,7 +88,7 @@ _FILLER = """
 INSERT INTO event (chain, seq, dossier_id, occurred_at, type, actor_username, actor_role,
                    payload, prev_hash, hash)
 SELECT 'dossier:' || f.code, 10 + k, f.id, f.accepted_at, 'task_opened', 'seed', 'system',
-       '{"what": "bench"}', repeat('0', 64), repeat('0', 64)
+       '{"what": "bench"}', decode(repeat('0', 64), 'hex'), decode(repeat('0', 64), 'hex')
 FROM facts f CROSS JOIN generate_series(1, :filler) AS k
 """
 

@@ -276,7 +276,7 @@ def _print_table(results: dict[str, Any]) -> None:
         )
     rows.append(
         (
-            "storage bytes per completed dossier",
+            "storage bytes per completed dossier (PDFs apart)",
             [f"{paths[n]['storage_bytes_per_dossier']['total']:.0f}" for n in names],
         )
     )
@@ -292,6 +292,7 @@ def _print_table(results: dict[str, Any]) -> None:
             [f"{paths[n]['outbox_delivered_per_dossier']:.1f}" for n in names],
         )
     )
+    rows += _storage_rows(paths, names)
     rows.append(("errors", [str(len(paths[n]["errors"])) for n in names]))
     width = max(len(label) for label, _ in rows) + 2
     if names:
@@ -326,6 +327,26 @@ def _print_table(results: dict[str, Any]) -> None:
         f"raw with the state deserialized before every task: {raw['with_reload']:.1f} dossiers/s "
         f"({raw['with_reload_cpu_ms_per_dossier']:.2f} ms CPU per dossier)"
     )
+
+
+def _storage_rows(paths: dict[str, Any], names: list[str]) -> list[tuple[str, list[str]]]:
+    """Each table's share of the storage per dossier, largest first, and the PDFs apart."""
+    sizes = [paths[n]["storage_bytes_per_dossier"] for n in names]
+    tables = sorted(
+        {key for size in sizes for key in size if key.startswith("table.")},
+        key=lambda key: -max(size.get(key, 0.0) for size in sizes),
+    )
+    rows = [
+        (f"  table {key.removeprefix('table.')}", [f"{size.get(key, 0.0):.0f}" for size in sizes])
+        for key in tables
+    ]
+    rows.append(
+        (
+            "documents' PDFs per dossier (not in the total)",
+            [f"{size.get('documents_pdf', 0.0):.0f}" for size in sizes],
+        )
+    )
+    return rows
 
 
 def _arguments() -> argparse.Namespace:

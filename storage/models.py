@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.packed import CompactJSON, HexDigest, PackedText
 from storage.types import BigIntPK, CompressedBytes, JSONType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -134,7 +135,8 @@ class Dossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    state: Mapped[str] = mapped_column(Text)
+    #: SpiffWorkflow's JSON, stored compressed (`storage.packed`, migration 0015).
+    state: Mapped[str] = mapped_column(PackedText)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The deadline, pinned at acceptance: the limit and supplement policy then in force,
@@ -285,7 +287,8 @@ class Document(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(80))
     unit_code: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: Compact JSON text on PostgreSQL, like `snapshot` (`storage.packed.CompactJSON`, 0017).
+    data: Mapped[dict[str, Any]] = mapped_column(CompactJSON)
     # Issued as a signed PDF (migration 0009; None on documents issued before it):
     #: The template of engine/documents, e.g. "mau_01", "thong_bao".
     template: Mapped[str | None] = mapped_column(String(20), default=None)
@@ -295,7 +298,7 @@ class Document(Base):
     #: As printed after "Số:", e.g. "125/TNHS-BHXHBĐ".
     number: Mapped[str | None] = mapped_column(String(60), default=None)
     #: The data the PDF was rendered from, exactly (engine.issuing.data).
-    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(CompactJSON, default=None)
     #: SHA-256 of `pdf`, as the `document_issued` event records it.
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     #: The signed PDF, stored compressed (`CompressedBytes`, XZ).
@@ -322,7 +325,7 @@ class Chain(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     head_seq: Mapped[int] = mapped_column(Integer)
-    head_hash: Mapped[str] = mapped_column(String(64))
+    head_hash: Mapped[str] = mapped_column(HexDigest)
 
 
 class Event(Base):
@@ -344,9 +347,11 @@ class Event(Base):
     actor_role: Mapped[str] = mapped_column(String(40))
     actor_unit: Mapped[str | None] = mapped_column(String(40), nullable=True)
     bpmn_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    #: Compact JSON text on PostgreSQL (`storage.packed.CompactJSON`, migration 0017).
+    payload: Mapped[dict[str, Any]] = mapped_column(CompactJSON)
+    #: Hex in Python; 32 bytes on PostgreSQL (`storage.packed.HexDigest`, migration 0016).
+    prev_hash: Mapped[str] = mapped_column(HexDigest)
+    hash: Mapped[str] = mapped_column(HexDigest)
 
 
 class Checkpoint(Base):
@@ -377,7 +382,7 @@ class CheckpointHead(Base):
 
     chain: Mapped[str] = mapped_column(String(100), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(HexDigest)
     checkpoint_seq: Mapped[int] = mapped_column(Integer)
 
 
@@ -453,7 +458,8 @@ class OutboxMessage(Base):
     #: The number of the event it reports on the dossier's chain: the order of delivery.
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: Compact JSON text on PostgreSQL (`storage.packed.CompactJSON`, migration 0017).
+    payload: Mapped[dict[str, Any]] = mapped_column(CompactJSON)
     #: pending | delivered | dead (`storage.statuses.OutboxState`).
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from flask import Flask
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from api import create_app
 from engine.audit.bundle import verify_bundle
@@ -20,7 +21,7 @@ from engine.context import EngineContext, build
 from engine.events import dossier_chain
 from engine.services import audit, audit_dossiers
 from storage.admin import temporary_database
-from storage.migrate import upgrade
+from storage.migrate import alembic_config, upgrade
 from storage.models import Event
 from tests.conftest import ADMIN, make_settings, seed
 from tests.integration.test_append_only import REFUSALS, assert_refused
@@ -87,3 +88,43 @@ def test_the_whole_audit_works_on_postgresql(pg_ctx: EngineContext, pg_http: Htt
         conn.execute(text("ALTER TABLE event ENABLE TRIGGER USER"))
     problems = audit.verify_audit_log(pg_ctx, ADMIN).problems
     assert [(p.kind, p.dossier, p.seq) for p in problems] == [("modified", code, 3)]
+
+
+def test_events_stored_before_the_compact_forms_verify_after_the_migrations(
+    pg_ctx: EngineContext, pg_http: HttpApi, postgres_url: str
+) -> None:
+    """Migrations 0015-0017 (issue 20) change how the state, the hashes and the payloads are
+    stored: a log written in the old forms (hex text, JSONB with its spaces) verifies, replays
+    and exports after the upgrade, and a change made to it before is still found."""
+    code, forged = pg_http.submit()["code"], pg_http.submit()["code"]
+    pg_http.act(code, "reception", ACCEPT)
+    assert audit.create_checkpoint(pg_ctx, ADMIN).created
+    pg_ctx.db.engine.dispose()
+    command.downgrade(alembic_config(postgres_url), "0015_packed_workflow_state")
+    with pg_ctx.db.engine.begin() as conn:
+        stored = conn.execute(text("SELECT hash, payload FROM event LIMIT 1")).one()
+        assert isinstance(stored[0], str) and len(stored[0]) == 64 and isinstance(stored[1], dict)
+        conn.execute(text("ALTER TABLE event DISABLE TRIGGER USER"))
+        conn.execute(  # a forger's hash that is not even hex, in the old form
+            text("UPDATE event SET hash = 'not-a-hash' WHERE chain = :chain AND seq = 1"),
+            {"chain": dossier_chain(forged)},
+        )
+        conn.execute(text("ALTER TABLE event ENABLE TRIGGER USER"))
+    pg_ctx.db.engine.dispose()
+    upgrade(postgres_url)
+
+    problems = audit.verify_audit_log(pg_ctx, ADMIN).problems
+    assert {(p.dossier, p.seq) for p in problems} == {(forged, 1)}, problems
+    with pg_ctx.db.engine.begin() as conn:
+        assert (
+            conn.execute(
+                select(Event.hash).where(Event.chain == dossier_chain(forged), Event.seq == 1)
+            ).scalar_one()
+            == "not-a-hash"
+        )
+    pg_http.act(code, "specialist", APPRAISE)  # the chain goes on in the new forms
+    replayed = audit_dossiers.replay_dossier(pg_ctx, ADMIN, code)
+    assert replayed.matches_stored is True, replayed.mismatches + replayed.problems
+    assert verify_bundle(audit_dossiers.export_dossier(pg_ctx, ADMIN, code)).ok
+    problems = audit.verify_audit_log(pg_ctx, ADMIN, replay=True).problems
+    assert {(p.dossier, p.seq) for p in problems} == {(forged, 1)}, problems
