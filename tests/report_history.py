@@ -113,23 +113,25 @@ def random_history(
         first_id = (conn.scalar(select(func.max(Dossier.id))) or 0) + 1
     batch: list[_Dossier] = []
     for n in range(count):
-        definition_id, key = rng.choice(definitions)
-        submitted = START + timedelta(minutes=rng.randint(0, SPAN_DAYS * 24 * 60))
-        dossier = _Dossier(
-            code=f"R{seed}-{n:07d}",
-            unit=rng.choice(units),
-            procedure=key,
-            definition_id=definition_id,
-            channel=rng.choice((1, 2, 2, 3)),
-            submitted_at=submitted,
-        )
-        _history(rng, dossier)
+        dossier = _random_dossier(rng, definitions, units, f"R{seed}-{n:07d}")
         _pad(dossier, filler)
         batch.append(dossier)
         if len(batch) == 2000 or n == count - 1:
             _write(engine, batch, first_id + n + 1 - len(batch))
             batch = []
             yield n + 1
+
+
+def _random_dossier(
+    rng: random.Random, definitions: list[Any], units: tuple[str, ...], code: str
+) -> _Dossier:
+    """A dossier of one of `definitions` with a random history (`_history`)."""
+    definition_id, key = rng.choice(definitions)
+    submitted = START + timedelta(minutes=rng.randint(0, SPAN_DAYS * 24 * 60))
+    unit, channel = rng.choice(units), rng.choice((1, 2, 2, 3))
+    dossier = _Dossier(code, unit, key, definition_id, channel, submitted)
+    _history(rng, dossier)
+    return dossier
 
 
 class Unrecorded(NamedTuple):
@@ -151,12 +153,7 @@ def unrecorded_history(
         first_id = (conn.scalar(select(func.max(Dossier.id))) or 0) + 1
     batch: list[_Dossier] = []
     for n in range(count):
-        definition_id, key = rng.choice(definitions)
-        submitted = START + timedelta(minutes=rng.randint(0, SPAN_DAYS * 24 * 60))
-        unit, channel = rng.choice(units), rng.choice((1, 2, 2, 3))
-        dossier = _Dossier(f"U{seed}-{n:07d}", unit, key, definition_id, channel, submitted)
-        _history(rng, dossier)
-        batch.append(dossier)
+        batch.append(_random_dossier(rng, definitions, units, f"U{seed}-{n:07d}"))
     _write(engine, batch, first_id, events=False)
     return [Unrecorded(first_id + n, d.code, _with_facts(d)) for n, d in enumerate(batch)]
 
