@@ -200,6 +200,11 @@ def test_the_other_account_pages_pass_axe(page: Page, live: DemoServer) -> None:
 
 
 def test_the_submission_can_be_done_with_the_keyboard_alone(page: Page, live: DemoServer) -> None:
+    # Playwright asks Chromium to intercept file choosers only once a listener exists, and sends
+    # that request without waiting for it; subscribing here, long before the key press, keeps a
+    # busy machine from pressing Space before the interception is on (the native dialog would
+    # open and close unseen, and the test would wait for a chooser that never comes).
+    page.on("filechooser", lambda _chooser: None)
     register(page, live, "ban.phim@example.vn")
     page.goto(live.url("/nop-ho-so/cap_lai_the_bhyt"))
     person = applicant()
