@@ -30,3 +30,8 @@ OVERDUE_WARNING_FLAG: Final = "overdue_warning"
 
 #: The BPMN message an applicant's supplement is delivered as.
 SUPPLEMENT_MESSAGE: Final = "supplement_submitted"
+
+# -- fields of a submission form ----------------------------------------------------------------
+#: The documents attached to a submission or a supplement: `[{name, sha256?}]`; a SHA-256 names a
+#: file stored for the dossier (checked when a supplement lists it).
+ATTACHMENTS: Final = "attachments"

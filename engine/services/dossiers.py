@@ -20,6 +20,7 @@ from engine.errors import (
 )
 from engine.event_types import DossierSubmitted, OnBehalfOf, SupplementSubmitted
 from engine.form_checks import raise_for_form
+from engine.form_conventions import ATTACHMENTS
 from engine.results import DossierDetail
 from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.statuses import DossierStatus
@@ -198,12 +199,14 @@ def submit_supplement(
         definition = uow.definitions.get(dossier.definition_id)
         assert definition is not None
         checked = causes.supplemented(dossier, data)
+        stored = {f.sha256 for f in uow.files.for_dossier(dossier.id)}
     raise_for_form(
         definition,
         model_of(definition).submission_form,
         checked,
         "the supplemented dossier does not match the form",
     )
+    _raise_for_unknown_files(code, data, stored)
     with conflicts_as_errors(), ctx.uow() as uow:
         dossier, on_behalf = _waiting_for_supplement(uow, actor, code, for_update=True)
         merged = causes.supplemented(dossier, data)
@@ -220,6 +223,29 @@ def submit_supplement(
         detail = dossier_detail(uow, dossier)
         uow.commit()
     return detail
+
+
+def _raise_for_unknown_files(code: str, data: Mapping[str, Any], stored: set[str]) -> None:
+    """Refuse an attachment naming a SHA-256 that is not a file of the dossier: the officer
+    would see a file listed that was never handed in (files are stored before the supplement
+    that lists them: `files.upload_file`, `POST /dossiers/{code}/files`). An entry without a
+    SHA-256 is a paper the applicant names, and stays allowed; files are never removed, so a
+    check before the write transaction stays true in it."""
+    listed = data.get(ATTACHMENTS)
+    if not isinstance(listed, list):
+        return  # no list, or one the form refused already
+    errors = [
+        FieldError(
+            f"data.{ATTACHMENTS}.{index}.sha256",
+            f"no file with this SHA-256 was uploaded to dossier {code}: upload it first",
+        )
+        for index, entry in enumerate(listed)
+        if isinstance(entry, Mapping)
+        and entry.get("sha256") is not None
+        and entry.get("sha256") not in stored
+    ]
+    if errors:
+        raise ValidationFailedError("the supplement lists a file the dossier does not have", errors)
 
 
 def _waiting_for_supplement(

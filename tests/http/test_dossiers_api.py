@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 from tests.support import ACCEPT, OTHER_UNIT, SUPPLEMENT, UNIT, HttpApi, applicant, submission
 
 
@@ -92,6 +95,47 @@ def test_supplements_are_only_for_the_owner_while_status_is_5(http: HttpApi) -> 
     http.call("POST", path, "citizen", json={"data": {"phone": "0987654321"}})
     http.call("POST", path, "citizen", json={"data": {}}, expect=409)
     http.act(code, "reception", ACCEPT)
+
+
+def test_a_supplement_lists_only_files_uploaded_to_the_dossier(http: HttpApi) -> None:
+    """An attachment's SHA-256 must be a file of this dossier: one never uploaded, or uploaded
+    to another dossier (even the applicant's own), would show the officer a forged entry."""
+    code, other = http.submit()["code"], http.submit()["code"]
+    pdf = b"%PDF-1.4\n% giay chung nhan\n"
+    sha = hashlib.sha256(pdf).hexdigest()
+    uploaded = http.client.post(
+        f"/api/v1/dossiers/{other}/files",
+        data={"file": (io.BytesIO(pdf), "giay.pdf", "application/pdf")},
+        headers={"Authorization": f"Bearer {http.token('citizen')}"},
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    http.act(code, "reception", SUPPLEMENT)
+    path = f"/api/v1/dossiers/{code}/supplements"
+    forged = {
+        "attachments": [
+            {"name": "Giấy tờ giấy, nộp sau"},  # a paper named without a file: allowed
+            {"name": "Giấy chứng nhận", "sha256": sha},
+            {"name": "Bản sao", "sha256": "ab" * 32},
+        ]
+    }
+    problem = http.call("POST", path, "citizen", json={"data": forged}, expect=422)
+    assert [e["field"] for e in problem["errors"]] == [
+        "data.attachments.1.sha256",
+        "data.attachments.2.sha256",
+    ]
+    assert code in problem["errors"][0]["message"]
+    assert http.dossier(code, "citizen")["status"]["code"] == 5
+    assert "attachments" not in http.dossier(code, "citizen")["submission"]
+
+    uploaded = http.client.post(
+        f"/api/v1/dossiers/{code}/files",
+        data={"file": (io.BytesIO(pdf), "giay.pdf", "application/pdf")},
+        headers={"Authorization": f"Bearer {http.token('citizen')}"},
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    listed = {"attachments": forged["attachments"][:2]}
+    http.call("POST", path, "citizen", json={"data": listed})
+    assert http.dossier(code, "citizen")["submission"]["attachments"] == listed["attachments"]
 
 
 def test_public_lookup_needs_the_code_and_id_number_and_masks_the_name(http: HttpApi) -> None:

@@ -270,3 +270,26 @@ def test_files_chosen_on_the_supplement_page_join_the_dossier(
         {"name": "ban-sao-cccd.pdf", "sha256": hashlib.sha256(pdf).hexdigest()}
     ]
     assert status_of(http, code) != 5
+
+
+def test_a_forged_attachment_on_the_supplement_page_is_a_form_error(
+    browser: Browser, http: HttpApi
+) -> None:
+    """The page posts the attachment list as ordinary inputs: a SHA-256 typed in that is no file
+    of the dossier is refused by the engine next to the field, and nothing is sent."""
+    code = http.submit()["code"]
+    http.act(code, "reception", SUPPLEMENT)
+    browser.login("citizen")
+    form = browser.get(f"/ho-so-cua-toi/{code}/bo-sung")
+    fields = {i.get("name"): i.get("value") or "" for i in form.all("//form//input")}
+    fields |= {s.get("name"): s.get("value") for s in form.all("//form//input[@checked]")}
+    fields.pop(None, None)
+    forged = {
+        "attachments.0.:row": "1",
+        "attachments.0.name": "Bản sao CCCD",
+        "attachments.0.sha256": "cd" * 32,
+    }
+    refused = browser.post(f"/ho-so-cua-toi/{code}/bo-sung", {**fields, **forged}, expect=422)
+    assert refused.field_error("f-attachments-0-sha256")
+    assert status_of(http, code) == 5
+    assert "attachments" not in http.dossier(code, "citizen")["submission"]
