@@ -47,7 +47,7 @@ def peers_from_settings(settings: Settings, clock: Clock | None = None) -> dict[
     peers[WebhookPeer.name] = WebhookPeer(
         clock or SystemClock(),
         env=settings.env,
-        production=settings.is_production,
+        private_allowed=settings.webhook_private_allowed,
         timeout=notify.webhook_timeout_seconds,
     )
     return peers

@@ -18,6 +18,9 @@ from engine.notification_settings import (
 )
 
 PRODUCTION = "production"
+#: The environments that are a developer's machine or the test suite: only they may let a
+#: webhook reach private addresses (`MOTCUA_WEBHOOK_ALLOW_PRIVATE`).
+DEVELOPMENT_ENVS = frozenset({"development", "test"})
 #: Secrets that must never protect a production deployment.
 KNOWN_WEAK_SECRETS = frozenset({"", "secret", "changeme", "dev", "development", "motcua"})
 MIN_SECRET_LENGTH = 32
@@ -104,10 +107,19 @@ class Settings:
     public_url: str | None = None
     #: SMTP, the SMS gateway, webhooks, the 2-hour acknowledgement (engine.notification_settings).
     notify: NotificationSettings = NotificationSettings()
+    #: `MOTCUA_WEBHOOK_ALLOW_PRIVATE`: a development or test deployment's explicit consent to
+    #: webhooks reaching loopback and private networks (a local receiver); refused elsewhere.
+    webhook_allow_private: bool = False
 
     @property
     def is_production(self) -> bool:
         return self.env == PRODUCTION
+
+    @property
+    def webhook_private_allowed(self) -> bool:
+        """Whether a webhook may point at a non-public address: only when a development or test
+        environment opted in (the flag is ignored once `env` says otherwise)."""
+        return self.webhook_allow_private and self.env in DEVELOPMENT_ENVS
 
     @property
     def files_dir(self) -> Path:
@@ -172,6 +184,7 @@ class Settings:
             mail_from=env_vars.get("MOTCUA_MAIL_FROM") or "motcua@localhost",
             public_url=_public_url(env_vars.get("MOTCUA_PUBLIC_URL")),
             notify=_notify(env_vars, production=env == PRODUCTION),
+            webhook_allow_private=_webhook_allow_private(env_vars, env),
             outbox=OutboxSettings(
                 backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
                 backoff_max_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
@@ -183,6 +196,20 @@ class Settings:
                 workers=_int(env_vars, "MOTCUA_OUTBOX_WORKERS", 8, minimum=1),
             ),
         )
+
+
+def _webhook_allow_private(env_vars: Mapping[str, str], env: str) -> bool:
+    raw = (env_vars.get("MOTCUA_WEBHOOK_ALLOW_PRIVATE") or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw not in ("1", "true", "yes", "on"):
+        raise SettingsError(f"MOTCUA_WEBHOOK_ALLOW_PRIVATE must be true or false: {raw!r}")
+    if env not in DEVELOPMENT_ENVS:
+        raise SettingsError(
+            "MOTCUA_WEBHOOK_ALLOW_PRIVATE is accepted only with MOTCUA_ENV=development or test: "
+            f"a '{env}' deployment's webhooks reach public addresses only"
+        )
+    return True
 
 
 def _notify(env: Mapping[str, str], *, production: bool) -> NotificationSettings:

@@ -69,10 +69,11 @@ class WebhookPeer:
 
     name = WEBHOOK
 
-    def __init__(self, clock: Clock, *, env: str, production: bool, timeout: float) -> None:
+    def __init__(self, clock: Clock, *, env: str, private_allowed: bool, timeout: float) -> None:
         self.clock = clock
         self.env = env
-        self.production = production
+        #: Only a development or test deployment that opted in (Settings.webhook_private_allowed).
+        self.private_allowed = private_allowed
         self.timeout = timeout
 
     def deliver(self, message: Outbound) -> None:
@@ -83,7 +84,7 @@ class WebhookPeer:
             parts = check_url(endpoint.url, env=self.env)
             host = parts.hostname or ""
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            address = resolve(host, port, production=self.production)[0]
+            address = resolve(host, port, private_allowed=self.private_allowed)[0]
         except AddressError as exc:
             raise RejectedError(f"url: {exc}") from exc
         body = json.dumps(webhook_body(message), ensure_ascii=False, separators=(",", ":"))

@@ -17,7 +17,7 @@ from engine.context import EngineContext
 from engine.errors import FieldError, InvalidStateError, NotFoundError, ValidationFailedError
 from engine.event_types import EventType
 from engine.outbound import DOCUMENT_ISSUED, STATUS_CHANGED
-from engine.peers.addresses import AddressError, check_url, resolve
+from engine.peers.addresses import AddressError, UnresolvedError, check_url, resolve
 from engine.peers.base import WebhookEndpoint
 from engine.results import Page
 from engine.security.authz import Actor, ensure_admin
@@ -194,9 +194,13 @@ def _check(
     problems = []
     try:
         parts = check_url(url, env=ctx.settings.env)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        resolve(parts.hostname or "", port, private_allowed=ctx.settings.webhook_private_allowed)
+    except UnresolvedError as exc:
+        # Outside production a name without an address yet (a test host, split DNS) may be
+        # registered: every delivery resolves and judges it again before connecting.
         if ctx.settings.is_production:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            resolve(parts.hostname or "", port, production=True)
+            problems.append(FieldError("url", f"url {exc}"))
     except AddressError as exc:
         problems.append(FieldError("url", f"url {exc}"))
     if not events:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -18,10 +19,11 @@ from api.cli import main
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.errors import ValidationFailedError
+from engine.peers.addresses import is_public
 from engine.peers.base import Outbound, RejectedError, WebhookEndpoint
 from engine.peers.webhook import WebhookPeer
 from engine.services import webhooks
-from engine.settings import Settings
+from engine.settings import Settings, SettingsError
 from tests.conftest import ADMIN, make_settings
 from tests.outbox.receiver import Received, receiver
 from tests.outbox.support import drain
@@ -32,7 +34,9 @@ TOLERANCE_SECONDS = 300
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path / "var", database_url)
+    """These tests deliver to a receiver on this machine: they opt in to private addresses, as
+    a developer would (without it even the test environment refuses them)."""
+    return make_settings(tmp_path / "var", database_url, MOTCUA_WEBHOOK_ALLOW_PRIVATE="1")
 
 
 def verify(secret: str, received: Received, now: float) -> dict[str, object]:
@@ -186,17 +190,125 @@ def test_the_filter_picks_the_statuses_and_a_disabled_webhook_gets_nothing(
         ("production", "https://[::ffff:192.168.1.1]/x", "non-public address"),
         ("production", "https://224.0.0.1/x", "non-public address"),
         ("production", "https://user:pw@hooks.example.vn/x", "user name or password"),
+        ("production", "https://unresolvable.invalid/x", "does not resolve"),
         ("development", "ftp://hooks.example.vn/x", "must start with https:// or http://"),
+        # private addresses are refused in every environment that did not opt in
+        ("staging", "https://10.1.2.3/x", "non-public address"),
+        ("staging", "https://localhost/x", "non-public address"),
+        ("uat", "https://169.254.169.254/latest", "non-public address"),
+        ("development", "http://127.0.0.1:8080/x", "non-public address"),
+        ("test", "http://localhost:8080/x", "non-public address"),
+        ("test", "https://[fd00::1]/x", "non-public address"),
+        # IPv6 carrying a private IPv4 address: judged by the IPv4 address it leads to
+        ("staging", "https://[2002:7f00:1::1]/x", "non-public address"),  # 6to4 -> 127.0.0.1
+        ("staging", "https://[2002:a9fe:a9fe::]/x", "non-public address"),  # -> 169.254.169.254
+        ("staging", "https://[64:ff9b::a01:203]/x", "non-public address"),  # NAT64 -> 10.1.2.3
+        ("staging", "https://[::ffff:7f00:1]/x", "non-public address"),  # mapped -> 127.0.0.1
+        # Teredo: server 65.54.227.120, client 192.168.1.2 (stored inverted)
+        ("staging", "https://[2001:0:4136:e378:8000:63bf:3f57:fefd]/x", "non-public address"),
     ],
 )
 def test_a_url_that_is_not_allowed_is_refused_naming_the_field(
     ctx: EngineContext, env: str, url: str, why: str
 ) -> None:
-    strict = replace(ctx, settings=replace(ctx.settings, env=env))
+    strict = replace(ctx, settings=replace(ctx.settings, env=env, webhook_allow_private=False))
     with pytest.raises(ValidationFailedError) as refused:
         webhooks.create(strict, ADMIN, url=url, events=["status_changed"])
     [error] = refused.value.errors
     assert error.field == "url" and why in error.message
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1: Python calls the IPv6 address global
+        ("2002:c0a8:101::", False),  # 6to4 of 192.168.1.1
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("64:ff9b::7f00:1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b:1::808:808", False),  # the local-use NAT64 prefix is not public
+        ("::ffff:8.8.8.8", True),
+        ("::ffff:10.0.0.1", False),
+        ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", True),  # Teredo: 65.54.227.120 -> 8.8.8.8
+        ("2001:0:4136:e378:8000:63bf:3f57:fefd", False),  # Teredo -> 192.168.1.2
+        ("2001:0:a00:1:8000:63bf:f7f7:f7f7", False),  # Teredo server 10.0.0.1
+        ("::127.0.0.1", False),
+        ("fe80::1", False),
+        ("ff02::1", False),
+    ],
+)
+def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_it(address: str, public: bool) -> None:
+    assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_a_name_without_an_address_is_registered_outside_production_and_judged_at_delivery(
+    ctx: EngineContext, clock: FrozenClock
+) -> None:
+    staging = replace(ctx, settings=replace(ctx.settings, env="staging"))
+    created = webhooks.create(
+        staging, ADMIN, url="https://unresolvable.invalid/x", events=["status_changed"]
+    )
+    assert created.webhook.url == "https://unresolvable.invalid/x"
+    peer = WebhookPeer(clock, env="staging", private_allowed=False, timeout=1.0)
+    message = Outbound(
+        1,
+        "X:1",
+        "status_changed",
+        {"dossier": {"code": "X", "status": 1}},
+        endpoint=WebhookEndpoint(1, "https://unresolvable.invalid/x", "whsec_x"),
+    )
+    with pytest.raises(RejectedError, match="does not resolve"):
+        peer.deliver(message)
+
+
+def test_only_a_development_or_test_deployment_may_opt_in_to_private_addresses(
+    tmp_path: Path,
+) -> None:
+    base = {
+        "MOTCUA_VAR_DIR": str(tmp_path),
+        "MOTCUA_SECRET_KEY": "Zq7-xK2pLm9vB4nR8tW1yC6dF3gH5jQ0sE-aUoIiPeY",
+        "MOTCUA_WEBHOOK_ALLOW_PRIVATE": "1",
+    }
+    for env in ("development", "test"):
+        assert Settings.from_env({**base, "MOTCUA_ENV": env}).webhook_private_allowed
+    for env in ("production", "staging", "uat"):
+        with pytest.raises(SettingsError, match="MOTCUA_WEBHOOK_ALLOW_PRIVATE"):
+            Settings.from_env({**base, "MOTCUA_ENV": env})
+    with pytest.raises(SettingsError, match="true or false"):
+        Settings.from_env({**base, "MOTCUA_WEBHOOK_ALLOW_PRIVATE": "maybe"})
+    # without the variable, no environment reaches private addresses, development included
+    for env in ("development", "test", "staging"):
+        unset = {k: v for k, v in base.items() if k != "MOTCUA_WEBHOOK_ALLOW_PRIVATE"}
+        assert not Settings.from_env({**unset, "MOTCUA_ENV": env}).webhook_private_allowed
+
+
+def test_without_the_opt_in_a_local_receiver_gets_nothing_and_the_reason_is_listed(
+    http: HttpApi, ctx: EngineContext, clock: FrozenClock
+) -> None:
+    """Registered while the deployment allowed it; delivered once it no longer does: the
+    delivery's own check refuses it (the same check that defeats DNS rebinding)."""
+    with receiver() as hook:
+        webhook_id, _ = register(http, hook.url, events=["status_changed"], statuses=[1])
+        ctx.settings = replace(ctx.settings, webhook_allow_private=False)
+        http.submit()
+        drain(ctx, clock)
+        http.forget_tokens()
+    assert hook.received == []
+    [delivery] = http.call("GET", f"/api/v1/admin/webhooks/{webhook_id}/deliveries", "admin")[
+        "items"
+    ]
+    assert delivery["state"] == "dead"
+    assert "non-public address (127.0.0.1)" in delivery["last_error"]
+    http.call(
+        "POST",
+        "/api/v1/admin/webhooks",
+        "admin",
+        expect=422,
+        json={"url": hook.url, "events": ["status_changed"]},
+    )
 
 
 def test_bad_input_over_http_is_422_naming_the_field(http: HttpApi, ctx: EngineContext) -> None:
@@ -221,7 +333,7 @@ def test_bad_input_over_http_is_422_naming_the_field(http: HttpApi, ctx: EngineC
 
 def test_at_delivery_a_name_that_now_resolves_inside_is_refused(clock: FrozenClock) -> None:
     """DNS rebinding: registered while public, the name points at loopback when delivering."""
-    peer = WebhookPeer(clock, env="production", production=True, timeout=1.0)
+    peer = WebhookPeer(clock, env="production", private_allowed=False, timeout=1.0)
     message = Outbound(
         1,
         "X:1",
