@@ -12,8 +12,9 @@ from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine.queries import dossiers as queries
 from engine.results import DocumentView, DossierDetail, PublicDossierView, ReceiptView
-from engine.services import closures, dossiers, reads
+from engine.services import closures, dossiers, reads, supplements
 from engine.services.dossiers import Applicant, SubmitDossier
+from engine.submission_keys import SubmissionKeyReusedError
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers (hồ sơ)")
 public_blp = Blueprint(
@@ -87,6 +88,25 @@ class SubmitDossierBody(Schema):
     channel = ma.fields.String(load_default="online", validate=ma.validate.OneOf(CHANNELS))
     return_channel = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.OneOf(CHANNELS)
+    )
+
+
+class IdempotencyHeaders(Schema):
+    """The request's headers: only `Idempotency-Key` is read (the others are none of ours)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=ma.validate.Regexp(r"^[\x21-\x7e]{1,200}$"),
+        metadata={
+            "description": "the client's name for this submission (1-200 visible ASCII "
+            "characters, e.g. a UUID): sent again by the same account it answers with the "
+            "dossier it created (200, `Idempotent-Replayed: true`), never a second dossier; "
+            "with other content, 422"
+        },
     )
 
 
@@ -212,9 +232,18 @@ class PublicDossierSchema(Schema):
 @blp.route("")
 class Dossiers(MethodView):
     @blp.arguments(SubmitDossierBody)
-    @blp.response(201, DossierSchema)
-    @blp.authenticated("May not submit for this unit", (422, "Per-field errors"))
-    def post(self, body: dict[str, Any]) -> DossierDetail:
+    @blp.arguments(IdempotencyHeaders, location="headers")
+    @blp.response(201, DossierSchema, description="Registered")
+    @blp.alt_response(
+        200,
+        schema=DossierSchema,
+        description="The Idempotency-Key had registered this dossier already: nothing new",
+    )
+    @blp.authenticated(
+        "May not submit for this unit",
+        (422, "Per-field errors; an Idempotency-Key used before with other content"),
+    )
+    def post(self, body: dict[str, Any], headers: dict[str, Any]) -> Any:
         """Submit a dossier (citizens online; reception for counter and postal dossiers)"""
         command = SubmitDossier(
             procedure=body["procedure"],
@@ -223,8 +252,15 @@ class Dossiers(MethodView):
             data=body["data"],
             channel=body["channel"],
             return_channel=body["return_channel"],
+            submission_key=headers["idempotency_key"],
         )
-        return dossiers.submit_dossier(engine(), actor(), command)
+        try:
+            submitted = dossiers.submit_dossier_once(engine(), actor(), command)
+        except SubmissionKeyReusedError as exc:
+            raise SubmissionKeyReusedError(exc.dossier_code, field="Idempotency-Key") from None
+        if submitted.created:
+            return submitted.dossier, 201
+        return submitted.dossier, 200, {"Idempotent-Replayed": "true"}
 
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, DossierListSchema)
@@ -280,7 +316,7 @@ class Supplements(MethodView):
     )
     def post(self, body: dict[str, Any], code: str) -> DossierDetail:
         """Send the documents reception asked for (only while status is 5)"""
-        return dossiers.submit_supplement(engine(), actor(), code, body["data"])
+        return supplements.submit_supplement(engine(), actor(), code, body["data"])
 
 
 @blp.route("/<string:code>/withdraw")

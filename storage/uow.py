@@ -41,6 +41,7 @@ from storage.repositories import (
     Users,
 )
 from storage.step_times import StepTimes
+from storage.submission_keys import SubmissionKeys
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
 
@@ -80,6 +81,7 @@ class UnitOfWork:
     notification_choices: NotificationChoices
     acknowledgements: Acknowledgements
     step_times: StepTimes
+    submission_keys: SubmissionKeys
 
     def __init__(
         self,
@@ -143,6 +145,7 @@ class UnitOfWork:
         self.report_increments = ReportIncrements(self.session)
         self.account_tokens = AccountTokens(self.session)
         self.step_times = StepTimes(self.session)
+        self.submission_keys = SubmissionKeys(self.session)
         return self
 
     def __exit__(

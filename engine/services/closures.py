@@ -18,7 +18,7 @@ from engine.errors import FieldError, InvalidStateError, NotFoundError, Validati
 from engine.event_types import DossierWithdrawn, HandlingStopped
 from engine.results import DossierDetail
 from engine.security.authz import Actor, ensure_can_act_for_applicant, ensure_can_stop_handling
-from engine.services.dossiers import applicant_of
+from engine.services.supplements import applicant_of
 from engine.statuses import DossierStatus
 from engine.step import causes, live
 from engine.transactions import conflicts_as_errors

@@ -1,4 +1,5 @@
-"""Submit a dossier and supplement it: the applicant's side of the procedure."""
+"""Submit a dossier: the applicant's (or reception's, at the counter) first step; its
+supplements are engine.services.supplements."""
 
 from __future__ import annotations
 
@@ -8,26 +9,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.applicants import APPLICANT_EMPLOYER, APPLICANT_KINDS, APPLICANT_PERSON, kind_of
+from engine import submission_keys
+from engine.applicants import APPLICANT_EMPLOYER, APPLICANT_KINDS, APPLICANT_PERSON
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
-    InvalidStateError,
-    NotFoundError,
     ValidationFailedError,
 )
-from engine.event_types import DossierSubmitted, OnBehalfOf, SupplementSubmitted
+from engine.event_types import DossierSubmitted
 from engine.form_checks import raise_for_form
-from engine.form_conventions import ATTACHMENTS
 from engine.results import DossierDetail
-from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
-from engine.statuses import DossierStatus
+from engine.security.authz import (
+    Actor,
+    Role,
+    ensure_can_read_dossier,
+    ensure_can_submit,
+)
 from engine.step import causes, live
+from engine.submission_keys import SubmissionKeyReusedError
 from engine.transactions import conflicts_as_errors
-from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail
-from storage.models import Definition, Dossier
+from engine.views import CHANNEL_CODES, dossier_detail
+from storage.errors import DuplicateRecordError
+from storage.models import Definition, Dossier, WorkItem
+from storage.submission_keys import SubmissionKey
 from storage.uow import UnitOfWork
 
 ID_NUMBER_PATTERN = re.compile(r"^[0-9A-Z]{8,12}$")
@@ -83,27 +89,100 @@ class SubmitDossier:
     data: Mapping[str, Any] = field(default_factory=dict)
     channel: str = "online"
     return_channel: str | None = None
+    #: The client's name for this submission (the portal's draft, the API's Idempotency-Key):
+    #: sent again by the same account, it answers with the dossier it created, never a second
+    #: one (engine.submission_keys).
+    submission_key: str | None = None
+
+    def content(self) -> dict[str, Any]:
+        """What was submitted, as the submission key's request hash covers it."""
+        return {
+            "procedure": self.procedure,
+            "unit": self.unit,
+            "applicant": self.applicant.as_dict(),
+            "data": dict(self.data),
+            "channel": self.channel,
+            "return_channel": self.return_channel,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    dossier: DossierDetail
+    #: False: the submission key had created `dossier` already; nothing was written.
+    created: bool
 
 
 def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> DossierDetail:
-    """Register a dossier, give it its code and start its procedure (status 1).
+    """Register a dossier, give it its code and start its procedure (status 1); see
+    `submit_dossier_once` for a command with a submission key."""
+    return submit_dossier_once(ctx, actor, command).dossier
+
+
+def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> Submitted:
+    """Register a dossier, give it its code and start its procedure (status 1). With a
+    submission key, once: the same account sending the same key again (a replayed page, a
+    retried request, two at once) gets the dossier the key created.
 
     Raises:
-        ValidationFailedError: unknown procedure or unit, bad applicant, data failing the form.
+        ValidationFailedError: unknown procedure or unit, bad applicant, data failing the form,
+            a malformed key; SubmissionKeyReusedError: the key created a dossier from other data.
         PermissionDeniedError: the actor may not submit for this unit.
     """
+    key = None
+    if command.submission_key is not None:
+        key = submission_keys.scoped_key(actor, submission_keys.checked_key(command.submission_key))
+        content_hash = submission_keys.request_hash(command.content())
+        # Before anything is checked: a replay answers even if the procedure changed since.
+        found = _submitted_before(ctx, actor, key, content_hash)
+        if found is not None:
+            return Submitted(found, created=False)
     errors = _applicant_errors(command.applicant) + _channel_errors(actor, command)
     now = ctx.clock.now()
     for _attempt in range(3):
         checked_id = _checked_submission(ctx, actor, command, errors)
-        with conflicts_as_errors(), ctx.uow() as uow:
-            definition = uow.definitions.latest(command.procedure)
-            if definition is None or definition.id != checked_id:
-                continue  # a new version was deployed meanwhile: check the data against it
-            return _register(ctx, uow, actor, command, definition, now)
+        try:
+            with conflicts_as_errors(), ctx.uow() as uow:
+                definition = uow.definitions.latest(command.procedure)
+                if definition is None or definition.id != checked_id:
+                    continue  # a new version was deployed meanwhile: check the data against it
+                dossier, open_items = _register(ctx, uow, actor, command, definition, now)
+                if key is not None:
+                    uow.submission_keys.add(
+                        SubmissionKey(
+                            key=key,
+                            dossier_id=dossier.id,
+                            request_hash=content_hash,
+                            created_at=now,
+                        )
+                    )
+                detail = dossier_detail(uow, dossier, open_items)
+                uow.commit()
+                return Submitted(detail, created=True)
+        except DuplicateRecordError:
+            # Two at once with one key: the unique key let one commit; answer with its dossier.
+            found = None if key is None else _submitted_before(ctx, actor, key, content_hash)
+            if found is None:
+                raise
+            return Submitted(found, created=False)
     raise ConcurrentModificationError(
         "the procedure kept changing while the dossier was submitted; try again"
     )
+
+
+def _submitted_before(
+    ctx: EngineContext, actor: Actor, key: str, content_hash: str
+) -> DossierDetail | None:
+    """The dossier `key` created, if any (SubmissionKeyReusedError if from other content)."""
+    with conflicts_as_errors(), ctx.uow(write=False) as uow:
+        found = uow.submission_keys.find(key)
+        if found is None:
+            return None
+        row, dossier = found
+        if row.request_hash != content_hash:
+            raise SubmissionKeyReusedError(dossier.code)
+        ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
+        return dossier_detail(uow, dossier)
 
 
 def _checked_submission(
@@ -148,8 +227,9 @@ def _register(
     command: SubmitDossier,
     definition: Definition,
     now: datetime,
-) -> DossierDetail:
-    """Register the checked dossier and run its first step, in the write transaction."""
+) -> tuple[Dossier, list[WorkItem]]:
+    """Register the checked dossier and run its first step, in the write transaction; the
+    dossier and its open work items."""
     code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
     submitted = DossierSubmitted(
         procedure=definition.key,
@@ -172,118 +252,7 @@ def _register(
         actor=actor,
         now=now,
     )
-    detail = dossier_detail(uow, dossier, open_items)
-    uow.commit()
-    return detail
-
-
-def submit_supplement(
-    ctx: EngineContext, actor: Actor, code: str, data: Mapping[str, Any]
-) -> DossierDetail:
-    """The applicant sends what reception asked for (Mẫu 02); only while status is 5.
-
-    For a dossier without an applicant account (counter, postal), reception of its unit hands
-    the supplement in for the applicant (R-2.8): the event names the officer as actor and the
-    applicant in `on_behalf_of`.
-
-    Raises:
-        PermissionDeniedError: neither the applicant's account nor, for a dossier without one,
-            reception of its unit.
-        InvalidStateError: the dossier is not waiting for a supplement.
-        ValidationFailedError: the completed dossier still fails the submission form.
-    """
-    now = ctx.clock.now()
-    # The form is checked before the write transaction opens (see _checked_submission).
-    with conflicts_as_errors(), ctx.uow(write=False) as uow:
-        dossier, _ = _waiting_for_supplement(uow, actor, code, for_update=False)
-        definition = uow.definitions.get(dossier.definition_id)
-        assert definition is not None
-        checked = causes.supplemented(dossier, data)
-        stored = {f.sha256 for f in uow.files.for_dossier(dossier.id)}
-    raise_for_form(
-        definition,
-        model_of(definition).submission_form,
-        checked,
-        "the supplemented dossier does not match the form",
-    )
-    _raise_for_unknown_files(code, data, stored)
-    with conflicts_as_errors(), ctx.uow() as uow:
-        dossier, on_behalf = _waiting_for_supplement(uow, actor, code, for_update=True)
-        merged = causes.supplemented(dossier, data)
-        if dossier.definition_id != definition.id or merged != checked:
-            raise ConcurrentModificationError(
-                f"dossier {code} was changed by someone else at the same time; reload and try again"
-            )
-        causes.deliver_supplement(
-            live.load_for_step(ctx, uow, dossier, definition, now).running,
-            _supplement(dossier, data, on_behalf),
-            actor=actor,
-            now=now,
-        )
-        detail = dossier_detail(uow, dossier)
-        uow.commit()
-    return detail
-
-
-def _raise_for_unknown_files(code: str, data: Mapping[str, Any], stored: set[str]) -> None:
-    """Refuse an attachment naming a SHA-256 that is not a file of the dossier: the officer
-    would see a file listed that was never handed in (files are stored before the supplement
-    that lists them: `files.upload_file`, `POST /dossiers/{code}/files`). An entry without a
-    SHA-256 is a paper the applicant names, and stays allowed; files are never removed, so a
-    check before the write transaction stays true in it."""
-    listed = data.get(ATTACHMENTS)
-    if not isinstance(listed, list):
-        return  # no list, or one the form refused already
-    errors = [
-        FieldError(
-            f"data.{ATTACHMENTS}.{index}.sha256",
-            f"no file with this SHA-256 was uploaded to dossier {code}: upload it first",
-        )
-        for index, entry in enumerate(listed)
-        if isinstance(entry, Mapping)
-        and entry.get("sha256") is not None
-        and entry.get("sha256") not in stored
-    ]
-    if errors:
-        raise ValidationFailedError("the supplement lists a file the dossier does not have", errors)
-
-
-def _waiting_for_supplement(
-    uow: UnitOfWork, actor: Actor, code: str, *, for_update: bool
-) -> tuple[Dossier, bool]:
-    """The dossier, if it waits for a supplement that `actor` may hand in; and whether the actor
-    is reception acting for an applicant without an account (R-2.8)."""
-    dossier = uow.dossiers.by_code(code, for_update=for_update)
-    if dossier is None:
-        raise NotFoundError(f"no dossier {code}")
-    on_behalf = ensure_can_act_for_applicant(actor, dossier.unit_code, dossier.owner_user_id)
-    if dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
-        raise InvalidStateError(
-            f"dossier {code} is '{DossierStatus(dossier.status).label}', "
-            "not waiting for a supplement"
-        )
-    return dossier, on_behalf
-
-
-def _supplement(dossier: Dossier, data: Mapping[str, Any], on_behalf: bool) -> SupplementSubmitted:
-    """The supplement's event: what was sent and, when reception acted for the applicant, for
-    whom."""
-    supplement = SupplementSubmitted(data=dict(data))
-    if on_behalf:
-        supplement["on_behalf_of"] = applicant_of(dossier)
-    return supplement
-
-
-def applicant_of(dossier: Dossier) -> OnBehalfOf:
-    """Whom reception acts for on a dossier without an applicant account (R-2.8)."""
-    found = OnBehalfOf(
-        full_name=dossier.applicant.get("full_name"),
-        id_number=dossier.applicant.get("id_number"),
-        channel=CHANNEL_NAMES[dossier.channel],
-    )
-    if kind_of(dossier.applicant) == APPLICANT_EMPLOYER:
-        found["tax_code"] = dossier.applicant.get("tax_code")
-    return found
+    return dossier, open_items
 
 
 def _wrong_kind(procedure_name: str, expected: str) -> FieldError:

@@ -20,7 +20,7 @@ from engine.event_types import (
     SatisfactionRated,
 )
 from engine.security.authz import Actor, ensure_can_act_for_applicant
-from engine.services.dossiers import applicant_of
+from engine.services.supplements import applicant_of
 from engine.statuses import DossierStatus
 from engine.transactions import conflicts_as_errors
 

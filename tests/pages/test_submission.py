@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -259,3 +261,41 @@ def test_another_citizen_s_acknowledgement_is_not_found(
     other_browser.login("citizen2")
     other_browser.get(done, expect=404)  # not 403: a code that exists looks like one that does not
     other_browser.get("/nop-ho-so/da-nop/000.00.07.H29-260310-9999", expect=404)
+
+
+def test_a_review_page_replayed_from_another_session_shows_the_first_dossier(
+    browser: Browser, other_browser: Browser
+) -> None:
+    """The draft's nonce is the dossier's submission key, kept by the engine: no session is
+    needed to recognise the replay, and two posts at once make one dossier too."""
+    browser.login("citizen")
+    page = review(browser, files=((PDF, "don.pdf"),))
+    submitted = browser.client.post(PATH, data={**form_fields(page), "_step": "submit"})
+    assert submitted.status_code == 302
+    other_browser.login("citizen")  # a new session of the same account
+    fields = {**form_fields(page), "csrf_token": other_browser.get(PATH).csrf_token()}
+    replayed = other_browser.client.post(PATH, data={**fields, "_step": "submit"})
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"] == submitted.headers["Location"]
+    # edited after it was submitted (back, edit, review, submit): still the draft's one dossier
+    edited = post(browser, page, {**filled(**{"applicant.phone": "0987654321"}), "_step": "review"})
+    again = browser.client.post(PATH, data={**form_fields(edited), "_step": "submit"})
+    assert again.headers["Location"] == submitted.headers["Location"]
+    assert "Bạn có 1 hồ sơ." in browser.get("/ho-so-cua-toi").text()
+
+    second = review(browser)
+    racers = [browser, other_browser]
+    tokens = [b.get(PATH).csrf_token() for b in racers]
+    barrier = threading.Barrier(len(racers))
+
+    def submit(index: int) -> str:
+        barrier.wait()
+        data = {**form_fields(second), "csrf_token": tokens[index], "_step": "submit"}
+        response = racers[index].client.post(PATH, data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return str(response.headers["Location"])
+
+    with ThreadPoolExecutor(max_workers=len(racers)) as pool:
+        locations = set(pool.map(submit, range(len(racers))))
+    assert len(locations) == 1 and submitted.headers["Location"] not in locations
+    assert "Bạn có 2 hồ sơ." in browser.get("/ho-so-cua-toi").text()

@@ -1,5 +1,5 @@
 """What an applicant does to their dossier from "Hồ sơ của tôi", each through the engine service
-the API calls: the supplement while status is 5 (`dossiers.submit_supplement`, as `POST
+the API calls: the supplement while status is 5 (`supplements.submit_supplement`, as `POST
 /dossiers/{code}/supplements`), the withdrawal before the result with a confirmation step
 (`closures.withdraw_dossier`, as `POST /dossiers/{code}/withdraw`) and the one-time rating after
 the result was returned (`ratings.rate_dossier`, as `POST /dossiers/{code}/rating`). Every form
@@ -21,7 +21,7 @@ from engine.errors import (
 from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
 from engine.queries import dossiers as queries
 from engine.security.authz import Role
-from engine.services import closures, dossiers, files, ratings
+from engine.services import closures, files, ratings, supplements
 from engine.statuses import DossierStatus
 from engine.uploads import ALLOWED_TYPES
 from web.auth.session import login_required
@@ -67,7 +67,7 @@ def supplement(code: str) -> Any:
             elif not errors and not state.form_errors:
                 try:
                     with owner_only():
-                        dossiers.submit_supplement(ctx, actor, code, data)
+                        supplements.submit_supplement(ctx, actor, code, data)
                 except ValidationFailedError as error:
                     state.add_engine_errors([(e.field, e.message) for e in error.errors])
                 except InvalidStateError:

@@ -4,20 +4,22 @@ and the acknowledgement (R-2.4: code, procedure, server time, each file's name a
 Every step is a server round trip (no JavaScript needed): the edit page posts to itself; when
 everything passes, the same address answers with the review page, whose buttons post "edit" or
 "submit". Between steps the typed values and the uploaded files' SHA-256 travel in a signed
-field (web/portal/submission_draft.py). Submitting calls `dossiers.submit_dossier`, then
-`files.attach_staged` for each file: the engine services `POST /api/v1/dossiers` and
-`POST /api/v1/dossiers/{code}/files` call.
+field (web/portal/submission_draft.py). Submitting calls `dossiers.submit_dossier_once` with the
+draft's nonce as its submission key (as `POST /api/v1/dossiers` with an `Idempotency-Key`), then
+`files.attach_staged` for each file (as `POST /api/v1/dossiers/{code}/files`): a draft makes at
+most one dossier, whatever the session or the number of posts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from engine.errors import (
+    InvalidStateError,
     PayloadTooLargeError,
     PermissionDeniedError,
     UnsupportedMediaTypeError,
@@ -28,6 +30,7 @@ from engine.results import ProcedureDetail, StagedFile, UnitDetail
 from engine.security.authz import Actor, Role
 from engine.services import dossiers, files, reads
 from engine.services.dossiers import SubmitDossier
+from engine.submission_keys import SubmissionKeyReusedError
 from engine.uploads import ALLOWED_TYPES
 from web.auth.session import current_actor, login_required
 from web.context import engine
@@ -51,8 +54,6 @@ MAX_FILES = 20
 STEP_FIELD = "_step"
 DRAFT_FIELD = "_draft"
 FILES_FIELD = "_files"
-#: The last drafts submitted in this session and their dossiers (a repeated submit shows it).
-SUBMITTED_KEY = "submitted_drafts"
 
 
 @blp.route("/nop-ho-so/<string:key>", methods=["GET", "POST"])
@@ -111,11 +112,11 @@ def done(code: str) -> str:
 def _submit(
     procedure: ProcedureDetail, form: SchemaForm, draft: Draft
 ) -> Response | str | tuple[str, int]:
+    """Submit the reviewed draft, once: its nonce is the submission key, so the same review page
+    posted again (a double click, a reload, a replay from another session within the draft's
+    validity, two posts at once) leads to the dossier it created."""
     ctx = engine()
     actor = _actor()
-    submitted = dict(session.get(SUBMITTED_KEY) or {})
-    if draft.nonce in submitted:  # the review page posted twice (a double click, a reload)
-        return redirect(url_for("submission.done", code=submitted[draft.nonce]))
     assert draft.values is not None
     parts = split(
         draft.values,
@@ -129,19 +130,26 @@ def _submit(
         applicant=parts.applicant,
         data=parts.data,
         channel="online",
+        submission_key=draft.nonce or None,
     )
     try:
-        detail = dossiers.submit_dossier(ctx, actor, command)
+        submitted = dossiers.submit_dossier_once(ctx, actor, command)
+    except SubmissionKeyReusedError as exc:
+        # The draft was edited after it was submitted (back, edit, submit): one dossier per draft.
+        return redirect(url_for("submission.done", code=exc.dossier_code))
     except ValidationFailedError as exc:
         state = form.blank(draft.values)
         state.add_engine_errors(engine_error_paths([(e.field, e.message) for e in exc.errors]))
         return _edit(procedure, state, draft), 422
+    code = submitted.dossier.code
     for staged in draft.files:
-        files.attach_staged(ctx, actor, detail.code, staged)
-    submitted = dict(list(submitted.items())[-4:])
-    submitted[draft.nonce] = detail.code
-    session[SUBMITTED_KEY] = submitted
-    return redirect(url_for("submission.done", code=detail.code))
+        try:
+            files.attach_staged(ctx, actor, code, staged)  # a file attached already: no change
+        except InvalidStateError:
+            if submitted.created:
+                raise
+            break  # a replay after the dossier closed: it keeps the files it has
+    return redirect(url_for("submission.done", code=code))
 
 
 def _stage(actor: Actor, draft: Draft) -> tuple[Draft, list[str]]:

@@ -30,7 +30,8 @@ class Draft:
     files: tuple[StagedFile, ...] = ()
     #: The page's typed values once they passed validation (the review step), else None.
     values: dict[str, Any] | None = None
-    #: One per draft: a second "submit" of the same review page shows the first dossier.
+    #: One per draft, its submission key (engine.submission_keys): the engine records it with
+    #: the dossier, so a second "submit" of the draft, from any session, shows the first dossier.
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(12))
 
     def with_files(self, files: tuple[StagedFile, ...]) -> Draft:

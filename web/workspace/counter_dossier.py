@@ -23,7 +23,7 @@ from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
 from engine.queries import dossiers as queries
 from engine.results import DossierDetail, TaskDetail
 from engine.security.authz import Actor, Role
-from engine.services import documents, dossiers, files, ratings, reads, tasks
+from engine.services import documents, files, ratings, reads, supplements, tasks
 from engine.statuses import DossierStatus
 from web.auth.session import current_actor, login_required
 from web.context import engine
@@ -163,7 +163,7 @@ def counter_supplement(code: str) -> tuple[str, int] | Response:
     if errors or state.form_errors:
         return _render(page, 422)
     try:
-        dossiers.submit_supplement(ctx, actor, page.dossier.code, data)
+        supplements.submit_supplement(ctx, actor, page.dossier.code, data)
     except ValidationFailedError as error:
         state.add_engine_errors([(e.field, e.message) for e in error.errors])
         return _render(page, 422)
