@@ -1,0 +1,22 @@
+"""The whole schema: every model module imported, so that `METADATA` holds every table.
+
+The tables live in several modules on one metadata (`storage.models.Base`); a table is in the
+metadata only once its module was imported. Whatever walks the metadata (Alembic's environment,
+wiping a test database) takes it from here, never from `Base` directly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+# Imported for their tables, which join the metadata as the modules load.
+from storage import (  # noqa: F401
+    account_models,
+    audit_models,
+    integration_models,
+    outbox_models,
+    record_models,
+)
+from storage.models import Base
+
+METADATA: MetaData = Base.metadata
