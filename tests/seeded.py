@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, bindparam, select, text
 
-from storage.models import Base
+from storage.schema import METADATA
 
 #: The tables in the order their foreign keys allow inserting them.
-_TABLES: tuple[Table, ...] = tuple(Base.metadata.sorted_tables)
+_TABLES: tuple[Table, ...] = tuple(METADATA.sorted_tables)
 
 
 @dataclass(frozen=True)
