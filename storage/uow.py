@@ -40,6 +40,7 @@ from storage.repositories import (
     Units,
     Users,
 )
+from storage.staging import StagedUploads
 from storage.step_times import StepTimes
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
@@ -67,6 +68,7 @@ class UnitOfWork:
     checkpoints: Checkpoints
     logins: LoginThrottles
     files: DossierFiles
+    staged: StagedUploads
     calendar_versions: CalendarVersions
     documents: Documents
     outbox: Outbox
@@ -130,6 +132,7 @@ class UnitOfWork:
         self.checkpoints = Checkpoints(self.session)
         self.logins = LoginThrottles(self.session)
         self.files = DossierFiles(self.session)
+        self.staged = StagedUploads(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
         self.webhooks = Webhooks(self.session)
