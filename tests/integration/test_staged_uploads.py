@@ -18,9 +18,10 @@ from engine.results import StagedFile
 from engine.scheduler import TimerScheduler
 from engine.security.authz import Actor
 from engine.services import dossiers, files, staging
+from engine.services.audit_dossiers import replay_dossier
 from engine.services.dossiers import Applicant, SubmitDossier
 from engine.settings import Settings, SettingsError
-from tests.conftest import make_settings
+from tests.conftest import ADMIN, make_settings
 from tests.support import PROCEDURE, UNIT, applicant, submission
 
 HOUR = timedelta(hours=1)
@@ -118,6 +119,8 @@ def test_submitting_attaches_the_staged_files_and_the_sweep_keeps_their_bytes(
     code = submit_with(ctx, citizen, staged)
     assert usage(ctx, citizen) == (0, 0)  # attached in the submission's transaction
     assert [f.sha256 for f in files.list_files(ctx, citizen, code)] == [staged.sha256]
+    replayed = replay_dossier(ctx, ADMIN, code)  # the file's event replays with the rest
+    assert replayed.matches_stored is True and replayed.mismatches == []
     # The same document staged again for another draft, then abandoned.
     staging.stage_upload(ctx, citizen, "don.pdf", pdf("attached"))
     clock.advance(25 * HOUR)
