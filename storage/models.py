@@ -2,9 +2,9 @@
 
 This module holds the declarative `Base` and the core: the reference data (deployed definitions,
 units, calendar overrides) and the dossiers with their projections (work items, timers) and
-uploaded files. The other tables, on the same metadata: `storage.account_models`,
-`storage.audit_models`, `storage.record_models`, `storage.outbox_models`,
-`storage.integration_models`; `storage.schema` imports them all."""
+files (uploaded to a dossier, or staged before it exists). The other tables, on the same
+metadata: `storage.account_models`, `storage.audit_models`, `storage.record_models`,
+`storage.outbox_models`, `storage.integration_models`; `storage.schema` imports them all."""
 
 from __future__ import annotations
 
@@ -217,7 +217,11 @@ class DossierFile(Base):
     """An uploaded file of a dossier; the content lives in the file store under its SHA-256."""
 
     __tablename__ = "dossier_file"
-    __table_args__ = (UniqueConstraint("dossier_id", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "sha256"),
+        #: "Does any dossier hold this content?", asked before a staged file's bytes are swept.
+        Index("ix_dossier_file_sha256", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
@@ -227,3 +231,25 @@ class DossierFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     uploaded_by: Mapped[str] = mapped_column(String(80))
+
+
+class StagedUpload(Base):
+    """A file an account uploaded on the portal's submission steps before its dossier exists
+    (engine/services/staging.py): counted against the account's quota, attached (and the row
+    deleted) when the dossier is submitted, or its bytes swept once older than the TTL when
+    nothing else holds the same content. One row per account and content."""
+
+    __tablename__ = "staged_upload"
+    __table_args__ = (
+        UniqueConstraint("user_id", "sha256"),
+        Index("ix_staged_upload_sha256", "sha256"),
+        Index("ix_staged_upload_staged_at", "staged_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    #: The last time the account uploaded this content (a second upload renews it).
+    staged_at: Mapped[datetime] = mapped_column(UTCDateTime)

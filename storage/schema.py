@@ -1,8 +1,10 @@
 """The whole schema: every model module imported, so that `METADATA` holds every table.
 
-The tables live in several modules on one metadata (`storage.models.Base`); a table is in the
-metadata only once its module was imported. Whatever walks the metadata (Alembic's environment,
-wiping a test database) takes it from here, never from `Base` directly.
+The tables live in several modules on one metadata (`storage.models.Base`): the `*_models`
+modules and `storage.report_projection` (the report tables, beside the code that fills them); a
+table is in the metadata only once its module was imported. Whatever walks the metadata
+(Alembic's environment, wiping a test database, the seeded rows of the tests) takes it from
+here, never from `Base` directly.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from storage import (  # noqa: F401
     integration_models,
     outbox_models,
     record_models,
+    report_projection,
 )
 from storage.models import Base
 

@@ -34,6 +34,7 @@ from storage.reference_data import CalendarOverrides, DefinitionRowCache, Defini
 from storage.report_increments import ReportIncrements
 from storage.report_projection import ReportProjection
 from storage.reports import DueDossiers, ReportEvents
+from storage.staging import StagedUploads
 from storage.step_times import StepTimes
 from storage.throttles import LoginThrottles
 from storage.work import Timers, WorkItems
@@ -61,6 +62,7 @@ class UnitOfWork:
     checkpoints: Checkpoints
     logins: LoginThrottles
     files: DossierFiles
+    staged: StagedUploads
     calendar_versions: CalendarVersions
     documents: Documents
     outbox: Outbox
@@ -124,6 +126,7 @@ class UnitOfWork:
         self.checkpoints = Checkpoints(self.session)
         self.logins = LoginThrottles(self.session)
         self.files = DossierFiles(self.session)
+        self.staged = StagedUploads(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
         self.webhooks = Webhooks(self.session)

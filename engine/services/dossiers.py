@@ -11,6 +11,7 @@ from typing import Any
 from engine.applicants import APPLICANT_EMPLOYER, APPLICANT_KINDS, APPLICANT_PERSON, kind_of
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
+from engine.dossier_files import attach_staged, lock_staged
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
@@ -20,11 +21,12 @@ from engine.errors import (
 )
 from engine.event_types import DossierSubmitted, OnBehalfOf, SupplementSubmitted
 from engine.form_checks import raise_for_form
-from engine.results import DossierDetail
+from engine.results import DossierDetail, StagedFile
 from engine.security.authz import Actor, Role, ensure_can_act_for_applicant, ensure_can_submit
 from engine.statuses import DossierStatus
 from engine.step import causes, live
 from engine.transactions import conflicts_as_errors
+from engine.uploads import FileStore
 from engine.views import CHANNEL_CODES, CHANNEL_NAMES, dossier_detail
 from storage.models import Definition, Dossier
 from storage.uow import UnitOfWork
@@ -82,6 +84,9 @@ class SubmitDossier:
     data: Mapping[str, Any] = field(default_factory=dict)
     channel: str = "online"
     return_channel: str | None = None
+    #: Files the submitting account staged (the portal's steps, `staging.stage_upload`): they
+    #: become the dossier's files in the submission's own transaction.
+    files: tuple[StagedFile, ...] = ()
 
 
 def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> DossierDetail:
@@ -89,6 +94,7 @@ def submit_dossier(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> 
 
     Raises:
         ValidationFailedError: unknown procedure or unit, bad applicant, data failing the form.
+        StagedFileGoneError: a staged file's bytes are no longer stored (nothing is submitted).
         PermissionDeniedError: the actor may not submit for this unit.
     """
     errors = _applicant_errors(command.applicant) + _channel_errors(actor, command)
@@ -149,6 +155,7 @@ def _register(
     now: datetime,
 ) -> DossierDetail:
     """Register the checked dossier and run its first step, in the write transaction."""
+    lock_staged(uow, FileStore(ctx.settings.files_dir), command.files)
     code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
     submitted = DossierSubmitted(
         procedure=definition.key,
@@ -171,6 +178,7 @@ def _register(
         actor=actor,
         now=now,
     )
+    attach_staged(uow, dossier, command.files, actor=actor, now=now)
     detail = dossier_detail(uow, dossier, open_items)
     uow.commit()
     return detail
