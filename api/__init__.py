@@ -21,6 +21,8 @@ from api import (
     outbox,
     overdue,
     procedures,
+    public_statistics,
+    ratings,
     reports,
     tasks,
     timeliness,
@@ -109,8 +111,8 @@ def create_app(settings: Settings | None = None, *, context: EngineContext | Non
     api.register_blueprint(dossiers.public_blp)
     api.register_blueprint(files.rules_blp)
     api.register_blueprint(outbox.health_blp)
-    api.register_blueprint(reports.public_blp)
-    api.register_blueprint(reports.ratings_blp)
+    api.register_blueprint(public_statistics.blp)
+    api.register_blueprint(ratings.blp)
     app.register_blueprint(docs.blp)  # a page, not an API operation: outside the OpenAPI document
     errors.register(app)
     app.before_request(refuse_unstorable_url)

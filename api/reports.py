@@ -1,24 +1,20 @@
 """Reports (issue 17, docs/reports.md): the handling report per unit and procedure for a period,
-as of a day, as JSON, XLSX (form 06a) or CSV, and the dossiers behind each figure; the public
-statistics per online service (Circular 32/2017 art. 11), cacheable."""
+as of a day, as JSON, XLSX (form 06a), CSV or PDF, the dossiers behind each figure, and the
+satisfaction report. The public statistics are in `api.public_statistics`, the applicant's
+rating in `api.ratings`."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import time
-from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request, send_file
+from flask import Response, request, send_file
 from flask.views import MethodView
 
-from api.base import Blueprint, ProblemSchema, Schema, page_schema
+from api.base import Blueprint, Schema, page_schema
 from api.context import actor, engine
-from engine.event_types import SATISFACTION_CRITERIA, SATISFACTION_LEVELS
+from engine.event_types import SATISFACTION_CRITERIA
 from engine.queries.handling_report import (
     LATE_ACKNOWLEDGEMENTS,
     HandlingQuery,
@@ -27,8 +23,6 @@ from engine.queries.handling_report import (
 )
 from engine.queries.report_figures import FIGURES
 from engine.queries.report_files import report_csv, report_pdf, report_xlsx
-from engine.queries.statistics import service_statistics
-from engine.services.ratings import MAX_COMMENT, rate_dossier
 from engine.services.reports import (
     read_handling_dossiers,
     read_handling_report,
@@ -41,20 +35,6 @@ blp = Blueprint(
     url_prefix="/api/v1/reports",
     description="Reports on the handling of dossiers, as of any day (leaders, auditors)",
 )
-public_blp = Blueprint(
-    "public_statistics",
-    __name__,
-    url_prefix="/api/v1/public",
-    description="Public statistics per online service (no login)",
-)
-
-ratings_blp = Blueprint(
-    "ratings",
-    __name__,
-    url_prefix="/api/v1",
-    description="The applicant's satisfaction rating of a dossier's handling (R-2.7)",
-)
-
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -66,9 +46,6 @@ _INVALID = (
     "before `from` or after today, an unknown format or figure",
 )
 _UNKNOWN = (404, "No such unit, unit group or procedure")
-PUBLIC_MAX_AGE = 300
-#: Procedures x years kept: the catalogue is small; a flood of unknown keys never enters (422).
-MAX_CACHED = 1000
 
 
 class HandlingQuerySchema(Schema):
@@ -272,121 +249,6 @@ _TALLY: dict[str, ma.fields.Field[Any]] = {
     for name in SATISFACTION_CRITERIA
 }
 TallySchema = Schema.from_dict(_TALLY, name="SatisfactionTallySchema")
-
-
-class StatisticsQuery(Schema):
-    procedure = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=9999))
-
-
-class StatisticsSchema(Schema):
-    procedure = ma.fields.String(required=True)
-    procedure_name = ma.fields.String(required=True)
-    year = ma.fields.Integer(required=True)
-    as_of = ma.fields.Date(required=True)
-    online_received = ma.fields.Integer(required=True)
-    online_resolved = ma.fields.Integer(required=True)
-    online_resolved_on_time = ma.fields.Integer(required=True)
-    online_on_time_percent = ma.fields.Float(allow_none=True)
-    total_received = ma.fields.Integer(required=True)
-    resolved = ma.fields.Integer(required=True)
-    resolved_on_time = ma.fields.Integer(required=True)
-    on_time_percent = ma.fields.Float(allow_none=True)
-    satisfaction = ma.fields.Nested(
-        TallySchema,
-        required=True,
-        metadata={"description": "ratings this year: criterion -> level -> count (R-2.7)"},
-    )
-
-
-def _statistics(procedure: str, year: int | None) -> tuple[bytes, str]:
-    """The statistics as JSON and their ETag, computed at most once per `PUBLIC_MAX_AGE`
-    seconds per procedure, year and day in this process (a portal page is read far more often
-    than the figures change; a year's count over a big database takes seconds)."""
-    ctx = engine()
-    today = ctx.clock.now().astimezone(ctx.tz).date()
-    cache: dict[tuple[str, int | None, date], tuple[float, bytes, str]]
-    cache = current_app.extensions.setdefault("motcua_public_statistics", {})
-    key = (procedure, year, today)
-    hit = cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < PUBLIC_MAX_AGE:
-        return hit[1], hit[2]
-    stats = service_statistics(ctx, procedure, year)
-    body: dict[str, Any] = StatisticsSchema().dump(
-        asdict(stats)
-        | {
-            "on_time_percent": stats.on_time_percent,
-            "online_on_time_percent": stats.online_on_time_percent,
-        }
-    )
-    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
-    etag = hashlib.sha256(encoded).hexdigest()[:32]
-    if len(cache) > MAX_CACHED:
-        cache.clear()
-    cache[key] = (time.monotonic(), encoded, etag)
-    return encoded, etag
-
-
-@public_blp.route("/statistics")
-class PublicStatistics(MethodView):
-    @public_blp.arguments(StatisticsQuery, location="query")
-    @public_blp.response(
-        200,
-        StatisticsSchema,
-        headers={
-            "ETag": {"description": "of the figures", "schema": {"type": "string"}},
-            "Cache-Control": {"description": "public, max-age=300", "schema": {"type": "string"}},
-        },
-    )
-    @public_blp.alt_response(304, description="Not modified (If-None-Match)")
-    @public_blp.alt_response(404, schema=ProblemSchema, description="Unknown procedure")
-    @public_blp.alt_response(422, schema=ProblemSchema, description="A year not yet begun")
-    def get(self, args: dict[str, Any]) -> Response:
-        """Year-to-date statistics of one online service (Circular 32/2017 art. 11)"""
-        encoded, etag = _statistics(args["procedure"], args["year"])
-        response = Response(encoded, mimetype="application/json")
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-        response.make_conditional(request)
-        return response
-
-
-RatingsSchema = Schema.from_dict(
-    {
-        name: ma.fields.String(validate=ma.validate.OneOf(SATISFACTION_LEVELS))
-        for name in SATISFACTION_CRITERIA
-    },
-    name="SatisfactionRatingsSchema",
-)
-
-
-class RatingBody(Schema):
-    ratings = ma.fields.Nested(
-        RatingsSchema,
-        required=True,
-        metadata={"description": "criterion -> very_satisfied | satisfied | not_satisfied"},
-    )
-    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=MAX_COMMENT))
-
-
-class RatingSchema(Schema):
-    code = ma.fields.String(required=True)
-    ratings = ma.fields.Nested(RatingsSchema, required=True)
-
-
-@ratings_blp.route("/dossiers/<string:code>/rating")
-class DossierRating(MethodView):
-    @ratings_blp.arguments(RatingBody)
-    @ratings_blp.response(201, RatingSchema)
-    @ratings_blp.authenticated(
-        "Not the applicant (nor reception of the unit for a dossier without an account)",
-        (404, "No such dossier"),
-        (409, "The result was not returned yet, or a criterion was rated before"),
-        (422, "An unknown criterion or level, no criterion, a comment too long"),
-    )
-    def post(self, body: dict[str, Any], code: str) -> Any:
-        """Rate the handling once per criterion, after the result was returned (R-2.7)"""
-        return rate_dossier(engine(), actor(), code, body["ratings"], body["comment"])
 
 
 class SatisfactionRowSchema(Schema):

@@ -39,7 +39,8 @@ from engine.security.authz import Actor  # noqa: E402
 from engine.services import audit, audit_dossiers, definitions, dossiers, tasks, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EVENT_COLUMNS, EventRow, event_row  # noqa: E402
-from storage.models import Chain, Dossier, Event  # noqa: E402
+from storage.audit_models import Chain, Event  # noqa: E402
+from storage.models import Dossier  # noqa: E402
 from tests.support import submission  # noqa: E402
 
 UNIT = "000.00.07.H29"

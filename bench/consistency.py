@@ -46,7 +46,8 @@ from engine.security.authz import Actor  # noqa: E402
 from engine.services import definitions, units, users  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
 from storage.audit import EventRow  # noqa: E402
-from storage.models import Chain, Dossier, Event, WorkItem  # noqa: E402
+from storage.audit_models import Chain, Event  # noqa: E402
+from storage.models import Dossier, WorkItem  # noqa: E402
 
 UNIT = "000.00.07.H29"
 ADMIN = Actor(user_id=None, username="bench", roles=frozenset({"admin"}), unit_code=None)

@@ -1,5 +1,5 @@
 """What the repository's forms cost to check (issue 12, A4/A6): the number of checks
-(forms.validation.MAX_CHECKS counts them) and the CPU time one validation takes.
+(forms.prepared.MAX_CHECKS counts them) and the CPU time one validation takes.
 
 For every form of forms/<procedure>/ it validates a full instance made from the schema: every
 property filled (the first choice of each `enum`/`oneOf`/`anyOf`), every list with 10 rows (or
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import forms
-from forms.validation import MAX_CHECKS, last_checks
+from forms.prepared import MAX_CHECKS, last_checks
 
 REPO = Path(__file__).resolve().parent.parent
 

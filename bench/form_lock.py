@@ -9,7 +9,7 @@ longest wait is the time the submission held the lock.
     .venv/bin/python bench/form_lock.py                       # this checkout
     PYTHONPATH=../other .venv/bin/python bench/form_lock.py   # another checkout, to compare
 
-Since the validation budget (forms/validation.py, MAX_CHECKS) the submission is refused with a
+Since the validation budget (forms/prepared.py, MAX_CHECKS) the submission is refused with a
 422 naming the form once its checks exceed the budget; the bench reports the answer and the
 submission's CPU time (its thread's), which the budget bounds.
 

@@ -50,7 +50,7 @@ from engine.security.authz import Actor  # noqa: E402
 from engine.services import definitions, users  # noqa: E402
 from engine.services import units as unit_service  # noqa: E402
 from engine.services.users import NewUser  # noqa: E402
-from storage.models import OutboxMessage  # noqa: E402
+from storage.outbox_models import OutboxMessage  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
 
 PER_DOSSIER = 5

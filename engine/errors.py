@@ -128,6 +128,35 @@ class PayloadTooLargeError(EngineError):
     code = "too-large"
 
 
+class StagingQuotaExceededError(PayloadTooLargeError):
+    """An upload before the dossier exists that would take the account over what it may keep
+    staged and unattached (`MOTCUA_STAGED_MAX_BYTES`, `MOTCUA_STAGED_MAX_FILES`)."""
+
+    code = "staging-quota-exceeded"
+
+    def __init__(
+        self, detail: str, *, files: int, size: int, max_files: int, max_bytes: int
+    ) -> None:
+        super().__init__(detail)
+        self.files = files
+        self.size = size
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+
+
+class StagedFileGoneError(ValidationFailedError):
+    """A dossier submitted with staged files of which some are no longer stored (swept after
+    the TTL, or removed from another draft): nothing was submitted; `names` are to upload again."""
+
+    code = "staged-file-gone"
+
+    def __init__(self, detail: str, gone: list[tuple[str, str]]) -> None:
+        """`gone`: (SHA-256, name) of each file no longer stored."""
+        super().__init__(detail, [FieldError("files", f"upload {name} again") for _, name in gone])
+        self.sha256s = [sha256 for sha256, _ in gone]
+        self.names = [name for _, name in gone]
+
+
 class UnsupportedMediaTypeError(EngineError):
     """An upload whose content is not one of the allowed file types."""
 

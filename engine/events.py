@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engine.security.authz import Actor
+from storage.audit_models import Event
 from storage.events import GENESIS_HASH as GENESIS_HASH
-from storage.models import Dossier, Event
+from storage.models import Dossier
 
 SYSTEM_CHAIN = "system"
 DOSSIER_CHAIN_PREFIX = "dossier:"

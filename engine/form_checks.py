@@ -24,7 +24,7 @@ def raise_for_form(
 ) -> None:
     """Raises ValidationFailedError naming each offending field; nothing when the definition has
     no such form. A form that costs more than the validation budget for this data
-    (forms.validation.MAX_CHECKS) gives one problem on `data` naming the form, which is also
+    (forms.prepared.MAX_CHECKS) gives one problem on `data` naming the form, which is also
     the problem's detail: the analyst must simplify the form, the data may be fine."""
     form = _prepared(definition, form_key or "")
     if form is None:

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine.events import format_time
-from storage.models import Document, Dossier, Event
+from storage.audit_models import Event
+from storage.models import Dossier
+from storage.record_models import Document
 
 STATUS_CHANGED = "status_changed"
 DOCUMENT_ISSUED = "document_issued"

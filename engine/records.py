@@ -26,7 +26,8 @@ from engine.issuing.data import header
 from engine.procedures.model import ProcedureModel
 from engine.security.authz import Actor
 from engine.statuses import CHANNEL_NAMES as CHANNEL_NAMES  # a code to its channel
-from storage.models import Document, Dossier, Unit
+from storage.models import Dossier, Unit
+from storage.record_models import Document
 from storage.records import DocumentSealer
 
 APPLICANT_FIELDS = ("full_name", "id_number", "address", "phone", "email")

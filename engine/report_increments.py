@@ -44,7 +44,7 @@ from engine.report_projection import (
     timeliness_of,
 )
 from engine.statuses import CHANNEL_NAMES, DossierStatus
-from storage.models import Event
+from storage.audit_models import Event
 from storage.report_increments import (
     MOVING,
     Changes,

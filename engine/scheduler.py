@@ -1,8 +1,9 @@
 """The timer scheduler: wakes at each timer's due time and fires it (docs/architecture.md s.4).
 
-It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (docs/architecture.md s.5)
-and runs the outbox's dispatcher every `MOTCUA_OUTBOX_POLL_SECONDS` (docs/integration.md): the
-one process that delivers messages to other systems, under the same lock.
+It also signs the audit checkpoints every `MOTCUA_CHECKPOINT_SECONDS` (docs/architecture.md s.5),
+runs the outbox's dispatcher every `MOTCUA_OUTBOX_POLL_SECONDS` (docs/integration.md): the
+one process that delivers messages to other systems, under the same lock, and sweeps the portal's
+staged uploads never attached every `MOTCUA_STAGED_SWEEP_SECONDS` (docs/web.md).
 
 Exactly one scheduler fires timers per database: it holds a singleton lock (a PostgreSQL advisory
 lock, or an exclusive file lock next to the SQLite database). Any other scheduler logs that it is
@@ -30,7 +31,7 @@ from engine.context import EngineContext
 from engine.dispatcher import OutboxDispatcher
 from engine.errors import ConcurrentModificationError, EngineError
 from engine.security.authz import SYSTEM_ACTOR
-from engine.services import acknowledgements, audit, health, timers
+from engine.services import acknowledgements, audit, health, staging, timers
 from storage.errors import is_database_error
 from storage.locks import SingletonLock, singleton_lock
 
@@ -239,6 +240,16 @@ class TimerScheduler:
                 log.exception("acknowledgement check failed; retrying in a minute")
                 return 0
 
+    def sweep_staged_uploads(self) -> int:
+        """Delete the staged uploads older than the TTL that nothing holds; how many files.
+        Never raises: a failure is logged and the next sweep tries again."""
+        with self._job():
+            try:
+                return staging.sweep_staged_uploads(self.ctx)
+            except Exception:
+                log.exception("staged-upload sweep failed; retrying next interval")
+                return 0
+
     def dispatch(self) -> int:
         """Deliver the outbox's due messages (the active scheduler does it every poll); how
         many were tried. Never raises: a failure is logged and the next poll tries again."""
@@ -290,6 +301,13 @@ class TimerScheduler:
             "interval",
             seconds=ACKNOWLEDGEMENT_CHECK_SECONDS,
             id="acknowledgements",
+            replace_existing=True,
+        )
+        self._scheduler.add_job(
+            self.sweep_staged_uploads,
+            "interval",
+            seconds=self.ctx.settings.staging.sweep_seconds,
+            id="staged-uploads",
             replace_existing=True,
         )
         self._schedule_dispatch(datetime.now(UTC))

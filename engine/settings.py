@@ -59,6 +59,26 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StagingSettings:
+    """Files uploaded on the portal's submission steps before the dossier exists
+    (engine/services/staging.py): what one account may keep staged, and when the unattached
+    ones are swept."""
+
+    #: Staged and not yet attached, per account: at most this many bytes and files.
+    max_bytes: int = 200 * 1024 * 1024
+    max_files: int = 40
+    #: A staged file not attached this long after its (last) upload is deleted by the sweep.
+    ttl_seconds: int = 24 * 3600
+    #: How often the active scheduler sweeps.
+    sweep_seconds: int = 3600
+
+
+#: A draft of the submission pages lives 4 hours (web/portal/submission_draft.py): its files must
+#: outlive it.
+MIN_STAGED_TTL_SECONDS = 4 * 3600
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: str
     database_url: str
@@ -110,6 +130,7 @@ class Settings:
     #: `MOTCUA_WEBHOOK_ALLOW_PRIVATE`: a development or test deployment's explicit consent to
     #: webhooks reaching loopback and private networks (a local receiver); refused elsewhere.
     webhook_allow_private: bool = False
+    staging: StagingSettings = StagingSettings()
 
     @property
     def is_production(self) -> bool:
@@ -185,6 +206,7 @@ class Settings:
             public_url=_public_url(env_vars.get("MOTCUA_PUBLIC_URL")),
             notify=_notify(env_vars, production=env == PRODUCTION),
             webhook_allow_private=_webhook_allow_private(env_vars, env),
+            staging=_staging(env_vars),
             outbox=OutboxSettings(
                 backoff_base_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_SECONDS", 2.0),
                 backoff_max_seconds=_float(env_vars, "MOTCUA_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
@@ -210,6 +232,25 @@ def _webhook_allow_private(env_vars: Mapping[str, str], env: str) -> bool:
             f"a '{env}' deployment's webhooks reach public addresses only"
         )
     return True
+
+
+def _staging(env: Mapping[str, str]) -> StagingSettings:
+    default = StagingSettings()
+    upload_max = _int(env, "MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+    staging = StagingSettings(
+        max_bytes=_int(env, "MOTCUA_STAGED_MAX_BYTES", default.max_bytes, minimum=1024),
+        max_files=_int(env, "MOTCUA_STAGED_MAX_FILES", default.max_files, minimum=1),
+        ttl_seconds=_int(
+            env, "MOTCUA_STAGED_TTL_SECONDS", default.ttl_seconds, minimum=MIN_STAGED_TTL_SECONDS
+        ),
+        sweep_seconds=_int(env, "MOTCUA_STAGED_SWEEP_SECONDS", default.sweep_seconds, minimum=60),
+    )
+    if staging.max_bytes < upload_max:
+        raise SettingsError(
+            "MOTCUA_STAGED_MAX_BYTES must be at least MOTCUA_UPLOAD_MAX_BYTES "
+            f"({upload_max}): otherwise the largest file allowed could never be staged"
+        )
+    return staging
 
 
 def _notify(env: Mapping[str, str], *, production: bool) -> NotificationSettings:

@@ -109,3 +109,15 @@ class FileStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_of(sha256).read_bytes()
+
+    def has(self, sha256: str) -> bool:
+        return self.path_of(sha256).is_file()
+
+    def delete(self, sha256: str) -> bool:
+        """Remove content nothing refers to any more (a staged file never attached, see
+        engine/services/staging.py); True if it was there. The caller holds the content's lock."""
+        try:
+            self.path_of(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True

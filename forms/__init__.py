@@ -3,9 +3,11 @@
 Pure Python plus jsonschema; knows nothing of the engine, the database or HTTP.
 """
 
+from forms.field_errors import FormFieldError
+from forms.prepared import PreparedForm, prepare
 from forms.registry import FormFileError, load_directory, load_form_bytes
 from forms.safety import FormProblem, bundle_problems
-from forms.validation import FormFieldError, PreparedForm, prepare, schema_problems, validate
+from forms.validation import schema_problems, validate
 
 __all__ = [
     "FormProblem",

@@ -6,7 +6,7 @@ A form is untrusted input: an analyst's JSON Schema runs on every citizen's subm
 - References (`$ref`, `$dynamicRef`) stay inside the bundle: a fragment of the same form
   (`#/$defs/address`, `#anchor`) or another form of the bundle by its file name or its `$id`
   (`address.json#/$defs/street`). Nothing is ever fetched (validation uses a registry of the
-  bundle's forms only, forms/validation.py). `$id` is a plain name, only at a form's top level;
+  bundle's forms only, forms/dialect.py). `$id` is a plain name, only at a form's top level;
   `$schema` is Draft 2020-12 or absent; `$vocabulary` is refused.
 - Patterns (`pattern`, `patternProperties`) are RE2 syntax (linear time: no backreferences, no
   lookaround), at most `MAX_PATTERN_LENGTH` characters and `MAX_PATTERN_NESTING` nested groups

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.models import AccountToken
+from storage.account_models import AccountToken
 
 
 class AccountTokens:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from storage.db import normalize_url
-from storage.models import Base
+from storage.schema import METADATA
 
 #: Names we create and are therefore allowed to drop: letters, digits, underscores.
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
@@ -92,7 +92,7 @@ def wipe(engine: Engine) -> None:
     plus sequence restarts ~5 ms, one multi-table TRUNCATE ~17 ms, a fresh copy with
     `CREATE DATABASE ... TEMPLATE` ~51 ms; so tests reset with DELETE.
     """
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(METADATA.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL lock_timeout = '10s'"))

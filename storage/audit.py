@@ -11,8 +11,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Select, String, Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from storage.audit_models import Chain, Checkpoint, CheckpointHead, Event
 from storage.db import dialect_insert
-from storage.models import Chain, Checkpoint, CheckpointHead, Dossier, Event
+from storage.models import Dossier
 
 STREAM_BATCH = 5000
 

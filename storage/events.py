@@ -10,8 +10,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.audit_models import Chain, Event
 from storage.db import dialect_of, insert_for
-from storage.models import Chain, Event
 
 GENESIS_HASH = "0" * 64
 _EVENT_TABLE = cast(Table, Event.__table__)

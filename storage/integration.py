@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.integration_models import LateAcknowledgement, NotificationChoice, Webhook
-from storage.models import Dossier, OutboxMessage
+from storage.models import Dossier
+from storage.outbox_models import OutboxMessage
 from storage.report_projection import ReportDossier
 from storage.reports import ReportScope
 from storage.statuses import OutboxState

@@ -12,7 +12,9 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.integration import Webhooks, webhook_destination
-from storage.models import Document, Dossier, DossierFile, OutboxMessage, SchedulerHeartbeat
+from storage.models import Dossier, DossierFile
+from storage.outbox_models import OutboxMessage, SchedulerHeartbeat
+from storage.record_models import Document
 from storage.statuses import OutboxState
 
 _Earlier = aliased(OutboxMessage)

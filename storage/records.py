@@ -12,7 +12,8 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from storage.db import dialect_of, insert_for
-from storage.models import CalendarVersion, Document, DocumentSequence, Dossier
+from storage.models import Dossier
+from storage.record_models import CalendarVersion, Document, DocumentSequence
 
 # Built once: every step of a dossier reads the calendar version it counts on.
 _LATEST_VERSION = select(CalendarVersion).order_by(CalendarVersion.version.desc()).limit(1)

@@ -11,7 +11,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, Text, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from storage.models import Dossier, Event, User, WorkItem
+from storage.account_models import User
+from storage.audit_models import Event
+from storage.models import Dossier, WorkItem
 from storage.statuses import WorkItemStatus
 
 STREAM_BATCH = 5000

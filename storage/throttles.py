@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.account_models import LoginThrottle
 from storage.db import dialect_insert
-from storage.models import LoginThrottle
 
 
 class LoginThrottles:

@@ -9,7 +9,8 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Dossier, User, WorkItem
+from storage.account_models import User
+from storage.models import Dossier, WorkItem
 from storage.statuses import WorkItemStatus
 
 

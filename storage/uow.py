@@ -12,9 +12,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from storage.account_models import User
 from storage.account_tokens import AccountTokens
+from storage.accounts import RoleGrants, Users
 from storage.audit import AuditLog, Checkpoints
+from storage.audit_models import Event
 from storage.db import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
+from storage.dossiers import CodeSequences, Dossiers
 from storage.errors import (
     AppendOnlyError,
     DatabaseBusyError,
@@ -24,22 +28,13 @@ from storage.errors import (
 from storage.events import Events
 from storage.files import DossierFiles
 from storage.integration import Acknowledgements, NotificationChoices, Webhooks
-from storage.models import Event, User
 from storage.outbox import Heartbeats, Outbox
 from storage.records import CalendarVersions, Documents, DocumentSealer
+from storage.reference_data import CalendarOverrides, DefinitionRowCache, Definitions, Units
 from storage.report_increments import ReportIncrements
 from storage.report_projection import ReportProjection
 from storage.reports import DueDossiers, ReportEvents
-from storage.repositories import (
-    CalendarOverrides,
-    CodeSequences,
-    DefinitionRowCache,
-    Definitions,
-    Dossiers,
-    RoleGrants,
-    Units,
-    Users,
-)
+from storage.staging import StagedUploads
 from storage.step_times import StepTimes
 from storage.submission_keys import SubmissionKeys
 from storage.throttles import LoginThrottles
@@ -68,6 +63,7 @@ class UnitOfWork:
     checkpoints: Checkpoints
     logins: LoginThrottles
     files: DossierFiles
+    staged: StagedUploads
     calendar_versions: CalendarVersions
     documents: Documents
     outbox: Outbox
@@ -132,6 +128,7 @@ class UnitOfWork:
         self.checkpoints = Checkpoints(self.session)
         self.logins = LoginThrottles(self.session)
         self.files = DossierFiles(self.session)
+        self.staged = StagedUploads(self.session)
         self.calendar_versions = CalendarVersions(self.session)
         self.documents = Documents(self.session)
         self.webhooks = Webhooks(self.session)

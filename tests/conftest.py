@@ -26,6 +26,7 @@ from engine.settings import Settings
 from storage.migrate import upgrade
 from tests.browser.chromium import CHROMIUM, FLAGS
 from tests.databases import SKIP_REASON, PostgresTestDatabase, postgres_admin_url
+from tests.seeded import SeededRows
 from tests.support import DEMO_PASSWORD, OTHER_UNIT, UNIT, USERS, HttpApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,10 +133,39 @@ def bare_ctx(settings: Settings, clock: FrozenClock) -> Iterator[EngineContext]:
     context.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_rows(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresTestDatabase | None
+) -> SeededRows:
+    """What `seed` writes with the default settings at `START`, seeded once for the run."""
+    if postgres is not None:
+        postgres.reset()
+        url = postgres.url
+    else:
+        path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+        upgrade(f"sqlite:///{path}")
+        url = f"sqlite:///{path}"
+    context = build(
+        make_settings(tmp_path_factory.mktemp("seeded-var"), url), clock=FrozenClock(START)
+    )
+    try:
+        seed(context)
+        rows = SeededRows.capture(context.db.engine)
+    finally:
+        context.close()
+    if postgres is not None:
+        postgres.reset()
+    return rows
+
+
 @pytest.fixture
-def ctx(bare_ctx: EngineContext) -> EngineContext:
+def ctx(seeded_rows: SeededRows, bare_ctx: EngineContext, clock: FrozenClock) -> EngineContext:
     """A context with bpmn/ deployed and the test units and accounts created."""
-    seed(bare_ctx)
+    settings = bare_ctx.settings
+    if clock.now() == START and settings == make_settings(settings.var_dir, settings.database_url):
+        seeded_rows.restore(bare_ctx.db.engine)
+    else:
+        seed(bare_ctx)
     return bare_ctx
 
 

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, insert, select
 
-from storage.models import Definition, Dossier, Event
+from storage.audit_models import Event
+from storage.models import Definition, Dossier
 
 START = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
 SPAN_DAYS = 90

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, update
 from engine.context import EngineContext
 from engine.events import event_body, event_hash
 from storage.audit import EventRow
-from storage.models import Chain, Event
+from storage.audit_models import Chain, Event
 
 AUDIT_TABLES = ("event", "checkpoint", "document")
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from engine.audit.results import Mismatch
 from engine.events import format_time
-from storage.models import Document, Dossier, DossierFile, WorkItem
+from storage.models import Dossier, DossierFile, WorkItem
+from storage.record_models import Document
 
 #: Compared between the replayed and the stored dossier, and for every work item.
 DOSSIER_FIELDS = (

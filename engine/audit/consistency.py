@@ -26,7 +26,9 @@ from engine.settings import Settings
 from engine.spiff import runtime
 from engine.statuses import DossierStatus
 from storage.audit import EventRow
-from storage.models import CalendarVersion, Chain, Definition, Dossier, WorkItem
+from storage.audit_models import Chain
+from storage.models import Definition, Dossier, WorkItem
+from storage.record_models import CalendarVersion
 from storage.statuses import WorkItemStatus
 from storage.uow import UnitOfWork
 

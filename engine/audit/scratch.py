@@ -15,8 +15,10 @@ from engine.events import GENESIS_HASH, event_body
 from engine.issuing.sealers import LoggedSealer
 from engine.spiff.runtime import StepOutcome
 from storage.audit import EventRow
-from storage.models import Document, Event, Timer, WorkItem
-from storage.repositories import Definitions, Units
+from storage.audit_models import Event
+from storage.models import Timer, WorkItem
+from storage.record_models import Document
+from storage.reference_data import Definitions, Units
 from storage.statuses import TimerStatus, WorkItemStatus
 
 

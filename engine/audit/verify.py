@@ -25,7 +25,7 @@ from engine.audit.results import CheckpointSummary, VerifyReport
 from engine.events import SYSTEM_CHAIN, dossier_chain, dossier_code_of
 from engine.security.signing import VerifyingKey
 from storage.audit import ChainHead, EventRow
-from storage.models import Checkpoint
+from storage.audit_models import Checkpoint
 from storage.uow import UnitOfWork
 
 #: A transaction may commit events dated a little before a checkpoint it raced with; a chain

@@ -38,7 +38,8 @@ from engine.clock import Clock
 from engine.errors import InvalidStateError
 from engine.event_types import EventType
 from engine.security.authz import SYSTEM_ACTOR, Actor
-from storage.models import CalendarVersion, Dossier
+from storage.models import Dossier
+from storage.record_models import CalendarVersion
 from storage.uow import UnitOfWork
 
 

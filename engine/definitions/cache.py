@@ -4,7 +4,7 @@ steps) and its procedure model (what every read shows), both made at most once p
 A deployed definition never changes and its content hash covers every file of its bundle, so an
 entry is keyed by (procedure key, content hash): never stale, and right whichever database the row
 came from (a test process opens many, each numbering its definitions from 1). The rows themselves
-are kept by storage, per database (`storage.repositories.DefinitionRowCache`).
+are kept by storage, per database (`storage.reference_data.DefinitionRowCache`).
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from typing import Any
 from engine import events
 from engine.event_types import EventType
 from engine.statuses import DossierStatus
-from storage.models import Event, WorkItem
+from storage.audit_models import Event
+from storage.models import WorkItem
 from storage.statuses import WorkItemStatus
 
 #: Who receives a task nobody holds yet: its role, as the office says it.

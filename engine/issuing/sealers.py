@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from engine.issuing import corrections
 from engine.issuing import data as document_data
 from engine.issuing.signers import DocumentSigners
-from storage.models import Document
+from storage.record_models import Document
 from storage.records import DocumentNumbers
 
 

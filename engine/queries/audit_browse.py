@@ -16,7 +16,7 @@ from engine.events import SYSTEM_CHAIN
 from engine.results import DossierSummary, Page
 from engine.security.authz import Actor, ensure_auditor
 from engine.views import dossier_summary
-from storage.repositories import DossierSearch
+from storage.dossiers import DossierSearch
 
 MAX_PAGE_SIZE = 100
 

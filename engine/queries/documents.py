@@ -11,7 +11,7 @@ from engine.errors import InvalidStateError, NotFoundError
 from engine.records import APOLOGY, RECEIPT
 from engine.results import DocumentView, ReceiptView
 from engine.security.authz import Actor, ensure_can_read_dossier
-from storage.models import Document
+from storage.record_models import Document
 from storage.uow import UnitOfWork
 
 

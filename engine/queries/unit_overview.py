@@ -21,7 +21,8 @@ from engine.security.authz import Actor, Role
 from engine.statuses import DossierStatus
 from engine.views import mask_name
 from storage import unit_overview as rows
-from storage.models import Dossier, User, WorkItem
+from storage.account_models import User
+from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork
 
 #: Rows of a list shown at once (the most urgent first; the rest are counted and paged).

@@ -30,8 +30,8 @@ from engine.security.authz import Actor, ensure_auditor
 from engine.security.signing import ALGORITHM, VerifyingKey
 from engine.system_event_types import AuditVerified
 from engine.transactions import conflicts_as_errors
+from storage.audit_models import Checkpoint
 from storage.errors import DuplicateRecordError
-from storage.models import Checkpoint
 from storage.uow import UnitOfWork
 
 #: The role of the scheduler's actor (`engine.security.authz.SYSTEM_ACTOR`).

@@ -28,7 +28,8 @@ from engine.results import (
 from engine.security.authz import Actor, ensure_admin
 from engine.system_event_types import CalendarOverrideRemoved, CalendarOverrideSet, OverriddenDay
 from engine.transactions import conflicts_as_errors
-from storage.models import CalendarOverride, CalendarVersion
+from storage.models import CalendarOverride
+from storage.record_models import CalendarVersion
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_NOTE = 300

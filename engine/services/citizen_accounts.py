@@ -33,8 +33,8 @@ from engine.services.account_rules import USERNAME_PATTERN, password_errors
 from engine.services.dossiers import EMAIL_PATTERN
 from engine.system_event_types import UserActivated, UserCreated, UserUpdated
 from engine.transactions import conflicts_as_errors
+from storage.account_models import AccountToken, User
 from storage.errors import DuplicateRecordError
-from storage.models import AccountToken, User
 from storage.uow import UnitOfWork
 
 CONFIRM, RESET = "confirm", "reset"

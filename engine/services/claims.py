@@ -14,7 +14,8 @@ from datetime import datetime
 from engine import events
 from engine.event_types import EventType, TaskReleased
 from engine.security.authz import Actor
-from storage.models import Dossier, User, WorkItem
+from storage.account_models import User
+from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork
 
 #: Why a claim was released, as recorded in the `task_released` event's `reason`.

@@ -37,7 +37,9 @@ from engine.security.authz import (
 from engine.services.reads import log_read
 from engine.step import corrections as step_corrections
 from engine.transactions import conflicts_as_errors
-from storage.models import Document, Dossier, Event
+from storage.audit_models import Event
+from storage.models import Dossier
+from storage.record_models import Document
 from storage.uow import UnitOfWork
 
 

@@ -13,6 +13,7 @@ from engine import submission_keys
 from engine.applicants import APPLICANT_EMPLOYER, APPLICANT_KINDS, APPLICANT_PERSON
 from engine.context import EngineContext
 from engine.definitions.cache import model_of
+from engine.dossier_files import attach_staged, lock_staged
 from engine.errors import (
     ConcurrentModificationError,
     FieldError,
@@ -20,7 +21,7 @@ from engine.errors import (
 )
 from engine.event_types import DossierSubmitted
 from engine.form_checks import raise_for_form
-from engine.results import DossierDetail
+from engine.results import DossierDetail, StagedFile
 from engine.security.authz import (
     Actor,
     Role,
@@ -30,6 +31,7 @@ from engine.security.authz import (
 from engine.step import causes, live
 from engine.submission_keys import SubmissionKeyReusedError
 from engine.transactions import conflicts_as_errors
+from engine.uploads import FileStore
 from engine.views import CHANNEL_CODES, dossier_detail
 from storage.errors import DuplicateRecordError
 from storage.models import Definition, Dossier, WorkItem
@@ -89,6 +91,9 @@ class SubmitDossier:
     data: Mapping[str, Any] = field(default_factory=dict)
     channel: str = "online"
     return_channel: str | None = None
+    #: Files the submitting account staged (the portal's steps, `staging.stage_upload`): they
+    #: become the dossier's files in the submission's own transaction.
+    files: tuple[StagedFile, ...] = ()
     #: The client's name for this submission (the portal's draft, the API's Idempotency-Key):
     #: sent again by the same account, it answers with the dossier it created, never a second
     #: one (engine.submission_keys).
@@ -103,6 +108,7 @@ class SubmitDossier:
             "data": dict(self.data),
             "channel": self.channel,
             "return_channel": self.return_channel,
+            "files": [f.sha256 for f in self.files],
         }
 
 
@@ -127,6 +133,7 @@ def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier
     Raises:
         ValidationFailedError: unknown procedure or unit, bad applicant, data failing the form,
             a malformed key; SubmissionKeyReusedError: the key created a dossier from other data.
+        StagedFileGoneError: a staged file's bytes are no longer stored (nothing is submitted).
         PermissionDeniedError: the actor may not submit for this unit.
     """
     key = None
@@ -134,7 +141,8 @@ def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier
         key = submission_keys.scoped_key(actor, submission_keys.checked_key(command.submission_key))
         content_hash = submission_keys.request_hash(command.content())
         # Before anything is checked: a replay answers even if the procedure changed since.
-        found = _submitted_before(ctx, actor, key, content_hash)
+        with conflicts_as_errors(), ctx.uow(write=False) as uow:
+            found = _submitted_before(uow, actor, key, content_hash)
         if found is not None:
             return Submitted(found, created=False)
     errors = _applicant_errors(command.applicant) + _channel_errors(actor, command)
@@ -146,6 +154,10 @@ def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier
                 definition = uow.definitions.latest(command.procedure)
                 if definition is None or definition.id != checked_id:
                     continue  # a new version was deployed meanwhile: check the data against it
+                if key is not None:  # (SQLite) a writer just before this one used the key
+                    found = _submitted_before(uow, actor, key, content_hash)
+                    if found is not None:
+                        return Submitted(found, created=False)
                 dossier, open_items = _register(ctx, uow, actor, command, definition, now)
                 if key is not None:
                     uow.submission_keys.add(
@@ -161,7 +173,10 @@ def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier
                 return Submitted(detail, created=True)
         except DuplicateRecordError:
             # Two at once with one key: the unique key let one commit; answer with its dossier.
-            found = None if key is None else _submitted_before(ctx, actor, key, content_hash)
+            if key is None:
+                raise
+            with conflicts_as_errors(), ctx.uow(write=False) as uow:
+                found = _submitted_before(uow, actor, key, content_hash)
             if found is None:
                 raise
             return Submitted(found, created=False)
@@ -171,18 +186,17 @@ def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier
 
 
 def _submitted_before(
-    ctx: EngineContext, actor: Actor, key: str, content_hash: str
+    uow: UnitOfWork, actor: Actor, key: str, content_hash: str
 ) -> DossierDetail | None:
     """The dossier `key` created, if any (SubmissionKeyReusedError if from other content)."""
-    with conflicts_as_errors(), ctx.uow(write=False) as uow:
-        found = uow.submission_keys.find(key)
-        if found is None:
-            return None
-        row, dossier = found
-        if row.request_hash != content_hash:
-            raise SubmissionKeyReusedError(dossier.code)
-        ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
-        return dossier_detail(uow, dossier)
+    found = uow.submission_keys.find(key)
+    if found is None:
+        return None
+    row, dossier = found
+    if row.request_hash != content_hash:
+        raise SubmissionKeyReusedError(dossier.code)
+    ensure_can_read_dossier(actor, dossier.unit_code, dossier.owner_user_id)
+    return dossier_detail(uow, dossier)
 
 
 def _checked_submission(
@@ -230,6 +244,7 @@ def _register(
 ) -> tuple[Dossier, list[WorkItem]]:
     """Register the checked dossier and run its first step, in the write transaction; the
     dossier and its open work items."""
+    lock_staged(uow, FileStore(ctx.settings.files_dir), command.files)
     code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
     submitted = DossierSubmitted(
         procedure=definition.key,
@@ -252,6 +267,7 @@ def _register(
         actor=actor,
         now=now,
     )
+    attach_staged(uow, dossier, command.files, actor=actor, now=now)
     return dossier, open_items
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from engine import events
+import hashlib
+
 from engine.context import EngineContext
+from engine.dossier_files import add_file
 from engine.errors import InvalidStateError, NotFoundError, PayloadTooLargeError
-from engine.event_types import EventType, FileUploaded
-from engine.results import FileContent, FileView, StagedFile
-from engine.security.authz import (
-    Actor,
-    ensure_can_read_dossier,
-    ensure_can_submit,
-    ensure_can_upload,
-)
+from engine.results import FileContent, FileView
+from engine.security.authz import Actor, ensure_can_read_dossier, ensure_can_upload
 from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors
 from engine.uploads import SHA256_PATTERN, FileStore, checked_upload
@@ -38,67 +34,28 @@ def upload_file(
         raise PayloadTooLargeError(f"a file may have at most {limit} bytes")
     safe_name, kind = checked_upload(name, content)
     now = ctx.clock.now()
+    sha256 = hashlib.sha256(content).hexdigest()
     with conflicts_as_errors(), ctx.uow() as uow:
         dossier = _dossier(uow, code)
         ensure_can_upload(actor, dossier.unit_code, dossier.owner_user_id)
         if dossier.finished_at is not None:
             raise InvalidStateError(f"dossier {code} is closed; no files can be added")
-        sha256 = FileStore(ctx.settings.files_dir).put(content)
-        existing = uow.files.get(dossier.id, sha256)
-        if existing is not None:
-            return _view(existing), False
-        stored = DossierFile(
-            dossier_id=dossier.id,
+        uow.staged.lock_content(sha256)  # the staging sweep must not delete it meanwhile
+        FileStore(ctx.settings.files_dir).put(content)
+        stored, created = add_file(
+            uow,
+            dossier,
+            actor=actor,
+            now=now,
             sha256=sha256,
             name=safe_name,
             size=len(content),
             content_type=kind.content_type,
-            uploaded_at=now,
-            uploaded_by=actor.username,
-        )
-        uow.files.add(stored)
-        events.record_for_dossier(
-            uow,
-            dossier,
-            type=EventType.FILE_UPLOADED,
-            actor=actor,
-            now=now,
-            payload=FileUploaded(
-                sha256=sha256, name=safe_name, size=len(content), content_type=kind.content_type
-            ),
         )
         view = _view(stored)
-        uow.commit()
-    return view, True
-
-
-def stage_upload(ctx: EngineContext, actor: Actor, name: str, content: bytes) -> StagedFile:
-    """Check and store a file chosen before its dossier exists (the portal's submission steps);
-    `attach_staged` adds it to the dossier once submitted. The same rules as `upload_file`;
-    nothing is recorded until then (a stored file that is never attached is only bytes).
-
-    Raises:
-        PayloadTooLargeError, UnsupportedMediaTypeError, ValidationFailedError: as `upload_file`.
-        PermissionDeniedError: the actor may not submit dossiers.
-    """
-    ensure_can_submit(actor, actor.unit_code or "")
-    limit = ctx.settings.upload_max_bytes
-    if len(content) > limit:
-        raise PayloadTooLargeError(f"a file may have at most {limit} bytes")
-    safe_name, kind = checked_upload(name, content)
-    sha256 = FileStore(ctx.settings.files_dir).put(content)
-    return StagedFile(
-        sha256=sha256, name=safe_name, size=len(content), content_type=kind.content_type
-    )
-
-
-def attach_staged(
-    ctx: EngineContext, actor: Actor, code: str, staged: StagedFile
-) -> tuple[FileView, bool]:
-    """Add a staged file to the dossier exactly as an upload of its content would
-    (`upload_file`: same checks, same event)."""
-    content = FileStore(ctx.settings.files_dir).get(staged.sha256)
-    return upload_file(ctx, actor, code, staged.name, content)
+        if created:
+            uow.commit()
+    return view, created
 
 
 def list_files(ctx: EngineContext, actor: Actor, code: str) -> list[FileView]:

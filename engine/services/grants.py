@@ -27,7 +27,7 @@ from engine.results import Page, RoleGrantView
 from engine.security.authz import SECOND_ADMIN_ROLES, Actor, ensure_admin
 from engine.services.account_rules import page_window, role_errors
 from engine.transactions import conflicts_as_errors
-from storage.models import RoleGrant, User
+from storage.account_models import RoleGrant, User
 from storage.statuses import RoleGrantStatus
 from storage.uow import UnitOfWork
 

@@ -27,8 +27,8 @@ from engine.settings import OutboxSettings
 from engine.transactions import conflicts_as_errors
 from engine.views import mask_name
 from storage.integration import WEBHOOK_PREFIX
-from storage.models import OutboxMessage
 from storage.outbox import OutboxCounts
+from storage.outbox_models import OutboxMessage
 from storage.statuses import OutboxState
 from storage.uow import UnitOfWork
 

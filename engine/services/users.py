@@ -48,9 +48,9 @@ from engine.system_event_types import (
 )
 from engine.transactions import conflicts_as_errors
 from engine.views import mask_name
+from storage.account_models import User
+from storage.accounts import UserFilter
 from storage.errors import DuplicateRecordError
-from storage.models import User
-from storage.repositories import UserFilter
 from storage.uow import UnitOfWork
 
 NEW_ACCOUNT_REASON = "asked for when the account was created"

@@ -22,7 +22,8 @@ from engine.spiff.runtime import StepOutcome, Workflow
 from engine.statuses import FINAL_STATUSES, DossierStatus
 from engine.step import deadlines, documents, transfers
 from engine.step.timers import TimerStore, record_fired, sync_timers
-from storage.models import Dossier, Event, WorkItem
+from storage.audit_models import Event
+from storage.models import Dossier, WorkItem
 from storage.statuses import WorkItemStatus
 from storage.work import WorkItemStore
 

@@ -47,7 +47,9 @@ from engine.step import reappointments
 from engine.step.apply import Completion, StepStore, apply_step, change_status
 from engine.step.deadlines import StepEnvironment
 from engine.views import CHANNEL_CODES
-from storage.models import Definition, Document, Dossier, Event, WorkItem
+from storage.audit_models import Event
+from storage.models import Definition, Dossier, WorkItem
+from storage.record_models import Document
 
 #: `dossier_migrated`: which workflow tasks a migration re-predicts (pitfall P6).
 RESET_MASK = "READY"

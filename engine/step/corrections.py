@@ -18,7 +18,8 @@ from engine.event_types import DocumentCorrected, EventType
 from engine.issuing import corrections
 from engine.records import DocumentSink
 from engine.security.authz import Actor
-from storage.models import Document, Dossier
+from storage.models import Dossier
+from storage.record_models import Document
 
 
 def corrected_document(

@@ -18,7 +18,8 @@ from engine.procedures.issues import DECLARED_FORMS, result_fields
 from engine.procedures.model import ProcedureModel
 from engine.records import DocumentSink
 from engine.security.authz import Actor
-from storage.models import Document, Dossier
+from storage.models import Dossier
+from storage.record_models import Document
 
 
 class EnteredNodes(Protocol):

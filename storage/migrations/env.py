@@ -6,10 +6,10 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from storage.db import normalize_url
-from storage.models import Base
+from storage.schema import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_migrations_offline() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from engine.audit.bundle import verify_bundle
 from engine.context import EngineContext
 from engine.events import dossier_chain
-from storage.models import Event
+from storage.audit_models import Event
 from tests.support import ACCEPT, HttpApi
 from tests.tampering import tampering
 

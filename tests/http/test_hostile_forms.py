@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from engine.context import EngineContext
-from forms.validation import MAX_CHECKS
+from forms.prepared import MAX_CHECKS
 from tests.bundles import procedure_bundle, upload
 from tests.support import SUPPLEMENT, HttpApi, submission
 

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from api.cli import main
 from engine.context import EngineContext
 from engine.events import dossier_chain
-from storage.models import Event
+from storage.audit_models import Event
 from tests.support import ACCEPT, HttpApi
 from tests.tampering import tampering
 

@@ -21,8 +21,8 @@ from engine.context import EngineContext, build
 from engine.events import dossier_chain
 from engine.services import audit, audit_dossiers
 from storage.admin import temporary_database
+from storage.audit_models import Event
 from storage.migrate import alembic_config, upgrade
-from storage.models import Event
 from tests.conftest import ADMIN, make_settings, seed
 from tests.integration.test_append_only import REFUSALS, assert_refused
 from tests.support import ACCEPT, APPRAISE, HttpApi

@@ -15,7 +15,7 @@ from engine.security.authz import SYSTEM_ACTOR, Actor
 from engine.security.signing import KEY_FILE_NAME, SigningKey
 from engine.services import audit
 from engine.settings import Settings
-from storage.models import Checkpoint
+from storage.audit_models import Checkpoint
 from tests.conftest import ADMIN
 from tests.support import ACCEPT, HttpApi
 from tests.tampering import tampering

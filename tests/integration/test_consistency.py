@@ -18,7 +18,8 @@ from engine.context import EngineContext
 from engine.services import dossiers
 from engine.services.dossiers import Applicant, SubmitDossier
 from engine.settings import Settings
-from storage.models import Chain, Dossier, Event, WorkItem
+from storage.audit_models import Chain, Event
+from storage.models import Dossier, WorkItem
 from storage.uow import UnitOfWork
 from tests.probe import actor
 from tests.support import ACCEPT, APPRAISE, PROCEDURE, UNIT, HttpApi, submission

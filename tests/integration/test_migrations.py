@@ -136,3 +136,46 @@ def test_0015_packs_and_unpacks_the_states_on_postgresql(
     assert postgres is not None
     with postgres.scratch() as url:
         _packing_goes_up_and_down(url)
+
+
+def _staging_goes_up_down_and_up(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert "staged_upload" in table_names(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (id, username, password_hash, full_name, roles, "
+                    "active, is_demo, created_at) "
+                    "VALUES (1, 'c', 'x', 'C', '[\"citizen\"]', true, false, :t)"
+                ),
+                {"t": _T},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO staged_upload (user_id, sha256, size, content_type, staged_at) "
+                    "VALUES (1, :sha, 10, 'application/pdf', :t)"
+                ),
+                {"sha": "ab" * 32, "t": _T},
+            )
+        command.downgrade(alembic_config(url), "0017_payloads_as_text")
+        assert "staged_upload" not in table_names(engine)
+        upgrade(url)
+        assert "staged_upload" in table_names(engine)
+        command.check(alembic_config(url))
+    finally:
+        engine.dispose()
+
+
+def test_0018_staged_uploads_go_up_down_and_up(tmp_path: Path) -> None:
+    _staging_goes_up_down_and_up(f"sqlite:///{tmp_path / 'staging.db'}")
+
+
+@pytest.mark.postgres
+def test_0018_staged_uploads_go_up_down_and_up_on_postgresql(
+    postgres: PostgresTestDatabase | None,
+) -> None:
+    assert postgres is not None
+    with postgres.scratch() as url:
+        _staging_goes_up_down_and_up(url)

@@ -17,7 +17,8 @@ from engine.events import dossier_chain
 from engine.services import audit, definitions
 from engine.services.audit_dossiers import replay_dossier
 from storage.audit import EventRow
-from storage.models import Dossier, DossierFile, Event, WorkItem
+from storage.audit_models import Event
+from storage.models import Dossier, DossierFile, WorkItem
 from tests.conftest import ADMIN, REPO
 from tests.integration.test_tamper import stored
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, REFUSE, HttpApi

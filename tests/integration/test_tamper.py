@@ -14,7 +14,8 @@ from engine.context import EngineContext
 from engine.events import dossier_chain, event_body, event_hash
 from engine.services import audit
 from storage.audit import EVENT_COLUMNS, EventRow, event_row
-from storage.models import Chain, Dossier, Event, WorkItem
+from storage.audit_models import Chain, Event
+from storage.models import Dossier, WorkItem
 from tests.conftest import ADMIN
 from tests.databases import postgres_admin_url
 from tests.support import ACCEPT, APPRAISE, HttpApi

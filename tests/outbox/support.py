@@ -14,7 +14,7 @@ from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.dispatcher import OutboxDispatcher
 from engine.settings import Settings
-from storage.models import OutboxMessage
+from storage.outbox_models import OutboxMessage
 from storage.statuses import OutboxState
 from tests.conftest import make_settings
 from tests.support import ACCEPT, APPRAISE, LEADER_APPROVE, RETURN, HttpApi

@@ -13,7 +13,7 @@ from engine.audit.bundle import verify_bundle
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.events import dossier_chain
-from storage.models import Event
+from storage.audit_models import Event
 from tests.pages.browsing import Browser
 from tests.support import ACCEPT, OTHER_UNIT, UNIT, HttpApi
 from tests.tampering import tampering

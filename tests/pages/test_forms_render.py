@@ -398,7 +398,7 @@ def test_errors_the_engine_finds_after_the_form_are_shown_next_to_their_field() 
 
 
 def test_a_form_costlier_than_the_budget_for_the_rows_entered_says_so() -> None:
-    """The page validates like the API: past the validation budget (forms.validation) the page
+    """The page validates like the API: past the validation budget (forms.prepared) the page
     says the form is too complex for what was entered, not that a field is wrong."""
     costly = {"type": "integer", "title": "Số", "allOf": [{}] * 5000}
     form = SchemaForm(

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from forms import schema_problems, validate
-from forms.validation import MAX_CHECKS, last_checks
+from forms.prepared import MAX_CHECKS, last_checks
 from tests.conftest import REPO
 
 SUBMISSION = json.loads((REPO / "forms" / "cap_lai_the_bhyt" / "submission.json").read_text())

@@ -103,7 +103,7 @@ def form_message() -> str:
 
 
 def too_costly_message() -> str:
-    """The form costs more than the validation budget for the data entered (forms.validation):
+    """The form costs more than the validation budget for the data entered (forms.prepared):
     the applicant cannot fix the form, only enter less or tell the agency."""
     return _(
         "Biểu mẫu này quá phức tạp để kiểm tra với dữ liệu đã nhập; "

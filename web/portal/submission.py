@@ -4,10 +4,12 @@ and the acknowledgement (R-2.4: code, procedure, server time, each file's name a
 Every step is a server round trip (no JavaScript needed): the edit page posts to itself; when
 everything passes, the same address answers with the review page, whose buttons post "edit" or
 "submit". Between steps the typed values and the uploaded files' SHA-256 travel in a signed
-field (web/portal/submission_draft.py). Submitting calls `dossiers.submit_dossier_once` with the
-draft's nonce as its submission key (as `POST /api/v1/dossiers` with an `Idempotency-Key`), then
-`files.attach_staged` for each file (as `POST /api/v1/dossiers/{code}/files`): a draft makes at
-most one dossier, whatever the session or the number of posts.
+field (web/portal/submission_draft.py). Files are staged as they are uploaded
+(`staging.stage_upload`, within the account's quota) and taken back when removed; submitting
+calls `dossiers.submit_dossier_once` with them, which attaches them in the submission's
+transaction (the same rows and `file_uploaded` events as `POST /api/v1/dossiers/{code}/files`),
+and with the draft's nonce as its submission key (as `POST /api/v1/dossiers` with an
+`Idempotency-Key`): a draft makes at most one dossier, whatever the session or the number of posts.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from engine.errors import (
-    InvalidStateError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    StagedFileGoneError,
+    StagingQuotaExceededError,
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
 from engine.queries import dossiers as queries
 from engine.results import ProcedureDetail, StagedFile, UnitDetail
 from engine.security.authz import Actor, Role
-from engine.services import dossiers, files, reads
+from engine.services import dossiers, files, reads, staging
 from engine.services.dossiers import SubmitDossier
 from engine.submission_keys import SubmissionKeyReusedError
 from engine.uploads import ALLOWED_TYPES
@@ -83,7 +86,7 @@ def submit(key: str) -> Response | str | tuple[str, int]:
         return _submit(procedure, form, draft)
     state = form.from_post(request.form)
     if step.startswith("remove:"):
-        draft = draft.without(step.removeprefix("remove:"))
+        draft = _remove(actor, draft, step.removeprefix("remove:"))
     draft, file_errors = _stage(actor, draft)
     if state.action is not None or step == "upload" or step.startswith("remove:"):
         # Not "continue": the form is shown again as typed, without judging it yet.
@@ -130,6 +133,7 @@ def _submit(
         applicant=parts.applicant,
         data=parts.data,
         channel="online",
+        files=draft.files,
         submission_key=draft.nonce or None,
     )
     try:
@@ -137,19 +141,25 @@ def _submit(
     except SubmissionKeyReusedError as exc:
         # The draft was edited after it was submitted (back, edit, submit): one dossier per draft.
         return redirect(url_for("submission.done", code=exc.dossier_code))
+    except StagedFileGoneError as exc:
+        # Swept after the TTL (a draft kept open for a day) or removed in another draft: say
+        # which, keep the rest, and let the citizen upload them again.
+        gone = set(exc.sha256s)
+        kept = draft.with_files(tuple(f for f in draft.files if f.sha256 not in gone))
+        messages = [
+            _(
+                "Tệp “%(name)s” đã quá thời hạn lưu tạm và không còn trên hệ thống. "
+                "Vui lòng tải lên lại.",
+                name=name[-80:],
+            )
+            for name in exc.names
+        ]
+        return _edit(procedure, form.blank(draft.values), kept, file_errors=messages), 422
     except ValidationFailedError as exc:
         state = form.blank(draft.values)
         state.add_engine_errors(engine_error_paths([(e.field, e.message) for e in exc.errors]))
         return _edit(procedure, state, draft), 422
-    code = submitted.dossier.code
-    for staged in draft.files:
-        try:
-            files.attach_staged(ctx, actor, code, staged)  # a file attached already: no change
-        except InvalidStateError:
-            if submitted.created:
-                raise
-            break  # a replay after the dossier closed: it keeps the files it has
-    return redirect(url_for("submission.done", code=code))
+    return redirect(url_for("submission.done", code=submitted.dossier.code))
 
 
 def _stage(actor: Actor, draft: Draft) -> tuple[Draft, list[str]]:
@@ -170,6 +180,13 @@ def _stage(actor: Actor, draft: Draft) -> tuple[Draft, list[str]]:
     return draft.with_files(tuple(found)), errors
 
 
+def _remove(actor: Actor, draft: Draft, sha256: str) -> Draft:
+    """The draft without that file, which is taken back from the account's staged files."""
+    if any(f.sha256 == sha256 for f in draft.files):
+        staging.discard_staged(engine(), actor, sha256)
+    return draft.without(sha256)
+
+
 def _stage_one(actor: Actor, upload: FileStorage, errors: list[str]) -> StagedFile | None:
     ctx = engine()
     limit = ctx.settings.upload_max_bytes
@@ -177,7 +194,22 @@ def _stage_one(actor: Actor, upload: FileStorage, errors: list[str]) -> StagedFi
     name = upload.filename or ""
     shown = name[-80:]
     try:
-        return files.stage_upload(ctx, actor, name, content)
+        return staging.stage_upload(ctx, actor, name, content)
+    except StagingQuotaExceededError as exc:
+        errors.append(
+            _(
+                "Tệp “%(name)s” chưa được lưu: tài khoản của bạn đang có %(files)s tệp "
+                "(%(size)s) đã tải lên nhưng chưa nộp, tối đa %(max_files)s tệp và "
+                "%(max_size)s. Hãy nộp hồ sơ đang soạn hoặc xoá bớt tệp không dùng; tệp "
+                "chưa nộp được tự động xoá sau %(hours)s giờ.",
+                name=shown,
+                files=exc.files,
+                size=_size(exc.size),
+                max_files=exc.max_files,
+                max_size=_size(exc.max_bytes),
+                hours=ctx.settings.staging.ttl_seconds // 3600,
+            )
+        )
     except PayloadTooLargeError:
         errors.append(_("Tệp “%(name)s” lớn hơn %(size)s.", name=shown, size=_size(limit)))
     except UnsupportedMediaTypeError:

@@ -3,7 +3,7 @@
 submission finds that dossier instead of creating a second one
 
 Revision ID: 0019_submission_keys
-Revises: 0017_payloads_as_text
+Revises: 0018_staged_uploads
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_submission_keys"
-# 0018 is another branch's: whichever merges second points its down_revision at the other.
-down_revision = "0017_payloads_as_text"
+down_revision = "0018_staged_uploads"
 branch_labels = None
 depends_on = None
 
