@@ -96,6 +96,37 @@ def test_reception_registers_a_counter_dossier_with_a_scan_and_prints_mau_01(
     assert scan.status_code == 200 and scan.data == SCAN
 
 
+def test_the_registration_page_posted_twice_registers_one_dossier(
+    browser: Browser, http: HttpApi
+) -> None:
+    """A double click, or a reload of the posted page: the page's key registers once."""
+    browser.login("reception")
+    form = browser.get(REGISTER)
+    [key] = form.all("//input[@name='submission_key']/@value")
+    fields = {"csrf_token": form.csrf_token(), "submission_key": str(key), **registration()}
+    first = browser.client.post(REGISTER, data=fields)
+    again = {**fields, "scans": [(io.BytesIO(SCAN), "to-khai-tk1.pdf")]}
+    second = browser.client.post(REGISTER, data=again, follow_redirects=True)
+    assert first.status_code == 302 and second.status_code == 200
+    page = Page.of(second)
+    code = page.text("//h1").removeprefix("Hồ sơ ")
+    assert first.headers["Location"].endswith(dossier_path(code))
+    assert f"Trang đăng ký này đã đăng ký hồ sơ {code}; không đăng ký lại" in page.text()
+    assert len(page.all("//a[contains(@href, '/tep/')]")) == 1  # the scan once
+    assert _registered(http) == [code]
+    # Back, changed and posted again: still that dossier, not a second one.
+    changed = {**fields, "applicant_phone": "0912000111", "scans": []}
+    third = browser.client.post(REGISTER, data=changed)
+    assert third.status_code == 302 and third.headers["Location"].endswith(dossier_path(code))
+    assert _registered(http) == [code]
+    # A new page is a new registration.
+    assert browser.get(REGISTER).all("//input[@name='submission_key']/@value") != [key]
+
+
+def _registered(http: HttpApi) -> list[str]:
+    return [d["code"] for d in http.call("GET", "/api/v1/dossiers", "reception")["items"]]
+
+
 def test_registration_errors_are_shown_next_to_their_fields(browser: Browser) -> None:
     browser.login("reception")
     data = registration(

@@ -5,6 +5,7 @@ for the applicant on its page (web/workspace/counter_dossier.py)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import EngineError, ValidationFailedError
 from engine.queries import dossiers as queries
-from engine.results import ProcedureDetail
+from engine.results import DossierDetail, ProcedureDetail
 from engine.security.authz import Role
 from engine.services import dossiers, files
 from engine.services.dossiers import (
@@ -24,6 +25,7 @@ from engine.services.dossiers import (
     Applicant,
     SubmitDossier,
 )
+from engine.submission_keys import SubmissionKeyReusedError
 from engine.uploads import checked_upload
 from web.auth.session import current_actor, login_required
 from web.context import engine
@@ -118,8 +120,10 @@ def counter_register() -> str | tuple[str, int] | Response:
     procedure = queries.get_procedure(ctx, key)
     schema_form = SchemaForm(procedure.submission_form or {"type": "object"})
     if request.method == "GET":
-        blank = Registration(procedure, schema_form.blank(), {"channel": "direct"}, FormErrors())
-        return _show(blank)
+        # One key per registration page, kept through its corrections: a double click or a
+        # reload of the posted page registers one dossier (engine.submission_keys).
+        values = {"channel": "direct", "submission_key": secrets.token_urlsafe(16)}
+        return _show(Registration(procedure, schema_form.blank(), values, FormErrors()))
     reg = Registration(
         procedure, schema_form.from_post(request.form), _posted_values(), FormErrors()
     )
@@ -141,12 +145,24 @@ def counter_register() -> str | tuple[str, int] | Response:
         data=data,
         channel=reg.values["channel"],
         return_channel=reg.values.get("return_channel") or None,
+        submission_key=reg.values["submission_key"] or None,
     )
     try:
-        detail = dossiers.submit_dossier(ctx, actor, command)
+        submitted = dossiers.submit_dossier_once(ctx, actor, command)
+    except SubmissionKeyReusedError as error:  # back, changed, registered again
+        return _registered_before(error.dossier_code)
     except ValidationFailedError as error:
         _engine_errors(reg, error)
         return _show(reg, 422)
+    if not submitted.created:  # the scans came with the first post, which registered them
+        return _registered_before(submitted.dossier.code)
+    return _with_scans(submitted.dossier, scans)
+
+
+def _with_scans(detail: DossierDetail, scans: list[tuple[str, bytes]]) -> Response:
+    ctx = engine()
+    actor = current_actor()
+    assert actor is not None
     stored = 0
     for name, content in scans:
         try:
@@ -165,6 +181,18 @@ def counter_register() -> str | tuple[str, int] | Response:
     return redirect(url_for("workspace.counter_dossier", code=detail.code))
 
 
+def _registered_before(code: str) -> Response:
+    flash(
+        _(
+            "Trang đăng ký này đã đăng ký hồ sơ %(code)s; không đăng ký lại. "
+            "Để đăng ký hồ sơ khác, hãy mở trang tiếp nhận mới.",
+            code=code,
+        ),
+        "info",
+    )
+    return redirect(url_for("workspace.counter_dossier", code=code))
+
+
 def _show(reg: Registration, status: int = 200) -> tuple[str, int]:
     page = render_template(
         "workspace/counter_register.html",
@@ -180,6 +208,7 @@ def _posted_values() -> dict[str, str]:
     values = {name: request.form.get(name, "").strip()[:400] for name in names}
     values["channel"] = request.form.get("channel", "")[:20]
     values["return_channel"] = request.form.get("return_channel", "")[:20]
+    values["submission_key"] = request.form.get("submission_key", "")[:200]
     return values
 
 
