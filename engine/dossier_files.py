@@ -59,16 +59,27 @@ def add_file(
     return stored, True
 
 
-def lock_staged(uow: UnitOfWork, store: FileStore, staged: Sequence[StagedFile]) -> None:
+def lock_staged(
+    uow: UnitOfWork, store: FileStore, staged: Sequence[StagedFile], *, actor: Actor
+) -> None:
     """Lock the staged files' contents (in one order, so two submissions sharing files cannot
-    deadlock) and check that their bytes are still stored.
+    deadlock) and check that the submitter holds each of them and that its bytes are still
+    stored. Holding is checked here, not only by the caller's signed draft: a content's hash
+    is no secret (another account's dossier, a leaked key), and attaching it must not hand
+    the bytes to whoever names it.
 
     Raises:
-        StagedFileGoneError: some were swept (or removed from another draft) meanwhile.
+        StagedFileGoneError: some were swept (or removed from another draft) meanwhile, or
+            were never the submitter's.
     """
     for sha256 in sorted({f.sha256 for f in staged}):
         uow.staged.lock_content(sha256)
-    gone = [(f.sha256, f.name) for f in staged if not store.has(f.sha256)]
+    held = (
+        uow.staged.held_by(actor.user_id, (f.sha256 for f in staged))
+        if actor.user_id is not None
+        else set()
+    )
+    gone = [(f.sha256, f.name) for f in staged if f.sha256 not in held or not store.has(f.sha256)]
     if gone:
         raise StagedFileGoneError("some staged files are no longer stored; upload them again", gone)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.account_models import User
 from storage.db import dialect_insert, dialect_of
-from storage.models import DossierFile, StagedUpload
+from storage.models import Dossier, DossierFile, StagedUpload
 
 
 class StagedUploads:
@@ -52,6 +52,22 @@ class StagedUploads:
                 )
             )
         )
+
+    def held_by(self, user_id: int, sha256s: Iterable[str]) -> set[str]:
+        """Which of these contents the account holds: staged by it, or a file of a dossier it
+        owns (the same document staged for two drafts, the first already submitted)."""
+        wanted = list(set(sha256s))
+        if not wanted:
+            return set()
+        staged = select(StagedUpload.sha256).where(
+            StagedUpload.user_id == user_id, StagedUpload.sha256.in_(wanted)
+        )
+        filed = (
+            select(DossierFile.sha256)
+            .join(Dossier, Dossier.id == DossierFile.dossier_id)
+            .where(Dossier.owner_user_id == user_id, DossierFile.sha256.in_(wanted))
+        )
+        return set(self.session.scalars(staged.union(filed)).all())
 
     def record(
         self, user_id: int, sha256: str, size: int, content_type: str, now: datetime

@@ -103,8 +103,11 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address
 
 
 def _is_public(address: IpAddress) -> bool:
+    # Python counts the deprecated IPv6 site-local range (fec0::/10) as global.
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
     return address.is_global and not (
-        address.is_loopback
+        site_local
+        or address.is_loopback
         or address.is_private
         or address.is_link_local
         or address.is_multicast

@@ -28,6 +28,7 @@ from engine.security.authz import (
     ensure_can_read_dossier,
     ensure_can_submit,
 )
+from engine.services.reads import log_read
 from engine.step import causes, live
 from engine.submission_keys import SubmissionKeyReusedError
 from engine.transactions import conflicts_as_errors
@@ -136,6 +137,13 @@ def submit_dossier_once(ctx: EngineContext, actor: Actor, command: SubmitDossier
         StagedFileGoneError: a staged file's bytes are no longer stored (nothing is submitted).
         PermissionDeniedError: the actor may not submit for this unit.
     """
+    submitted = _submit_once(ctx, actor, command)
+    if not submitted.created:  # a replay answers with the dossier as it is now: a read
+        log_read(ctx, actor, submitted.dossier.code, "dossier")
+    return submitted
+
+
+def _submit_once(ctx: EngineContext, actor: Actor, command: SubmitDossier) -> Submitted:
     key = None
     if command.submission_key is not None:
         key = submission_keys.scoped_key(actor, submission_keys.checked_key(command.submission_key))
@@ -244,7 +252,7 @@ def _register(
 ) -> tuple[Dossier, list[WorkItem]]:
     """Register the checked dossier and run its first step, in the write transaction; the
     dossier and its open work items."""
-    lock_staged(uow, FileStore(ctx.settings.files_dir), command.files)
+    lock_staged(uow, FileStore(ctx.settings.files_dir), command.files, actor=actor)
     code = ctx.codes.next_code(uow, command.unit, now.astimezone(ctx.tz).date())
     submitted = DossierSubmitted(
         procedure=definition.key,

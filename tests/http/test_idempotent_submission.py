@@ -18,6 +18,7 @@ from engine.services import definitions, dossiers
 from engine.services.dossiers import Applicant, SubmitDossier
 from tests.bundles import procedure_bundle
 from tests.conftest import ADMIN
+from tests.http.test_read_log import reads
 from tests.probe import actor
 from tests.support import PROCEDURE, UNIT, HttpApi, applicant, submission
 
@@ -59,6 +60,24 @@ def test_the_same_key_twice_answers_with_the_first_dossier(http: HttpApi) -> Non
     assert post(http, None, body()).status_code == 201
     assert post(http, "2f1c-retry-2", body()).status_code == 201
     assert count(http) == 3
+
+
+def test_an_officer_replaying_a_key_leaves_a_read_trace(http: HttpApi, ctx: EngineContext) -> None:
+    """The replay answers with the dossier as it is now: for an officer that is a read of
+    personal data, logged like any other (SEC-1); the citizen's own replays are not."""
+    counter = {**body(), "channel": "direct"}
+    first = post(http, "quay-1", counter, user="reception")
+    assert first.status_code == 201, first.get_json()
+    code = first.get_json()["code"]
+    for _ in range(2):
+        assert post(http, "quay-1", counter, user="reception").status_code == 200
+    assert reads(ctx, code) == [
+        ("reception", "reception", UNIT, {"what": "dossier"}),
+        ("reception", "reception", UNIT, {"what": "dossier"}),
+    ]
+    mine = post(http, "cong-dan-1", body()).get_json()["code"]
+    assert post(http, "cong-dan-1", body()).status_code == 200
+    assert reads(ctx, mine) == []
 
 
 def test_the_same_key_with_other_content_is_refused(http: HttpApi) -> None:

@@ -243,6 +243,32 @@ def test_a_submission_whose_staged_file_was_swept_is_refused_whole(
     assert [f.name for f in files.list_files(ctx, citizen, code)] == ["moi.pdf"]
 
 
+def test_a_file_staged_by_another_account_cannot_be_attached_by_naming_its_hash(
+    ctx: EngineContext,
+) -> None:
+    """A content's SHA-256 is no secret: naming it must not hand the bytes to another account
+    (the portal's signed draft is not the only guard; the engine checks who holds the file)."""
+    citizen, thief = account(ctx, "citizen"), account(ctx, "citizen2")
+    staged = staging.stage_upload(ctx, citizen, "cccd.pdf", pdf("identity card"))
+
+    with pytest.raises(StagedFileGoneError) as refused:
+        submit_with(ctx, thief, staged)
+    assert refused.value.names == ["cccd.pdf"]
+    assert usage(ctx, citizen) == (1, staged.size)  # the owner's staging is untouched
+    assert submit_with(ctx, citizen, staged).endswith("-0001")  # and nothing was registered
+
+
+def test_a_document_staged_for_two_drafts_goes_with_both(ctx: EngineContext) -> None:
+    """The first submission takes the staging row; the second draft names a file of the
+    account's own dossier, which it may attach again."""
+    citizen = account(ctx, "citizen")
+    staged = staging.stage_upload(ctx, citizen, "ho-khau.pdf", pdf("household"))
+    first = submit_with(ctx, citizen, staged)
+    second = submit_with(ctx, citizen, staged)
+    for code in (first, second):
+        assert [f.name for f in files.list_files(ctx, citizen, code)] == ["ho-khau.pdf"]
+
+
 def test_the_settings_refuse_a_quota_below_one_file_and_a_ttl_below_a_draft(
     tmp_path: Path,
 ) -> None:

@@ -237,6 +237,7 @@ def test_a_url_that_is_not_allowed_is_refused_naming_the_field(
         ("2001:0:a00:1:8000:63bf:f7f7:f7f7", False),  # Teredo server 10.0.0.1
         ("::127.0.0.1", False),
         ("fe80::1", False),
+        ("fec0::1", False),  # site-local: deprecated, still routed inside some networks
         ("ff02::1", False),
     ],
 )
