@@ -78,9 +78,12 @@ class AccountToken(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    #: confirm | reset
+    #: confirm | reset | exists (a notice: never usable)
     purpose: Mapped[str] = mapped_column(String(10))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When sending its message failed (SMTP or the SMS gateway down): the resend limit does
+    #: not count it, so the citizen can ask again at once. The link itself stays as it was.
+    send_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

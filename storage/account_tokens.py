@@ -52,10 +52,20 @@ class AccountTokens:
             .values(used_at=now)
         )
 
-    def latest(self, user_id: int, purpose: str) -> datetime | None:
-        return self.session.scalars(
-            select(AccountToken.created_at)
-            .where(AccountToken.user_id == user_id, AccountToken.purpose == purpose)
-            .order_by(AccountToken.created_at.desc())
-            .limit(1)
-        ).first()
+    def latest(self, user_id: int, purpose: str, *, sent_only: bool = False) -> datetime | None:
+        """When the account's latest token of this purpose was made; `sent_only`: of those
+        whose message did not fail to send."""
+        query = select(AccountToken.created_at).where(
+            AccountToken.user_id == user_id, AccountToken.purpose == purpose
+        )
+        if sent_only:
+            query = query.where(AccountToken.send_failed_at.is_(None))
+        return self.session.scalars(query.order_by(AccountToken.created_at.desc()).limit(1)).first()
+
+    def mark_send_failed(self, token_hash: str, now: datetime) -> None:
+        """Its message could not be sent: the resend limit no longer counts it."""
+        self.session.execute(
+            update(AccountToken)
+            .where(AccountToken.token_hash == token_hash)
+            .values(send_failed_at=now)
+        )

@@ -10,7 +10,9 @@ number and a password, confirm with the link sent there, reset a forgotten passw
   its sessions (the credentials epoch), and clears its login lockout.
 - Creation, confirmation and a reset are events on the system chain, as administrators' changes
   to accounts are.
-- Messages go to the mail setting (engine/account_mail.py) after the transaction commits.
+- Messages go by the notifications' transports (engine/account_mail.py: SMTP or the SMS
+  gateway, else the mail directory) after the transaction commits. A message that could not be
+  sent is marked so on its token: the resend limit does not count it, so asking again works.
 
 How links look is the caller's (`LinkMaker`): the engine knows no addresses.
 """
@@ -18,6 +20,7 @@ How links look is the caller's (`LinkMaker`): the engine knows no addresses.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -37,6 +40,7 @@ from storage.account_models import AccountToken, User
 from storage.errors import DuplicateRecordError
 from storage.uow import UnitOfWork
 
+log = logging.getLogger("motcua.accounts")
 CONFIRM, RESET = "confirm", "reset"
 #: A registration for an address that has an account: a notice, its token never usable.
 EXISTS = "exists"
@@ -79,7 +83,9 @@ def register(ctx: EngineContext, registration: Registration, link: LinkMaker) ->
 
     Raises:
         ValidationFailedError: `identifier`, `password` or `full_name` unusable.
-        MailNotConfiguredError: no mail setting (nothing is created).
+        MailNotConfiguredError: no transport for the address's channel (nothing is created).
+        SendFailedError: the account was recorded but its message could not be sent; asking
+            again sends it (a failed message does not count for the resend limit).
     """
     username = account_name(registration.identifier)
     name = registration.full_name.strip()
@@ -92,8 +98,8 @@ def register(ctx: EngineContext, registration: Registration, link: LinkMaker) ->
     if errors:
         raise ValidationFailedError("the account cannot be opened", errors)
     assert username is not None
-    if not account_mail.can_send(ctx.settings):
-        raise account_mail.MailNotConfiguredError("MOTCUA_MAIL_DIR is not set")
+    if not account_mail.can_send(ctx.settings, username):
+        raise account_mail.MailNotConfiguredError("no transport for this address's channel")
     # Hashed whether or not the account exists: the answer's time tells nothing either.
     password_hash = ctx.passwords.hash(registration.password)
     now = ctx.clock.now()
@@ -110,7 +116,8 @@ def register(ctx: EngineContext, registration: Registration, link: LinkMaker) ->
 @dataclass(frozen=True, slots=True)
 class _Message:
     kind: str  # CONFIRM | EXISTS | RESET
-    token: str | None
+    #: The link's token (EXISTS: the notice's, never usable; it marks a failed send).
+    token: str
 
 
 def _register(
@@ -123,8 +130,7 @@ def _register(
         if not existing.active and _never_confirmed(uow, existing):
             return _Message(CONFIRM, _new_token(uow, existing.id, CONFIRM, now))
         # Remember that a notice went out (an unusable token), for the resend limit.
-        _new_token(uow, existing.id, EXISTS, now, ttl=timedelta(0))
-        return _Message(EXISTS, None)
+        return _Message(EXISTS, _new_token(uow, existing.id, EXISTS, now, ttl=timedelta(0)))
     user = User(
         username=username,
         password_hash=password_hash,
@@ -183,13 +189,14 @@ def request_reset(ctx: EngineContext, identifier: str, link: LinkMaker) -> None:
     (and it was not sent a message in the last `RESEND_AFTER`). Nothing tells which happened.
 
     Raises:
-        MailNotConfiguredError: no mail setting.
+        MailNotConfiguredError: no transport for the address's channel.
+        SendFailedError: the link could not be sent; asking again sends a new one.
     """
-    if not account_mail.can_send(ctx.settings):
-        raise account_mail.MailNotConfiguredError("MOTCUA_MAIL_DIR is not set")
     username = account_name(identifier)
     if username is None:
         return
+    if not account_mail.can_send(ctx.settings, username):
+        raise account_mail.MailNotConfiguredError("no transport for this address's channel")
     now = ctx.clock.now()
     with conflicts_as_errors(), ctx.uow() as uow:
         user = uow.users.by_username(username)
@@ -276,9 +283,10 @@ def _new_token(
 def _recently_sent(
     uow: UnitOfWork, user_id: int, now: datetime, purposes: tuple[str, ...] = (CONFIRM, EXISTS)
 ) -> bool:
-    """Whether a message of these purposes went to the account in the last `RESEND_AFTER`."""
+    """Whether a message of these purposes went to the account in the last `RESEND_AFTER`
+    (one that failed to send does not count: the citizen was told to try again)."""
     latest = max(
-        (t for p in purposes if (t := uow.account_tokens.latest(user_id, p))),
+        (t for p in purposes if (t := uow.account_tokens.latest(user_id, p, sent_only=True))),
         default=None,
     )
     return latest is not None and now - latest < RESEND_AFTER
@@ -314,26 +322,48 @@ def _send(
     ctx: EngineContext, username: str, message: _Message, link: LinkMaker, now: datetime
 ) -> None:
     if message.kind == CONFIRM:
-        assert message.token is not None
+        url = link(CONFIRM, message.token)
+        sms = f"BHXH: kích hoạt tài khoản Cổng DVC (dùng 1 lần, trong 24 giờ): {url}"
         body = (
             "Xin chào,\n\nĐể kích hoạt tài khoản trên Cổng Dịch vụ công BHXH, hãy mở liên kết sau "
-            f"(dùng được một lần, trong 24 giờ):\n\n{link(CONFIRM, message.token)}\n\n"
+            f"(dùng được một lần, trong 24 giờ):\n\n{url}\n\n"
             "Nếu bạn không đăng ký, hãy bỏ qua thư này; tài khoản sẽ không được kích hoạt.\n"
         )
     elif message.kind == RESET:
-        assert message.token is not None
+        url = link(RESET, message.token)
+        sms = f"BHXH: đặt lại mật khẩu Cổng DVC (dùng 1 lần, trong 1 giờ): {url}"
         body = (
             "Xin chào,\n\nĐể đặt lại mật khẩu, hãy mở liên kết sau "
-            f"(dùng được một lần, trong 1 giờ):\n\n{link(RESET, message.token)}\n\n"
+            f"(dùng được một lần, trong 1 giờ):\n\n{url}\n\n"
             "Nếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu không thay đổi.\n"
         )
     else:
+        url = link("forgot", "")
+        sms = f"BHXH: số này đã có tài khoản Cổng DVC. Quên mật khẩu: {url}"
         body = (
             "Xin chào,\n\nCó người vừa đăng ký tài khoản bằng địa chỉ này, nhưng địa chỉ đã có "
             "tài khoản. Nếu bạn quên mật khẩu, hãy đặt lại tại:\n\n"
-            f"{link('forgot', '')}\n\nNếu không phải bạn, hãy bỏ qua thư này.\n"
+            f"{url}\n\nNếu không phải bạn, hãy bỏ qua thư này.\n"
         )
     key = f"account_{message.kind}_{secrets.token_hex(8)}"
-    account_mail.send(
-        ctx.settings, to=username, subject=_SUBJECTS[message.kind], body=body, key=key, when=now
-    )
+    try:
+        account_mail.send(
+            ctx.settings,
+            to=username,
+            subject=_SUBJECTS[message.kind],
+            body=body,
+            sms=sms,
+            key=key,
+            when=now,
+        )
+    except account_mail.SendFailedError as exc:
+        # Neither the token nor the address in the log (a transport's answer may quote them).
+        reason = str(exc).replace(message.token, "[token]").replace(username, "[address]")
+        channel = "sms" if account_mail.is_phone(username) else "e-mail"
+        log.warning(
+            "account %s message by %s not sent (%s): %s", message.kind, channel, key, reason
+        )
+        with ctx.uow() as uow:
+            uow.account_tokens.mark_send_failed(_hash(message.token), ctx.clock.now())
+            uow.commit()
+        raise

@@ -1,5 +1,6 @@
 """A local SMTP server for the tests (no STARTTLS, no login): it records each message's
-envelope and bytes. Just enough of RFC 5321 for smtplib's send_message."""
+envelope and bytes. Just enough of RFC 5321 for smtplib's send_message. It can refuse: each
+entry of `refusals` answers one MAIL FROM in turn (e.g. b"421 busy"), then it accepts again."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 class SmtpSink:
     port: int
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    #: Replies to give the next MAIL commands instead of 250, in order.
+    refusals: list[bytes] = field(default_factory=list)
 
 
 @contextmanager
@@ -30,6 +33,11 @@ def smtp_sink() -> Iterator[SmtpSink]:
                 if verb == b"EHLO":
                     self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
                 elif verb == b"MAIL":
+                    with lock:
+                        refusal = sink.refusals.pop(0) if sink.refusals else None
+                    if refusal is not None:
+                        self.wfile.write(refusal + b"\r\n")
+                        continue
                     sender, recipients = line.decode().strip(), []
                     self.wfile.write(b"250 OK\r\n")
                 elif verb == b"RCPT":

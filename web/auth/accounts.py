@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from engine.account_mail import MailNotConfiguredError
+from engine.account_mail import MailNotConfiguredError, SendFailedError
 from engine.errors import FieldError, InvalidStateError, ValidationFailedError
 from engine.services import citizen_accounts
 from engine.services.account_rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -89,8 +89,18 @@ def _unavailable() -> tuple[str, int]:
     return page, 503
 
 
+#: How long the "not sent" page suggests waiting (the transports retry nothing themselves).
+RETRY_AFTER_SECONDS = 60
+
+
+def _not_sent(again: str) -> tuple[str, int, dict[str, str]]:
+    """SMTP or the SMS gateway failed: nothing was sent, asking again (`again`) will send it."""
+    page = render_template("auth/account_not_sent.html", again=again)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 @blp.route("/dang-ky", methods=["GET", "POST"])
-def register() -> Response | str | tuple[str, int]:
+def register() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         return render_template("auth/register.html", values={}, errors=FormErrors())
     identifier = request.form.get("identifier", "").strip()[:MAX_IDENTIFIER]
@@ -112,6 +122,8 @@ def register() -> Response | str | tuple[str, int]:
             errors = _messages(exc.errors)
         except MailNotConfiguredError:
             return _unavailable()
+        except SendFailedError:
+            return _not_sent(url_for("account.register"))
     if errors:
         return render_template("auth/register.html", values=values, errors=errors), 422
     return redirect(url_for("account.sent"))
@@ -163,7 +175,7 @@ def confirm() -> Response | str | tuple[str, int]:
 
 
 @blp.route("/quen-mat-khau", methods=["GET", "POST"])
-def forgot() -> Response | str | tuple[str, int]:
+def forgot() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         return render_template("auth/forgot.html", values={}, errors=FormErrors())
     identifier = request.form.get("identifier", "").strip()[:MAX_IDENTIFIER]
@@ -181,6 +193,8 @@ def forgot() -> Response | str | tuple[str, int]:
         citizen_accounts.request_reset(engine(), identifier, _link)
     except MailNotConfiguredError:
         return _unavailable()
+    except SendFailedError:
+        return _not_sent(url_for("account.forgot"))
     return render_template("auth/forgot_sent.html")
 
 
