@@ -184,8 +184,8 @@ def _with_scans(detail: DossierDetail, scans: list[tuple[str, bytes]]) -> Respon
 def _registered_before(code: str) -> Response:
     flash(
         _(
-            "Trang đăng ký này đã đăng ký hồ sơ %(code)s; không đăng ký lại. "
-            "Để đăng ký hồ sơ khác, hãy mở trang tiếp nhận mới.",
+            "Trang đăng ký này đã đăng ký hồ sơ %(code)s; không đăng ký lại. Hãy kiểm tra "
+            "các tệp đính kèm bên dưới; để đăng ký hồ sơ khác, hãy mở trang tiếp nhận mới.",
             code=code,
         ),
         "info",
