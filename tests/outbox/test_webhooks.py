@@ -254,13 +254,7 @@ def test_a_name_without_an_address_is_registered_outside_production_and_judged_a
     )
     assert created.webhook.url == "https://unresolvable.invalid/x"
     peer = WebhookPeer(clock, env="staging", private_allowed=False, timeout=1.0)
-    message = Outbound(
-        1,
-        "X:1",
-        "status_changed",
-        {"dossier": {"code": "X", "status": 1}},
-        endpoint=WebhookEndpoint(1, "https://unresolvable.invalid/x", "whsec_x"),
-    )
+    message = _status_change_to("https://unresolvable.invalid/x")
     with pytest.raises(RejectedError, match="does not resolve"):
         peer.deliver(message)
 
@@ -332,16 +326,20 @@ def test_bad_input_over_http_is_422_naming_the_field(http: HttpApi, ctx: EngineC
     assert "events" in json.dumps(problem)
 
 
-def test_at_delivery_a_name_that_now_resolves_inside_is_refused(clock: FrozenClock) -> None:
-    """DNS rebinding: registered while public, the name points at loopback when delivering."""
-    peer = WebhookPeer(clock, env="production", private_allowed=False, timeout=1.0)
-    message = Outbound(
+def _status_change_to(url: str) -> Outbound:
+    return Outbound(
         1,
         "X:1",
         "status_changed",
         {"dossier": {"code": "X", "status": 1}},
-        endpoint=WebhookEndpoint(1, "https://localhost:9/hook", "whsec_x"),
+        endpoint=WebhookEndpoint(1, url, "whsec_x"),
     )
+
+
+def test_at_delivery_a_name_that_now_resolves_inside_is_refused(clock: FrozenClock) -> None:
+    """DNS rebinding: registered while public, the name points at loopback when delivering."""
+    peer = WebhookPeer(clock, env="production", private_allowed=False, timeout=1.0)
+    message = _status_change_to("https://localhost:9/hook")
     with pytest.raises(RejectedError, match="non-public address"):
         peer.deliver(message)
 
