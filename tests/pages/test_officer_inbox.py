@@ -5,6 +5,7 @@ seeing nothing, completing a step with its form, and conflicts told in plain Vie
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ import pytest
 
 from engine.clock import FrozenClock
 from tests.pages.browsing import Browser, Page
-from tests.support import HttpApi
+from tests.support import HttpApi, submission
 
 INBOX = "/can-bo/hop-cong-viec"
 #: The smallest valid PNG (1x1 pixel).
@@ -222,6 +223,38 @@ def test_the_task_page_shows_the_dossier_files_steps_and_diagram(
     assert b"check_dossier" in xml.data
     svg = browser.client.get(page.all("//img[@class='diagram__fallback']")[0].get("src"))
     assert svg.mimetype == "image/svg+xml"
+
+
+def test_a_listed_attachment_without_its_file_is_marked_on_the_task_page(
+    browser: Browser, http: HttpApi
+) -> None:
+    """The API takes the list of attachments with the dossier and the files afterwards: an
+    entry naming a file never uploaded is said to be one, beside the entry."""
+    uploaded = hashlib.sha256(PNG).hexdigest()
+    listed = [
+        {"name": "Ảnh chân dung", "sha256": uploaded},
+        {"name": "Giấy chứng sinh", "sha256": "ab" * 32},
+        {"name": "Bản giấy nộp trực tiếp"},
+    ]
+    code = http.submit(data=submission(attachments=listed))["code"]
+    response = http.client.post(
+        f"/api/v1/dossiers/{code}/files",
+        data={"file": (io.BytesIO(PNG), "anh.png")},
+        headers={"Authorization": f"Bearer {http.token('citizen')}"},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    task_id = http.task_for(code, "reception")["id"]
+    page = logged_in(browser, "reception").get(f"/can-bo/cong-viec/{task_id}")
+    entries = [
+        " ".join(li.text_content().split())
+        for li in page.all("//section[@aria-labelledby='ho-so']//li[.//dt]")
+    ]
+    assert entries == [
+        f"Tên giấy tờ Ảnh chân dung Mã băm SHA-256 của tệp {uploaded}",
+        f"Tên giấy tờ Giấy chứng sinh Mã băm SHA-256 của tệp {'ab' * 32} "
+        "(không có tệp này trong hồ sơ)",
+        "Tên giấy tờ Bản giấy nộp trực tiếp",
+    ]
 
 
 def test_completing_with_a_field_error_shows_it_next_to_the_field(

@@ -101,7 +101,12 @@ def task(task_id: str) -> Response | str | tuple[str, int]:
         deadline=deadline_of(step_due, now, soon),
         step_due=step_due,
         deadline_labels=deadline_labels(),
-        submitted=_submitted(detail.dossier.procedure, detail.dossier.submission),
+        submitted=_submitted(
+            detail.dossier.procedure,
+            _unmatched_attachments_marked(
+                detail.dossier.submission, {f.sha256 for f in view.files}
+            ),
+        ),
         completed=" ".join(k for k, v in view.step_states.items() if v == "completed"),
         current=" ".join(k for k, v in view.step_states.items() if v == "current"),
         page_has_errors=status == 422,
@@ -167,6 +172,25 @@ def _file(content: bytes, content_type: str, name: str) -> Response:
     # A stored file is never a page: no script runs in it even if opened directly.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+def _unmatched_attachments_marked(data: dict[str, Any], held: set[str]) -> dict[str, Any]:
+    """The submitted data with each `attachments` entry whose SHA-256 names no file of the
+    dossier marked so: an API client may list a file before uploading it, or never upload it,
+    and the officer must not take the list for the files (those are under "Giấy tờ đính kèm")."""
+    listed = data.get("attachments")
+    if not isinstance(listed, list):
+        return data
+    note = _("không có tệp này trong hồ sơ")
+    marked = [
+        {**entry, "sha256": f"{entry['sha256']} ({note})"}
+        if isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and entry["sha256"] not in held
+        else entry
+        for entry in listed
+    ]
+    return {**data, "attachments": marked}
 
 
 def _submitted(procedure: str, data: dict[str, Any]) -> Labelled:
