@@ -146,6 +146,14 @@ class Schema(ma.Schema):
         bound_integers(field_obj)
 
 
+class HeaderSchema(Schema):
+    """The headers an operation reads. A request carries many others (Host, Cookie, a proxy's
+    own) that are none of ours, so they are left out, not refused; only these classes may."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
 def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
     """The envelope of a paginated list: `items` of `item`, `total` across pages, the `page`
     (from 1) and its `page_size`. `name` (e.g. "TaskListSchema") names it in the OpenAPI

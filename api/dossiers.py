@@ -7,7 +7,14 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.base import Blueprint, LocalDateTime, ProblemSchema, Schema, page_schema
+from api.base import (
+    Blueprint,
+    HeaderSchema,
+    LocalDateTime,
+    ProblemSchema,
+    Schema,
+    page_schema,
+)
 from api.context import actor, engine
 from api.schemas import DossierSchema, PageQuery, StatusSchema
 from engine.queries import dossiers as queries
@@ -91,11 +98,8 @@ class SubmitDossierBody(Schema):
     )
 
 
-class IdempotencyHeaders(Schema):
-    """The request's headers: only `Idempotency-Key` is read (the others are none of ours)."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
+class IdempotencyHeaders(HeaderSchema):
+    """The request's headers: only `Idempotency-Key` is read."""
 
     idempotency_key = ma.fields.String(
         data_key="Idempotency-Key",
