@@ -282,8 +282,10 @@ def _check_replay(session: _Session, code: str) -> None:
     if status != 200:
         raise ScenarioFailedError(f"the dossier cannot be replayed: {status} {_said(replay)}")
     if not replay.get("matches_stored"):
+        # A replay stopped by a problem (a divergent event) has no mismatches to show.
         raise ScenarioFailedError(
-            f"replay does not match the stored dossier: {replay.get('mismatches')}"
+            f"replay does not match the stored dossier: {replay.get('mismatches')}; "
+            f"problems: {replay.get('problems')}"
         )
 
 
