@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from api.base import Blueprint, LocalDateTime, Schema
 from api.context import actor, engine
-from engine.results import FileView
+from engine.file_results import FileView
 from engine.services import files
 from engine.uploads import ALLOWED_TYPES
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from engine import events
 from engine.errors import StagedFileGoneError
 from engine.event_types import EventType, FileUploaded
-from engine.results import StagedFile
+from engine.file_results import StagedFile
 from engine.security.authz import Actor
 from engine.uploads import FileStore
 from storage.models import Dossier, DossierFile

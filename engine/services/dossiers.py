@@ -20,8 +20,9 @@ from engine.errors import (
     ValidationFailedError,
 )
 from engine.event_types import DossierSubmitted
+from engine.file_results import StagedFile
 from engine.form_checks import raise_for_form
-from engine.results import DossierDetail, StagedFile
+from engine.results import DossierDetail
 from engine.security.authz import (
     Actor,
     Role,

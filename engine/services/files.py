@@ -7,7 +7,7 @@ import hashlib
 from engine.context import EngineContext
 from engine.dossier_files import add_file
 from engine.errors import InvalidStateError, NotFoundError, PayloadTooLargeError
-from engine.results import FileContent, FileView
+from engine.file_results import FileContent, FileView
 from engine.security.authz import Actor, ensure_can_read_dossier, ensure_can_upload
 from engine.services.reads import log_read
 from engine.transactions import conflicts_as_errors

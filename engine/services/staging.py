@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from engine.context import EngineContext
 from engine.errors import PayloadTooLargeError, PermissionDeniedError, StagingQuotaExceededError
-from engine.results import StagedFile, StagingUsage
+from engine.file_results import StagedFile, StagingUsage
 from engine.security.authz import Actor, ensure_can_submit
 from engine.transactions import conflicts_as_errors
 from engine.uploads import SHA256_PATTERN, FileStore, checked_upload

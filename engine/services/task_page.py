@@ -9,8 +9,9 @@ from datetime import datetime
 
 from engine.context import EngineContext
 from engine.errors import NotFoundError
+from engine.file_results import FileView
 from engine.queries.dossiers import get_task
-from engine.results import FileView, TaskDetail
+from engine.results import TaskDetail
 from engine.security.authz import Actor, ensure_can_view_progress
 from engine.services.reads import log_read
 from engine.spiff import diagram, runtime

@@ -14,7 +14,7 @@ import pytest
 from engine.clock import FrozenClock
 from engine.context import EngineContext
 from engine.errors import StagedFileGoneError, StagingQuotaExceededError
-from engine.results import StagedFile
+from engine.file_results import StagedFile
 from engine.scheduler import TimerScheduler
 from engine.security.authz import Actor
 from engine.services import dossiers, files, staging

@@ -28,8 +28,9 @@ from engine.errors import (
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
+from engine.file_results import StagedFile
 from engine.queries import dossiers as queries
-from engine.results import ProcedureDetail, StagedFile, UnitDetail
+from engine.results import ProcedureDetail, UnitDetail
 from engine.security.authz import Actor, Role
 from engine.services import dossiers, files, reads, staging
 from engine.services.dossiers import SubmitDossier

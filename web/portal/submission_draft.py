@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from engine.results import StagedFile
+from engine.file_results import StagedFile
 
 SALT = "motcua submission draft"
 MAX_AGE_SECONDS = 4 * 3600

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.applicants import APPLICANT_EMPLOYER
-from engine.results import StagedFile, UnitDetail
+from engine.file_results import StagedFile
+from engine.results import UnitDetail
 from engine.services.dossiers import (
     EMAIL_PATTERN,
     EMPLOYER_UNIT_CODE_PATTERN,
