@@ -33,7 +33,7 @@ from engine.event_types import (
     TaskCompleted,
 )
 from engine.events import dossier_code_of
-from engine.step import causes, corrections
+from engine.step import causes, corrections, migration
 from storage.audit import EventRow
 from storage.models import DossierFile
 
@@ -148,7 +148,7 @@ def _migrated(replay: Replay, event: EventRow) -> None:
         replay.dossier.procedure_key, migrated["to"]["version"], migrated["to"]["hash"]
     )
     replay.use_definition(target)
-    causes.migrate(
+    migration.migrate(
         running,
         source=source,
         target=target,

@@ -15,7 +15,7 @@ from engine.event_types import VersionChanges
 from engine.queries.definitions import version_diff
 from engine.security.authz import Actor, ensure_admin
 from engine.statuses import DossierStatus
-from engine.step import causes, live
+from engine.step import live, migration
 from engine.transactions import conflicts_as_errors
 from engine.views import dossier_detail
 
@@ -47,7 +47,7 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
             uow, dossier, now
         )
         diff = version_diff(ctx, current, latest)
-        migration = causes.migrate(
+        moved = migration.migrate(
             running,
             source=current,
             target=latest,
@@ -66,7 +66,7 @@ def migrate_dossier(ctx: EngineContext, actor: Actor, code: str) -> MigrationRes
             from_version=current.version,
             to_version=latest.version,
             diff=diff,
-            timers=migration.timers,
+            timers=moved.timers,
         )
         uow.commit()
     return result

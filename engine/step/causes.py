@@ -14,7 +14,6 @@ handler.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +22,6 @@ from typing import Any, Protocol
 from engine import events, outbound, records
 from engine.calendar.working_days import WorkingCalendar
 from engine.event_types import (
-    DossierMigrated,
     DossierSubmitted,
     DossierWithdrawn,
     EventType,
@@ -31,17 +29,14 @@ from engine.event_types import (
     Reappointed,
     SupplementSubmitted,
     TaskCompleted,
-    VersionChanges,
-    VersionRef,
 )
 from engine.form_conventions import SUPPLEMENT_MESSAGE
 from engine.procedures.model import ProcedureModel
 from engine.records import APOLOGY, CHANNEL_NAMES, STOP_NOTICE
 from engine.security.authz import SYSTEM_ACTOR, Actor, Role
-from engine.spiff import runtime, versions
+from engine.spiff import runtime
 from engine.spiff.parser import ParsedProcedure
 from engine.spiff.runtime import StepOutcome, Workflow
-from engine.spiff.versions import MigrationOutcome
 from engine.statuses import DossierStatus
 from engine.step import reappointments
 from engine.step.apply import Completion, StepStore, apply_step, change_status
@@ -50,9 +45,6 @@ from engine.views import CHANNEL_CODES
 from storage.audit_models import Event
 from storage.models import Definition, Dossier, WorkItem
 from storage.record_models import Document
-
-#: `dossier_migrated`: which workflow tasks a migration re-predicts (pitfall P6).
-RESET_MASK = "READY"
 
 
 class TaskIds(Protocol):
@@ -333,55 +325,6 @@ def fire_due_timers(
     still_open = running.apply(outcome, actor=SYSTEM_ACTOR, now=now, open_items=open_items)
     running.store.flush()
     return outcome, still_open
-
-
-def migrate(
-    running: RunningDossier,
-    *,
-    source: Definition,
-    target: Definition,
-    parsed: ParsedProcedure,
-    model: ProcedureModel,
-    changes: VersionChanges,
-    actor: Actor,
-    now: datetime,
-) -> MigrationOutcome:
-    """Move the dossier from version `source` of its procedure to `target` (`parsed` and `model`
-    are the target's), keeping its appointment, deadlines and timer due times (R-0.1)."""
-    migration = versions.migrate(running.workflow, parsed)
-    running.dossier.definition_id = target.id
-    moved = dataclasses.replace(running, model=model)
-    moved.record(
-        EventType.DOSSIER_MIGRATED,
-        DossierMigrated(
-            {
-                "from": VersionRef(version=source.version, hash=source.content_hash),
-                "to": VersionRef(version=target.version, hash=target.content_hash),
-                "reset_mask": RESET_MASK,
-                "timers": migration.timers,
-                "open_steps": [task.bpmn_id for task in migration.step.ready],
-                "changes": changes,
-            }
-        ),
-        actor=actor,
-        now=now,
-    )
-    moved.apply(migration.step, actor=actor, now=now)
-    rename_open_items(moved.store.work_items.open_for_dossier(moved.dossier.id), model)
-    moved.store.flush()
-    return migration
-
-
-def rename_open_items(open_items: Sequence[WorkItem], model: ProcedureModel) -> None:
-    """Open work items show the new version's step name, role and form; a claim on a step whose
-    role changed is released, since its holder may no longer be allowed to act on it."""
-    for item in open_items:
-        node = model.node(item.bpmn_id)
-        if node is None or node.role is None:
-            continue
-        if node.role != item.role:
-            item.claimed_by_id = item.claimed_by_username = item.claimed_at = None
-        item.name, item.role, item.form_key = node.name, node.role, node.form_key
 
 
 def process_input(dossier: Dossier) -> dict[str, Any]:

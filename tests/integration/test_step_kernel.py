@@ -1,9 +1,10 @@
 """Replay runs the same step functions as the live use cases (docs/development.md, step kernel).
 
-Each cause of a step in `engine.step.causes` is wrapped to count its calls (it still runs). A
-dossier goes through submission, completions, a timer, a new appointment, a supplement and a
-migration; then it is replayed. Replay must call the same causes, as many times each: a replay
-handler that redid a step by other code than the live one would not count, and fails here.
+Each cause of a step in `engine.step.causes` and `engine.step.migration` is wrapped to count its
+calls (it still runs). A dossier goes through submission, completions, a timer, a new
+appointment, a supplement and a migration; then it is replayed. Replay must call the same
+causes, as many times each: a replay handler that redid a step by other code than the live one
+would not count, and fails here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engine.context import EngineContext
 from engine.services import definitions
 from engine.services.audit_dossiers import replay_dossier
 from engine.spiff.runtime import StepOutcome
-from engine.step import causes
+from engine.step import causes, migration
 from tests.bundles import procedure_bundle, with_archive_step
 from tests.conftest import ADMIN
 from tests.integration.test_deadline_replay import (
@@ -33,12 +34,12 @@ from tests.support import APPRAISE, HttpApi, at
 #: The causes of a step; `fire_due_timers` counts only when it fired a timer (every use case
 #: on a running dossier calls it first, and it is a step only when a timer was due).
 CAUSES = (
-    "submit",
-    "complete_task",
-    "reappoint",
-    "deliver_supplement",
-    "fire_due_timers",
-    "migrate",
+    (causes, "submit"),
+    (causes, "complete_task"),
+    (causes, "reappoint"),
+    (causes, "deliver_supplement"),
+    (causes, "fire_due_timers"),
+    (migration, "migrate"),
 )
 
 
@@ -58,8 +59,8 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
 
         return wrapper
 
-    for name in CAUSES:
-        monkeypatch.setattr(causes, name, counting(name, getattr(causes, name)))
+    for module, name in CAUSES:
+        monkeypatch.setattr(module, name, counting(name, getattr(module, name)))
     yield counted
 
 
@@ -76,7 +77,8 @@ def test_replay_calls_the_causes_the_live_path_called(
     move(http, clock, at(20, 10))
     act_on(http, code, "specialist", "appraise", APPRAISE)
     live = Counter(steps)
-    assert set(live) == set(CAUSES), "the dossier went through every cause of a step"
+    every_cause = {name for _, name in CAUSES}
+    assert set(live) == every_cause, "the dossier went through every cause of a step"
     assert live["complete_task"] == 4 and live["fire_due_timers"] == 1
 
     steps.clear()
